@@ -1,0 +1,10 @@
+import Foundation
+
+/// Wall-clock milliseconds since the epoch: the unit of every timestamp ThingsBoard's API uses.
+public enum WallClock {
+    public static func nowMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

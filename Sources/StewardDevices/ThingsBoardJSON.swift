@@ -1,0 +1,174 @@
+import StewardCore
+
+/// ThingsBoard's rules for turning device JSON into typed readings (`JsonConverter` in its sources).
+///
+/// Numbers keep the type they were written with (`42` → long, `42.0` → double); strings that hold a plain
+/// decimal number are stored as that number (ThingsBoard's default `JSON_TYPE_CAST_ENABLED`); `null` is
+/// dropped; objects and arrays are stored as JSON text.
+public enum ThingsBoardJSON {
+    /// Keys longer than this are refused: ThingsBoard's key dictionary holds 255 characters.
+    public static let maximumKeyLength = 255
+
+    /// Parses a telemetry payload in any of its shapes: an object, an object with `ts` and `values`, or an
+    /// array mixing both.
+    public static func telemetry(_ json: JSONValue, serverTs: Int64) throws(StewardError) -> [TimedValues] {
+        switch json {
+        case .object:
+            return [try timedValues(json, serverTs: serverTs)]
+        case .array(let items):
+            var result: [TimedValues] = []
+            result.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                guard case .object = item else {
+                    throw .badRequest("Telemetry array element \(index) must be a JSON object, not \(describe(item))")
+                }
+                result.append(try timedValues(item, serverTs: serverTs))
+            }
+            return result
+        default:
+            throw .badRequest("Telemetry must be a JSON object or an array of objects, not \(describe(json))")
+        }
+    }
+
+    static func timedValues(_ object: JSONValue, serverTs: Int64) throws(StewardError) -> TimedValues {
+        if let tsValue = object["ts"], let values = object["values"] {
+            guard let ts = tsValue.int64Value else {
+                throw .badRequest("Telemetry 'ts' must be a number of milliseconds, not \(tsValue.serialized)")
+            }
+            guard case .object = values else {
+                throw .badRequest("Telemetry 'values' must be a JSON object, not \(describe(values))")
+            }
+            return TimedValues(ts: ts, values: try keyValues(values))
+        }
+        return TimedValues(ts: serverTs, values: try keyValues(object))
+    }
+
+    /// Parses a JSON object of attributes or telemetry values; `null` members are dropped.
+    public static func keyValues(_ object: JSONValue) throws(StewardError) -> [KeyValue] {
+        guard let members = object.objectMembers else {
+            throw .badRequest("Expected a JSON object of key-value pairs, not \(describe(object))")
+        }
+        var result: [KeyValue] = []
+        result.reserveCapacity(members.count)
+        for member in members {
+            if member.key.isEmpty { throw .badRequest("A key must not be empty") }
+            if member.key.count > maximumKeyLength {
+                throw .badRequest("Key '\(member.key.prefix(32))…' is longer than \(maximumKeyLength) characters")
+            }
+            if let value = try value(member.value, key: member.key) {
+                result.append(KeyValue(member.key, value))
+            }
+        }
+        return result
+    }
+
+    /// Types one JSON value; returns nil for `null`, which ThingsBoard drops.
+    public static func value(_ json: JSONValue, key: String) throws(StewardError) -> KVValue? {
+        switch json {
+        case .null: return nil
+        case .bool(let b): return .bool(b)
+        case .object, .array: return .json(json.serialized)
+        case .number(let text): return numeric(text)
+        case .string(let s):
+            if isPlainDecimal(s) { return numeric(s) }
+            return .string(s)
+        }
+    }
+
+    /// A number by how it was written: exponent forms are longs when integral, a decimal point makes a double,
+    /// and integers too large for 64 bits are kept as strings rather than rounded.
+    static func numeric(_ text: String) -> KVValue {
+        if text.contains(where: { $0 == "e" || $0 == "E" }) {
+            guard let d = Double(text) else { return .string(text) }
+            if d == d.rounded(), abs(d) < 9.2e18 { return .long(Int64(d)) }
+            return .double(d)
+        }
+        if text.contains(".") {
+            return Double(text).map(KVValue.double) ?? .string(text)
+        }
+        if let l = Int64(text) { return .long(l) }
+        return .string(text.hasPrefix("+") ? String(text.dropFirst()) : text)
+    }
+
+    /// Apache Commons `NumberUtils.isParsable`: an optional minus, digits, at most one decimal point, not at the end.
+    static func isPlainDecimal(_ s: String) -> Bool {
+        var utf8 = Substring(s).utf8[...]
+        if utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
+        guard !utf8.isEmpty, utf8.last != UInt8(ascii: ".") else { return false }
+        var seenPoint = false
+        for byte in utf8 {
+            if byte == UInt8(ascii: ".") {
+                if seenPoint { return false }
+                seenPoint = true
+            } else if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Renders a typed value as JSON (strict types, JSON values inline).
+    public static func render(_ value: KVValue, to out: inout String) {
+        switch value {
+        case .bool(let b): out += b ? "true" : "false"
+        case .long(let l): out += String(l)
+        case .double(let d): out += d.isFinite ? KVValue.format(d) : "null"
+        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .json(let j): out += j
+        }
+    }
+
+    /// Renders `{"k":v,...}`.
+    public static func renderObject(_ values: [(String, KVValue)]) -> String {
+        var out = "{"
+        for (i, (key, value)) in values.enumerated() {
+            if i > 0 { out += "," }
+            JSONValue.writeString(key, to: &out)
+            out += ":"
+            render(value, to: &out)
+        }
+        out += "}"
+        return out
+    }
+
+    static func describe(_ json: JSONValue) -> String {
+        switch json {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    /// Reads `clientKeys`/`sharedKeys` of an attribute request: a comma-separated string (or a one-element array,
+    /// which ThingsBoard's parser also accepts). Nil means "not given".
+    public static func keyList(_ json: JSONValue?, field: String) throws(StewardError) -> [String]? {
+        guard let json else { return nil }
+        let text: String
+        switch json {
+        case .null: return nil
+        case .string(let s): text = s
+        case .array(let items) where items.count == 1:
+            guard case .string(let s) = items[0] else { throw .badRequest("'\(field)' must be a comma-separated string") }
+            text = s
+        default:
+            throw .badRequest("'\(field)' must be a comma-separated string of keys, e.g. \"a,b\"")
+        }
+        return splitKeys(text)
+    }
+
+    public static func splitKeys(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> String {
+        var slice = self[...]
+        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,100 @@
+import GRDB
+
+/// The schema, as an ordered list of migrations. Never edit a shipped migration; add a new one.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-data-plane") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        created_time INTEGER NOT NULL
+                    );
+                    CREATE TABLE customer (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        created_time INTEGER NOT NULL,
+                        UNIQUE (tenant_id, name)
+                    );
+                    CREATE TABLE user (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT REFERENCES tenant(id) ON DELETE CASCADE,
+                        customer_id TEXT REFERENCES customer(id) ON DELETE CASCADE,
+                        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                        authority TEXT NOT NULL,
+                        first_name TEXT,
+                        last_name TEXT,
+                        password_hash TEXT NOT NULL,
+                        created_time INTEGER NOT NULL
+                    );
+                    CREATE INDEX user_tenant ON user(tenant_id);
+                    CREATE TABLE device_profile (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        provision_key TEXT UNIQUE,
+                        provision_secret TEXT,
+                        provision_strategy TEXT,
+                        created_time INTEGER NOT NULL,
+                        UNIQUE (tenant_id, name)
+                    );
+                    CREATE TABLE device (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        customer_id TEXT REFERENCES customer(id) ON DELETE SET NULL,
+                        profile_id TEXT REFERENCES device_profile(id) ON DELETE SET NULL,
+                        name TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        label TEXT,
+                        is_gateway INTEGER NOT NULL DEFAULT 0,
+                        access_token TEXT NOT NULL UNIQUE,
+                        created_time INTEGER NOT NULL,
+                        UNIQUE (tenant_id, name)
+                    );
+                    CREATE INDEX device_customer ON device(tenant_id, customer_id);
+                    CREATE TABLE claim_offer (
+                        device_seq INTEGER PRIMARY KEY REFERENCES device(seq) ON DELETE CASCADE,
+                        secret_key TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE ts_key (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL UNIQUE
+                    );
+                    -- History, clustered by device, key and time so a range query is one index walk.
+                    -- t is the value type (1 bool, 2 long, 3 double, 4 string, 5 json); v has BLOB affinity so SQLite never converts it.
+                    CREATE TABLE ts_kv (
+                        device_seq INTEGER NOT NULL,
+                        key_id INTEGER NOT NULL,
+                        ts INTEGER NOT NULL,
+                        t INTEGER NOT NULL,
+                        v BLOB,
+                        PRIMARY KEY (device_seq, key_id, ts)
+                    ) WITHOUT ROWID;
+                    -- The newest value per device and key, so "latest" never scans history.
+                    CREATE TABLE ts_kv_latest (
+                        device_seq INTEGER NOT NULL,
+                        key_id INTEGER NOT NULL,
+                        ts INTEGER NOT NULL,
+                        t INTEGER NOT NULL,
+                        v BLOB,
+                        PRIMARY KEY (device_seq, key_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE attribute_kv (
+                        device_seq INTEGER NOT NULL,
+                        scope INTEGER NOT NULL,
+                        key TEXT NOT NULL,
+                        last_update_ts INTEGER NOT NULL,
+                        t INTEGER NOT NULL,
+                        v BLOB,
+                        PRIMARY KEY (device_seq, scope, key)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+}

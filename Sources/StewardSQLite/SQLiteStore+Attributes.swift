@@ -1,0 +1,55 @@
+import GRDB
+import StewardCore
+import StewardStore
+
+extension SQLiteStore: AttributeStore {
+    public func saveAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64)
+        async throws
+    {
+        try await pool.write { db in
+            let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            let statement = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO attribute_kv(device_seq, scope, key, last_update_ts, t, v) VALUES (?, ?, ?, ?, ?, ?)")
+            for kv in values {
+                try statement.execute(arguments: [seq, scope.code, kv.key, ts, kv.value.typeTag, kv.value.storedValue])
+            }
+        }
+    }
+
+    public func attributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, keys: [String]?) async throws
+        -> [AttributeEntry]
+    {
+        try await pool.read { db in
+            let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            var sql = "SELECT key, last_update_ts, t, v FROM attribute_kv WHERE device_seq = ? AND scope = ?"
+            var arguments: StatementArguments = [seq, scope.code]
+            if let keys {
+                if keys.isEmpty { return [] }
+                sql += " AND key IN (\(Array(repeating: "?", count: keys.count).joined(separator: ",")))"
+                arguments += StatementArguments(keys)
+            }
+            sql += " ORDER BY key"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+                KVValue(typeTag: row["t"], stored: row["v"]).map {
+                    AttributeEntry(key: row["key"], value: $0, lastUpdateTs: row["last_update_ts"])
+                }
+            }
+        }
+    }
+
+    public func deleteAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, keys: [String]) async throws
+        -> [String]
+    {
+        try await pool.write { db in
+            let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            var deleted: [String] = []
+            for key in keys {
+                try db.execute(
+                    sql: "DELETE FROM attribute_kv WHERE device_seq = ? AND scope = ? AND key = ?",
+                    arguments: [seq, scope.code, key])
+                if db.changesCount > 0 { deleted.append(key) }
+            }
+            return deleted
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import GRDB
+import StewardCore
+import StewardStore
+
+extension SQLiteStore: TelemetryStore {
+    /// Appends every batch in one transaction. The latest table is updated once per device and key, with the
+    /// newest reading of the whole group, instead of once per reading.
+    public func append(_ batches: [TelemetryBatch]) throws {
+        try pool.write { db in
+            let insert = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO ts_kv(device_seq, key_id, ts, t, v) VALUES (?, ?, ?, ?, ?)")
+            let upsertLatest = try db.cachedStatement(
+                sql: """
+                    INSERT INTO ts_kv_latest(device_seq, key_id, ts, t, v) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(device_seq, key_id) DO UPDATE SET ts = excluded.ts, t = excluded.t, v = excluded.v
+                    WHERE excluded.ts >= ts_kv_latest.ts
+                    """)
+            var newest: [LatestKey: (ts: Int64, value: KVValue)] = [:]
+            for batch in batches {
+                guard let deviceSeq = try deviceKey(db, batch.device) else { continue }
+                for entry in batch.entries {
+                    for kv in entry.values {
+                        let keyID = try telemetryKeyID(db, kv.key)
+                        try insert.execute(arguments: [deviceSeq, keyID, entry.ts, kv.value.typeTag, kv.value.storedValue])
+                        let slot = LatestKey(device: deviceSeq, key: keyID)
+                        if let current = newest[slot], current.ts > entry.ts { continue }
+                        newest[slot] = (entry.ts, kv.value)
+                    }
+                }
+            }
+            for (slot, reading) in newest {
+                try upsertLatest.execute(arguments: [
+                    slot.device, slot.key, reading.ts, reading.value.typeTag, reading.value.storedValue,
+                ])
+            }
+        }
+    }
+
+    public func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] {
+        try await pool.read { db in
+            let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            var sql = "SELECT k.key, l.ts, l.t, l.v FROM ts_kv_latest l JOIN ts_key k ON k.id = l.key_id WHERE l.device_seq = ?"
+            var arguments: StatementArguments = [seq]
+            if let keys {
+                if keys.isEmpty { return [:] }
+                sql += " AND k.key IN (\(Array(repeating: "?", count: keys.count).joined(separator: ",")))"
+                arguments += StatementArguments(keys)
+            }
+            var result: [String: TimeSeriesPoint] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                guard let value = KVValue(typeTag: row["t"], stored: row["v"]) else { continue }
+                result[row["key"]] = TimeSeriesPoint(ts: row["ts"], value: value)
+            }
+            return result
+        }
+    }
+
+    public func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String] {
+        try await pool.read { db in
+            let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            return try String.fetchAll(
+                db,
+                sql: "SELECT k.key FROM ts_kv_latest l JOIN ts_key k ON k.id = l.key_id WHERE l.device_seq = ? ORDER BY k.key",
+                arguments: [seq])
+        }
+    }
+
+    public func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] {
+        try await pool.read { db in
+            let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            let keyIDs = try self.existingTelemetryKeyIDs(db, query.keys)
+            var result: [String: [TimeSeriesPoint]] = [:]
+            for key in query.keys {
+                guard let keyID = keyIDs[key] else { continue }
+                let points =
+                    query.aggregation == .none
+                    ? try Self.rawPoints(db, seq: seq, keyID: keyID, query: query)
+                    : try Self.aggregatedPoints(db, seq: seq, keyID: keyID, query: query)
+                if !points.isEmpty { result[key] = points }
+            }
+            return result
+        }
+    }
+
+    static func rawPoints(_ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery) throws -> [TimeSeriesPoint] {
+        let order = query.ascending ? "ASC" : "DESC"
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT ts, t, v FROM ts_kv WHERE device_seq = ? AND key_id = ? AND ts >= ? AND ts < ?
+                ORDER BY ts \(order) LIMIT ?
+                """,
+            arguments: [seq, keyID, query.startTs, query.endTs, query.limit])
+        var points: [TimeSeriesPoint] = []
+        while let row = try rows.next() {
+            if let value = KVValue(typeTag: row["t"], stored: row["v"]) {
+                points.append(TimeSeriesPoint(ts: row["ts"], value: value))
+            }
+        }
+        return points
+    }
+
+    /// One SQL pass groups readings into buckets of `interval` ms starting at `startTs`. Each bucket's timestamp is
+    /// its middle, clamped to the query end, as ThingsBoard reports it. Empty buckets are left out.
+    static func aggregatedPoints(_ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery) throws -> [TimeSeriesPoint] {
+        let span = max(query.endTs - query.startTs, 1)
+        let interval = query.interval > 0 ? query.interval : span
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT (ts - ?1) / ?2 AS bucket,
+                       COUNT(*) AS n,
+                       SUM(CASE WHEN t IN (2, 3) THEN 1 ELSE 0 END) AS numeric_n,
+                       SUM(CASE WHEN t = 3 THEN 1 ELSE 0 END) AS double_n,
+                       SUM(CASE WHEN t IN (2, 3) THEN v END) AS total,
+                       MIN(CASE WHEN t IN (2, 3) THEN v END) AS low,
+                       MAX(CASE WHEN t IN (2, 3) THEN v END) AS high
+                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5
+                GROUP BY bucket ORDER BY bucket
+                """,
+            arguments: [query.startTs, interval, seq, keyID, query.endTs])
+        var points: [TimeSeriesPoint] = []
+        for row in rows {
+            let bucket: Int64 = row["bucket"]
+            let bucketStart = query.startTs + bucket * interval
+            let bucketEnd = min(bucketStart + interval, query.endTs)
+            let ts = bucketStart + (bucketEnd - bucketStart) / 2
+            let count: Int64 = row["n"]
+            let numericCount: Int64 = row["numeric_n"]
+            let isDouble = (row["double_n"] as Int64) > 0
+            let value: KVValue?
+            switch query.aggregation {
+            case .count:
+                value = .long(count)
+            case .avg:
+                value = numericCount > 0 ? .double(Self.number(row["total"]) / Double(numericCount)) : nil
+            case .sum:
+                value = numericCount > 0 ? Self.typed(row["total"], isDouble: isDouble) : nil
+            case .min:
+                value = numericCount > 0 ? Self.typed(row["low"], isDouble: isDouble) : nil
+            case .max:
+                value = numericCount > 0 ? Self.typed(row["high"], isDouble: isDouble) : nil
+            case .none:
+                value = nil
+            }
+            if let value { points.append(TimeSeriesPoint(ts: ts, value: value)) }
+        }
+        return query.ascending ? points : points.reversed()
+    }
+
+    static func number(_ value: DatabaseValue) -> Double {
+        switch value.storage {
+        case .int64(let i): return Double(i)
+        case .double(let d): return d
+        default: return 0
+        }
+    }
+
+    static func typed(_ value: DatabaseValue, isDouble: Bool) -> KVValue {
+        if !isDouble, case .int64(let i) = value.storage { return .long(i) }
+        return .double(number(value))
+    }
+}
+
+struct LatestKey: Hashable {
+    var device: Int64
+    var key: Int64
+}

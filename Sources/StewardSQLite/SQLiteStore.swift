@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import StewardCore
+import StewardStore
+import Synchronization
+
+/// Steward's embedded store: one SQLite file in WAL mode, shared by the server and the CLI.
+///
+/// A `DatabasePool` gives concurrent readers and one writer; other processes (the `steward` CLI while the
+/// server runs) wait on SQLite's busy handler instead of failing.
+public final class SQLiteStore: Sendable {
+    /// How hard a commit pushes data to disk.
+    public enum Durability: String, Sendable {
+        /// `synchronous=FULL`: the WAL is fsynced at every commit; survives power loss.
+        case full
+        /// `synchronous=NORMAL`: survives a process crash or `kill -9`, not a power cut.
+        case normal
+    }
+
+    public let pool: DatabasePool
+    let deviceKeys = Mutex<[DeviceID: Int64]>([:])
+    let telemetryKeys = Mutex<[String: Int64]>([:])
+
+    /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date.
+    public init(directory: String, durability: Durability = .full) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let path = (directory as NSString).appendingPathComponent("steward.sqlite")
+        pool = try DatabasePool(path: path, configuration: config)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    /// The integer key a device's rows are stored under, looked up once and cached.
+    func deviceKey(_ db: Database, _ device: DeviceID) throws -> Int64? {
+        if let key = deviceKeys.withLock({ $0[device] }) { return key }
+        guard let key = try Int64.fetchOne(db, sql: "SELECT seq FROM device WHERE id = ?", arguments: [device.description])
+        else { return nil }
+        deviceKeys.withLock { $0[device] = key }
+        return key
+    }
+
+    /// The device key, only if the device belongs to `tenant`: the tenant check every read goes through.
+    func scopedDeviceKey(_ db: Database, tenant: TenantID, device: DeviceID) throws -> Int64 {
+        guard
+            let key = try Int64.fetchOne(
+                db, sql: "SELECT seq FROM device WHERE id = ? AND tenant_id = ?",
+                arguments: [device.description, tenant.description])
+        else { throw StewardError.notFound("Device with id [\(device)] is not found") }
+        return key
+    }
+
+    func telemetryKeyID(_ db: Database, _ key: String) throws -> Int64 {
+        if let id = telemetryKeys.withLock({ $0[key] }) { return id }
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO ts_key(key) VALUES (?)").execute(arguments: [key])
+        let id = try Int64.fetchOne(db, sql: "SELECT id FROM ts_key WHERE key = ?", arguments: [key])!
+        telemetryKeys.withLock { $0[key] = id }
+        return id
+    }
+
+    func existingTelemetryKeyIDs(_ db: Database, _ keys: [String]) throws -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        for key in keys {
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM ts_key WHERE key = ?", arguments: [key]) {
+                result[key] = id
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,24 @@
+import StewardCore
+
+/// Tenants, customers and users. Every read of tenant-owned data takes the tenant, so a caller cannot
+/// forget to scope a query.
+public protocol AccountStore: Sendable {
+    func createTenant(_ tenant: Tenant) async throws
+    func tenants() async throws -> [Tenant]
+    func tenant(id: TenantID) async throws -> Tenant?
+    func tenant(named name: String) async throws -> Tenant?
+    func deleteTenant(id: TenantID) async throws -> Bool
+
+    func createCustomer(_ customer: Customer) async throws
+    func customers(tenant: TenantID) async throws -> [Customer]
+    func customer(tenant: TenantID, id: CustomerID) async throws -> Customer?
+    func customer(tenant: TenantID, named name: String) async throws -> Customer?
+
+    func createUser(_ user: User, passwordHash: String) async throws
+    func user(id: UserID) async throws -> User?
+    func user(tenant: TenantID, id: UserID) async throws -> User?
+    func users(tenant: TenantID) async throws -> [User]
+    /// The user and the stored password hash, for sign-in.
+    func credentials(email: String) async throws -> (user: User, passwordHash: String)?
+    func userCount() async throws -> Int
+}

@@ -1,0 +1,124 @@
+import Foundation
+import StewardCore
+import Synchronization
+
+/// Group commit for telemetry: readings from every connection queue here, and one writer thread commits
+/// whatever has gathered in a single transaction, then tells each submitter its data is durable.
+///
+/// While one transaction is being committed (and fsynced) the next group fills up, so the cost of a durable
+/// commit is shared by all readings that arrived meanwhile: throughput grows with load instead of being bounded
+/// by fsync latency.
+public final class TelemetryWriter: Sendable {
+    public typealias Completion = @Sendable (Result<Void, any Error>) -> Void
+
+    struct Pending {
+        var batch: TelemetryBatch
+        var completion: Completion
+    }
+
+    struct State {
+        var pending: [Pending] = []
+        var stopped = false
+        /// Readings committed since start, for the log and benchmarks.
+        var committedBatches = 0
+        var commits = 0
+    }
+
+    private let store: any TelemetryStore
+    private let state = Mutex(State())
+    private let wakeUp = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Upper bound of batches per transaction, so one huge group cannot stall the others for long.
+    private let maximumGroupSize: Int
+
+    public init(store: any TelemetryStore, maximumGroupSize: Int = 4096) {
+        self.store = store
+        self.maximumGroupSize = maximumGroupSize
+        let thread = Thread { [self] in self.run() }
+        thread.name = "steward-telemetry-writer"
+        thread.start()
+    }
+
+    /// Queues a batch; `completion` runs on the writer thread once the batch is committed or has failed.
+    public func submit(_ batch: TelemetryBatch, completion: @escaping Completion) {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.stopped else { return false }
+            state.pending.append(Pending(batch: batch, completion: completion))
+            return true
+        }
+        if accepted {
+            wakeUp.signal()
+        } else {
+            completion(.failure(StewardError(.unavailable, "The server is shutting down; the reading was not stored")))
+        }
+    }
+
+    /// Queues a batch and waits until it is durable.
+    public func write(_ batch: TelemetryBatch) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            submit(batch) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Commits what is queued, refuses new work, and returns when the writer thread has exited.
+    public func shutdown() {
+        let alreadyStopped = state.withLock { state -> Bool in
+            defer { state.stopped = true }
+            return state.stopped
+        }
+        guard !alreadyStopped else { return }
+        wakeUp.signal()
+        finished.wait()
+    }
+
+    public var statistics: (commits: Int, batches: Int) {
+        state.withLock { ($0.commits, $0.committedBatches) }
+    }
+
+    private func run() {
+        while true {
+            wakeUp.wait()
+            while true {
+                let (group, stopped) = state.withLock { state -> ([Pending], Bool) in
+                    let count = min(state.pending.count, maximumGroupSize)
+                    let group = Array(state.pending.prefix(count))
+                    state.pending.removeFirst(count)
+                    return (group, state.stopped)
+                }
+                if group.isEmpty {
+                    if stopped {
+                        finished.signal()
+                        return
+                    }
+                    break
+                }
+                commit(group)
+            }
+        }
+    }
+
+    private func commit(_ group: [Pending]) {
+        do {
+            try store.append(group.map(\.batch))
+            state.withLock {
+                $0.commits += 1
+                $0.committedBatches += group.count
+            }
+            for item in group { item.completion(.success(())) }
+        } catch {
+            // Isolate the failing batch so one bad submitter does not fail everyone else's readings.
+            guard group.count > 1 else {
+                group[0].completion(.failure(error))
+                return
+            }
+            for item in group {
+                do {
+                    try store.append([item.batch])
+                    item.completion(.success(()))
+                } catch {
+                    item.completion(.failure(error))
+                }
+            }
+        }
+    }
+}
