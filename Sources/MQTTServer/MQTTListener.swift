@@ -1,0 +1,79 @@
+import Logging
+import MQTTCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import StewardDevices
+
+/// The device MQTT listener(s): plain TCP, and TLS when configured. A `Service`, so it starts and stops with
+/// the rest of the server.
+public final class MQTTListener: Service {
+    let configuration: MQTTServerConfiguration
+    let service: DeviceService
+    let provisioning: ProvisioningService
+    let logger: Logger
+    let group: any EventLoopGroup
+
+    public init(
+        configuration: MQTTServerConfiguration, service: DeviceService, provisioning: ProvisioningService, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.service = service
+        self.provisioning = provisioning
+        self.logger = logger
+        self.group = group
+    }
+
+    /// Binds the listeners; returns the bound channels so callers can learn the ports.
+    public func bind() async throws -> [any Channel] {
+        var channels: [any Channel] = [try await bind(port: configuration.port, tls: nil)]
+        if let tlsPort = configuration.tlsPort, let tls = configuration.tls {
+            let context = try NIOSSLContext(configuration: tls)
+            channels.append(try await bind(port: tlsPort, tls: context))
+        }
+        return channels
+    }
+
+    public func run() async throws {
+        let channels = try await bind()
+        for channel in channels {
+            logger.info("MQTT listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for channel in channels {
+                    group.addTask { try? await channel.closeFuture.get() }
+                }
+            }
+        } onGracefulShutdown: {
+            for channel in channels { channel.close(promise: nil) }
+        }
+    }
+
+    func bind(port: Int, tls: NIOSSLContext?) async throws -> any Channel {
+        let configuration = self.configuration
+        let service = self.service
+        let provisioning = self.provisioning
+        let logger = self.logger
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize + 5)))
+                    try pipeline.addHandler(
+                        MQTTConnectionHandler(
+                            service: service, provisioning: provisioning, configuration: configuration, logger: logger))
+                }
+            }
+            .bind(host: configuration.host, port: port)
+            .get()
+    }
+}

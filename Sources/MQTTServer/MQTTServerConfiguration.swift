@@ -1,0 +1,36 @@
+import NIOSSL
+
+/// Where and how the device MQTT listener runs.
+public struct MQTTServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Listens for MQTT over TLS here when `tls` is set.
+    public var tlsPort: Int?
+    public var tls: TLSConfiguration?
+    /// Largest accepted packet body (remaining length); bigger packets close the connection.
+    public var maximumPacketSize: Int
+    /// A client that sends nothing for this many keep-alive periods is disconnected (the spec's 1.5).
+    public var keepAliveFactor: Double
+    /// Time a new connection gets to send CONNECT.
+    public var connectTimeoutSeconds: Int64
+    /// Packets accepted before the CONNECT is authenticated; beyond this the session is refused.
+    public var preConnectQueueLimit: Int
+    /// QoS 1 acknowledgements outstanding before the server stops reading from the socket (backpressure).
+    public var maximumPendingAcks: Int
+
+    public init(
+        host: String = "0.0.0.0", port: Int = 1883, tlsPort: Int? = nil, tls: TLSConfiguration? = nil,
+        maximumPacketSize: Int = 65_536, keepAliveFactor: Double = 1.5, connectTimeoutSeconds: Int64 = 10,
+        preConnectQueueLimit: Int = 100, maximumPendingAcks: Int = 1_000
+    ) {
+        self.host = host
+        self.port = port
+        self.tlsPort = tlsPort
+        self.tls = tls
+        self.maximumPacketSize = maximumPacketSize
+        self.keepAliveFactor = keepAliveFactor
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.preConnectQueueLimit = preConnectQueueLimit
+        self.maximumPendingAcks = maximumPendingAcks
+    }
+}
