@@ -1,0 +1,101 @@
+import Hummingbird
+import StewardStore
+import StewardDevices
+import StewardAuth
+import NIOCore
+import StewardCore
+
+/// An error rendered as ThingsBoard renders errors: `{"status","message","errorCode","timestamp"}`.
+public struct APIError: HTTPResponseError {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public var errorCode: Int
+
+    public init(status: HTTPResponse.Status, message: String, errorCode: Int) {
+        self.status = status
+        self.message = message
+        self.errorCode = errorCode
+    }
+
+    public init(_ error: StewardError) {
+        switch error.kind {
+        case .badRequest: self.init(status: .badRequest, message: error.message, errorCode: 31)
+        case .unauthorized: self.init(status: .unauthorized, message: error.message, errorCode: 10)
+        case .forbidden: self.init(status: .forbidden, message: error.message, errorCode: 20)
+        case .notFound: self.init(status: .notFound, message: error.message, errorCode: 32)
+        case .conflict: self.init(status: .conflict, message: error.message, errorCode: 31)
+        case .payloadTooLarge: self.init(status: .contentTooLarge, message: error.message, errorCode: 31)
+        case .timeout: self.init(status: .requestTimeout, message: error.message, errorCode: 2)
+        case .unavailable: self.init(status: .serviceUnavailable, message: error.message, errorCode: 2)
+        case .internal: self.init(status: .internalServerError, message: error.message, errorCode: 2)
+        }
+    }
+
+    /// Wraps any error; unknown ones become a 500 without internals in the body.
+    public static func from(_ error: any Error) -> any Error {
+        if error is APIError || error is DeviceAPIError { return error }
+        if let error = error as? StewardError { return APIError(error) }
+        if let error = error as? any HTTPResponseError { return error }
+        return APIError(status: .internalServerError, message: "Internal server error", errorCode: 2)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body = "{\"status\":\(status.code),\"message\":"
+        JSONValue.writeString(message, to: &body)
+        body += ",\"errorCode\":\(errorCode),\"timestamp\":\(WallClock.nowMillis())}"
+        return HTTP.json(body, status: status)
+    }
+}
+
+/// Errors of the device API under `/api/v1`, shaped like ThingsBoard's transport: 401 with an empty body for an
+/// unknown token, the problem in plain text for a bad payload.
+public struct DeviceAPIError: HTTPResponseError {
+    public var status: HTTPResponse.Status
+    public var message: String
+
+    public init(status: HTTPResponse.Status, message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public static func from(_ error: any Error) -> any Error {
+        if error is DeviceAPIError { return error }
+        if let error = error as? StewardError {
+            switch error.kind {
+            case .badRequest: return DeviceAPIError(status: .badRequest, message: error.message)
+            case .unauthorized: return DeviceAPIError(status: .unauthorized, message: "")
+            case .notFound: return DeviceAPIError(status: .notFound, message: error.message)
+            case .payloadTooLarge: return DeviceAPIError(status: .contentTooLarge, message: error.message)
+            default: return DeviceAPIError(status: .internalServerError, message: error.message)
+            }
+        }
+        if let error = error as? any HTTPResponseError { return error }
+        return DeviceAPIError(status: .internalServerError, message: "Internal server error")
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        guard !message.isEmpty else { return Response(status: status) }
+        return Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: message)))
+    }
+}
+
+/// Response helpers.
+enum HTTP {
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func ok() -> Response { Response(status: .ok) }
+
+    /// Reads the whole body up to `limit` bytes; a bigger body is answered with 413.
+    static func body(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw StewardError(.payloadTooLarge, "The request body is larger than \(limit) bytes")
+        }
+    }
+}

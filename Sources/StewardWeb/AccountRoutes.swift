@@ -1,0 +1,91 @@
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardDevices
+import StewardStore
+
+/// Tenants (system administrator), customers and users (tenant administrator).
+struct AccountRoutes {
+    let web: WebContext
+    let accountsService: AccountService
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("api/tenant") { request, _ in
+            try await api {
+                try await requireSystemAdmin(request)
+                let body = try await WebContext.parseBody(request, limit: 65_536)
+                guard let title = body["title"]?.stringValue else { throw StewardError.badRequest("Tenant title should be specified!") }
+                let tenant = try await accountsService.createTenant(name: title)
+                return HTTP.json(EntityJSON.tenant(tenant).serialized)
+            }
+        }
+        router.get("api/tenants") { request, _ in
+            try await api {
+                try await requireSystemAdmin(request)
+                let (pageSize, page) = try WebContext.paging(request)
+                let all = try await web.accounts.tenants()
+                let slice = all.dropFirst(page * pageSize).prefix(pageSize)
+                return HTTP.json(EntityJSON.page(slice.map(EntityJSON.tenant), total: all.count, pageSize: pageSize, page: page).serialized)
+            }
+        }
+        router.get("api/tenant/:tenantId") { request, context in
+            try await api {
+                try await requireSystemAdmin(request)
+                guard let id = TenantID(try context.parameters.require("tenantId")), let tenant = try await web.accounts.tenant(id: id)
+                else { throw StewardError.notFound("Tenant is not found") }
+                return HTTP.json(EntityJSON.tenant(tenant).serialized)
+            }
+        }
+        router.post("api/customer") { request, _ in
+            try await api {
+                let tenant = try web.requireTenantAdmin(try await web.principal(request))
+                let body = try await WebContext.parseBody(request, limit: 65_536)
+                guard let title = body["title"]?.stringValue else { throw StewardError.badRequest("Customer title should be specified!") }
+                let customer = try await accountsService.createCustomer(tenant: tenant, name: title)
+                return HTTP.json(EntityJSON.customer(customer).serialized)
+            }
+        }
+        router.get("api/customers") { request, _ in
+            try await api {
+                let tenant = try web.requireTenantAdmin(try await web.principal(request))
+                let (pageSize, page) = try WebContext.paging(request)
+                let all = try await web.accounts.customers(tenant: tenant)
+                let slice = all.dropFirst(page * pageSize).prefix(pageSize)
+                return HTTP.json(EntityJSON.page(slice.map(EntityJSON.customer), total: all.count, pageSize: pageSize, page: page).serialized)
+            }
+        }
+        router.get("api/customer/:customerId") { request, context in
+            try await api {
+                let principal = try await web.principal(request)
+                let tenant = try web.tenant(of: principal)
+                guard let id = CustomerID(try context.parameters.require("customerId")),
+                    principal.authority == .tenantAdmin || principal.customerID == id,
+                    let customer = try await web.accounts.customer(tenant: tenant, id: id)
+                else { throw StewardError.notFound("Customer is not found") }
+                return HTTP.json(EntityJSON.customer(customer).serialized)
+            }
+        }
+        router.get("api/user/:userId") { request, context in
+            try await api {
+                let principal = try await web.principal(request)
+                guard let id = UserID(try context.parameters.require("userId")) else { throw StewardError.notFound("User is not found") }
+                let user: User?
+                if principal.authority == .systemAdmin {
+                    user = try await web.accounts.user(id: id)
+                } else if principal.authority == .tenantAdmin {
+                    user = try await web.accounts.user(tenant: try web.tenant(of: principal), id: id)
+                } else {
+                    user = id == principal.userID ? try await web.accounts.user(id: id) : nil
+                }
+                guard let user else { throw StewardError.notFound("User is not found") }
+                return HTTP.json(EntityJSON.user(user).serialized)
+            }
+        }
+    }
+
+    func requireSystemAdmin(_ request: Request) async throws {
+        guard try await web.principal(request).authority == .systemAdmin else {
+            throw StewardError.forbidden("You don't have permission to perform this operation!")
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Hummingbird
+import StewardStore
+import StewardDevices
+import StewardAuth
+import StewardCore
+
+/// `POST /api/auth/login`, `/api/auth/token`, `/api/auth/logout`, `GET /api/auth/user`.
+struct AuthRoutes {
+    let web: WebContext
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("api/auth/login") { request, _ in
+            try await api {
+                let body = try await WebContext.parseBody(request, limit: 16_384)
+                guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
+                    throw StewardError.badRequest("Send {\"username\": \"…\", \"password\": \"…\"}")
+                }
+                let pair = try await web.auth.login(email: username, password: password)
+                return Self.pair(pair.token, pair.refreshToken)
+            }
+        }
+        router.post("api/auth/token") { request, _ in
+            try await api {
+                let body = try await WebContext.parseBody(request, limit: 16_384)
+                guard let refresh = body["refreshToken"]?.stringValue else {
+                    throw StewardError.badRequest("Send {\"refreshToken\": \"…\"}")
+                }
+                let pair = try await web.auth.refresh(refresh)
+                return Self.pair(pair.token, pair.refreshToken)
+            }
+        }
+        router.post("api/auth/logout") { request, _ in
+            try await api {
+                _ = try await web.principal(request)
+                return HTTP.ok()
+            }
+        }
+        router.get("api/auth/user") { request, _ in
+            try await api {
+                let principal = try await web.principal(request)
+                guard let user = try await web.accounts.user(id: principal.userID) else {
+                    throw StewardError.unauthorized("Authentication failed")
+                }
+                return HTTP.json(EntityJSON.user(user).serialized)
+            }
+        }
+    }
+
+    static func pair(_ token: String, _ refresh: String) -> Response {
+        HTTP.json("{\"token\":\(JSONValue.quoted(token)),\"refreshToken\":\(JSONValue.quoted(refresh)),\"scope\":null}")
+    }
+}

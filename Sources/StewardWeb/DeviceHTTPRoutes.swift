@@ -1,0 +1,135 @@
+import Hummingbird
+import StewardStore
+import StewardAuth
+import NIOCore
+import StewardCore
+import StewardDevices
+
+/// ThingsBoard's HTTP device API under `/api/v1/{token}`: the same operations as MQTT, through the same
+/// `DeviceService`.
+struct DeviceHTTPRoutes {
+    let service: DeviceService
+    let provisioning: ProvisioningService
+    /// Largest telemetry or attribute body accepted.
+    let maximumBodySize: Int
+    /// ThingsBoard's `HTTP_REQUEST_TIMEOUT` and `HTTP_MAX_REQUEST_TIMEOUT`, in milliseconds.
+    let defaultPollTimeout: Int64 = 60_000
+    let maximumPollTimeout: Int64 = 300_000
+
+    func register(on router: Router<BasicRequestContext>) {
+        let group = router.group("api/v1")
+        group.post("provision") { request, _ in
+            try await handle {
+                let body = try await HTTP.body(request, limit: 65_536)
+                return HTTP.json(await provisioning.provision(payload: body.readableBytesView))
+            }
+        }
+        group.post(":token/telemetry") { request, context in
+            try await withDevice(request, context) { device in
+                let body = try await HTTP.body(request, limit: maximumBodySize)
+                try await service.saveTelemetry(device, payload: body.readableBytesView)
+                return HTTP.ok()
+            }
+        }
+        group.post(":token/attributes") { request, context in
+            try await withDevice(request, context) { device in
+                let body = try await HTTP.body(request, limit: maximumBodySize)
+                try await service.saveClientAttributes(device, payload: body.readableBytesView)
+                return HTTP.ok()
+            }
+        }
+        group.get(":token/attributes") { request, context in
+            try await withDevice(request, context) { device in
+                let query = request.uri.queryParameters
+                let client = Self.keys(query.getAll("clientKeys"))
+                let shared = Self.keys(query.getAll("sharedKeys"))
+                return HTTP.json(try await service.attributeResponse(device, clientKeys: client, sharedKeys: shared))
+            }
+        }
+        group.get(":token/attributes/updates") { request, context in
+            try await withDevice(request, context) { device in
+                let sink = LongPollSink()
+                let outcome = await sink.wait(timeout: pollTimeout(request)) {
+                    service.hub.subscribeAttributes(device.id, sink)
+                } unregister: {
+                    service.hub.unsubscribeAttributes(device.id, sink)
+                }
+                return Self.response(outcome)
+            }
+        }
+        group.get(":token/rpc") { request, context in
+            try await withDevice(request, context) { device in
+                let sink = LongPollSink()
+                let outcome = await sink.wait(timeout: pollTimeout(request)) {
+                    service.hub.subscribeRPC(device.id, sink)
+                } unregister: {
+                    service.hub.unsubscribeRPC(device.id, sink)
+                }
+                return Self.response(outcome)
+            }
+        }
+        group.post(":token/rpc/:requestId") { request, context in
+            try await withDevice(request, context) { device in
+                guard let id = context.parameters.get("requestId", as: Int32.self) else {
+                    throw StewardError.badRequest("The RPC request id must be an integer")
+                }
+                let body = try await HTTP.body(request, limit: 65_536)
+                service.replyRPC(device, id: Int(id), payload: body.readableBytesView)
+                return HTTP.ok()
+            }
+        }
+        group.post(":token/rpc") { request, context in
+            try await withDevice(request, context) { device in
+                let body = try await HTTP.body(request, limit: 65_536)
+                return HTTP.json(try service.clientRPC(device, payload: body.readableBytesView))
+            }
+        }
+        group.post(":token/claim") { request, context in
+            try await withDevice(request, context) { device in
+                let body = try await HTTP.body(request, limit: 65_536)
+                try await service.offerClaim(device, payload: body.readableBytesView)
+                return HTTP.ok()
+            }
+        }
+    }
+
+    func handle(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch {
+            throw DeviceAPIError.from(error)
+        }
+    }
+
+    func withDevice(
+        _ request: Request, _ context: BasicRequestContext, _ body: (Device) async throws -> Response
+    ) async throws -> Response {
+        try await handle {
+            let token = try context.parameters.require("token")
+            guard let device = try await service.authenticate(token: token) else {
+                throw StewardError.unauthorized("Unknown device token")
+            }
+            return try await body(device)
+        }
+    }
+
+    func pollTimeout(_ request: Request) -> Duration {
+        var timeout = request.uri.queryParameters.get("timeout", as: Int64.self) ?? 0
+        if timeout <= 0 { timeout = defaultPollTimeout }
+        return .milliseconds(min(timeout, maximumPollTimeout))
+    }
+
+    static func response(_ outcome: LongPollSink.Outcome) -> Response {
+        switch outcome {
+        case .message(let json): return HTTP.json(json)
+        case .timeout: return Response(status: .requestTimeout)
+        case .closed: return Response(status: .forbidden)
+        }
+    }
+
+    /// Spring joins repeated parameters with commas; absent means nil (all keys).
+    static func keys(_ values: [String]) -> [String]? {
+        guard !values.isEmpty else { return nil }
+        return values.flatMap { ThingsBoardJSON.splitKeys($0) }
+    }
+}

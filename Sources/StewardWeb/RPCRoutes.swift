@@ -1,0 +1,56 @@
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardDevices
+import StewardStore
+
+/// Server-side RPC from the REST API: `/api/plugins/rpc/{oneway|twoway}/{id}` (v1: 408 on timeout) and
+/// `/api/rpc/{oneway|twoway}/{id}` (v2: 504 on timeout).
+struct RPCRoutes {
+    let web: WebContext
+    static let defaultTimeoutMs: Int64 = 10_000
+    static let minimumTimeoutMs: Int64 = 5_000
+
+    func register(on router: Router<BasicRequestContext>) {
+        for (prefix, timeoutStatus) in [("api/plugins/rpc", HTTPResponse.Status.requestTimeout), ("api/rpc", .gatewayTimeout)] {
+            for oneWay in [true, false] {
+                router.post("\(prefix)/\(oneWay ? "oneway" : "twoway")/:deviceId") { request, context in
+                    try await api {
+                        try await call(request, context, oneWay: oneWay, timeoutStatus: timeoutStatus)
+                    }
+                }
+            }
+        }
+    }
+
+    func call(_ request: Request, _ context: BasicRequestContext, oneWay: Bool, timeoutStatus: HTTPResponse.Status) async throws
+        -> Response
+    {
+        let principal = try await web.principal(request)
+        let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+        let body = try await WebContext.parseBody(request, limit: 65_536)
+        guard case .string(let method)? = body["method"], !method.isEmpty else {
+            throw StewardError.badRequest("Invalid request body: 'method' is required")
+        }
+        var timeout = body["timeout"]?.int64Value ?? Self.defaultTimeoutMs
+        timeout = max(timeout, Self.minimumTimeoutMs)
+        if let expiration = body["expirationTime"]?.int64Value, expiration > 0 {
+            timeout = max(min(timeout, expiration - WallClock.nowMillis()), 0)
+        }
+        let params = body["params"]?.serialized ?? "null"
+        let outcome = await web.deviceService.hub.callRPC(
+            device.id, method: method, paramsJSON: params, oneWay: oneWay, timeout: .milliseconds(timeout))
+        switch outcome {
+        case .delivered:
+            return HTTP.ok()
+        case .timeout:
+            throw APIError(status: timeoutStatus, message: "Timeout waiting for the device to answer RPC '\(method)'", errorCode: 2)
+        case .reply(let payload):
+            if payload.isEmpty { return HTTP.ok() }
+            guard (try? JSONParser.parse(payload)) != nil else {
+                throw APIError(status: .notAcceptable, message: "The device replied with a payload that is not JSON", errorCode: 2)
+            }
+            return HTTP.json(payload)
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardDevices
+import StewardStore
+
+/// `/api/plugins/telemetry/…`: attributes by scope, latest values and history with aggregation.
+struct TelemetryRoutes {
+    let web: WebContext
+    /// ThingsBoard's `DATABASE_TS_MAX_INTERVALS`: more buckets than this in one query is refused.
+    static let maximumIntervals: Int64 = 700
+
+    func register(on router: Router<BasicRequestContext>) {
+        let group = router.group("api/plugins/telemetry")
+        // Attributes: v1 path (device only) and the entity-type paths.
+        group.post(":deviceId/:scope") { request, context in
+            try await api { try await saveAttributes(request, context, idParameter: "deviceId") }
+        }
+        group.post(":entityType/:entityId/:scope") { request, context in
+            try await api { try await saveAttributes(request, context, idParameter: "entityId") }
+        }
+        group.post(":entityType/:entityId/attributes/:scope") { request, context in
+            try await api { try await saveAttributes(request, context, idParameter: "entityId") }
+        }
+        group.delete(":entityType/:entityId/:scope") { request, context in
+            try await api {
+                let (principal, device) = try await entity(request, context)
+                _ = try web.requireTenantAdmin(principal)
+                let scope = try Self.scope(try context.parameters.require("scope"), writable: false)
+                guard let keys = request.uri.queryParameters.get("keys").map(ThingsBoardJSON.splitKeys), !keys.isEmpty else {
+                    throw StewardError.badRequest("Parameter 'keys' is required")
+                }
+                try await web.deviceService.deleteAttributes(device, scope: scope, keys: keys)
+                return HTTP.ok()
+            }
+        }
+        group.get(":entityType/:entityId/values/attributes") { request, context in
+            try await api { try await readAttributes(request, context, scopes: AttributeScope.allCases) }
+        }
+        group.get(":entityType/:entityId/values/attributes/:scope") { request, context in
+            try await api {
+                let scope = try Self.scope(try context.parameters.require("scope"), writable: false)
+                return try await readAttributes(request, context, scopes: [scope])
+            }
+        }
+        group.get(":entityType/:entityId/keys/attributes") { request, context in
+            try await api { try await attributeKeys(request, context, scopes: AttributeScope.allCases) }
+        }
+        group.get(":entityType/:entityId/keys/attributes/:scope") { request, context in
+            try await api {
+                try await attributeKeys(request, context, scopes: [try Self.scope(try context.parameters.require("scope"), writable: false)])
+            }
+        }
+        group.get(":entityType/:entityId/keys/timeseries") { request, context in
+            try await api {
+                let (_, device) = try await entity(request, context)
+                let keys = try await web.deviceService.telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
+                return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
+            }
+        }
+        group.post(":entityType/:entityId/timeseries/:scope") { request, context in
+            try await api { try await saveTelemetry(request, context) }
+        }
+        group.post(":entityType/:entityId/timeseries/:scope/:ttl") { request, context in
+            try await api { try await saveTelemetry(request, context) }
+        }
+        group.get(":entityType/:entityId/values/timeseries") { request, context in
+            try await api {
+                if request.uri.queryParameters.get("startTs") != nil {
+                    return try await history(request, context)
+                }
+                return try await latest(request, context)
+            }
+        }
+        group.get(":entityType/:entityId/values/timeseries/history") { request, context in
+            try await api { try await history(request, context) }
+        }
+    }
+
+    func entity(_ request: Request, _ context: BasicRequestContext) async throws -> (Principal, Device) {
+        let principal = try await web.principal(request)
+        if let type = context.parameters.get("entityType"), type != DeviceKind.entityType {
+            throw StewardError.badRequest("Entity type \(type) is not supported; Steward serves DEVICE")
+        }
+        let id = try context.parameters.get("entityId") ?? context.parameters.require("deviceId")
+        return (principal, try await web.visibleDevice(principal, id))
+    }
+
+    static func scope(_ text: String, writable: Bool) throws -> AttributeScope {
+        guard let scope = AttributeScope(rawValue: text) else {
+            throw StewardError.badRequest("Invalid scope: \(text). Use CLIENT_SCOPE, SERVER_SCOPE or SHARED_SCOPE")
+        }
+        if writable && scope == .client { throw StewardError.badRequest("Invalid scope: CLIENT_SCOPE attributes are written by the device") }
+        return scope
+    }
+
+    func saveAttributes(_ request: Request, _ context: BasicRequestContext, idParameter: String) async throws -> Response {
+        let (principal, device) = try await entity(request, context)
+        _ = try web.requireTenantAdmin(principal)
+        let scope = try Self.scope(try context.parameters.require("scope"), writable: true)
+        let body = try await WebContext.parseBody(request)
+        guard case .object = body else { throw StewardError.badRequest("Invalid JSON: attributes must be a JSON object") }
+        let values = try ThingsBoardJSON.keyValues(body)
+        guard !values.isEmpty else { throw StewardError.badRequest("No attributes data found in request body!") }
+        try await web.deviceService.saveAttributes(device, scope: scope, values: values)
+        return HTTP.ok()
+    }
+
+    func readAttributes(_ request: Request, _ context: BasicRequestContext, scopes: [AttributeScope]) async throws -> Response {
+        let (_, device) = try await entity(request, context)
+        let keys = request.uri.queryParameters.get("keys").map(ThingsBoardJSON.splitKeys)
+        var out = "["
+        var first = true
+        for scope in scopes {
+            let entries = try await web.deviceService.attributes.attributes(
+                tenant: device.tenantID, device: device.id, scope: scope, keys: keys?.isEmpty == true ? nil : keys)
+            for entry in entries {
+                if !first { out += "," }
+                first = false
+                out += "{\"lastUpdateTs\":\(entry.lastUpdateTs),\"key\":" + JSONValue.quoted(entry.key) + ",\"value\":"
+                ThingsBoardJSON.render(entry.value, to: &out)
+                out += "}"
+            }
+        }
+        return HTTP.json(out + "]")
+    }
+
+    func attributeKeys(_ request: Request, _ context: BasicRequestContext, scopes: [AttributeScope]) async throws -> Response {
+        let (_, device) = try await entity(request, context)
+        var keys: [String] = []
+        for scope in scopes {
+            keys += try await web.deviceService.attributes.attributes(tenant: device.tenantID, device: device.id, scope: scope, keys: nil)
+                .map(\.key)
+        }
+        return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
+    }
+
+    func saveTelemetry(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let (principal, device) = try await entity(request, context)
+        _ = try web.requireTenantAdmin(principal)
+        let body = try await HTTP.body(request, limit: 1 << 20)
+        try await web.deviceService.saveTelemetry(device, payload: body.readableBytesView)
+        return HTTP.ok()
+    }
+
+    func keys(_ request: Request) -> [String] {
+        request.uri.queryParameters.getAll("keys").flatMap(ThingsBoardJSON.splitKeys)
+            + request.uri.queryParameters.getAll("key").flatMap(ThingsBoardJSON.splitKeys)
+    }
+
+    func latest(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let (_, device) = try await entity(request, context)
+        let requested = keys(request)
+        let latest = try await web.deviceService.telemetry.latest(
+            tenant: device.tenantID, device: device.id, keys: requested.isEmpty ? nil : requested)
+        let strict = request.uri.queryParameters.get("useStrictDataTypes") == "true"
+        let now = WallClock.nowMillis()
+        let order = requested.isEmpty ? latest.keys.sorted() : requested
+        var series: [(String, [TimeSeriesPoint?])] = []
+        for key in order {
+            // ThingsBoard answers a requested key without data as {"ts": now, "value": null}.
+            series.append((key, [latest[key]]))
+        }
+        return HTTP.json(Self.render(series, strict: strict, nullTs: now))
+    }
+
+    func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let (_, device) = try await entity(request, context)
+        let query = request.uri.queryParameters
+        let requested = keys(request)
+        guard !requested.isEmpty else { throw StewardError.badRequest("Parameter 'keys' is required") }
+        guard let start = query.get("startTs", as: Int64.self), let end = query.get("endTs", as: Int64.self) else {
+            throw StewardError.badRequest("Parameters 'startTs' and 'endTs' are required (milliseconds)")
+        }
+        guard end >= start else { throw StewardError.badRequest("'endTs' must not be before 'startTs'") }
+        let aggText = query.get("agg") ?? "NONE"
+        guard let aggregation = Aggregation(rawValue: aggText) else {
+            throw StewardError.badRequest("Invalid 'agg': \(aggText). Use NONE, AVG, MIN, MAX, SUM or COUNT")
+        }
+        let interval = query.get("interval", as: Int64.self) ?? 0
+        guard interval >= 0 else { throw StewardError.badRequest("'interval' must not be negative") }
+        if aggregation != .none, interval > 0, (end - start) / interval > Self.maximumIntervals {
+            throw StewardError.badRequest("The query asks for more than \(Self.maximumIntervals) intervals; widen 'interval'")
+        }
+        let limit = query.get("limit", as: Int.self) ?? 100
+        guard limit > 0 else { throw StewardError.badRequest("'limit' must be positive") }
+        let ascending = (query.get("orderBy") ?? "DESC").uppercased() == "ASC"
+        let points = try await web.deviceService.telemetry.history(
+            tenant: device.tenantID, device: device.id,
+            query: TimeSeriesQuery(
+                keys: requested, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: limit,
+                ascending: ascending))
+        let strict = query.get("useStrictDataTypes") == "true"
+        let series = requested.compactMap { key in points[key].map { (key, $0.map(Optional.some)) } }
+        return HTTP.json(Self.render(series, strict: strict, nullTs: 0))
+    }
+
+    /// `{"key":[{"ts":…,"value":…}]}`; values are strings unless `useStrictDataTypes=true`, as in ThingsBoard.
+    static func render(_ series: [(String, [TimeSeriesPoint?])], strict: Bool, nullTs: Int64) -> String {
+        var out = "{"
+        for (index, (key, points)) in series.enumerated() {
+            if index > 0 { out += "," }
+            out += JSONValue.quoted(key) + ":["
+            for (i, point) in points.enumerated() {
+                if i > 0 { out += "," }
+                guard let point else {
+                    out += "{\"ts\":\(nullTs),\"value\":null}"
+                    continue
+                }
+                out += "{\"ts\":\(point.ts),\"value\":"
+                if strict {
+                    ThingsBoardJSON.render(point.value, to: &out)
+                } else {
+                    JSONValue.writeString(point.value.stringValue, to: &out)
+                }
+                out += "}"
+            }
+            out += "]"
+        }
+        return out + "}"
+    }
+}

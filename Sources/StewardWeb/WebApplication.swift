@@ -1,0 +1,36 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import StewardAuth
+import StewardCore
+import StewardDevices
+import StewardStore
+
+/// Builds the HTTP application: the device API, the REST API, and later the web console.
+public enum WebApplication {
+    public static func router(
+        auth: AuthService, accounts: AccountService, deviceService: DeviceService, provisioning: ProvisioningService,
+        maximumDeviceBodySize: Int = 1 << 20
+    ) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        let web = WebContext(
+            auth: auth, accounts: accounts.accounts, devices: deviceService.devices, deviceService: deviceService)
+        DeviceHTTPRoutes(service: deviceService, provisioning: provisioning, maximumBodySize: maximumDeviceBodySize)
+            .register(on: router)
+        AuthRoutes(web: web).register(on: router)
+        DeviceRoutes(web: web).register(on: router)
+        TelemetryRoutes(web: web).register(on: router)
+        RPCRoutes(web: web).register(on: router)
+        AccountRoutes(web: web, accountsService: accounts).register(on: router)
+        router.get("api/health") { _, _ in HTTP.json("{\"status\":\"UP\"}") }
+        return router
+    }
+
+    /// The server builder: plain HTTP/1.1, or HTTPS when a TLS configuration is given.
+    public static func server(tls: TLSConfiguration?) throws -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        return try .tls(.http1(), tlsConfiguration: tls)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardDevices
+import StewardStore
+
+/// The services REST handlers use, and the checks every handler shares: who is calling, and which tenant's
+/// data they may see.
+struct WebContext: Sendable {
+    let auth: AuthService
+    let accounts: any AccountStore
+    let devices: any DeviceStore
+    let deviceService: DeviceService
+
+    /// The principal of `X-Authorization: Bearer …` (or `Authorization: Bearer …`).
+    func principal(_ request: Request) async throws -> Principal {
+        let header = request.headers[HTTPField.Name("X-Authorization")!] ?? request.headers[.authorization]
+        guard let header, header.hasPrefix("Bearer ") else {
+            throw StewardError.unauthorized("Authentication failed: send X-Authorization: Bearer <token>")
+        }
+        return try await auth.principal(fromAccessToken: String(header.dropFirst("Bearer ".count)))
+    }
+
+    /// The tenant a tenant admin or customer user acts in; the system administrator owns no devices.
+    func tenant(of principal: Principal) throws -> TenantID {
+        guard let tenant = principal.tenantID else {
+            throw StewardError.forbidden("You don't have permission to perform this operation!")
+        }
+        return tenant
+    }
+
+    func requireTenantAdmin(_ principal: Principal) throws -> TenantID {
+        guard principal.authority == .tenantAdmin, let tenant = principal.tenantID else {
+            throw StewardError.forbidden("You don't have permission to perform this operation!")
+        }
+        return tenant
+    }
+
+    /// A device the principal may see: in its tenant and, for a customer user, assigned to its customer.
+    /// Anything else is "not found", so ids of other tenants reveal nothing.
+    func visibleDevice(_ principal: Principal, _ idText: String) async throws -> Device {
+        let tenant = try tenant(of: principal)
+        guard let id = DeviceID(idText), let device = try await devices.device(tenant: tenant, id: id),
+            principal.authority != .customerUser || device.customerID == principal.customerID
+        else { throw StewardError.notFound("Device with id [\(idText)] is not found") }
+        return device
+    }
+
+    func defaultProfile(_ tenant: TenantID) async throws -> DeviceProfileID? {
+        try await devices.profile(tenant: tenant, named: "default")?.id
+    }
+
+    static func parseBody(_ request: Request, limit: Int = 1 << 20) async throws -> JSONValue {
+        let body = try await HTTP.body(request, limit: limit)
+        guard body.readableBytes > 0 else { throw StewardError.badRequest("Invalid request body: the body is empty") }
+        do {
+            return try JSONParser.parse(body.readableBytesView)
+        } catch {
+            throw StewardError.badRequest("Invalid request body: \(error.description)")
+        }
+    }
+
+    static func paging(_ request: Request) throws -> (pageSize: Int, page: Int) {
+        let query = request.uri.queryParameters
+        guard let pageSize = query.get("pageSize", as: Int.self), pageSize > 0 else {
+            throw StewardError.badRequest("Parameter 'pageSize' is required and must be a positive integer")
+        }
+        let page = query.get("page", as: Int.self) ?? 0
+        guard page >= 0 else { throw StewardError.badRequest("Parameter 'page' must not be negative") }
+        return (min(pageSize, 10_000), page)
+    }
+}
+
+/// Wraps a REST handler so every error leaves as ThingsBoard's error JSON.
+func api(_ body: () async throws -> Response) async throws -> Response {
+    do {
+        return try await body()
+    } catch {
+        throw APIError.from(error)
+    }
+}
