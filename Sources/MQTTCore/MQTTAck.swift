@@ -10,6 +10,7 @@ public struct MQTTAck: Sendable, Equatable {
     /// MQTT 5 properties (reason string, user properties); empty on 3.1.x.
     public var properties: MQTTProperties
 
+    /// Defaults to success without properties, the form written as the 2-byte short ack on v5.
     public init(packetID: UInt16, reasonCode: UInt8 = 0, properties: MQTTProperties = []) {
         self.packetID = packetID
         self.reasonCode = reasonCode

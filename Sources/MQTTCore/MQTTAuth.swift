@@ -7,6 +7,7 @@ public struct MQTTAuth: Sendable, Equatable {
     /// Authentication method/data, reason string, user properties.
     public var properties: MQTTProperties
 
+    /// Defaults to a bare success AUTH (remaining length 0).
     public init(reasonCode: UInt8 = 0, properties: MQTTProperties = []) {
         self.reasonCode = reasonCode
         self.properties = properties

@@ -9,6 +9,7 @@ public struct MQTTConnAck: Sendable, Equatable {
     /// MQTT 5 CONNACK properties (limits the server imposes, assigned client ID, ...); empty on 3.1.x.
     public var properties: MQTTProperties
 
+    /// Defaults to an accepted connection without a resumed session.
     public init(sessionPresent: Bool = false, returnCode: UInt8 = 0, properties: MQTTProperties = []) {
         self.sessionPresent = sessionPresent
         self.returnCode = returnCode

@@ -20,6 +20,7 @@ public struct MQTTConnect: Sendable, Equatable {
     /// MQTT 5 CONNECT properties; empty on 3.1.x.
     public var properties: MQTTProperties
 
+    /// Only the version is required; the defaults describe a plain clean-start client with a 60 s keep alive.
     public init(
         version: MQTTProtocolVersion,
         clientID: String = "",

@@ -16,6 +16,7 @@ public enum MQTTDecodeError: Error, Sendable, Equatable, Hashable, CustomStringC
     /// The packet is well formed but not allowed here (e.g. first packet not CONNECT, duplicate property).
     case protocolViolation(String)
 
+    /// One-line message suitable for logs and for a v5 Reason String.
     public var description: String {
         switch self {
         case .packetTooLarge(let size, let limit):

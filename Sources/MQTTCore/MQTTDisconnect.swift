@@ -8,6 +8,7 @@ public struct MQTTDisconnect: Sendable, Equatable {
     /// MQTT 5 properties (session expiry, reason string, server reference, user properties).
     public var properties: MQTTProperties
 
+    /// Defaults to a normal disconnection (reason 0, no properties).
     public init(reasonCode: UInt8 = 0, properties: MQTTProperties = []) {
         self.reasonCode = reasonCode
         self.properties = properties

@@ -91,6 +91,7 @@ public struct MQTTPacketDecoder: ByteToMessageDecoder, Sendable {
         }
     }
 
+    /// `ByteToMessageDecoder` entry point: forwards one decoded packet per call so NIO's loop drives framing.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let packet = try self.decodePacket(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(packet))

@@ -15,11 +15,13 @@ public struct MQTTProperties: Sendable, Equatable, ExpressibleByArrayLiteral, Se
         self.items = items
     }
 
+    /// Lets call sites write `properties: [.reasonString("...")]`.
     @inlinable
     public init(arrayLiteral elements: MQTTProperty...) {
         self.items = elements
     }
 
+    /// Iterates the properties in wire order.
     @inlinable
     public func makeIterator() -> IndexingIterator<[MQTTProperty]> { self.items.makeIterator() }
 

@@ -34,6 +34,7 @@ public enum MQTTQoS: UInt8, Sendable, Equatable, Hashable, Comparable {
     /// Four-way PUBLISH/PUBREC/PUBREL/PUBCOMP handshake; delivered exactly once.
     case exactlyOnce = 2
 
+    /// Orders by guarantee strength, i.e. by raw value.
     @inlinable
     public static func < (lhs: MQTTQoS, rhs: MQTTQoS) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -18,6 +18,7 @@ public struct MQTTPublish: Sendable, Equatable {
     /// MQTT 5 PUBLISH properties (topic alias, message expiry, subscription identifiers, ...).
     public var properties: MQTTProperties
 
+    /// Defaults to a QoS 0, non-retained message, which needs no packet identifier.
     public init(
         topic: String,
         payload: ByteBuffer,

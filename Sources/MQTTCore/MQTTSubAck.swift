@@ -9,6 +9,7 @@ public struct MQTTSubAck: Sendable, Equatable {
     /// MQTT 5 properties (reason string, user properties); empty on 3.1.x.
     public var properties: MQTTProperties
 
+    /// Give one code per subscription of the SUBSCRIBE, in the same order.
     public init(packetID: UInt16, reasonCodes: [UInt8], properties: MQTTProperties = []) {
         self.packetID = packetID
         self.reasonCodes = reasonCodes

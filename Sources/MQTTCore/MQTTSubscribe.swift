@@ -9,6 +9,7 @@ public struct MQTTSubscribe: Sendable, Equatable {
     /// MQTT 5 properties (subscription identifier, user properties); empty on 3.1.x.
     public var properties: MQTTProperties
 
+    /// `subscriptions` must not be empty for the packet to be valid on the wire.
     public init(packetID: UInt16, subscriptions: [MQTTSubscription], properties: MQTTProperties = []) {
         self.packetID = packetID
         self.subscriptions = subscriptions

@@ -12,6 +12,7 @@ public struct MQTTSubscription: Sendable, Equatable {
     /// MQTT 5 Retain Handling: 0 = send retained on subscribe, 1 = only if new subscription, 2 = never.
     public var retainHandling: UInt8
 
+    /// Defaults to QoS 0 and the MQTT 5 option defaults (which are also the 3.1.1 behaviour).
     public init(
         filter: String,
         qos: MQTTQoS = .atMostOnce,

@@ -9,6 +9,7 @@ public struct MQTTUnsubAck: Sendable, Equatable {
     /// MQTT 5 properties (reason string, user properties); empty on 3.1.x.
     public var properties: MQTTProperties
 
+    /// Leave `reasonCodes` empty on 3.1.x; on MQTT 5 give one code per filter.
     public init(packetID: UInt16, reasonCodes: [UInt8] = [], properties: MQTTProperties = []) {
         self.packetID = packetID
         self.reasonCodes = reasonCodes

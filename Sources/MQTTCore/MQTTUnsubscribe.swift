@@ -9,6 +9,7 @@ public struct MQTTUnsubscribe: Sendable, Equatable {
     /// MQTT 5 properties (user properties); empty on 3.1.x.
     public var properties: MQTTProperties
 
+    /// `filters` must not be empty for the packet to be valid on the wire.
     public init(packetID: UInt16, filters: [String], properties: MQTTProperties = []) {
         self.packetID = packetID
         self.filters = filters

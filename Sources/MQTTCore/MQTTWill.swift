@@ -13,6 +13,7 @@ public struct MQTTWill: Sendable, Equatable {
     /// MQTT 5 will properties (Will Delay Interval, Message Expiry, ...); empty on 3.1.1.
     public var properties: MQTTProperties
 
+    /// Defaults to a QoS 0, non-retained will without properties.
     public init(
         topic: String,
         payload: ByteBuffer,

@@ -95,7 +95,7 @@ struct DeviceRoutes {
                 return HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(tenant)).serialized)
             }
         }
-        router.post("api/customer/device/:deviceName/claim") { request, context in
+        router.post("api/customer/device/:deviceId/claim") { request, context in
             try await api {
                 let principal = try await web.principal(request)
                 guard principal.authority == .customerUser, let customer = principal.customerID else {
@@ -104,7 +104,7 @@ struct DeviceRoutes {
                 let tenant = try web.tenant(of: principal)
                 let body = try await WebContext.parseBody(request, limit: 16_384)
                 let device = try await web.deviceService.claim(
-                    tenant: tenant, customer: customer, deviceName: try context.parameters.require("deviceName"),
+                    tenant: tenant, customer: customer, deviceName: try context.parameters.require("deviceId"),
                     secretKey: body["secretKey"]?.stringValue ?? "")
                 return HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(tenant)).serialized)
             }

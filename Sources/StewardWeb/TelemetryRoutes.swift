@@ -13,14 +13,26 @@ struct TelemetryRoutes {
     func register(on router: Router<BasicRequestContext>) {
         let group = router.group("api/plugins/telemetry")
         // Attributes: v1 path (device only) and the entity-type paths.
-        group.post(":deviceId/:scope") { request, context in
-            try await api { try await saveAttributes(request, context, idParameter: "deviceId") }
+        // v1 path `/{deviceId}/{scope}`: the router needs one parameter name per position, so the device id arrives
+        // as `entityType` and the scope as `entityId`.
+        group.post(":entityType/:entityId") { request, context in
+            try await api {
+                let principal = try await web.principal(request)
+                let device = try await web.visibleDevice(principal, try context.parameters.require("entityType"))
+                return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("entityId"))
+            }
         }
         group.post(":entityType/:entityId/:scope") { request, context in
-            try await api { try await saveAttributes(request, context, idParameter: "entityId") }
+            try await api {
+                let (principal, device) = try await entity(request, context)
+                return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
+            }
         }
         group.post(":entityType/:entityId/attributes/:scope") { request, context in
-            try await api { try await saveAttributes(request, context, idParameter: "entityId") }
+            try await api {
+                let (principal, device) = try await entity(request, context)
+                return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
+            }
         }
         group.delete(":entityType/:entityId/:scope") { request, context in
             try await api {
@@ -82,8 +94,7 @@ struct TelemetryRoutes {
         if let type = context.parameters.get("entityType"), type != DeviceKind.entityType {
             throw StewardError.badRequest("Entity type \(type) is not supported; Steward serves DEVICE")
         }
-        let id = try context.parameters.get("entityId") ?? context.parameters.require("deviceId")
-        return (principal, try await web.visibleDevice(principal, id))
+        return (principal, try await web.visibleDevice(principal, try context.parameters.require("entityId")))
     }
 
     static func scope(_ text: String, writable: Bool) throws -> AttributeScope {
@@ -94,10 +105,9 @@ struct TelemetryRoutes {
         return scope
     }
 
-    func saveAttributes(_ request: Request, _ context: BasicRequestContext, idParameter: String) async throws -> Response {
-        let (principal, device) = try await entity(request, context)
+    func saveAttributes(_ request: Request, principal: Principal, device: Device, scopeText: String) async throws -> Response {
         _ = try web.requireTenantAdmin(principal)
-        let scope = try Self.scope(try context.parameters.require("scope"), writable: true)
+        let scope = try Self.scope(scopeText, writable: true)
         let body = try await WebContext.parseBody(request)
         guard case .object = body else { throw StewardError.badRequest("Invalid JSON: attributes must be a JSON object") }
         let values = try ThingsBoardJSON.keyValues(body)

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Everything `steward serve` can be told, from flags or `STEWARD_*` environment variables.
+public struct ServerConfiguration: Sendable {
+    public var dataDirectory: String = "./steward-data"
+    public var host: String = "0.0.0.0"
+    public var httpPort: Int = 8080
+    public var mqttPort: Int = 1883
+    public var mqttTLSPort: Int = 8883
+    /// PEM certificate chain and private key; when both are set MQTT also listens with TLS and HTTP serves HTTPS.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    public var maximumPacketSize: Int = 65_536
+    public var adminEmail: String = "admin@steward.local"
+    public var adminPassword: String?
+    public var bcryptCost: UInt8 = 12
+    /// `full` fsyncs every group commit; `normal` survives process crashes but not power loss.
+    public var durability: String = "full"
+
+    public init() {}
+
+    /// Applies `STEWARD_*` environment variables; flags given explicitly are applied after and win.
+    public mutating func applyEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let value = environment["STEWARD_DATA_DIR"] { dataDirectory = value }
+        if let value = environment["STEWARD_HOST"] { host = value }
+        if let value = environment["STEWARD_HTTP_PORT"].flatMap(Int.init) { httpPort = value }
+        if let value = environment["STEWARD_MQTT_PORT"].flatMap(Int.init) { mqttPort = value }
+        if let value = environment["STEWARD_MQTTS_PORT"].flatMap(Int.init) { mqttTLSPort = value }
+        if let value = environment["STEWARD_TLS_CERT"] { tlsCertificatePath = value }
+        if let value = environment["STEWARD_TLS_KEY"] { tlsKeyPath = value }
+        if let value = environment["STEWARD_MAX_PACKET_SIZE"].flatMap(Int.init) { maximumPacketSize = value }
+        if let value = environment["STEWARD_ADMIN_EMAIL"] { adminEmail = value }
+        if let value = environment["STEWARD_ADMIN_PASSWORD"] { adminPassword = value }
+        if let value = environment["STEWARD_BCRYPT_COST"].flatMap(UInt8.init) { bcryptCost = value }
+        if let value = environment["STEWARD_DURABILITY"] { durability = value }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import StewardAuth
+import StewardCore
+import StewardDevices
+import StewardSQLite
+import StewardStore
+
+/// The assembled services over one data directory. The server and every CLI command build this, so both act
+/// through the same code and the same invariants.
+public struct Steward: Sendable {
+    public let store: SQLiteStore
+    public let writer: TelemetryWriter
+    public let hub: DeviceHub
+    public let deviceService: DeviceService
+    public let provisioning: ProvisioningService
+    public let accounts: AccountService
+    public let auth: AuthService
+    public let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        let durability = SQLiteStore.Durability(rawValue: configuration.durability) ?? .full
+        store = try SQLiteStore(directory: configuration.dataDirectory, durability: durability)
+        writer = TelemetryWriter(store: store)
+        hub = DeviceHub()
+        deviceService = DeviceService(
+            devices: store, attributes: store, telemetry: store, writer: writer, hub: hub,
+            limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize), logger: logger)
+        provisioning = ProvisioningService(devices: store)
+        let hasher = PasswordHasher(cost: configuration.bcryptCost)
+        accounts = AccountService(accounts: store, devices: store, hasher: hasher)
+        auth = AuthService(
+            accounts: store, hasher: hasher,
+            signer: JWTSigner(secret: try Self.signingKey(directory: configuration.dataDirectory)))
+        self.logger = logger
+    }
+
+    /// The JWT signing key: 64 random bytes in `jwt-signing.key`, readable by the owner only, created on first use.
+    static func signingKey(directory: String) throws -> [UInt8] {
+        let path = (directory as NSString).appendingPathComponent("jwt-signing.key")
+        if let data = FileManager.default.contents(atPath: path), data.count >= 32 { return Array(data) }
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<64).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
+            throw StewardError(.internal, "Cannot write the signing key to \(path); check the data directory's permissions")
+        }
+        return key
+    }
+
+    /// Creates the system administrator on first start. Returns the generated password when none was given, so
+    /// it can be shown once.
+    public func bootstrapAdministrator(email: String, password: String?) async throws -> (created: Bool, generatedPassword: String?) {
+        guard try await store.userCount() == 0 else { return (false, nil) }
+        let chosen = password ?? RandomToken.alphanumeric(length: 20)
+        _ = try await accounts.createUser(email: email, password: chosen, authority: .systemAdmin, tenant: nil, customer: nil)
+        return (true, password == nil ? chosen : nil)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import Logging
+import MQTTServer
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import StewardCore
+import StewardStore
+import UnixSignals
+import StewardWeb
+
+/// `steward serve`: the MQTT listeners and the HTTP application under one service group, stopped gracefully on
+/// SIGINT or SIGTERM (queued readings are committed before exit).
+public struct StewardServer {
+    public let configuration: ServerConfiguration
+    public var logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let steward = try Steward(configuration: configuration, logger: logger)
+        let bootstrap = try await steward.bootstrapAdministrator(email: configuration.adminEmail, password: configuration.adminPassword)
+        let tls = try tlsConfiguration()
+
+        let mqtt = MQTTListener(
+            configuration: MQTTServerConfiguration(
+                host: configuration.host, port: configuration.mqttPort, tlsPort: tls == nil ? nil : configuration.mqttTLSPort,
+                tls: tls, maximumPacketSize: configuration.maximumPacketSize),
+            service: steward.deviceService, provisioning: steward.provisioning, logger: logger)
+        let router = WebApplication.router(
+            auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning)
+        let scheme = tls == nil ? "http" : "https"
+        let configuration = self.configuration
+        let app = Application(
+            router: router,
+            server: try WebApplication.server(tls: tls),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Steward"),
+            onServerRunning: { _ in
+                var lines = [
+                    "Steward is ready.",
+                    "  HTTP  \(scheme)://\(configuration.host):\(configuration.httpPort)  (device API /api/v1, REST /api)",
+                    "  MQTT  \(configuration.host):\(configuration.mqttPort)",
+                ]
+                if tls != nil { lines.append("  MQTTS \(configuration.host):\(configuration.mqttTLSPort)") }
+                lines.append("  Data  \(configuration.dataDirectory)")
+                if bootstrap.created {
+                    lines.append("  Created the system administrator \(configuration.adminEmail).")
+                    if let password = bootstrap.generatedPassword {
+                        lines.append("  Its generated password, shown only this once: \(password)")
+                    }
+                }
+                lines.append("  Sign in: POST \(scheme)://\(configuration.host):\(configuration.httpPort)/api/auth/login as \(configuration.adminEmail)")
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: mqtt), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        defer { steward.writer.shutdown() }
+        try await group.run()
+    }
+
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        guard let certPath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
+            if configuration.tlsCertificatePath != nil || configuration.tlsKeyPath != nil {
+                throw StewardError.badRequest("TLS needs both --tls-cert and --tls-key")
+            }
+            return nil
+        }
+        let chain = try NIOSSLCertificate.fromPEMFile(certPath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import StewardCore
+import StewardAuth
+import StewardServer
+import StewardSQLite
+import StewardStore
+
+struct DeviceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device", abstract: "Manage devices.", subcommands: [Create.self, List.self, Delete.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a device and print its access token.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Tenant id or name.") var tenant: String
+        @Option(help: "Device name, unique in the tenant.") var name: String
+        @Option(help: "Access token (default: 20 random characters).") var token: String?
+        @Option(help: "Device type.") var type: String = "default"
+        @Option(help: "Device profile name (default: the tenant's default profile).") var profile: String?
+        @Flag(help: "Mark the device as a gateway.") var gateway = false
+
+        func run() async throws {
+            let steward = try common.open()
+            let tenant = try await Resolver(steward: steward).tenant(tenant)
+            let profileName = profile ?? "default"
+            let profile = try await steward.store.profile(tenant: tenant.id, named: profileName)
+            if self.profile != nil && profile == nil { throw ValidationError("No device profile named '\(profileName)'") }
+            if try await steward.store.device(tenant: tenant.id, named: name) != nil {
+                throw ValidationError("The tenant already has a device named '\(name)'")
+            }
+            let token = token ?? RandomToken.alphanumeric()
+            guard !token.isEmpty, token.count <= 256, !token.contains(where: \.isWhitespace) else {
+                throw ValidationError("--token must be 1 to 256 characters without spaces")
+            }
+            if try await steward.store.device(accessToken: token) != nil {
+                throw ValidationError("Another device already uses this access token")
+            }
+            let device = Device(
+                tenantID: tenant.id, profileID: profile?.id, name: name, type: self.profile ?? type, isGateway: gateway,
+                accessToken: token, createdTime: WallClock.nowMillis())
+            try await steward.store.createDevice(device)
+            Output.print(Output.device(device), asJSON: common.json, text: "Created device \(device.name) (\(device.id))\nAccess token: \(device.accessToken)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List devices.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Tenant id or name (default: all tenants).") var tenant: String?
+
+        func run() async throws {
+            let steward = try common.open()
+            let resolver = Resolver(steward: steward)
+            let tenants = try await resolver.tenants(tenant)
+            var devices: [Device] = []
+            for tenant in tenants {
+                devices += try await steward.store.devices(tenant: tenant.id, customer: nil, textSearch: nil, limit: Int.max, offset: 0)
+            }
+            Output.print(
+                .array(devices.map(Output.device)), asJSON: common.json,
+                text: devices.map { "\($0.id)  \($0.name)  \($0.type)  token=\($0.accessToken)" }.joined(separator: "\n"))
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a device with all its telemetry and attributes.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Device id or name.") var device: String
+        @Option(help: "Tenant id or name.") var tenant: String?
+
+        func run() async throws {
+            let steward = try common.open()
+            let device = try await Resolver(steward: steward).device(device, tenant: tenant)
+            _ = try await steward.store.deleteDevice(tenant: device.tenantID, id: device.id)
+            Output.print(.object([JSONMember("deleted", .string(device.id.description))]), asJSON: common.json, text: "Deleted device \(device.name)")
+        }
+    }
+}
+
+struct TelemetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "telemetry", abstract: "Read telemetry.", subcommands: [Latest.self, Query.self])
+
+    struct Latest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The newest value of each key.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Device id or name.") var device: String
+        @Option(help: "Tenant id or name.") var tenant: String?
+        @Option(help: "Comma-separated keys (default: all).") var keys: String?
+
+        func run() async throws {
+            let steward = try common.open()
+            let device = try await Resolver(steward: steward).device(device, tenant: tenant)
+            let latest = try await steward.store.latest(
+                tenant: device.tenantID, device: device.id, keys: keys.map { $0.split(separator: ",").map(String.init) })
+            let series = latest.keys.sorted().map { ($0, [latest[$0]!]) }
+            Output.print(
+                Output.series(series), asJSON: common.json,
+                text: series.map { "\($0.0) = \($0.1[0].value.stringValue)  (ts \($0.1[0].ts))" }.joined(separator: "\n"))
+        }
+    }
+
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "History of keys in [start, end), optionally aggregated.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Device id or name.") var device: String
+        @Option(help: "Tenant id or name.") var tenant: String?
+        @Option(help: "Comma-separated keys.") var keys: String
+        @Option(help: "Start, milliseconds since the epoch (inclusive).") var start: Int64
+        @Option(help: "End, milliseconds since the epoch (exclusive).") var end: Int64
+        @Option(help: "Points per key when not aggregating.") var limit: Int = 100
+        @Option(help: "NONE, AVG, MIN, MAX, SUM or COUNT.") var agg: String = "NONE"
+        @Option(help: "Bucket width in milliseconds when aggregating (0: one bucket).") var interval: Int64 = 0
+        @Option(help: "ASC or DESC.") var order: String = "DESC"
+
+        func run() async throws {
+            guard let aggregation = Aggregation(rawValue: agg.uppercased()) else {
+                throw ValidationError("--agg must be NONE, AVG, MIN, MAX, SUM or COUNT")
+            }
+            guard end >= start, limit > 0, interval >= 0 else { throw ValidationError("Need start <= end, limit > 0, interval >= 0") }
+            let steward = try common.open()
+            let device = try await Resolver(steward: steward).device(device, tenant: tenant)
+            let keyList = keys.split(separator: ",").map(String.init)
+            let result = try await steward.store.history(
+                tenant: device.tenantID, device: device.id,
+                query: TimeSeriesQuery(
+                    keys: keyList, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: limit,
+                    ascending: order.uppercased() == "ASC"))
+            let series = keyList.compactMap { key in result[key].map { (key, $0) } }
+            Output.print(
+                Output.series(series), asJSON: common.json,
+                text: series.flatMap { key, points in points.map { "\(key)  \($0.ts)  \($0.value.stringValue)" } }.joined(separator: "\n"))
+        }
+    }
+}

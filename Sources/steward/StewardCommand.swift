@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StewardServer
+
+@main
+struct StewardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steward",
+        abstract: "Steward: a self-hosted IoT platform with ThingsBoard's device API.",
+        subcommands: [
+            ServeCommand.self, TenantCommand.self, CustomerCommand.self, UserCommand.self, DeviceCommand.self,
+            ProfileCommand.self, TelemetryCommand.self,
+        ])
+}
+
+/// Options every administrative command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Data directory (env STEWARD_DATA_DIR, default ./steward-data).")
+    var dataDir: String?
+
+    @Flag(help: "Print one JSON document for scripts instead of text.")
+    var json = false
+
+    func configuration() -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.applyEnvironment()
+        if let dataDir { configuration.dataDirectory = dataDir }
+        return configuration
+    }
+
+    func open() throws -> Steward {
+        var logger = Logger(label: "steward.cli")
+        logger.logLevel = .warning
+        return try Steward(configuration: configuration(), logger: logger)
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Start the MQTT and HTTP servers.")
+
+    @Option(help: "Data directory (env STEWARD_DATA_DIR, default ./steward-data).") var dataDir: String?
+    @Option(help: "Address to listen on (env STEWARD_HOST, default 0.0.0.0).") var host: String?
+    @Option(help: "HTTP port (env STEWARD_HTTP_PORT, default 8080).") var httpPort: Int?
+    @Option(help: "MQTT port (env STEWARD_MQTT_PORT, default 1883).") var mqttPort: Int?
+    @Option(help: "MQTT over TLS port, used with --tls-cert/--tls-key (env STEWARD_MQTTS_PORT, default 8883).") var mqttsPort: Int?
+    @Option(help: "PEM certificate chain; enables MQTT over TLS and HTTPS (env STEWARD_TLS_CERT).") var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert (env STEWARD_TLS_KEY).") var tlsKey: String?
+    @Option(help: "Largest MQTT packet in bytes (env STEWARD_MAX_PACKET_SIZE, default 65536).") var maxPacketSize: Int?
+    @Option(help: "full (fsync every commit, default) or normal (survives crashes, not power loss) (env STEWARD_DURABILITY).")
+    var durability: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (env STEWARD_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.applyEnvironment()
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let host { configuration.host = host }
+        if let httpPort { configuration.httpPort = httpPort }
+        if let mqttPort { configuration.mqttPort = mqttPort }
+        if let mqttsPort { configuration.mqttTLSPort = mqttsPort }
+        if let tlsCert { configuration.tlsCertificatePath = tlsCert }
+        if let tlsKey { configuration.tlsKeyPath = tlsKey }
+        if let maxPacketSize { configuration.maximumPacketSize = maxPacketSize }
+        if let durability {
+            guard ["full", "normal"].contains(durability) else { throw ValidationError("--durability must be full or normal") }
+            configuration.durability = durability
+        }
+        var logger = Logger(label: "steward")
+        let level = logLevel ?? ProcessInfo.processInfo.environment["STEWARD_LOG_LEVEL"] ?? "info"
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        try await StewardServer(configuration: configuration, logger: logger).run()
+    }
+}
