@@ -10,7 +10,8 @@ let package = Package(
     name: "steward",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "steward", targets: ["steward"])
+        .executable(name: "steward", targets: ["steward"]),
+        .executable(name: "steward-load", targets: ["steward-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -107,6 +108,16 @@ let package = Package(
             name: "steward",
             dependencies: [
                 "StewardServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "steward-load",
+            dependencies: [
+                "MQTTCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
