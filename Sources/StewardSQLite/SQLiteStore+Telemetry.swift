@@ -17,7 +17,10 @@ extension SQLiteStore: TelemetryStore {
                     """)
             var newest: [LatestKey: (ts: Int64, value: KVValue)] = [:]
             for batch in batches {
-                guard let deviceSeq = try deviceKey(db, batch.device) else { continue }
+                guard let deviceSeq = try deviceKey(db, batch.device) else {
+                    // Never acknowledge readings that were not stored: the device was deleted meanwhile.
+                    throw StewardError.notFound("Device with id [\(batch.device)] is not found; it may have been deleted")
+                }
                 for entry in batch.entries {
                     for kv in entry.values {
                         let keyID = try telemetryKeyID(db, kv.key)
