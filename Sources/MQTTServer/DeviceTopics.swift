@@ -19,6 +19,11 @@ enum DeviceTopics {
         "v2/fw/response/+/chunk/+", "v2/fw/error", "v2/sw/response/+/chunk/+", "v2/sw/error",
     ]
 
+    /// Topics that carry a request id after one of the request/response prefixes.
+    static func hasRequestPrefix(_ topic: String) -> Bool {
+        topic.hasPrefix(attributesRequestPrefix) || topic.hasPrefix(rpcRequestPrefix) || topic.hasPrefix(rpcResponsePrefix)
+    }
+
     /// The `{int}` suffix after `prefix`, parsed as a Java `int` like ThingsBoard does.
     static func requestID(_ topic: String, prefix: String) -> Int32? {
         guard topic.hasPrefix(prefix) else { return nil }

@@ -76,6 +76,9 @@ extension MQTTConnectionHandler {
                 try await service.offerClaim(device, payload: payload.readableBytesView)
                 return nil
             }
+        } else if DeviceTopics.hasRequestPrefix(topic) {
+            // ThingsBoard parses the id with Integer.parseInt: a non-integer id is a payload error, not an unknown topic.
+            complete(slot, result: .failure(StewardError.badRequest("The request id in '\(topic)' must be an integer")), qos: publish.qos)
         } else {
             logger.debug("PUBLISH to a topic Steward does not serve", metadata: ["topic": "\(topic)"])
             complete(slot, outcome: .ack(version == .v5 ? ReasonCode.topicNameInvalid : ReasonCode.success, followUp: nil))

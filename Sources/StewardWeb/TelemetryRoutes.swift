@@ -163,7 +163,7 @@ struct TelemetryRoutes {
         let requested = keys(request)
         let latest = try await web.deviceService.telemetry.latest(
             tenant: device.tenantID, device: device.id, keys: requested.isEmpty ? nil : requested)
-        let strict = request.uri.queryParameters.get("useStrictDataTypes") == "true"
+        let strict = request.uri.queryParameters.get("useStrictDataTypes")?.lowercased() == "true"
         let now = WallClock.nowMillis()
         let order = requested.isEmpty ? latest.keys.sorted() : requested
         var series: [(String, [TimeSeriesPoint?])] = []
@@ -200,7 +200,7 @@ struct TelemetryRoutes {
             query: TimeSeriesQuery(
                 keys: requested, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: limit,
                 ascending: ascending))
-        let strict = query.get("useStrictDataTypes") == "true"
+        let strict = query.get("useStrictDataTypes")?.lowercased() == "true"
         let series = requested.compactMap { key in points[key].map { (key, $0.map(Optional.some)) } }
         return HTTP.json(Self.render(series, strict: strict, nullTs: 0))
     }
