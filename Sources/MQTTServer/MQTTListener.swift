@@ -36,20 +36,9 @@ public final class MQTTListener: Service {
         return channels
     }
 
+    /// Binds, then serves until shutdown.
     public func run() async throws {
-        let channels = try await bind()
-        for channel in channels {
-            logger.info("MQTT listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
-        }
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for channel in channels {
-                    group.addTask { try? await channel.closeFuture.get() }
-                }
-            }
-        } onGracefulShutdown: {
-            for channel in channels { channel.close(promise: nil) }
-        }
+        try await BoundMQTTListener(channels: try await bind(), logger: logger).run()
     }
 
     func bind(port: Int, tls: NIOSSLContext?) async throws -> any Channel {
@@ -75,5 +64,35 @@ public final class MQTTListener: Service {
             }
             .bind(host: configuration.host, port: port)
             .get()
+    }
+}
+
+/// Listeners that are already bound: binding before the service group starts lets `steward serve` fail fast,
+/// and announce readiness only once every port is open.
+public struct BoundMQTTListener: Service {
+    public let channels: [any Channel]
+    let logger: Logger
+
+    public init(channels: [any Channel], logger: Logger) {
+        self.channels = channels
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        for channel in channels {
+            logger.info("MQTT listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
+        let channels = self.channels
+        // Close the listeners on graceful shutdown and on cancellation (another service failed), so the
+        // process exits instead of waiting on sockets nobody will close.
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for channel in channels {
+                    group.addTask { try? await channel.closeFuture.get() }
+                }
+            }
+        } onCancelOrGracefulShutdown: {
+            for channel in channels { channel.close(promise: nil) }
+        }
     }
 }

@@ -8,6 +8,8 @@ import StewardCore
 public enum ThingsBoardJSON {
     /// Keys longer than this are refused: ThingsBoard's key dictionary holds 255 characters.
     public static let maximumKeyLength = 255
+    /// Decimal places a double keeps; longer fractions are stored as strings, as ThingsBoard does.
+    public static let maximumDecimals = 16
 
     /// Parses a telemetry payload in any of its shapes: an object, an object with `ts` and `values`, or an
     /// array mixing both.
@@ -83,7 +85,9 @@ public enum ThingsBoardJSON {
             if d == d.rounded(), abs(d) < 9.2e18 { return .long(Int64(d)) }
             return .double(d)
         }
-        if text.contains(".") {
+        if let point = text.firstIndex(of: ".") {
+            // More decimals than a double carries are kept as written rather than silently rounded.
+            if text[text.index(after: point)...].count > maximumDecimals { return .string(text) }
             return Double(text).map(KVValue.double) ?? .string(text)
         }
         if let l = Int64(text) { return .long(l) }

@@ -31,6 +31,7 @@ public struct StewardServer {
                 host: configuration.host, port: configuration.mqttPort, tlsPort: tls == nil ? nil : configuration.mqttTLSPort,
                 tls: tls, maximumPacketSize: configuration.maximumPacketSize),
             service: steward.deviceService, provisioning: steward.provisioning, logger: logger)
+        let boundMQTT = BoundMQTTListener(channels: try await mqtt.bind(), logger: logger)
         let router = WebApplication.router(
             auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning)
         let scheme = tls == nil ? "http" : "https"
@@ -59,7 +60,7 @@ public struct StewardServer {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: mqtt), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                services: [.init(service: boundMQTT), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         defer { steward.writer.shutdown() }
         try await group.run()
