@@ -170,23 +170,28 @@ extension MQTTPacketType {
 
 public extension MQTTPacket {
     /// Upper-case spec name of the packet type ("PUBLISH", "PINGREQ", ...) for logs.
-    var typeName: String {
+    var typeName: String { type.name }
+}
+
+extension MQTTPacket {
+    /// The fixed-header packet type of this packet.
+    var type: MQTTPacketType {
         switch self {
-        case .connect: return "CONNECT"
-        case .connack: return "CONNACK"
-        case .publish: return "PUBLISH"
-        case .puback: return "PUBACK"
-        case .pubrec: return "PUBREC"
-        case .pubrel: return "PUBREL"
-        case .pubcomp: return "PUBCOMP"
-        case .subscribe: return "SUBSCRIBE"
-        case .suback: return "SUBACK"
-        case .unsubscribe: return "UNSUBSCRIBE"
-        case .unsuback: return "UNSUBACK"
-        case .pingreq: return "PINGREQ"
-        case .pingresp: return "PINGRESP"
-        case .disconnect: return "DISCONNECT"
-        case .auth: return "AUTH"
+        case .connect: return .connect
+        case .connack: return .connack
+        case .publish: return .publish
+        case .puback: return .puback
+        case .pubrec: return .pubrec
+        case .pubrel: return .pubrel
+        case .pubcomp: return .pubcomp
+        case .subscribe: return .subscribe
+        case .suback: return .suback
+        case .unsubscribe: return .unsubscribe
+        case .unsuback: return .unsuback
+        case .pingreq: return .pingreq
+        case .pingresp: return .pingresp
+        case .disconnect: return .disconnect
+        case .auth: return .auth
         }
     }
 }

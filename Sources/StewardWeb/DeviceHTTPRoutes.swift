@@ -48,24 +48,14 @@ struct DeviceHTTPRoutes {
         }
         group.get(":token/attributes/updates") { request, context in
             try await withDevice(request, context) { device in
-                let sink = LongPollSink()
-                let outcome = await sink.wait(timeout: pollTimeout(request)) {
-                    service.hub.subscribeAttributes(device.id, sink)
-                } unregister: {
-                    service.hub.unsubscribeAttributes(device.id, sink)
-                }
-                return Self.response(outcome)
+                await longPoll(request, subscribe: { service.hub.subscribeAttributes(device.id, $0) },
+                    unsubscribe: { service.hub.unsubscribeAttributes(device.id, $0) })
             }
         }
         group.get(":token/rpc") { request, context in
             try await withDevice(request, context) { device in
-                let sink = LongPollSink()
-                let outcome = await sink.wait(timeout: pollTimeout(request)) {
-                    service.hub.subscribeRPC(device.id, sink)
-                } unregister: {
-                    service.hub.unsubscribeRPC(device.id, sink)
-                }
-                return Self.response(outcome)
+                await longPoll(request, subscribe: { service.hub.subscribeRPC(device.id, $0) },
+                    unsubscribe: { service.hub.unsubscribeRPC(device.id, $0) })
             }
         }
         group.post(":token/rpc/:requestId") { request, context in
@@ -111,6 +101,15 @@ struct DeviceHTTPRoutes {
             }
             return try await body(device)
         }
+    }
+
+    /// Holds the request until the hub pushes to it or the timeout passes (408), as ThingsBoard's long polls do.
+    func longPoll(
+        _ request: Request, subscribe: (LongPollSink) -> Void, unsubscribe: (LongPollSink) -> Void
+    ) async -> Response {
+        let sink = LongPollSink()
+        let outcome = await sink.wait(timeout: pollTimeout(request)) { subscribe(sink) } unregister: { unsubscribe(sink) }
+        return Self.response(outcome)
     }
 
     func pollTimeout(_ request: Request) -> Duration {
