@@ -19,6 +19,7 @@ public final class DeviceHub: Sendable {
         var oneWay: Bool
         var sent: Bool
         var continuation: CheckedContinuation<RPCOutcome, Never>
+        var timer: Task<Void, Never>?
     }
 
     struct DeviceEntry {
@@ -65,9 +66,15 @@ public final class DeviceHub: Sendable {
 
     /// Subscribes a session to server-side RPC and hands it any request still waiting for a device.
     public func subscribeRPC(_ device: DeviceID, _ sink: any DeviceSessionSink) {
+        // Claim the waiting requests under the lock, so two sessions subscribing at once never both get one.
         let waiting = entries.withLock { entries -> [ServerRPCRequest] in
             entries[device, default: DeviceEntry()].rpcSinks[ObjectIdentifier(sink)] = sink
-            return entries[device]!.pending.values.filter { !$0.sent }.map(\.request).sorted { $0.id < $1.id }
+            var claimed: [ServerRPCRequest] = []
+            for (id, pending) in entries[device]!.pending where !pending.sent {
+                entries[device]!.pending[id]!.sent = true
+                claimed.append(pending.request)
+            }
+            return claimed.sorted { $0.id < $1.id }
         }
         for request in waiting { offer(request, to: [sink], device: device) }
     }
@@ -97,24 +104,30 @@ public final class DeviceHub: Sendable {
     public func callRPC(_ device: DeviceID, method: String, paramsJSON: String, oneWay: Bool, timeout: Duration) async
         -> RPCOutcome
     {
-        let (id, sinks, request) = entries.withLock { entries -> (Int, [any DeviceSessionSink], ServerRPCRequest) in
-            var entry = entries[device, default: DeviceEntry()]
-            let id = entry.nextRPCID
-            entry.nextRPCID += 1
-            entries[device] = entry
-            return (id, Array(entry.rpcSinks.values), ServerRPCRequest(id: id, method: method, paramsJSON: paramsJSON))
-        }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            self.finish(device, id: id, outcome: .timeout)
-        }
-        defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
-            entries.withLock {
-                $0[device, default: DeviceEntry()].pending[id] = PendingRPC(
-                    request: request, oneWay: oneWay, sent: false, continuation: continuation)
+        await withCheckedContinuation { continuation in
+            // Allocate the id, register the request and pick the sessions in one step: a session that subscribes
+            // concurrently either is in `sinks` or finds the request waiting.
+            let (request, sinks) = entries.withLock { entries -> (ServerRPCRequest, [any DeviceSessionSink]) in
+                var entry = entries[device, default: DeviceEntry()]
+                let request = ServerRPCRequest(id: entry.nextRPCID, method: method, paramsJSON: paramsJSON)
+                entry.nextRPCID += 1
+                let sinks = Array(entry.rpcSinks.values)
+                entry.pending[request.id] = PendingRPC(
+                    request: request, oneWay: oneWay, sent: !sinks.isEmpty, continuation: continuation, timer: nil)
+                entries[device] = entry
+                return (request, sinks)
             }
-            offer(request, to: sinks, device: device)
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                self.finish(device, id: request.id, outcome: .timeout)
+            }
+            let stillPending = entries.withLock { entries -> Bool in
+                guard entries[device]?.pending[request.id] != nil else { return false }
+                entries[device]!.pending[request.id]!.timer = timer
+                return true
+            }
+            if !stillPending { timer.cancel() }
+            if !sinks.isEmpty { offer(request, to: sinks, device: device) }
         }
     }
 
@@ -123,17 +136,16 @@ public final class DeviceHub: Sendable {
         finish(device, id: id, outcome: .reply(payload), onlyTwoWay: true)
     }
 
+    /// Offers a claimed request to the sinks in turn; if none takes it, it waits for the next subscriber.
     private func offer(_ request: ServerRPCRequest, to sinks: [any DeviceSessionSink], device: DeviceID) {
         for sink in sinks {
             let accepted = sink.pushRPC(request) { [self] in
                 let oneWay = entries.withLock { $0[device]?.pending[request.id]?.oneWay ?? false }
                 if oneWay { finish(device, id: request.id, outcome: .delivered) }
             }
-            if accepted {
-                entries.withLock { $0[device]?.pending[request.id]?.sent = true }
-                return
-            }
+            if accepted { return }
         }
+        entries.withLock { $0[device]?.pending[request.id]?.sent = false }
     }
 
     private func finish(_ device: DeviceID, id: Int, outcome: RPCOutcome, onlyTwoWay: Bool = false) {
@@ -144,6 +156,7 @@ public final class DeviceHub: Sendable {
             if entries[device]?.isEmpty == true { entries[device] = nil }
             return pending
         }
+        pending?.timer?.cancel()
         pending?.continuation.resume(returning: outcome)
     }
 }

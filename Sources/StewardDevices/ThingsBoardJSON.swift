@@ -81,9 +81,14 @@ public enum ThingsBoardJSON {
     /// and integers too large for 64 bits are kept as strings rather than rounded.
     static func numeric(_ text: String) -> KVValue {
         if text.contains(where: { $0 == "e" || $0 == "E" }) {
-            guard let d = Double(text) else { return .string(text) }
-            if d == d.rounded(), abs(d) < 9.2e18 { return .long(Int64(d)) }
-            return .double(d)
+            guard let decimal = ExactDecimal(text) else { return .string(text) }
+            if decimal.stripped.scale <= 0 {
+                // Integral: a long when it fits, else the exact digits (never a rounded double).
+                let plain = decimal.stripped.plainString
+                return Int64(plain).map(KVValue.long) ?? .string(plain)
+            }
+            if decimal.scale > maximumDecimals { return .string(decimal.plainString) }
+            return Double(text).map(KVValue.double) ?? .string(text)
         }
         if let point = text.firstIndex(of: ".") {
             // More decimals than a double carries are kept as written rather than silently rounded.
@@ -175,4 +180,72 @@ extension Substring {
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
         return String(slice)
     }
+}
+
+/// A JSON number as exact digits and a decimal scale (value = digits × 10^-scale), the way Java's `BigDecimal`
+/// sees it, so exponent forms are typed without passing through a lossy `Double`.
+struct ExactDecimal: Equatable {
+    var negative: Bool
+    /// Significant digits without leading zeros ("0" for zero).
+    var digits: String
+    var scale: Int
+
+    init(negative: Bool, digits: String, scale: Int) {
+        self.negative = negative
+        self.digits = digits
+        self.scale = scale
+    }
+
+    init?(_ text: String) {
+        var rest = Substring(text)
+        negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        var exponent = 0
+        if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            var exponentText = rest[rest.index(after: e)...]
+            if exponentText.first == "+" { exponentText = exponentText.dropFirst() }
+            guard let value = Int(exponentText),
+                abs(value) < 100_000
+            else { return nil }
+            exponent = value
+            rest = rest[..<e]
+        }
+        var fraction = Substring("")
+        if let point = rest.firstIndex(of: ".") {
+            fraction = rest[rest.index(after: point)...]
+            rest = rest[..<point]
+        }
+        let all = String(rest) + fraction
+        guard !all.isEmpty, all.allSatisfy(\.isASCIIDigit) else { return nil }
+        let trimmed = all.drop(while: { $0 == "0" })
+        digits = trimmed.isEmpty ? "0" : String(trimmed)
+        scale = fraction.count - exponent
+    }
+
+    /// The same value with trailing zeros removed (BigDecimal's `stripTrailingZeros`).
+    var stripped: ExactDecimal {
+        guard digits != "0" else { return ExactDecimal(negative: negative, digits: "0", scale: 0) }
+        var digits = Substring(self.digits)
+        var scale = self.scale
+        while digits.count > 1, digits.last == "0" {
+            digits = digits.dropLast()
+            scale -= 1
+        }
+        return ExactDecimal(negative: negative, digits: String(digits), scale: scale)
+    }
+
+    /// BigDecimal's `toPlainString`: no exponent.
+    var plainString: String {
+        let sign = negative && digits != "0" ? "-" : ""
+        if scale <= 0 { return sign + digits + String(repeating: "0", count: digits == "0" ? 0 : -scale) }
+        if digits.count > scale {
+            let split = digits.index(digits.endIndex, offsetBy: -scale)
+            return sign + digits[..<split] + "." + digits[split...]
+        }
+        return sign + "0." + String(repeating: "0", count: scale - digits.count) + digits
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { self >= "0" && self <= "9" }
 }

@@ -42,7 +42,8 @@ enum SQLiteSchema {
                         UNIQUE (tenant_id, name)
                     );
                     CREATE TABLE device (
-                        seq INTEGER PRIMARY KEY,
+                        -- AUTOINCREMENT: a deleted device's key is never reused, so no stray row can ever attach to a new device.
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
                         id TEXT NOT NULL UNIQUE,
                         tenant_id TEXT NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
                         customer_id TEXT REFERENCES customer(id) ON DELETE SET NULL,

@@ -1,12 +1,15 @@
 import GRDB
 import StewardCore
 import StewardStore
+import Synchronization
 
 extension SQLiteStore: TelemetryStore {
     /// Appends every batch in one transaction. The latest table is updated once per device and key, with the
     /// newest reading of the whole group, instead of once per reading.
     public func append(_ batches: [TelemetryBatch]) throws {
+        var createdKeys: [String: Int64] = [:]
         try pool.write { db in
+            createdKeys = [:]
             let insert = try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO ts_kv(device_seq, key_id, ts, t, v) VALUES (?, ?, ?, ?, ?)")
             let upsertLatest = try db.cachedStatement(
@@ -23,7 +26,7 @@ extension SQLiteStore: TelemetryStore {
                 }
                 for entry in batch.entries {
                     for kv in entry.values {
-                        let keyID = try telemetryKeyID(db, kv.key)
+                        let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
                         try insert.execute(arguments: [deviceSeq, keyID, entry.ts, kv.value.typeTag, kv.value.storedValue])
                         let slot = LatestKey(device: deviceSeq, key: keyID)
                         if let current = newest[slot], current.ts > entry.ts { continue }
@@ -36,6 +39,9 @@ extension SQLiteStore: TelemetryStore {
                     slot.device, slot.key, reading.ts, reading.value.typeTag, reading.value.storedValue,
                 ])
             }
+        }
+        if !createdKeys.isEmpty {
+            telemetryKeys.withLock { $0.merge(createdKeys) { current, _ in current } }
         }
     }
 

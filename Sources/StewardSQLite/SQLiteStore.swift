@@ -54,11 +54,13 @@ public final class SQLiteStore: Sendable {
         return key
     }
 
-    func telemetryKeyID(_ db: Database, _ key: String) throws -> Int64 {
-        if let id = telemetryKeys.withLock({ $0[key] }) { return id }
+    /// The id of a telemetry key, inserting it if new. Ids created inside the current transaction go to `created`
+    /// and reach the shared cache only after the commit, so a rolled-back insert never leaves a stale id behind.
+    func telemetryKeyID(_ db: Database, _ key: String, created: inout [String: Int64]) throws -> Int64 {
+        if let id = telemetryKeys.withLock({ $0[key] }) ?? created[key] { return id }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO ts_key(key) VALUES (?)").execute(arguments: [key])
         let id = try Int64.fetchOne(db, sql: "SELECT id FROM ts_key WHERE key = ?", arguments: [key])!
-        telemetryKeys.withLock { $0[key] = id }
+        created[key] = id
         return id
     }
 

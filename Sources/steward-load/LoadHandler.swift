@@ -36,6 +36,7 @@ final class LoadHandler: ChannelInboundHandler {
     private var stopAt: UInt64 = .max
     private var stopped = false
     private var seq: UInt64 = 0
+    private var lastTimestamp: Int64 = 0
     /// Free QoS 1 packet identifiers (1...window); `sentAt[id]` is non-zero while `id` is in flight.
     private var freeIDs: [UInt16] = []
     private var sentAt: [UInt64] = []
@@ -260,7 +261,7 @@ final class LoadHandler: ChannelInboundHandler {
         if let budget = settings.messagesPerConnection {
             allowance = min(allowance, budget - result.sent)
         }
-        let timestamp = wallClockMillis()
+        let timestamp = settings.payload.timestamps == .none ? 0 : wallClockMillis()
         if settings.qos == .atLeastOnce {
             while allowance > 0, let id = freeIDs.popLast() {
                 appendPublish(id: id, qos: .atLeastOnce, now: now, timestamp: timestamp)
@@ -283,7 +284,7 @@ final class LoadHandler: ChannelInboundHandler {
     private func appendPublish(id: UInt16?, qos: MQTTQoS, now: UInt64, timestamp: Int64) {
         seq &+= 1
         payloadScratch.clear()
-        settings.payload.write(seq: seq, timestampMillis: timestamp, connection: index, to: &payloadScratch)
+        settings.payload.write(seq: seq, timestampMillis: nextTimestamp(timestamp), connection: index, to: &payloadScratch)
         let publish = MQTTPublish(topic: settings.topic, payload: payloadScratch, qos: qos, packetID: id)
         appendPacket(.publish(publish))
         if let id {
@@ -291,6 +292,14 @@ final class LoadHandler: ChannelInboundHandler {
             inflight += 1
         }
         result.sent += 1
+    }
+
+    /// With `.unique`, never repeats or goes back: max(wall clock, previous + 1).
+    @inline(__always)
+    private func nextTimestamp(_ wall: Int64) -> Int64 {
+        guard settings.payload.timestamps == .unique else { return wall }
+        lastTimestamp = max(wall, lastTimestamp &+ 1)
+        return lastTimestamp
     }
 
     private func appendPacket(_ packet: MQTTPacket) {
@@ -323,7 +332,8 @@ final class LoadHandler: ChannelInboundHandler {
             let now = monotonicNanos()
             seq &+= 1
             payloadScratch.clear()
-            settings.payload.write(seq: seq, timestampMillis: wallClockMillis(), connection: index, to: &payloadScratch)
+            settings.payload.write(
+                seq: seq, timestampMillis: nextTimestamp(wallClockMillis()), connection: index, to: &payloadScratch)
             appendPacket(.publish(MQTTPublish(topic: settings.topic, payload: payloadScratch, qos: .atLeastOnce, packetID: fenceID)))
             fenceSentAt = now
             let promise = context.eventLoop.makePromise(of: Void.self)

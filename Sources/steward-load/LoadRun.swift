@@ -73,7 +73,10 @@ final class LoadRun: @unchecked Sendable {
     private(set) var lostBeforeStart = 0
 
     init(connectConcurrency: Int) {
-        self.connectSlots = DispatchSemaphore(value: connectConcurrency)
+        // Start at 0 and signal up: libdispatch traps when a semaphore is released holding less than its
+        // initial value, which is legitimately the case here if the connect phase times out.
+        self.connectSlots = DispatchSemaphore(value: 0)
+        for _ in 0..<connectConcurrency { self.connectSlots.signal() }
     }
 
     func connected(_ channel: any Channel, latencyNanos: UInt64) {
@@ -160,6 +163,7 @@ struct LoadReport: Codable {
     var messagesPerConnection: Int?
     var durationSeconds: Double?
     var payloadBytes: Int
+    var timestamps: String
     var connectionsRequested: Int
     var connectionsEstablished: Int
     var connectFailures: Int
@@ -197,7 +201,7 @@ struct LoadReport: Codable {
             if let messagesPerConnection { setup += " messages/conn \(messagesPerConnection)" }
             if let durationSeconds { setup += " duration \(f(durationSeconds, 0))s" }
             if let ratePerConnection { setup += " rate/conn \(f(ratePerConnection, 0))/s" }
-            setup += " payload ~\(payloadBytes) B"
+            setup += " payload ~\(payloadBytes) B, ts \(timestamps)"
         } else if let durationSeconds {
             setup += " duration \(f(durationSeconds, 0))s"
         }

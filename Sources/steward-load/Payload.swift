@@ -69,19 +69,35 @@ extension ByteBuffer {
     }
 }
 
+/// How the `ts` of each reading is chosen.
+enum TimestampMode: String, Sendable {
+    /// Wall-clock milliseconds, but strictly increasing per connection (max(now, previous + 1)), so every
+    /// message is a distinct data point (ThingsBoard and Steward overwrite a key's value at an equal ts).
+    case unique
+    /// Plain wall-clock milliseconds; several messages per millisecond overwrite each other in storage.
+    case wall
+    /// No `ts`/`values` wrapper: `{"temperature":…}`, the server stamps the reading.
+    case none
+}
+
 /// Builds ThingsBoard telemetry JSON such as
 /// `{"ts":1763860000000,"values":{"temperature":21.5,"humidity":40,"seq":17}}`
 /// with values that vary with the sequence number, optionally padded (with a `"pad":"xxx…"` key inside
 /// `values`) to at least `targetSize` bytes.
-struct TelemetryPayload {
+struct TelemetryPayload: Sendable {
     let targetSize: Int?
+    var timestamps: TimestampMode = .unique
 
-    /// Appends one payload for message `seq` to `buffer`.
+    /// Appends one payload for message `seq` to `buffer`; `timestampMillis` is ignored with `.none`.
     func write(seq: UInt64, timestampMillis: Int64, connection: Int, to buffer: inout ByteBuffer) {
         let start = buffer.writerIndex
-        buffer.writeStaticString("{\"ts\":")
-        buffer.writeDecimal(UInt64(max(0, timestampMillis)))
-        buffer.writeStaticString(",\"values\":{\"temperature\":")
+        if timestamps == .none {
+            buffer.writeStaticString("{\"temperature\":")
+        } else {
+            buffer.writeStaticString("{\"ts\":")
+            buffer.writeDecimal(UInt64(max(0, timestampMillis)))
+            buffer.writeStaticString(",\"values\":{\"temperature\":")
+        }
         // 15.0 ... 34.9 °C in tenths, scrambled so consecutive readings differ.
         let tenths = 150 &+ (seq &* 7_919 &+ UInt64(connection) &* 31) % 200
         buffer.writeDecimal(tenths / 10)
@@ -92,14 +108,15 @@ struct TelemetryPayload {
         buffer.writeStaticString(",\"seq\":")
         buffer.writeDecimal(seq)
         if let targetSize {
-            // `,"pad":"` + padding + `"` + `}}`
-            let padding = targetSize - (buffer.writerIndex - start) - 8 - 1 - 2
+            // `,"pad":"` + padding + `"` + closing braces
+            let closing = timestamps == .none ? 1 : 2
+            let padding = targetSize - (buffer.writerIndex - start) - 8 - 1 - closing
             if padding > 0 {
                 buffer.writeStaticString(",\"pad\":\"")
                 buffer.writeRepeatingByte(UInt8(ascii: "x"), count: padding)
                 buffer.writeInteger(UInt8(ascii: "\""))
             }
         }
-        buffer.writeStaticString("}}")
+        buffer.writeStaticString(timestamps == .none ? "}" : "}}")
     }
 }

@@ -36,6 +36,11 @@ struct StewardLoad: ParsableCommand {
     @Option(help: "Per-connection cap in messages per second (default: unlimited).") var rate: Double?
     @Option(help: "Pad each payload to at least this many bytes (default: ~75-byte realistic telemetry JSON).")
     var payloadSize: Int?
+    @Option(
+        help: ArgumentHelp(
+            "unique (default): ts = max(wall clock ms, previous + 1) per connection, so every message is a new data point; "
+                + "wall: plain wall-clock ms (equal ts overwrite each other); none: no ts, the server stamps readings."))
+    var timestamps = "unique"
     @Option(help: "Telemetry topic.") var topic = "v1/devices/me/telemetry"
     @Option(help: "MQTT protocol version: 3.1.1 or 5.") var mqttVersion = "3.1.1"
     @Option(help: "CONNECT keep-alive in seconds; a PINGREQ is sent after half of it without traffic.")
@@ -44,7 +49,7 @@ struct StewardLoad: ParsableCommand {
     var idle = false
     @Option(help: "Maximum concurrent connection attempts.") var connectConcurrency = 200
     @Option(help: "Event loop threads.") var threads = 2
-    @Option(help: "Seconds to wait for outstanding acks / fences after sending stopped.") var drainTimeout = 20.0
+    @Option(help: "Seconds to wait for outstanding acks / fences after sending stopped.") var drainTimeout = 30.0
     @Option(help: "Hard cap on the whole run in seconds (default: duration + 60, or 300 with --messages).")
     var maxSeconds: Double?
     @Flag(help: "Print the report as one JSON object.") var json = false
@@ -53,6 +58,7 @@ struct StewardLoad: ParsableCommand {
         guard connections > 0 else { throw ValidationError("--connections must be positive") }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
         guard (1...65_000).contains(window) else { throw ValidationError("--window must be 1...65000") }
+        guard TimestampMode(rawValue: timestamps) != nil else { throw ValidationError("--timestamps must be unique, wall or none") }
         guard ["3.1.1", "5"].contains(mqttVersion) else { throw ValidationError("--mqtt-version must be 3.1.1 or 5") }
         if idle, duration == nil { throw ValidationError("--idle needs --duration") }
         if let messages, messages < 1 { throw ValidationError("--messages must be positive") }
@@ -74,7 +80,7 @@ struct StewardLoad: ParsableCommand {
         let hardCap = maxSeconds ?? (duration.map { $0 + 60 } ?? 300)
         DispatchQueue.global().asyncAfter(deadline: .now() + hardCap) {
             FileHandle.standardError.write(Data("steward-load: hard time cap of \(hardCap) s reached, exiting\n".utf8))
-            exit(3)
+            Foundation.exit(3)
         }
 
         let tokens = try loadTokens()
@@ -85,7 +91,7 @@ struct StewardLoad: ParsableCommand {
             window: window,
             messagesPerConnection: messageMode ? (messages ?? 1_000) : nil,
             rate: rate,
-            payload: TelemetryPayload(targetSize: payloadSize),
+            payload: TelemetryPayload(targetSize: payloadSize, timestamps: TimestampMode(rawValue: timestamps) ?? .unique),
             topic: topic,
             keepAliveSeconds: UInt16(keepAlive),
             idle: idle,
@@ -215,6 +221,7 @@ struct StewardLoad: ParsableCommand {
             messagesPerConnection: settings.messagesPerConnection,
             durationSeconds: settings.messagesPerConnection == nil ? duration : nil,
             payloadBytes: Self.samplePayloadSize(settings.payload),
+            timestamps: settings.payload.timestamps.rawValue,
             connectionsRequested: connections,
             connectionsEstablished: connectInfo.latencies.count,
             connectFailures: connectInfo.failures + (connections - attempted),
