@@ -182,6 +182,8 @@ struct LoadReport: Codable {
     var messagesPerSecond: Double
     /// What `messagesPerSecond` counts.
     var rateBasis: String
+    /// False when the rate cannot be trusted: QoS 0 fences that never came back, or an aborted run.
+    var rateValid: Bool
     /// QoS 0 only: sent / time until every connection had written all its messages.
     var writeRatePerSecond: Double?
     /// QoS 0 only: seconds from the last write to the last fence PUBACK (the broker's backlog).
@@ -226,7 +228,11 @@ struct LoadReport: Codable {
         for error in sampleErrors { lines.append("  error: \(error)") }
         lines.append("elapsed: \(f(elapsedSeconds, 3)) s")
         if mode == "publish" {
-            lines.append("messages/s: \(f(messagesPerSecond, 1)) (\(rateBasis))")
+            if rateValid {
+                lines.append("messages/s: \(f(messagesPerSecond, 1)) (\(rateBasis))")
+            } else {
+                lines.append("messages/s: UNKNOWN (\(rateBasis)); sent / elapsed would be \(f(Double(messagesSent) / max(elapsedSeconds, 1e-9), 1))")
+            }
             if let writeRatePerSecond, let fenceWaitSeconds {
                 lines.append("  QoS 0 write rate: \(f(writeRatePerSecond, 1)) msg/s; fence acknowledged \(f(fenceWaitSeconds, 3)) s after the last write")
             }

@@ -34,7 +34,7 @@ struct StewardLoad: ParsableCommand {
     var messages: Int?
     @Option(help: "Publish (or, with --idle, stay connected) for this many seconds.") var duration: Double?
     @Option(help: "Per-connection cap in messages per second (default: unlimited).") var rate: Double?
-    @Option(help: "Pad each payload to at least this many bytes (default: ~75-byte realistic telemetry JSON).")
+    @Option(help: "Pad each payload to at least this many bytes with a \"pad\" string key (default: ~75-byte telemetry JSON).")
     var payloadSize: Int?
     @Option(
         help: ArgumentHelp(
@@ -230,7 +230,7 @@ struct StewardLoad: ParsableCommand {
             connectLatencyMs: LatencySummary(micros: connectInfo.latencies),
             messagesSent: sent, messagesAcked: acked, messagesRejected: rejected, messagesUnacked: unacked,
             disconnects: disconnects, errors: 0, aborted: anyAborted,
-            elapsedSeconds: elapsed, messagesPerSecond: 0, rateBasis: "",
+            elapsedSeconds: elapsed, messagesPerSecond: 0, rateBasis: "", rateValid: !anyAborted,
             writeRatePerSecond: nil, fenceWaitSeconds: nil,
             ackLatencyMs: LatencySummary(micros: latencies),
             pingsSent: pings, pingResponses: pongs, connectionsOpenAtEnd: open,
@@ -249,6 +249,12 @@ struct StewardLoad: ParsableCommand {
             report.fenceWaitSeconds = Double(lastFence > lastWrite ? lastFence - lastWrite : 0) / 1e9
             report.messagesPerSecond = elapsed > 0 ? Double(sent) / elapsed : 0
             report.rateBasis = "QoS 0: sent messages / time until every connection's QoS 1 fence was acknowledged"
+            if fenced < results.count || results.isEmpty {
+                report.rateValid = false
+                report.messagesPerSecond = 0
+                report.rateBasis = "QoS 0: \(results.count - fenced) of \(results.count) fences not acknowledged "
+                    + "within --drain-timeout \(drainTimeout) s, so the broker's consumption rate is unknown"
+            }
         } else {
             report.messagesPerSecond = elapsed > 0 ? Double(acked) / elapsed : 0
             report.rateBasis = "QoS 1: acknowledged messages / time until the last PUBACK"
