@@ -21,7 +21,7 @@ public struct MQTTServerConfiguration: Sendable {
     public init(
         host: String = "0.0.0.0", port: Int = 1883, tlsPort: Int? = nil, tls: TLSConfiguration? = nil,
         maximumPacketSize: Int = 65_536, keepAliveFactor: Double = 1.5, connectTimeoutSeconds: Int64 = 10,
-        preConnectQueueLimit: Int = 100, maximumPendingAcks: Int = 1_000
+        preConnectQueueLimit: Int = 100, maximumPendingAcks: Int = 256
     ) {
         self.host = host
         self.port = port

@@ -4,21 +4,16 @@ import StewardStore
 import Synchronization
 
 extension SQLiteStore: TelemetryStore {
-    /// Appends every batch in one transaction. The latest table is updated once per device and key, with the
-    /// newest reading of the whole group, instead of once per reading.
+    /// Appends every batch in one transaction. Readings go in as multi-row INSERTs bound through SQLite's C API
+    /// (no per-value allocation); the latest table is updated once per device and key with the newest reading of
+    /// the whole group, instead of once per reading.
     public func append(_ batches: [TelemetryBatch]) throws {
         var createdKeys: [String: Int64] = [:]
         try pool.write { db in
             createdKeys = [:]
-            let insert = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO ts_kv(device_seq, key_id, ts, t, v) VALUES (?, ?, ?, ?, ?)")
-            let upsertLatest = try db.cachedStatement(
-                sql: """
-                    INSERT INTO ts_kv_latest(device_seq, key_id, ts, t, v) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(device_seq, key_id) DO UPDATE SET ts = excluded.ts, t = excluded.t, v = excluded.v
-                    WHERE excluded.ts >= ts_kv_latest.ts
-                    """)
-            var newest: [LatestKey: (ts: Int64, value: KVValue)] = [:]
+            var rows: [TelemetryRow] = []
+            rows.reserveCapacity(batches.count * 4)
+            var newest: [LatestKey: Int] = [:]
             for batch in batches {
                 guard let deviceSeq = try deviceKey(db, batch.device) else {
                     // Never acknowledge readings that were not stored: the device was deleted meanwhile.
@@ -27,18 +22,18 @@ extension SQLiteStore: TelemetryStore {
                 for entry in batch.entries {
                     for kv in entry.values {
                         let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
-                        try insert.execute(arguments: [deviceSeq, keyID, entry.ts, kv.value.typeTag, kv.value.storedValue])
                         let slot = LatestKey(device: deviceSeq, key: keyID)
-                        if let current = newest[slot], current.ts > entry.ts { continue }
-                        newest[slot] = (entry.ts, kv.value)
+                        if let current = newest[slot], rows[current].ts > entry.ts {
+                            rows.append(TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value))
+                            continue
+                        }
+                        newest[slot] = rows.count
+                        rows.append(TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value))
                     }
                 }
             }
-            for (slot, reading) in newest {
-                try upsertLatest.execute(arguments: [
-                    slot.device, slot.key, reading.ts, reading.value.typeTag, reading.value.storedValue,
-                ])
-            }
+            try TelemetryRowWriter.insert(rows, into: db)
+            try TelemetryRowWriter.upsertLatest(newest.values.map { rows[$0] }, into: db)
         }
         if !createdKeys.isEmpty {
             telemetryKeys.withLock { $0.merge(createdKeys) { current, _ in current } }

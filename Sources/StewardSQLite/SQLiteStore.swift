@@ -17,6 +17,9 @@ public final class SQLiteStore: Sendable {
         case normal
     }
 
+    /// WAL pages written between automatic checkpoints (about 40 MB).
+    static let walCheckpointPages = 10_000
+
     public let pool: DatabasePool
     let deviceKeys = Mutex<[DeviceID: Int64]>([:])
     let telemetryKeys = Mutex<[String: Int64]>([:])
@@ -29,6 +32,11 @@ public final class SQLiteStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // A long WAL between checkpoints: hot pages (the right edge of each device's history, the latest
+            // table) are rewritten many times per second, and a checkpoint copies each page only once however
+            // often it changed. Measured: 1,000 pages (SQLite's default) 30.7k msg/s, 10,000 pages 41.6k msg/s.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walCheckpointPages * 4096 * 2)")
         }
         let path = (directory as NSString).appendingPathComponent("steward.sqlite")
         pool = try DatabasePool(path: path, configuration: config)
