@@ -42,7 +42,7 @@ extension SQLiteStore: AccountStore {
             try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [id.description])
             return db.changesCount > 0
         }
-        deviceKeys.withLock { $0.removeAll() }
+        tokenCache.withLock { $0.removeAll() }
         return deleted
     }
 

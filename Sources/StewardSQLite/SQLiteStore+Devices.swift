@@ -33,6 +33,7 @@ extension SQLiteStore: DeviceStore {
                 ])
             if db.changesCount == 0 { throw StewardError.notFound("Device with id [\(device.id)] is not found") }
         }
+        forgetCachedToken(of: device.id)
     }
 
     public func device(tenant: TenantID, id: DeviceID) async throws -> Device? {
@@ -99,14 +100,32 @@ extension SQLiteStore: DeviceStore {
             try db.execute(sql: "DELETE FROM device WHERE seq = ?", arguments: [seq])
             return true
         }
-        deviceKeys.withLock { _ = $0.removeValue(forKey: id) }
+        forgetCachedToken(of: id)
         return deleted
     }
 
     public func device(accessToken: String) async throws -> Device? {
-        try await pool.read { db in
+        let now = WallClock.nowMillis()
+        if let cached = tokenCache.withLock({ $0[accessToken] }), cached.expires > now { return cached.device }
+        let device = try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM device WHERE access_token = ?", arguments: [accessToken])
                 .map(Device.init(row:))
+        }
+        tokenCache.withLock { cache in
+            guard let device else {
+                cache[accessToken] = nil
+                return
+            }
+            if cache.count >= Self.tokenCacheCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[accessToken] = (device, now + Self.tokenCacheLifetimeMs)
+        }
+        return device
+    }
+
+    /// Drops every cached token of a device after it changed or was deleted in this process.
+    func forgetCachedToken(of id: DeviceID) {
+        tokenCache.withLock { cache in
+            for (token, entry) in cache where entry.device.id == id { cache[token] = nil }
         }
     }
 

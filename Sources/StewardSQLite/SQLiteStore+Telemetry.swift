@@ -14,11 +14,13 @@ extension SQLiteStore: TelemetryStore {
             var rows: [TelemetryRow] = []
             rows.reserveCapacity(batches.count * 4)
             var newest: [LatestKey: Int] = [:]
+            var deviceSeqs: [DeviceID: Int64] = [:]
             for batch in batches {
-                guard let deviceSeq = try deviceKey(db, batch.device) else {
+                guard let deviceSeq = try deviceSeqs[batch.device] ?? deviceKey(db, batch.device) else {
                     // Never acknowledge readings that were not stored: the device was deleted meanwhile.
                     throw StewardError.notFound("Device with id [\(batch.device)] is not found; it may have been deleted")
                 }
+                deviceSeqs[batch.device] = deviceSeq
                 for entry in batch.entries {
                     for kv in entry.values {
                         let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)

@@ -21,7 +21,11 @@ public final class SQLiteStore: Sendable {
     static let walCheckpointPages = 10_000
 
     public let pool: DatabasePool
-    let deviceKeys = Mutex<[DeviceID: Int64]>([:])
+    /// Devices by access token, so authenticating an HTTP request or MQTT CONNECT rarely touches the database.
+    /// Entries expire after `tokenCacheLifetime` so changes made by another process (the CLI) take effect.
+    let tokenCache = Mutex<[String: (device: Device, expires: Int64)]>([:])
+    static let tokenCacheLifetimeMs: Int64 = 5_000
+    static let tokenCacheCapacity = 100_000
     let telemetryKeys = Mutex<[String: Int64]>([:])
 
     /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date.
@@ -43,13 +47,11 @@ public final class SQLiteStore: Sendable {
         try SQLiteSchema.migrator.migrate(pool)
     }
 
-    /// The integer key a device's rows are stored under, looked up once and cached.
+    /// The integer key a device's rows are stored under. Looked up in the database every time (once per device
+    /// per group commit), never cached: a device deleted by another process (the CLI) must stop receiving rows.
     func deviceKey(_ db: Database, _ device: DeviceID) throws -> Int64? {
-        if let key = deviceKeys.withLock({ $0[device] }) { return key }
-        guard let key = try Int64.fetchOne(db, sql: "SELECT seq FROM device WHERE id = ?", arguments: [device.description])
-        else { return nil }
-        deviceKeys.withLock { $0[device] = key }
-        return key
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM device WHERE id = ?"), arguments: [device.description])
     }
 
     /// The device key, only if the device belongs to `tenant`: the tenant check every read goes through.

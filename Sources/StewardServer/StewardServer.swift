@@ -62,7 +62,13 @@ public struct StewardServer {
             configuration: .init(
                 services: [.init(service: boundMQTT), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        defer { steward.writer.shutdown() }
+        defer {
+            steward.writer.shutdown()
+            let statistics = steward.writer.statistics
+            logger.info(
+                "Telemetry writer stopped",
+                metadata: ["batches": "\(statistics.batches)", "groupCommits": "\(statistics.commits)"])
+        }
         try await group.run()
     }
 
