@@ -22,7 +22,20 @@ extension MQTTConnectionHandler {
         let index = slot - ackBase
         guard index >= 0, index < acks.count else { return }
         acks[acks.index(acks.startIndex, offsetBy: index)].outcome = outcome
-        flushAcks()
+        scheduleAckFlush()
+    }
+
+    /// Sends finished acknowledgements on the next turn of the event loop rather than at once: the completions of
+    /// one group commit arrive as a burst of tasks, and they then leave in one write instead of a write each.
+    func scheduleAckFlush() {
+        guard !ackFlushScheduled, let context else { return }
+        ackFlushScheduled = true
+        let bound = loopBound
+        context.eventLoop.execute {
+            let handler = bound.value
+            handler.ackFlushScheduled = false
+            handler.flushAcks()
+        }
     }
 
     /// Sends every finished acknowledgement at the front of the queue, in arrival order.

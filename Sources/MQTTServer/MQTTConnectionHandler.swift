@@ -52,6 +52,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// Sequence number of `acks.first`; slots are addressed by sequence so completions can arrive in any order.
     var ackBase = 0
     var readingPaused = false
+    var ackFlushScheduled = false
     var subscriptions: [String: MQTTQoS] = [:]
     var nextOutgoingID: UInt16 = 0
     var outgoingInFlight: [UInt16: @Sendable () -> Void] = [:]
