@@ -24,7 +24,7 @@ struct DeviceRoutes {
             try await api {
                 let principal = try await web.principal(request)
                 let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                return HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(device.tenantID)).serialized)
+                return try await deviceResponse(device)
             }
         }
         router.delete("api/device/:deviceId") { request, context in
@@ -69,7 +69,7 @@ struct DeviceRoutes {
                 guard let name = request.uri.queryParameters.get("deviceName"),
                     let device = try await web.devices.device(tenant: tenant, named: name)
                 else { throw StewardError.notFound("Requested device wasn't found!") }
-                return HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(tenant)).serialized)
+                return try await deviceResponse(device)
             }
         }
         router.post("api/customer/:customerId/device/:deviceId") { request, context in
@@ -82,17 +82,17 @@ struct DeviceRoutes {
                 else { throw StewardError.notFound("Customer is not found") }
                 device.customerID = customerID
                 try await web.devices.updateDevice(device)
-                return HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(tenant)).serialized)
+                return try await deviceResponse(device)
             }
         }
         router.delete("api/customer/device/:deviceId") { request, context in
             try await api {
                 let principal = try await web.principal(request)
-                let tenant = try web.requireTenantAdmin(principal)
+                _ = try web.requireTenantAdmin(principal)
                 var device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
                 device.customerID = nil
                 try await web.devices.updateDevice(device)
-                return HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(tenant)).serialized)
+                return try await deviceResponse(device)
             }
         }
         router.post("api/customer/device/:deviceId/claim") { request, context in
@@ -106,9 +106,14 @@ struct DeviceRoutes {
                 let device = try await web.deviceService.claim(
                     tenant: tenant, customer: customer, deviceName: try context.parameters.require("deviceId"),
                     secretKey: body["secretKey"]?.stringValue ?? "")
-                return HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(tenant)).serialized)
+                return try await deviceResponse(device)
             }
         }
+    }
+
+    /// A device in ThingsBoard's JSON shape, its profile defaulting to the tenant's default profile.
+    func deviceResponse(_ device: Device) async throws -> Response {
+        HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(device.tenantID)).serialized)
     }
 
     func page(_ request: Request, tenant: TenantID, customer: CustomerID?) async throws -> Response {

@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func customerNeedsAnExistingTenant() async throws {
-        try await withStore { store in
+        _ = try await withStore { store in
             await #expect(throws: (any Error).self) {
                 try await store.createCustomer(Customer(tenantID: TenantID(), name: "Orphan", createdTime: 1))
             }
