@@ -1,4 +1,3 @@
-import Logging
 import StewardCore
 import StewardStore
 
@@ -11,11 +10,10 @@ public final class DeviceService: Sendable {
     public let writer: TelemetryWriter
     public let hub: DeviceHub
     public let limits: SessionLimits
-    let logger: Logger
 
     public init(
         devices: any DeviceStore, attributes: any AttributeStore, telemetry: any TelemetryStore, writer: TelemetryWriter,
-        hub: DeviceHub, limits: SessionLimits, logger: Logger
+        hub: DeviceHub, limits: SessionLimits
     ) {
         self.devices = devices
         self.attributes = attributes
@@ -23,7 +21,6 @@ public final class DeviceService: Sendable {
         self.writer = writer
         self.hub = hub
         self.limits = limits
-        self.logger = logger
     }
 
     /// Finds the device an access token belongs to.

@@ -140,6 +140,31 @@ public enum ThingsBoardJSON {
         return out
     }
 
+    /// `{"key":[{"ts":…,"value":…}]}`; values are strings unless `useStrictDataTypes=true`, as in ThingsBoard.
+    public static func renderSeries(_ series: [(String, [TimeSeriesPoint?])], strict: Bool, nullTs: Int64) -> String {
+        var out = "{"
+        for (index, (key, points)) in series.enumerated() {
+            if index > 0 { out += "," }
+            out += JSONValue.quoted(key) + ":["
+            for (i, point) in points.enumerated() {
+                if i > 0 { out += "," }
+                guard let point else {
+                    out += "{\"ts\":\(nullTs),\"value\":null}"
+                    continue
+                }
+                out += "{\"ts\":\(point.ts),\"value\":"
+                if strict {
+                    ThingsBoardJSON.render(point.value, to: &out)
+                } else {
+                    JSONValue.writeString(point.value.stringValue, to: &out)
+                }
+                out += "}"
+            }
+            out += "]"
+        }
+        return out + "}"
+    }
+
     static func describe(_ json: JSONValue) -> String {
         switch json {
         case .null: return "null"

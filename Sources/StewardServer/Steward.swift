@@ -25,7 +25,7 @@ public struct Steward: Sendable {
         hub = DeviceHub()
         deviceService = DeviceService(
             devices: store, attributes: store, telemetry: store, writer: writer, hub: hub,
-            limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize), logger: logger)
+            limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize))
         provisioning = ProvisioningService(devices: store)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         accounts = AccountService(accounts: store, devices: store, hasher: hasher)

@@ -171,7 +171,7 @@ struct TelemetryRoutes {
             // ThingsBoard answers a requested key without data as {"ts": now, "value": null}.
             series.append((key, [latest[key]]))
         }
-        return HTTP.json(Self.render(series, strict: strict, nullTs: now))
+        return HTTP.json(ThingsBoardJSON.renderSeries(series, strict: strict, nullTs: now))
     }
 
     func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -202,31 +202,6 @@ struct TelemetryRoutes {
                 ascending: ascending))
         let strict = query.get("useStrictDataTypes")?.lowercased() == "true"
         let series = requested.compactMap { key in points[key].map { (key, $0.map(Optional.some)) } }
-        return HTTP.json(Self.render(series, strict: strict, nullTs: 0))
-    }
-
-    /// `{"key":[{"ts":…,"value":…}]}`; values are strings unless `useStrictDataTypes=true`, as in ThingsBoard.
-    static func render(_ series: [(String, [TimeSeriesPoint?])], strict: Bool, nullTs: Int64) -> String {
-        var out = "{"
-        for (index, (key, points)) in series.enumerated() {
-            if index > 0 { out += "," }
-            out += JSONValue.quoted(key) + ":["
-            for (i, point) in points.enumerated() {
-                if i > 0 { out += "," }
-                guard let point else {
-                    out += "{\"ts\":\(nullTs),\"value\":null}"
-                    continue
-                }
-                out += "{\"ts\":\(point.ts),\"value\":"
-                if strict {
-                    ThingsBoardJSON.render(point.value, to: &out)
-                } else {
-                    JSONValue.writeString(point.value.stringValue, to: &out)
-                }
-                out += "}"
-            }
-            out += "]"
-        }
-        return out + "}"
+        return HTTP.json(ThingsBoardJSON.renderSeries(series, strict: strict, nullTs: 0))
     }
 }

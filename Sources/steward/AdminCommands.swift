@@ -53,9 +53,7 @@ struct TenantCommand: AsyncParsableCommand {
         func run() async throws {
             let steward = try common.open()
             let tenant = try await steward.accounts.createTenant(name: name)
-            Output.print(
-                .object([JSONMember("id", .string(tenant.id.description)), JSONMember("name", .string(tenant.name))]),
-                asJSON: common.json, text: "Created tenant \(tenant.name) (\(tenant.id))")
+            Output.print(Output.tenant(tenant), asJSON: common.json, text: "Created tenant \(tenant.name) (\(tenant.id))")
         }
     }
 
@@ -66,7 +64,7 @@ struct TenantCommand: AsyncParsableCommand {
         func run() async throws {
             let tenants = try await common.open().store.tenants()
             Output.print(
-                .array(tenants.map { .object([JSONMember("id", .string($0.id.description)), JSONMember("name", .string($0.name))]) }),
+                .array(tenants.map(Output.tenant)),
                 asJSON: common.json, text: tenants.map { "\($0.id)  \($0.name)" }.joined(separator: "\n"))
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StewardCore
+import StewardDevices
 import StewardAuth
 import StewardServer
 import StewardSQLite
@@ -96,7 +97,8 @@ struct TelemetryCommand: AsyncParsableCommand {
                 tenant: device.tenantID, device: device.id, keys: keys.map { $0.split(separator: ",").map(String.init) })
             let series = latest.keys.sorted().map { ($0, [latest[$0]!]) }
             Output.print(
-                Output.series(series), asJSON: common.json,
+                json: ThingsBoardJSON.renderSeries(series.map { ($0.0, $0.1.map(Optional.some)) }, strict: true, nullTs: 0),
+                asJSON: common.json,
                 text: series.map { "\($0.0) = \($0.1[0].value.stringValue)  (ts \($0.1[0].ts))" }.joined(separator: "\n"))
         }
     }
@@ -129,7 +131,8 @@ struct TelemetryCommand: AsyncParsableCommand {
                     ascending: order.uppercased() == "ASC"))
             let series = keyList.compactMap { key in result[key].map { (key, $0) } }
             Output.print(
-                Output.series(series), asJSON: common.json,
+                json: ThingsBoardJSON.renderSeries(series.map { ($0.0, $0.1.map(Optional.some)) }, strict: true, nullTs: 0),
+                asJSON: common.json,
                 text: series.flatMap { key, points in points.map { "\(key)  \($0.ts)  \($0.value.stringValue)" } }.joined(separator: "\n"))
         }
     }

@@ -4,8 +4,17 @@ import StewardCore
 /// Prints results either as JSON (one document) or as text lines.
 enum Output {
     static func print(_ json: JSONValue, asJSON: Bool, text: @autoclosure () -> String) {
-        let line = asJSON ? json.serialized : text()
+        print(json: json.serialized, asJSON: asJSON, text: text())
+    }
+
+    /// Same, for JSON already rendered as text.
+    static func print(json: @autoclosure () -> String, asJSON: Bool, text: @autoclosure () -> String) {
+        let line = asJSON ? json() : text()
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func tenant(_ tenant: Tenant) -> JSONValue {
+        .object([JSONMember("id", .string(tenant.id.description)), JSONMember("name", .string(tenant.name))])
     }
 
     static func id(_ value: (any CustomStringConvertible)?) -> JSONValue {
@@ -33,29 +42,6 @@ enum Output {
             JSONMember("tenantId", id(user.tenantID)),
             JSONMember("customerId", id(user.customerID)),
         ])
-    }
-
-    /// `{"key":[{"ts":…,"value":…}]}` with typed values.
-    static func series(_ series: [(String, [TimeSeriesPoint])]) -> JSONValue {
-        .object(
-            series.map { key, points in
-                JSONMember(
-                    key,
-                    .array(
-                        points.map { point in
-                            .object([JSONMember("ts", .number(String(point.ts))), JSONMember("value", typed(point.value))])
-                        }))
-            })
-    }
-
-    static func typed(_ value: KVValue) -> JSONValue {
-        switch value {
-        case .bool(let b): return .bool(b)
-        case .long(let l): return .number(String(l))
-        case .double(let d): return d.isFinite ? .number(KVValue.format(d)) : .null
-        case .string(let s): return .string(s)
-        case .json(let j): return (try? JSONParser.parse(j)) ?? .string(j)
-        }
     }
 
     static func fail(_ message: String) -> Never {
