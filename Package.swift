@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -35,6 +36,18 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "QRCode", swiftSettings: swiftSettings),
+        .target(
+            name: "StewardMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "StewardStore",
             dependencies: ["StewardCore"],
@@ -44,6 +57,7 @@ let package = Package(
             name: "StewardSQLite",
             dependencies: [
                 "StewardCore", "StewardStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,20 +96,23 @@ let package = Package(
         .target(
             name: "StewardWeb",
             dependencies: [
-                "StewardCore", "StewardStore", "StewardDevices", "StewardAuth",
+                "StewardCore", "StewardStore", "StewardDevices", "StewardAuth", "QRCode",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            resources: [.copy("Console/Templates"), .copy("Console/Static")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "StewardServer",
             dependencies: [
                 "StewardCore", "StewardStore", "StewardSQLite", "StewardDevices", "StewardAuth",
-                "MQTTServer", "StewardWeb",
+                "MQTTServer", "StewardWeb", "StewardMail",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -126,6 +143,11 @@ let package = Package(
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StewardSQLiteTests", dependencies: ["StewardSQLite", "StewardStore", "StewardCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "StewardAuthTests", dependencies: ["StewardAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardAuthTests",
+            dependencies: ["StewardAuth", "StewardSQLite", "StewardStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
+        .testTarget(name: "StewardMailTests", dependencies: ["StewardMail"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Creates (idempotently) the two Python virtualenvs used by Tests/conformance.
-#   .venv-sdk  : official ThingsBoard SDK (tb-mqtt-client) + pytest
-#   .venv-paho : paho-mqtt 2.x + tb-rest-client + pytest
+# Creates (idempotently) the three Python virtualenvs used by Tests/conformance.
+#   .venv-sdk     : official ThingsBoard SDK (tb-mqtt-client) + pytest
+#   .venv-paho    : paho-mqtt 2.x + tb-rest-client + pytest
+#   .venv-console : selenium + aiosmtpd + requests + pytest (web console, accounts, audit)
 # The SDK's dependency tb-paho-mqtt-client installs the same top-level module
 # `paho` as paho-mqtt, so they must live in separate environments.
 # Usage: scripts/conformance-env.sh   (prints nothing but errors when up to date)
@@ -37,3 +38,7 @@ make_env .venv-sdk \
 make_env .venv-paho \
   "pytest paho-mqtt>=2,<3 tb-rest-client requests" \
   "import pytest, requests, paho.mqtt.client as m; assert m.CallbackAPIVersion; import tb_rest_client"
+
+make_env .venv-console \
+  "pytest requests selenium aiosmtpd" \
+  "import pytest, requests, selenium, aiosmtpd"

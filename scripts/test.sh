@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole Steward test suite: Swift unit tests, then the conformance suite that drives a real
-# `steward serve` with ThingsBoard's official Python SDK, paho-mqtt and tb-rest-client.
+# `steward serve` with ThingsBoard's official Python SDK, paho-mqtt and tb-rest-client, and the
+# web console with requests, a real SMTP server (aiosmtpd) and Selenium + headless Chromium.
 # Installs what it needs (Debian packages, Python virtualenvs) itself.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,9 +11,15 @@ need_packages=()
 for pkg in libsqlite3-dev openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_packages+=("$pkg")
 done
+# Headless browser for the console tests (Selenium drives Debian's Chromium through chromedriver).
+command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 if ((${#need_packages[@]})); then
   echo "== installing ${need_packages[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}"
+  SUDO=()
+  [[ "$(id -u)" == 0 ]] || SUDO=(sudo)
+  "${SUDO[@]}" apt-get update -qq \
+    && "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}"
 fi
 
 echo "== swift build"

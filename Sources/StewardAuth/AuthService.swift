@@ -9,47 +9,64 @@ public struct Principal: Sendable, Equatable {
     public var authority: Authority
     public var tenantID: TenantID?
     public var customerID: CustomerID?
+    /// The session or key the request was made with (`session:<id>` or `api-key:<id>`), recorded in the audit trail
+    /// so every call is tied to what made it.
+    public var credential: String
+    /// A read-only application key: only reads are allowed.
+    public var readOnly: Bool
 
-    public init(userID: UserID, email: String, authority: Authority, tenantID: TenantID?, customerID: CustomerID?) {
+    public init(
+        userID: UserID, email: String, authority: Authority, tenantID: TenantID?, customerID: CustomerID?,
+        credential: String = "", readOnly: Bool = false
+    ) {
         self.userID = userID
         self.email = email
         self.authority = authority
         self.tenantID = tenantID
         self.customerID = customerID
+        self.credential = credential
+        self.readOnly = readOnly
+    }
+
+    public init(user: User, credential: String, readOnly: Bool = false) {
+        self.init(
+            userID: user.id, email: user.email, authority: user.authority, tenantID: user.tenantID, customerID: user.customerID,
+            credential: credential, readOnly: readOnly)
     }
 }
 
-/// Sign-in with email and password, and the JWT pair the REST API uses.
+/// Sign-in for the REST API: a JWT pair bound to a server-side session (so signing out, or reporting lost
+/// credentials, ends it), and application keys.
 public struct AuthService: Sendable {
-    public let accounts: any AccountStore
-    public let hasher: PasswordHasher
+    public let store: any IdentityStore
+    public let signIn: SignInService
+    public let apiKeys: APIKeyService
     public let signer: JWTSigner
     /// Access-token and refresh-token lifetimes in seconds (ThingsBoard's defaults).
     public var accessTokenLifetime: Int64 = 9_000
     public var refreshTokenLifetime: Int64 = 604_800
     public static let issuer = "steward"
 
-    public init(accounts: any AccountStore, hasher: PasswordHasher, signer: JWTSigner) {
-        self.accounts = accounts
-        self.hasher = hasher
+    public init(store: any IdentityStore, signIn: SignInService, signer: JWTSigner) {
+        self.store = store
+        self.signIn = signIn
+        self.apiKeys = APIKeyService(store: store)
         self.signer = signer
     }
 
-    /// Checks the password and returns a fresh token pair. The same error answers unknown emails and wrong
-    /// passwords, and a hash is computed either way so timing does not reveal which.
-    public func login(email: String, password: String) async throws -> (token: String, refreshToken: String, user: User) {
-        guard let (user, hash) = try await accounts.credentials(email: email) else {
-            _ = await hasher.verify(password, hash: Self.decoyHash)
-            throw StewardError.unauthorized("Invalid username or password")
+    /// Checks the password (with every sign-in rule: lockout, confirmation, new-place alert) and returns a fresh
+    /// token pair bound to a new API session.
+    public func login(email: String, password: String, from client: ClientInfo = ClientInfo(ip: "unknown", client: "")) async throws
+        -> (token: String, refreshToken: String, user: User)
+    {
+        guard case .complete(let grant) = try await signIn.signIn(email: email, password: password, kind: .api, from: client) else {
+            throw StewardError.unauthorized("Two-factor sign-in is on for this account: programs use an application key")
         }
-        guard await hasher.verify(password, hash: hash) else {
-            throw StewardError.unauthorized("Invalid username or password")
-        }
-        let pair = issue(for: user, sessionID: UUID())
-        return (pair.token, pair.refreshToken, user)
+        let pair = issue(for: grant.user, sessionID: grant.session.id)
+        return (pair.token, pair.refreshToken, grant.user)
     }
 
-    /// Exchanges a valid refresh token for a new pair.
+    /// Exchanges a valid refresh token of a live session for a new pair.
     public func refresh(_ refreshToken: String) async throws -> (token: String, refreshToken: String) {
         let claims: JSONValue
         do {
@@ -58,14 +75,12 @@ public struct AuthService: Sendable {
             throw StewardError.unauthorized(error == .expired ? "Token has expired" : "Invalid refresh token")
         }
         guard case .array(let scopes)? = claims["scopes"], scopes.contains(.string("REFRESH_TOKEN")),
-            let userText = claims["userId"]?.stringValue, let userID = UserID(userText),
-            let user = try await accounts.user(id: userID)
+            let (user, session) = try await liveSession(claims)
         else { throw StewardError.unauthorized("Invalid refresh token") }
-        let session = claims["sessionId"]?.stringValue.flatMap(UUID.init(uuidString:)) ?? UUID()
         return issue(for: user, sessionID: session)
     }
 
-    /// Resolves an access token to the principal it was issued to.
+    /// Resolves an access token to the principal it was issued to, if its session is still open.
     public func principal(fromAccessToken token: String) async throws -> Principal {
         let claims: JSONValue
         do {
@@ -74,16 +89,35 @@ public struct AuthService: Sendable {
             throw StewardError.unauthorized(error == .expired ? "Token has expired" : "Authentication failed")
         }
         guard case .array(let scopes)? = claims["scopes"], !scopes.contains(.string("REFRESH_TOKEN")),
-            let userText = claims["userId"]?.stringValue, let userID = UserID(userText),
-            let user = try await accounts.user(id: userID)
+            let (user, session) = try await liveSession(claims)
         else { throw StewardError.unauthorized("Authentication failed") }
-        return Principal(
-            userID: user.id, email: user.email, authority: user.authority, tenantID: user.tenantID, customerID: user.customerID)
+        return Principal(user: user, credential: "session:\(session)")
     }
 
-    func issue(for user: User, sessionID: UUID) -> (token: String, refreshToken: String) {
+    /// Resolves `X-Authorization: ApiKey …`.
+    public func principal(fromAPIKey key: String, ip: String) async throws -> Principal {
+        let (record, account) = try await apiKeys.authenticate(key, from: ip)
+        return Principal(user: account.user, credential: "api-key:\(record.id)", readOnly: record.role == .readOnly)
+    }
+
+    /// Ends the session the token belongs to.
+    public func logout(_ principal: Principal) async throws {
+        guard principal.credential.hasPrefix("session:") else { return }
+        try await signIn.signOut(sessionID: String(principal.credential.dropFirst("session:".count)), user: principal.userID)
+    }
+
+    func liveSession(_ claims: JSONValue) async throws -> (User, String)? {
+        guard let userText = claims["userId"]?.stringValue, let userID = UserID(userText),
+            let sessionID = claims["sessionId"]?.stringValue, let session = try await store.session(id: sessionID),
+            session.userID == userID, session.stage == .complete, session.revokedTime == nil,
+            let account = try await store.account(id: userID), account.details.status == .active
+        else { return nil }
+        return (account.user, sessionID)
+    }
+
+    func issue(for user: User, sessionID: String) -> (token: String, refreshToken: String) {
         let now = WallClock.nowMillis() / 1000
-        let session = JSONValue.string(sessionID.uuidString.lowercased())
+        let session = JSONValue.string(sessionID)
         let access: [JSONMember] = [
             JSONMember("sub", .string(user.email)),
             JSONMember("userId", .string(user.id.description)),

@@ -96,6 +96,9 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-accounts") { db in
+            try db.execute(sql: accountsSchema)
+        }
         return migrator
     }
 }

@@ -130,17 +130,19 @@ extension SQLiteStore: DeviceStore {
     }
 
     public func createProfile(_ profile: DeviceProfile) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO device_profile(id, tenant_id, name, provision_key, provision_secret, provision_strategy, created_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    profile.id.description, profile.tenantID.description, profile.name, profile.provisionKey,
-                    profile.provisionSecret, profile.provisionStrategy?.rawValue, profile.createdTime,
-                ])
-        }
+        try await pool.write { db in try Self.insertProfile(profile, db) }
+    }
+
+    static func insertProfile(_ profile: DeviceProfile, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO device_profile(id, tenant_id, name, provision_key, provision_secret, provision_strategy, created_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                profile.id.description, profile.tenantID.description, profile.name, profile.provisionKey,
+                profile.provisionSecret, profile.provisionStrategy?.rawValue, profile.createdTime,
+            ])
     }
 
     public func profiles(tenant: TenantID) async throws -> [DeviceProfile] {

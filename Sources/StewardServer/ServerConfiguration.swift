@@ -16,8 +16,30 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// `full` fsyncs every group commit; `normal` survives process crashes but not power loss.
     public var durability: String = "full"
+    /// The address people open the console at, used in mailed links. Defaults to this server's HTTP address.
+    public var publicURL: String?
+    /// The mail server for account mail; without one, mail waits in the outbox until one is configured.
+    public var smtpHost: String?
+    public var smtpPort: Int = 587
+    /// `none`, `starttls` (if offered), `starttls-required` or `tls`.
+    public var smtpSecurity: String = "starttls-required"
+    public var smtpUsername: String?
+    public var smtpPassword: String?
+    public var mailFrom: String = "steward@localhost"
+    /// Administrators must set up a second factor before using the console.
+    public var requireAdminSecondFactor = false
+    /// Whether visitors may create accounts (and tenants) on their own.
+    public var openSignUp = true
 
     public init() {}
+
+    /// The public URL, or the HTTP address this server listens on.
+    public var effectivePublicURL: String {
+        if let publicURL { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
+        let scheme = tlsCertificatePath == nil ? "http" : "https"
+        let host = host == "0.0.0.0" || host == "::" ? "localhost" : host
+        return "\(scheme)://\(host):\(httpPort)"
+    }
 
     /// Applies `STEWARD_*` environment variables; flags given explicitly are applied after and win.
     public mutating func applyEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -33,5 +55,16 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_ADMIN_PASSWORD"] { adminPassword = value }
         if let value = environment["STEWARD_BCRYPT_COST"].flatMap(UInt8.init) { bcryptCost = value }
         if let value = environment["STEWARD_DURABILITY"] { durability = value }
+        if let value = environment["STEWARD_PUBLIC_URL"] { publicURL = value }
+        if let value = environment["STEWARD_SMTP_HOST"] { smtpHost = value }
+        if let value = environment["STEWARD_SMTP_PORT"].flatMap(Int.init) { smtpPort = value }
+        if let value = environment["STEWARD_SMTP_SECURITY"] { smtpSecurity = value }
+        if let value = environment["STEWARD_SMTP_USER"] { smtpUsername = value }
+        if let value = environment["STEWARD_SMTP_PASSWORD"] { smtpPassword = value }
+        if let value = environment["STEWARD_MAIL_FROM"] { mailFrom = value }
+        if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
+        if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
     }
+
+    static func flag(_ text: String) -> Bool { ["1", "true", "yes", "on"].contains(text.lowercased()) }
 }

@@ -4,7 +4,9 @@ import StewardAuth
 import StewardCore
 import StewardDevices
 import StewardSQLite
+import StewardMail
 import StewardStore
+import StewardWeb
 
 /// The assembled services over one data directory. The server and every CLI command build this, so both act
 /// through the same code and the same invariants.
@@ -16,6 +18,13 @@ public struct Steward: Sendable {
     public let provisioning: ProvisioningService
     public let accounts: AccountService
     public let auth: AuthService
+    public let identity: IdentityConfiguration
+    public let signUp: SignUpService
+    public let signIn: SignInService
+    public let resets: PasswordResetService
+    public let mailSender: MailSender?
+    /// The JWT signing key; the console derives its CSRF tokens from it.
+    let signingKey: [UInt8]
     public let logger: Logger
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
@@ -29,9 +38,16 @@ public struct Steward: Sendable {
         provisioning = ProvisioningService(devices: store)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         accounts = AccountService(accounts: store, devices: store, hasher: hasher)
-        auth = AuthService(
-            accounts: store, hasher: hasher,
-            signer: JWTSigner(secret: try Self.signingKey(directory: configuration.dataDirectory)))
+        var identity = IdentityConfiguration(publicURL: configuration.effectivePublicURL)
+        identity.requireAdminSecondFactor = configuration.requireAdminSecondFactor
+        identity.openSignUp = configuration.openSignUp
+        self.identity = identity
+        signUp = SignUpService(store: store, hasher: hasher, configuration: identity)
+        signIn = SignInService(store: store, hasher: hasher, configuration: identity)
+        resets = PasswordResetService(store: store, hasher: hasher, configuration: identity)
+        signingKey = try Self.signingKey(directory: configuration.dataDirectory)
+        auth = AuthService(store: store, signIn: signIn, signer: JWTSigner(secret: signingKey))
+        mailSender = try Self.mailSender(configuration, store: store, logger: logger)
         self.logger = logger
     }
 
@@ -45,6 +61,34 @@ public struct Steward: Sendable {
             throw StewardError(.internal, "Cannot write the signing key to \(path); check the data directory's permissions")
         }
         return key
+    }
+
+    /// The background mail sender, when a mail server is configured.
+    static func mailSender(_ configuration: ServerConfiguration, store: SQLiteStore, logger: Logger) throws -> MailSender? {
+        guard let host = configuration.smtpHost else { return nil }
+        let security: SMTPConfiguration.Security
+        switch configuration.smtpSecurity.lowercased() {
+        case "none", "plain": security = .none
+        case "starttls": security = .startTLSIfOffered
+        case "starttls-required": security = .startTLSRequired
+        case "tls", "smtps": security = .implicitTLS
+        default:
+            throw StewardError.badRequest(
+                "STEWARD_SMTP_SECURITY must be none, starttls, starttls-required or tls (got '\(configuration.smtpSecurity)')")
+        }
+        let smtp = SMTPConfiguration(
+            host: host, port: configuration.smtpPort, security: security, username: configuration.smtpUsername,
+            password: configuration.smtpPassword, sender: configuration.mailFrom, senderName: "Steward")
+        return MailSender(store: SQLiteMailOutbox(pool: store.pool), client: SMTPClient(configuration: smtp), logger: logger)
+    }
+
+    /// The web console over these services.
+    public func console(secureCookies: Bool) throws -> Console {
+        let sender = mailSender
+        return try Console(
+            identity: store, accounts: store, devices: store, telemetry: store, signUp: signUp, signIn: signIn, resets: resets,
+            configuration: identity, csrfKey: signingKey, secureCookies: secureCookies,
+            mailQueued: { sender?.wake() })
     }
 
     /// Creates the system administrator on first start. Returns the generated password when none was given, so

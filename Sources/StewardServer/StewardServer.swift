@@ -5,6 +5,7 @@ import MQTTServer
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import StewardAuth
 import StewardCore
 import StewardStore
 import UnixSignals
@@ -33,7 +34,8 @@ public struct StewardServer {
             service: steward.deviceService, provisioning: steward.provisioning, logger: logger)
         let boundMQTT = BoundMQTTListener(channels: try await mqtt.bind(), logger: logger)
         let router = WebApplication.router(
-            auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning)
+            auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning,
+            console: try steward.console(secureCookies: tls != nil))
         let scheme = tls == nil ? "http" : "https"
         let configuration = self.configuration
         let app = Application(
@@ -54,13 +56,18 @@ public struct StewardServer {
                         lines.append("  Its generated password, shown only this once: \(password)")
                     }
                 }
+                lines.append("  Console \(steward.identity.publicURL)/sign-in")
+                if steward.mailSender == nil {
+                    lines.append("  Mail  no SMTP server configured (STEWARD_SMTP_HOST): account mail waits in the outbox")
+                }
                 lines.append("  Sign in: POST \(scheme)://\(configuration.host):\(configuration.httpPort)/api/auth/login as \(configuration.adminEmail)")
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             },
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: boundMQTT), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                services: [.init(service: boundMQTT), .init(service: app)] + (steward.mailSender.map { [.init(service: $0)] } ?? []),
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         defer {
             steward.writer.shutdown()

@@ -8,18 +8,18 @@ import StewardCore
 struct AuthRoutes {
     let web: WebContext
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("api/auth/login") { request, _ in
+    func register(on router: Router<StewardRequestContext>) {
+        router.post("api/auth/login") { request, context in
             try await api {
                 let body = try await WebContext.parseBody(request, limit: 16_384)
                 guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
                     throw StewardError.badRequest("Send {\"username\": \"…\", \"password\": \"…\"}")
                 }
-                let pair = try await web.auth.login(email: username, password: password)
+                let pair = try await web.auth.login(email: username, password: password, from: WebContext.client(request, context))
                 return Self.pair(pair.token, pair.refreshToken)
             }
         }
-        router.post("api/auth/token") { request, _ in
+        router.post("api/auth/token") { request, context in
             try await api {
                 let body = try await WebContext.parseBody(request, limit: 16_384)
                 guard let refresh = body["refreshToken"]?.stringValue else {
@@ -29,15 +29,15 @@ struct AuthRoutes {
                 return Self.pair(pair.token, pair.refreshToken)
             }
         }
-        router.post("api/auth/logout") { request, _ in
+        router.post("api/auth/logout") { request, context in
             try await api {
-                _ = try await web.principal(request)
+                try await web.auth.logout(try await web.principal(request, context))
                 return HTTP.ok()
             }
         }
-        router.get("api/auth/user") { request, _ in
+        router.get("api/auth/user") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 guard let user = try await web.accounts.user(id: principal.userID) else {
                     throw StewardError.unauthorized("Authentication failed")
                 }

@@ -16,7 +16,7 @@ struct DeviceHTTPRoutes {
     let defaultPollTimeout: Int64 = 60_000
     let maximumPollTimeout: Int64 = 300_000
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<StewardRequestContext>) {
         let group = router.group("api/v1")
         group.post("provision") { request, _ in
             try await handle {
@@ -92,7 +92,7 @@ struct DeviceHTTPRoutes {
     }
 
     func withDevice(
-        _ request: Request, _ context: BasicRequestContext, _ body: (Device) async throws -> Response
+        _ request: Request, _ context: StewardRequestContext, _ body: (Device) async throws -> Response
     ) async throws -> Response {
         try await handle {
             let token = try context.parameters.require("token")

@@ -9,10 +9,10 @@ import StewardStore
 struct DeviceRoutes {
     let web: WebContext
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("api/device") { request, _ in
+    func register(on router: Router<StewardRequestContext>) {
+        router.post("api/device") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let tenant = try web.requireTenantAdmin(principal)
                 let body = try await WebContext.parseBody(request)
                 let token = request.uri.queryParameters.get("accessToken")
@@ -22,14 +22,14 @@ struct DeviceRoutes {
         }
         router.get("api/device/:deviceId") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
                 return try await deviceResponse(device)
             }
         }
         router.delete("api/device/:deviceId") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let tenant = try web.requireTenantAdmin(principal)
                 let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
                 _ = try await web.devices.deleteDevice(tenant: tenant, id: device.id)
@@ -39,22 +39,22 @@ struct DeviceRoutes {
         }
         router.get("api/device/:deviceId/credentials") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 _ = try web.requireTenantAdmin(principal)
                 let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
                 return HTTP.json(EntityJSON.credentials(device).serialized)
             }
         }
-        router.get("api/tenant/devices") { request, _ in
+        router.get("api/tenant/devices") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let tenant = try web.requireTenantAdmin(principal)
                 return try await page(request, tenant: tenant, customer: nil)
             }
         }
         router.get("api/customer/:customerId/devices") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let tenant = try web.tenant(of: principal)
                 guard let customer = CustomerID(try context.parameters.require("customerId")),
                     principal.authority == .tenantAdmin || principal.customerID == customer
@@ -62,9 +62,9 @@ struct DeviceRoutes {
                 return try await page(request, tenant: tenant, customer: customer)
             }
         }
-        router.get("api/tenant/device") { request, _ in
+        router.get("api/tenant/device") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let tenant = try web.requireTenantAdmin(principal)
                 guard let name = request.uri.queryParameters.get("deviceName"),
                     let device = try await web.devices.device(tenant: tenant, named: name)
@@ -74,7 +74,7 @@ struct DeviceRoutes {
         }
         router.post("api/customer/:customerId/device/:deviceId") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let tenant = try web.requireTenantAdmin(principal)
                 var device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
                 guard let customerID = CustomerID(try context.parameters.require("customerId")),
@@ -87,7 +87,7 @@ struct DeviceRoutes {
         }
         router.delete("api/customer/device/:deviceId") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 _ = try web.requireTenantAdmin(principal)
                 var device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
                 device.customerID = nil
@@ -97,7 +97,7 @@ struct DeviceRoutes {
         }
         router.post("api/customer/device/:deviceId/claim") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 guard principal.authority == .customerUser, let customer = principal.customerID else {
                     throw StewardError.forbidden("Only customer users can claim devices")
                 }

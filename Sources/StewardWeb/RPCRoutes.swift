@@ -11,7 +11,7 @@ struct RPCRoutes {
     static let defaultTimeoutMs: Int64 = 10_000
     static let minimumTimeoutMs: Int64 = 5_000
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<StewardRequestContext>) {
         for (prefix, timeoutStatus) in [("api/plugins/rpc", HTTPResponse.Status.requestTimeout), ("api/rpc", .gatewayTimeout)] {
             for oneWay in [true, false] {
                 router.post("\(prefix)/\(oneWay ? "oneway" : "twoway")/:deviceId") { request, context in
@@ -23,10 +23,10 @@ struct RPCRoutes {
         }
     }
 
-    func call(_ request: Request, _ context: BasicRequestContext, oneWay: Bool, timeoutStatus: HTTPResponse.Status) async throws
+    func call(_ request: Request, _ context: StewardRequestContext, oneWay: Bool, timeoutStatus: HTTPResponse.Status) async throws
         -> Response
     {
-        let principal = try await web.principal(request)
+        let principal = try await web.principal(request, context)
         let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
         let body = try await WebContext.parseBody(request, limit: 65_536)
         guard case .string(let method)? = body["method"], !method.isEmpty else {

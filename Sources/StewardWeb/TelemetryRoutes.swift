@@ -10,14 +10,14 @@ struct TelemetryRoutes {
     /// ThingsBoard's `DATABASE_TS_MAX_INTERVALS`: more buckets than this in one query is refused.
     static let maximumIntervals: Int64 = 700
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<StewardRequestContext>) {
         let group = router.group("api/plugins/telemetry")
         // Attributes: v1 path (device only) and the entity-type paths.
         // v1 path `/{deviceId}/{scope}`: the router needs one parameter name per position, so the device id arrives
         // as `entityType` and the scope as `entityId`.
         group.post(":entityType/:entityId") { request, context in
             try await api {
-                let principal = try await web.principal(request)
+                let principal = try await web.principal(request, context)
                 let device = try await web.visibleDevice(principal, try context.parameters.require("entityType"))
                 return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("entityId"))
             }
@@ -89,8 +89,8 @@ struct TelemetryRoutes {
         }
     }
 
-    func entity(_ request: Request, _ context: BasicRequestContext) async throws -> (Principal, Device) {
-        let principal = try await web.principal(request)
+    func entity(_ request: Request, _ context: StewardRequestContext) async throws -> (Principal, Device) {
+        let principal = try await web.principal(request, context)
         if let type = context.parameters.get("entityType"), type != DeviceKind.entityType {
             throw StewardError.badRequest("Entity type \(type) is not supported; Steward serves DEVICE")
         }
@@ -116,7 +116,7 @@ struct TelemetryRoutes {
         return HTTP.ok()
     }
 
-    func readAttributes(_ request: Request, _ context: BasicRequestContext, scopes: [AttributeScope]) async throws -> Response {
+    func readAttributes(_ request: Request, _ context: StewardRequestContext, scopes: [AttributeScope]) async throws -> Response {
         let (_, device) = try await entity(request, context)
         let keys = request.uri.queryParameters.get("keys").map(ThingsBoardJSON.splitKeys)
         var out = "["
@@ -135,7 +135,7 @@ struct TelemetryRoutes {
         return HTTP.json(out + "]")
     }
 
-    func attributeKeys(_ request: Request, _ context: BasicRequestContext, scopes: [AttributeScope]) async throws -> Response {
+    func attributeKeys(_ request: Request, _ context: StewardRequestContext, scopes: [AttributeScope]) async throws -> Response {
         let (_, device) = try await entity(request, context)
         var keys: [String] = []
         for scope in scopes {
@@ -145,7 +145,7 @@ struct TelemetryRoutes {
         return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
     }
 
-    func saveTelemetry(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func saveTelemetry(_ request: Request, _ context: StewardRequestContext) async throws -> Response {
         let (principal, device) = try await entity(request, context)
         _ = try web.requireTenantAdmin(principal)
         let body = try await HTTP.body(request, limit: 1 << 20)
@@ -158,7 +158,7 @@ struct TelemetryRoutes {
             + request.uri.queryParameters.getAll("key").flatMap(ThingsBoardJSON.splitKeys)
     }
 
-    func latest(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func latest(_ request: Request, _ context: StewardRequestContext) async throws -> Response {
         let (_, device) = try await entity(request, context)
         let requested = keys(request)
         let latest = try await web.deviceService.telemetry.latest(
@@ -174,7 +174,7 @@ struct TelemetryRoutes {
         return HTTP.json(ThingsBoardJSON.renderSeries(series, strict: strict, nullTs: now))
     }
 
-    func history(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func history(_ request: Request, _ context: StewardRequestContext) async throws -> Response {
         let (_, device) = try await entity(request, context)
         let query = request.uri.queryParameters
         let requested = keys(request)

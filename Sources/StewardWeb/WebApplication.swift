@@ -8,15 +8,16 @@ import StewardCore
 import StewardDevices
 import StewardStore
 
-/// Builds the HTTP application: the device API, the REST API, and later the web console.
+/// Builds the HTTP application: the device API, the REST API and the web console.
 public enum WebApplication {
     public static func router(
         auth: AuthService, accounts: AccountService, deviceService: DeviceService, provisioning: ProvisioningService,
-        maximumDeviceBodySize: Int = 1 << 20
-    ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        console: Console?, maximumDeviceBodySize: Int = 1 << 20
+    ) -> Router<StewardRequestContext> {
+        let router = Router(context: StewardRequestContext.self)
         let web = WebContext(
-            auth: auth, accounts: accounts.accounts, devices: deviceService.devices, deviceService: deviceService)
+            auth: auth, accounts: accounts.accounts, identity: auth.store, devices: deviceService.devices,
+            deviceService: deviceService)
         DeviceHTTPRoutes(service: deviceService, provisioning: provisioning, maximumBodySize: maximumDeviceBodySize)
             .register(on: router)
         AuthRoutes(web: web).register(on: router)
@@ -24,6 +25,8 @@ public enum WebApplication {
         TelemetryRoutes(web: web).register(on: router)
         RPCRoutes(web: web).register(on: router)
         AccountRoutes(web: web, accountsService: accounts).register(on: router)
+        AuditRoutes(web: web).register(on: router)
+        console?.register(on: router)
         router.get("api/health") { _, _ in HTTP.json("{\"status\":\"UP\"}") }
         return router
     }

@@ -11,16 +11,29 @@ import StewardStore
 struct WebContext: Sendable {
     let auth: AuthService
     let accounts: any AccountStore
+    let identity: any IdentityStore
     let devices: any DeviceStore
     let deviceService: DeviceService
 
-    /// The principal of `X-Authorization: Bearer …` (or `Authorization: Bearer …`).
-    func principal(_ request: Request) async throws -> Principal {
+    /// The principal of `X-Authorization: Bearer <JWT>` or `X-Authorization: ApiKey <key>` (also accepted in
+    /// `Authorization`). A read-only key may only read.
+    func principal(_ request: Request, _ context: StewardRequestContext) async throws -> Principal {
         let header = request.headers[HTTPField.Name("X-Authorization")!] ?? request.headers[.authorization]
+        if let header, header.hasPrefix("ApiKey ") {
+            let principal = try await auth.principal(fromAPIKey: String(header.dropFirst("ApiKey ".count)), ip: context.clientIP)
+            if principal.readOnly && request.method != .get {
+                throw StewardError.forbidden("This application key is read-only; use a key with the full role to make changes")
+            }
+            return principal
+        }
         guard let header, header.hasPrefix("Bearer ") else {
-            throw StewardError.unauthorized("Authentication failed: send X-Authorization: Bearer <token>")
+            throw StewardError.unauthorized("Authentication failed: send X-Authorization: Bearer <token> or ApiKey <key>")
         }
         return try await auth.principal(fromAccessToken: String(header.dropFirst("Bearer ".count)))
+    }
+
+    static func client(_ request: Request, _ context: StewardRequestContext) -> ClientInfo {
+        ClientInfo(ip: context.clientIP, client: request.headers[.userAgent] ?? "")
     }
 
     /// The tenant a tenant admin or customer user acts in; the system administrator owns no devices.

@@ -10,7 +10,7 @@ struct StewardCommand: AsyncParsableCommand {
         abstract: "Steward: a self-hosted IoT platform with ThingsBoard's device API.",
         subcommands: [
             ServeCommand.self, TenantCommand.self, CustomerCommand.self, UserCommand.self, DeviceCommand.self,
-            ProfileCommand.self, TelemetryCommand.self,
+            ProfileCommand.self, TelemetryCommand.self, AuditCommand.self,
         ])
 }
 
@@ -49,6 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest MQTT packet in bytes (env STEWARD_MAX_PACKET_SIZE, default 65536).") var maxPacketSize: Int?
     @Option(help: "full (fsync every commit, default) or normal (survives crashes, not power loss) (env STEWARD_DURABILITY).")
     var durability: String?
+    @Option(help: "Address people open the console at, used in mailed links (env STEWARD_PUBLIC_URL).") var publicURL: String?
+    @Option(help: "Mail server for account mail (env STEWARD_SMTP_HOST; also STEWARD_SMTP_PORT, _SECURITY, _USER, _PASSWORD, STEWARD_MAIL_FROM).")
+    var smtpHost: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env STEWARD_LOG_LEVEL, default info).")
     var logLevel: String?
 
@@ -63,6 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
         if let maxPacketSize { configuration.maximumPacketSize = maxPacketSize }
+        if let publicURL { configuration.publicURL = publicURL }
+        if let smtpHost { configuration.smtpHost = smtpHost }
         if let durability {
             guard ["full", "normal"].contains(durability) else { throw ValidationError("--durability must be full or normal") }
             configuration.durability = durability

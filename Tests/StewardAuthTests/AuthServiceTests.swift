@@ -1,7 +1,9 @@
 import Foundation
 import StewardCore
+import StewardSQLite
 import StewardStore
 import Testing
+import GRDB
 
 @testable import StewardAuth
 
@@ -21,7 +23,7 @@ func stewardError(
 }
 
 @Suite struct AuthServiceTests {
-    let accounts = InMemoryAccountStore()
+    let accounts: SQLiteStore
     let hasher = PasswordHasher(cost: 4)
     let signer = JWTSigner(secret: Array("auth-service-test-secret".utf8))
     let tenant = TenantID()
@@ -29,13 +31,22 @@ func stewardError(
     static let password = "correct horse battery"
 
     init() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-auth-\(UUID().uuidString)").path
+        accounts = try SQLiteStore(directory: directory, durability: .normal)
+        try await accounts.createTenant(Tenant(id: tenant, name: "Acme", createdTime: 1))
         user = User(
             tenantID: tenant, customerID: nil, email: "alice@example.com", authority: .tenantAdmin, firstName: "Alice",
             createdTime: 1)
         try await accounts.createUser(user, passwordHash: await hasher.hash(Self.password))
     }
 
-    var service: AuthService { AuthService(accounts: accounts, hasher: hasher, signer: signer) }
+    var service: AuthService { Self.service(accounts, hasher, signer) }
+
+    static func service(_ store: SQLiteStore, _ hasher: PasswordHasher, _ signer: JWTSigner) -> AuthService {
+        let signIn = SignInService(
+            store: store, hasher: hasher, configuration: IdentityConfiguration(publicURL: "http://localhost"), pause: { _ in })
+        return AuthService(store: store, signIn: signIn, signer: signer)
+    }
 
     @Test func loginIssuesAnAccessTokenWithThingsBoardClaims() async throws {
         let before = WallClock.nowMillis() / 1000
@@ -78,9 +89,12 @@ func stewardError(
     @Test func principalFromAccessToken() async throws {
         let (token, _, _) = try await service.login(email: "alice@example.com", password: Self.password)
         let principal = try await service.principal(fromAccessToken: token)
+        let session = try #require(try signer.verify(token)["sessionId"]?.stringValue)
         #expect(
             principal
-                == Principal(userID: user.id, email: user.email, authority: .tenantAdmin, tenantID: tenant, customerID: nil))
+                == Principal(
+                    userID: user.id, email: user.email, authority: .tenantAdmin, tenantID: tenant, customerID: nil,
+                    credential: "session:\(session)"))
     }
 
     @Test func refreshTokenIsNotAnAccessToken() async throws {
@@ -120,7 +134,7 @@ func stewardError(
     }
 
     @Test func tokenOfAnotherSignerIsUnauthorized() async throws {
-        let other = AuthService(accounts: accounts, hasher: hasher, signer: JWTSigner(secret: Array("other".utf8)))
+        let other = Self.service(accounts, hasher, JWTSigner(secret: Array("other".utf8)))
         let (token, refreshToken, _) = try await other.login(email: "alice@example.com", password: Self.password)
         #expect(await stewardError { _ = try await service.principal(fromAccessToken: token) }?.kind == .unauthorized)
         #expect(await stewardError { _ = try await service.refresh(refreshToken) }?.kind == .unauthorized)
@@ -128,7 +142,7 @@ func stewardError(
 
     @Test func tokenOfADeletedUserIsUnauthorized() async throws {
         let (token, refreshToken, _) = try await service.login(email: "alice@example.com", password: Self.password)
-        accounts.removeUser(id: user.id)
+        try await accounts.pool.write { db in try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [user.id.description]) }
         #expect(await stewardError { _ = try await service.principal(fromAccessToken: token) }?.kind == .unauthorized)
         #expect(await stewardError { _ = try await service.refresh(refreshToken) }?.kind == .unauthorized)
     }

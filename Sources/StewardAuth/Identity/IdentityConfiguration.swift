@@ -1,0 +1,32 @@
+/// The knobs of account handling, with defaults a careful operator would choose.
+public struct IdentityConfiguration: Sendable {
+    /// The address people reach the console at, used in mailed links (no trailing slash).
+    public var publicURL: String
+    public var productName: String = "Steward"
+    /// The privacy policy version a person agrees to at sign-up.
+    public var policyVersion: String = "2026-11-01"
+    public var confirmationLinkLifetime: Int64 = 24 * 3_600_000
+    public var resetLinkLifetime: Int64 = 3_600_000
+    public var parentLinkLifetime: Int64 = 7 * 24 * 3_600_000
+    public var signInCodeLifetime: Int64 = 10 * 60_000
+    /// A browser session lasts this long without a new sign-in.
+    public var webSessionLifetime: Int64 = 7 * 24 * 3_600_000
+    /// A session half-way through sign-in (password checked, second factor pending).
+    public var factorStageLifetime: Int64 = 10 * 60_000
+    /// Failures in `failureWindow` before each further attempt is slowed down.
+    public var slowDownAfterFailures = 3
+    /// Failures of one account in `failureWindow` that lock it for `lockDuration`.
+    public var lockAfterFailures = 5
+    /// Failures from one IP address in `failureWindow` after which that address is refused.
+    public var blockAddressAfterFailures = 20
+    public var failureWindow: Int64 = 15 * 60_000
+    public var lockDuration: Int64 = 15 * 60_000
+    /// Administrators must set up a second factor before they can use the console.
+    public var requireAdminSecondFactor = false
+    /// Whether anyone may create an account and a tenant of their own from the sign-up page.
+    public var openSignUp = true
+
+    public init(publicURL: String) {
+        self.publicURL = publicURL
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import StewardCore
+import StewardStore
+
+/// What the sign-up form sends. Nothing else is asked: name, email, password, and what the age gate and the
+/// policy agreement need.
+public struct SignUpRequest: Sendable {
+    public var name: String
+    public var email: String
+    public var password: String
+    /// ISO 3166 code from `AgeGate.jurisdictions`.
+    public var jurisdiction: String
+    /// Used only to decide whether a parent must consent; never stored.
+    public var birthYear: Int?
+    public var parentEmail: String?
+    public var agreedToPolicyVersion: String?
+    public var ip: String
+    public var client: String
+
+    public init(
+        name: String, email: String, password: String, jurisdiction: String, birthYear: Int?, parentEmail: String?,
+        agreedToPolicyVersion: String?, ip: String, client: String
+    ) {
+        self.name = name
+        self.email = email
+        self.password = password
+        self.jurisdiction = jurisdiction
+        self.birthYear = birthYear
+        self.parentEmail = parentEmail
+        self.agreedToPolicyVersion = agreedToPolicyVersion
+        self.ip = ip
+        self.client = client
+    }
+}
+
+/// Self-service sign-up: one form creates a tenant of one's own and its administrator, who must confirm the email
+/// (and, below the age of digital consent, have a parent confirm) before signing in.
+public struct SignUpService: Sendable {
+    public let store: any IdentityStore
+    public let hasher: PasswordHasher
+    public let configuration: IdentityConfiguration
+    public var passwordPolicy = PasswordPolicy()
+    let mail: AccountMail
+    let now: @Sendable () -> Int64
+
+    public init(
+        store: any IdentityStore, hasher: PasswordHasher, configuration: IdentityConfiguration,
+        now: @escaping @Sendable () -> Int64 = WallClock.nowMillis
+    ) {
+        self.store = store
+        self.hasher = hasher
+        self.configuration = configuration
+        self.mail = AccountMail(configuration: configuration)
+        self.now = now
+    }
+
+    /// Validates the form and, if valid, creates the pending account with its confirmation mail in one
+    /// transaction. The answer is the same whether or not the email was already registered; the owner of an
+    /// existing address gets a mail instead.
+    public func signUp(_ request: SignUpRequest) async throws {
+        guard configuration.openSignUp else {
+            throw StewardError.forbidden("Sign-up is closed on this server; ask an administrator for an account")
+        }
+        let name = try FieldRules.name(request.name)
+        let email = try FieldRules.email(request.email)
+        try passwordPolicy.check(request.password, email: email)
+        guard let jurisdiction = AgeGate.jurisdiction(request.jurisdiction) else {
+            throw StewardError.badRequest("Choose the country you live in")
+        }
+        let time = now()
+        let needsParent = try Self.needsParent(birthYear: request.birthYear, jurisdiction: jurisdiction, now: time)
+        var parentEmail: String?
+        if needsParent {
+            guard let given = request.parentEmail, !given.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw StewardError.badRequest(
+                    "In \(jurisdiction.name) you need a parent's consent below \(jurisdiction.ageOfConsent): enter a parent's email")
+            }
+            parentEmail = try FieldRules.email(given)
+            guard parentEmail != email else { throw StewardError.badRequest("The parent's email must be a different address") }
+        }
+        guard request.agreedToPolicyVersion == configuration.policyVersion else {
+            throw StewardError.badRequest("Please read the privacy policy and tick the box to agree to it")
+        }
+        if try await store.account(email: email) != nil {
+            try await store.apply([.enqueueMail(mail.signUpForExistingAccount(to: email))])
+            return
+        }
+        let hash = await hasher.hash(request.password)
+        let tenant = Tenant(name: "\(name.prefix(200)) (\(RandomToken.alphanumeric(length: 6)))", createdTime: time)
+        let user = User(
+            tenantID: tenant.id, customerID: nil, email: email, authority: .tenantAdmin, firstName: name, createdTime: time)
+        let details = AccountDetails(
+            status: .awaitingEmail, jurisdiction: jurisdiction.code,
+            ageBasis: needsParent ? AgeBasis.parentPending : AgeBasis.selfDeclared, parentEmail: parentEmail)
+        let confirm = Secrets.token()
+        var changes: [IdentityChange] = [
+            .createTenant(tenant),
+            .createProfile(DeviceProfile(tenantID: tenant.id, name: "default", createdTime: time)),
+            .createUser(user, passwordHash: hash, details: details),
+            .issueToken(
+                OneTimeToken(
+                    hash: Secrets.sha256Hex(confirm), userID: user.id, purpose: .confirmEmail, createdTime: time,
+                    expiresTime: time + configuration.confirmationLinkLifetime)),
+            .enqueueMail(mail.confirmEmail(to: email, name: name, token: confirm)),
+            .recordAgreement(
+                PolicyAgreement(
+                    userID: user.id, policyVersion: configuration.policyVersion, time: time, method: "sign-up-form",
+                    ip: request.ip, client: request.client)),
+            .audit(
+                AuditEvent(
+                    time: time, tenantID: tenant.id, actorID: user.id, credential: "sign-up", subjectID: user.id,
+                    event: "account.created", detail: "self-service sign-up, jurisdiction \(jurisdiction.code)",
+                    ip: request.ip)),
+        ]
+        if let parentEmail {
+            let parentToken = Secrets.token()
+            changes += [
+                .issueToken(
+                    OneTimeToken(
+                        hash: Secrets.sha256Hex(parentToken), userID: user.id, purpose: .parentConsent, createdTime: time,
+                        expiresTime: time + configuration.parentLinkLifetime)),
+                .enqueueMail(mail.parentConsent(to: parentEmail, childName: name, childEmail: email, token: parentToken)),
+            ]
+        }
+        try await store.apply(changes)
+    }
+
+    /// Whether the person may be below the age of consent. The birth year alone cannot tell whether this year's
+    /// birthday has passed, so the youngest possible age is used.
+    static func needsParent(birthYear: Int?, jurisdiction: AgeGate.Jurisdiction, now: Int64) throws(StewardError) -> Bool {
+        let currentYear = Calendar(identifier: .gregorian).component(
+            .year, from: Date(timeIntervalSince1970: TimeInterval(now) / 1000))
+        guard let birthYear, birthYear > currentYear - 120, birthYear <= currentYear else {
+            throw .badRequest("Enter your year of birth (four digits)")
+        }
+        return currentYear - birthYear - 1 < jurisdiction.ageOfConsent
+    }
+
+    /// Follows a confirmation link: the address is verified and, unless a parent still has to consent, the account
+    /// opens.
+    public func confirmEmail(token: String) async throws -> User {
+        let (record, hash) = try await OneTimeLinks.valid(token, purpose: .confirmEmail, store: store, now: now())
+        let time = now()
+        let waitsForParent = record.details.ageBasis == AgeBasis.parentPending
+        try await store.apply([
+            .consumeToken(hash: hash, purpose: .confirmEmail, at: time),
+            .markEmailVerified(record.user.id, at: time),
+            .setStatus(record.user.id, waitsForParent ? .awaitingParent : .active),
+            .audit(
+                AuditEvent(
+                    time: time, tenantID: record.user.tenantID, actorID: record.user.id, credential: "email-link",
+                    subjectID: record.user.id, event: "account.email-confirmed")),
+        ])
+        return record.user
+    }
+
+    /// A parent follows their link and consents; the consent is recorded like a policy agreement.
+    public func confirmParentConsent(token: String, ip: String, client: String) async throws -> User {
+        let (record, hash) = try await OneTimeLinks.valid(token, purpose: .parentConsent, store: store, now: now())
+        let time = now()
+        var changes: [IdentityChange] = [
+            .consumeToken(hash: hash, purpose: .parentConsent, at: time),
+            .setAgeBasis(record.user.id, AgeBasis.parentConsented),
+            .recordAgreement(
+                PolicyAgreement(
+                    userID: record.user.id, policyVersion: configuration.policyVersion, time: time,
+                    method: "parent-email:\(record.details.parentEmail ?? "")", ip: ip, client: client)),
+            .audit(
+                AuditEvent(
+                    time: time, tenantID: record.user.tenantID, actorID: nil, credential: "parent-link",
+                    subjectID: record.user.id, event: "account.parent-consented", ip: ip)),
+        ]
+        if record.details.emailVerifiedTime != nil { changes.append(.setStatus(record.user.id, .active)) }
+        try await store.apply(changes)
+        return record.user
+    }
+}
+
+/// How an account passed the age gate.
+public enum AgeBasis {
+    public static let selfDeclared = "self-declared"
+    public static let parentPending = "parental-consent-pending"
+    public static let parentConsented = "parental-consent"
+    public static let operatorCreated = "operator"
+}

@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+import StewardCore
+import StewardStore
+
+extension SQLiteStore: IdentityStore {
+    public func apply(_ changes: [IdentityChange]) async throws {
+        try await pool.write { db in
+            for change in changes { try Self.apply(change, db) }
+        }
+    }
+
+    // The one place each change becomes SQL.
+    static func apply(_ change: IdentityChange, _ db: Database) throws {
+        switch change {
+        case .createTenant(let tenant):
+            try db.execute(
+                sql: "INSERT INTO tenant(id, name, created_time) VALUES (?, ?, ?)",
+                arguments: [tenant.id.description, tenant.name, tenant.createdTime])
+        case .createProfile(let profile):
+            try insertProfile(profile, db)
+        case .createUser(let user, let hash, let details):
+            try db.execute(
+                sql: """
+                    INSERT INTO user(id, tenant_id, customer_id, email, authority, first_name, last_name, password_hash,
+                        created_time, status, email_verified_time, company, phone, jurisdiction, age_basis, parent_email)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    user.id.description, user.tenantID?.description, user.customerID?.description, user.email,
+                    user.authority.rawValue, user.firstName, user.lastName, hash, user.createdTime, details.status.rawValue,
+                    details.emailVerifiedTime, details.company, details.phone, details.jurisdiction, details.ageBasis,
+                    details.parentEmail,
+                ])
+        case .updateProfile(let user, let firstName, let company, let phone):
+            try db.execute(
+                sql: "UPDATE user SET first_name = ?, company = ?, phone = ? WHERE id = ?",
+                arguments: [firstName, company, phone, user.description])
+        case .setPicture(let user, let bytes, let type):
+            try db.execute(
+                sql: "UPDATE user SET picture = ?, picture_type = ? WHERE id = ?",
+                arguments: [bytes.map { Data($0) }, type, user.description])
+        case .setPasswordHash(let user, let hash):
+            try db.execute(sql: "UPDATE user SET password_hash = ? WHERE id = ?", arguments: [hash, user.description])
+        case .setStatus(let user, let status):
+            try db.execute(sql: "UPDATE user SET status = ? WHERE id = ?", arguments: [status.rawValue, user.description])
+        case .markEmailVerified(let user, let time):
+            try db.execute(
+                sql: "UPDATE user SET email_verified_time = ? WHERE id = ?", arguments: [time, user.description])
+        case .setAgeBasis(let user, let basis):
+            try db.execute(sql: "UPDATE user SET age_basis = ? WHERE id = ?", arguments: [basis, user.description])
+        case .issueToken(let token):
+            try db.execute(
+                sql: """
+                    INSERT INTO one_time_token(hash, user_id, purpose, created_time, expires_time) VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.hash, token.userID.description, token.purpose.rawValue, token.createdTime, token.expiresTime,
+                ])
+        case .consumeToken(let hash, let purpose, let time):
+            try db.execute(
+                sql: """
+                    UPDATE one_time_token SET used_time = ?
+                    WHERE hash = ? AND purpose = ? AND used_time IS NULL AND expires_time > ?
+                    """,
+                arguments: [time, hash, purpose.rawValue, time])
+            guard db.changesCount == 1 else {
+                throw StewardError.conflict("This link or code was already used or has expired; ask for a new one")
+            }
+        case .voidTokens(let user, let purpose, let time):
+            try db.execute(
+                sql: "UPDATE one_time_token SET used_time = ? WHERE user_id = ? AND purpose = ? AND used_time IS NULL",
+                arguments: [time, user.description, purpose.rawValue])
+        case .countTokenAttempt(let hash):
+            try db.execute(sql: "UPDATE one_time_token SET attempts = attempts + 1 WHERE hash = ?", arguments: [hash])
+        case .enqueueMail(let mail):
+            let headers = JSONValue.array(mail.headers.map { .array($0.map(JSONValue.string)) }).serialized
+            try db.execute(
+                sql: """
+                    INSERT INTO mail_outbox(recipient, subject, text_body, html_body, headers, created_time, next_attempt_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    mail.recipient, mail.subject, mail.textBody, mail.htmlBody, headers, WallClock.nowMillis(), 0,
+                ])
+        case .recordAgreement(let agreement):
+            try db.execute(
+                sql: "INSERT INTO policy_agreement(user_id, policy_version, time, method, ip, client) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    agreement.userID.description, agreement.policyVersion, agreement.time, agreement.method, agreement.ip,
+                    agreement.client,
+                ])
+        case .createSession(let session):
+            try db.execute(
+                sql: """
+                    INSERT INTO session(id, secret_hash, user_id, kind, stage, csrf_secret, created_time, last_seen_time,
+                        expires_time, ip, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    session.id, session.secretHash, session.userID.description, session.kind.rawValue,
+                    session.stage.rawValue, session.csrfSecret, session.createdTime, session.lastSeenTime,
+                    session.expiresTime, session.ip, session.client,
+                ])
+        case .promoteSession(let id, let secretHash, let csrf):
+            try db.execute(
+                sql: "UPDATE session SET stage = 'complete', secret_hash = ?, csrf_secret = ? WHERE id = ? AND revoked_time IS NULL",
+                arguments: [secretHash, csrf, id])
+            guard db.changesCount == 1 else { throw StewardError.unauthorized("The sign-in expired; sign in again") }
+        case .revokeSession(let id, let user, let time):
+            try db.execute(
+                sql: "UPDATE session SET revoked_time = ? WHERE id = ? AND user_id = ? AND revoked_time IS NULL",
+                arguments: [time, id, user.description])
+        case .revokeAllSessions(let user, let time):
+            try db.execute(
+                sql: "UPDATE session SET revoked_time = ? WHERE user_id = ? AND revoked_time IS NULL",
+                arguments: [time, user.description])
+        case .createAPIKey(let key):
+            try db.execute(
+                sql: """
+                    INSERT INTO api_key(id, prefix, secret_hash, user_id, tenant_id, name, role, created_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key.id, key.prefix, key.secretHash, key.userID.description, key.tenantID?.description, key.name,
+                    key.role.rawValue, key.createdTime,
+                ])
+        case .revokeAPIKey(let id, let user, let time):
+            try db.execute(
+                sql: "UPDATE api_key SET revoked_time = ? WHERE id = ? AND user_id = ? AND revoked_time IS NULL",
+                arguments: [time, id, user.description])
+            guard db.changesCount == 1 else { throw StewardError.notFound("No active key with id \(id)") }
+        case .revokeAllAPIKeys(let user, let time):
+            try db.execute(
+                sql: "UPDATE api_key SET revoked_time = ? WHERE user_id = ? AND revoked_time IS NULL",
+                arguments: [time, user.description])
+        case .setSecondFactor(let user, let factor, let secret):
+            try db.execute(
+                sql: "UPDATE user SET second_factor = ?, totp_secret = ?, totp_last_step = NULL WHERE id = ?",
+                arguments: [factor?.rawValue, secret, user.description])
+        case .acceptTOTPStep(let user, let step):
+            try db.execute(
+                sql: """
+                    UPDATE user SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)
+                    """,
+                arguments: [step, user.description, step])
+            guard db.changesCount == 1 else {
+                throw StewardError.unauthorized("This code was already used; wait for the next one")
+            }
+        case .replaceRecoveryCodes(let user, let hashes):
+            try db.execute(sql: "DELETE FROM recovery_code WHERE user_id = ?", arguments: [user.description])
+            for hash in hashes {
+                try db.execute(
+                    sql: "INSERT INTO recovery_code(user_id, code_hash) VALUES (?, ?)", arguments: [user.description, hash])
+            }
+        case .useRecoveryCode(let user, let hash, let time):
+            try db.execute(
+                sql: "UPDATE recovery_code SET used_time = ? WHERE user_id = ? AND code_hash = ? AND used_time IS NULL",
+                arguments: [time, user.description, hash])
+            guard db.changesCount == 1 else {
+                throw StewardError.unauthorized("That recovery code is not valid or was already used")
+            }
+        case .recordSignIn(let record):
+            try db.execute(
+                sql: "INSERT INTO sign_in(time, email, user_id, ip, client, outcome, new_place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    record.time, record.email, record.userID?.description, record.ip, record.client,
+                    record.outcome.rawValue, record.newPlace,
+                ])
+        case .lockAccount(let user, let until):
+            try db.execute(sql: "UPDATE user SET locked_until = ? WHERE id = ?", arguments: [until, user.description])
+        case .audit(let event):
+            try AuditChain.append(event, db)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import GRDB
+import StewardCore
+import StewardStore
+
+extension SQLiteStore {
+    public func account(email: String) async throws -> AccountRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE email = ?", arguments: [email]).map(AccountRecord.init(row:))
+        }
+    }
+
+    public func account(id: UserID) async throws -> AccountRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id.description]).map(AccountRecord.init(row:))
+        }
+    }
+
+    public func picture(of user: UserID) async throws -> (bytes: [UInt8], contentType: String)? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT picture, picture_type FROM user WHERE id = ? AND picture IS NOT NULL",
+                arguments: [user.description])
+            else { return nil }
+            return ([UInt8](row["picture"] as Data), row["picture_type"] ?? "application/octet-stream")
+        }
+    }
+
+    public func token(hash: String) async throws -> OneTimeToken? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM one_time_token WHERE hash = ?", arguments: [hash]).map {
+                OneTimeToken(
+                    hash: $0["hash"], userID: UserID($0["user_id"] as String)!,
+                    purpose: TokenPurpose(rawValue: $0["purpose"]) ?? .signInCode, createdTime: $0["created_time"],
+                    expiresTime: $0["expires_time"], usedTime: $0["used_time"], attempts: $0["attempts"])
+            }
+        }
+    }
+
+    public func session(id: String) async throws -> Session? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM session WHERE id = ?"), arguments: [id]).map(Session.init(row:))
+        }
+    }
+
+    public func session(secretHash: String) async throws -> Session? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM session WHERE secret_hash = ?"), arguments: [secretHash])
+                .map(Session.init(row:))
+        }
+    }
+
+    public func sessions(of user: UserID) async throws -> [Session] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM session WHERE user_id = ? ORDER BY last_seen_time DESC", arguments: [user.description]
+            ).map(Session.init(row:))
+        }
+    }
+
+    public func touchSession(id: String, at time: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE session SET last_seen_time = ? WHERE id = ? AND last_seen_time < ?",
+                arguments: [time, id, time - 60_000])
+        }
+    }
+
+    public func apiKey(prefix: String) async throws -> APIKeyRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE prefix = ?", arguments: [prefix]).map(APIKeyRecord.init(row:))
+        }
+    }
+
+    public func apiKeys(of user: UserID) async throws -> [APIKeyRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM api_key WHERE user_id = ? ORDER BY created_time DESC", arguments: [user.description]
+            ).map(APIKeyRecord.init(row:))
+        }
+    }
+
+    public func touchAPIKey(id: String, at time: Int64, ip: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE api_key SET last_used_time = ?, last_used_ip = ? WHERE id = ?", arguments: [time, ip, id])
+        }
+    }
+
+    public func unusedRecoveryCodeCount(of user: UserID) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM recovery_code WHERE user_id = ? AND used_time IS NULL",
+                arguments: [user.description]) ?? 0
+        }
+    }
+
+    public func signIns(of user: UserID, limit: Int) async throws -> [SignInRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM sign_in WHERE user_id = ? ORDER BY time DESC, id DESC LIMIT ?",
+                arguments: [user.description, limit]
+            ).map(SignInRecord.init(row:))
+        }
+    }
+
+    public func failedSignIns(email: String, since: Int64) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM sign_in WHERE email = ? AND time >= ? AND outcome IN ('wrong-password', 'wrong-factor')",
+                arguments: [email, since]) ?? 0
+        }
+    }
+
+    public func failedSignIns(ip: String, since: Int64) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM sign_in WHERE ip = ? AND time >= ?
+                    AND outcome IN ('wrong-password', 'unknown-account', 'wrong-factor')
+                    """,
+                arguments: [ip, since]) ?? 0
+        }
+    }
+
+    public func signInPlaces(of user: UserID, limit: Int) async throws -> [SignInPlace] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT ip, client, MAX(time) AS last FROM sign_in WHERE user_id = ? AND outcome = 'success'
+                    GROUP BY ip, client ORDER BY last DESC LIMIT ?
+                    """,
+                arguments: [user.description, limit]
+            ).map { SignInPlace(ip: $0["ip"], client: $0["client"]) }
+        }
+    }
+
+    public func agreements(of user: UserID) async throws -> [PolicyAgreement] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM policy_agreement WHERE user_id = ? ORDER BY time DESC", arguments: [user.description]
+            ).map {
+                PolicyAgreement(
+                    userID: user, policyVersion: $0["policy_version"], time: $0["time"], method: $0["method"], ip: $0["ip"],
+                    client: $0["client"])
+            }
+        }
+    }
+
+    public func auditEntries(tenant: TenantID?, subject: UserID?, event: String?, limit: Int) async throws -> [AuditEntry] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let tenant {
+                conditions.append("tenant_id = ?")
+                arguments += [tenant.description]
+            }
+            if let subject {
+                conditions.append("subject_id = ?")
+                arguments += [subject.description]
+            }
+            if let event {
+                conditions.append("event = ?")
+                arguments += [event]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit_log \(filter) ORDER BY seq DESC LIMIT ?", arguments: arguments)
+                .map(AuditChain.entry)
+        }
+    }
+
+    public func verifyAuditChain() async throws -> AuditVerification {
+        try await pool.read { db in try AuditChain.verify(db) }
+    }
+}
+
+extension AccountRecord {
+    init(row: Row) {
+        self.init(
+            user: User(row: row),
+            details: AccountDetails(
+                status: AccountStatus(rawValue: row["status"]) ?? .disabled, emailVerifiedTime: row["email_verified_time"],
+                company: row["company"], phone: row["phone"], hasPicture: row["picture"] != nil,
+                jurisdiction: row["jurisdiction"], ageBasis: row["age_basis"], parentEmail: row["parent_email"],
+                secondFactor: (row["second_factor"] as String?).flatMap(SecondFactor.init(rawValue:)),
+                totpSecret: row["totp_secret"], totpLastStep: row["totp_last_step"], lockedUntil: row["locked_until"]),
+            passwordHash: row["password_hash"])
+    }
+}
+
+extension Session {
+    init(row: Row) {
+        self.init(
+            id: row["id"], secretHash: row["secret_hash"], userID: UserID(row["user_id"] as String)!,
+            kind: Kind(rawValue: row["kind"]) ?? .web, stage: Stage(rawValue: row["stage"]) ?? .secondFactor,
+            csrfSecret: row["csrf_secret"], createdTime: row["created_time"], lastSeenTime: row["last_seen_time"],
+            expiresTime: row["expires_time"], ip: row["ip"], client: row["client"], revokedTime: row["revoked_time"])
+    }
+}
+
+extension APIKeyRecord {
+    init(row: Row) {
+        self.init(
+            id: row["id"], prefix: row["prefix"], secretHash: row["secret_hash"], userID: UserID(row["user_id"] as String)!,
+            tenantID: (row["tenant_id"] as String?).flatMap(TenantID.init), name: row["name"],
+            role: APIKeyRole(rawValue: row["role"]) ?? .readOnly, createdTime: row["created_time"],
+            lastUsedTime: row["last_used_time"], lastUsedIP: row["last_used_ip"], revokedTime: row["revoked_time"])
+    }
+}
+
+extension SignInRecord {
+    init(row: Row) {
+        self.init(
+            time: row["time"], email: row["email"], userID: (row["user_id"] as String?).flatMap(UserID.init), ip: row["ip"],
+            client: row["client"], outcome: Outcome(rawValue: row["outcome"]) ?? .wrongPassword, newPlace: row["new_place"])
+    }
+}

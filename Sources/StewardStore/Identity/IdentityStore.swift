@@ -1,0 +1,76 @@
+import StewardCore
+
+/// One change to accounts, sessions, keys, mail or the audit trail. Services build a list of changes and the store
+/// applies them in one transaction: an account and its confirmation mail, a reset and its token's use, are written
+/// together or not at all.
+public enum IdentityChange: Sendable {
+    case createTenant(Tenant)
+    case createProfile(DeviceProfile)
+    case createUser(User, passwordHash: String, details: AccountDetails)
+    case updateProfile(UserID, firstName: String?, company: String?, phone: String?)
+    case setPicture(UserID, bytes: [UInt8]?, contentType: String?)
+    case setPasswordHash(UserID, String)
+    case setStatus(UserID, AccountStatus)
+    case markEmailVerified(UserID, at: Int64)
+    case setAgeBasis(UserID, String)
+    case issueToken(OneTimeToken)
+    /// Marks a token used; the transaction fails with `conflict` when it was already used or has expired, so two
+    /// concurrent uses cannot both succeed.
+    case consumeToken(hash: String, purpose: TokenPurpose, at: Int64)
+    /// Invalidates every unused token of a purpose (a new reset link voids the older ones).
+    case voidTokens(UserID, purpose: TokenPurpose, at: Int64)
+    case countTokenAttempt(hash: String)
+    case enqueueMail(NewMail)
+    case recordAgreement(PolicyAgreement)
+    case createSession(Session)
+    case promoteSession(id: String, newSecretHash: String?, csrfSecret: String)
+    case revokeSession(id: String, userID: UserID, at: Int64)
+    case revokeAllSessions(UserID, at: Int64)
+    case createAPIKey(APIKeyRecord)
+    case revokeAPIKey(id: String, userID: UserID, at: Int64)
+    case revokeAllAPIKeys(UserID, at: Int64)
+    case setSecondFactor(UserID, SecondFactor?, totpSecret: String?)
+    case acceptTOTPStep(UserID, step: Int64)
+    case replaceRecoveryCodes(UserID, hashes: [String])
+    /// Fails with `conflict` when the code is unknown or used.
+    case useRecoveryCode(UserID, hash: String, at: Int64)
+    case recordSignIn(SignInRecord)
+    case lockAccount(UserID, until: Int64?)
+    case audit(AuditEvent)
+}
+
+/// Accounts beyond the data-plane basics: lifecycle, sessions, second factors, keys, sign-in history, policy
+/// agreements, the mail outbox and the audit trail.
+public protocol IdentityStore: Sendable {
+    /// Applies every change in one transaction, in order.
+    func apply(_ changes: [IdentityChange]) async throws
+
+    func account(email: String) async throws -> AccountRecord?
+    func account(id: UserID) async throws -> AccountRecord?
+    func picture(of user: UserID) async throws -> (bytes: [UInt8], contentType: String)?
+    func token(hash: String) async throws -> OneTimeToken?
+
+    func session(id: String) async throws -> Session?
+    func session(secretHash: String) async throws -> Session?
+    func sessions(of user: UserID) async throws -> [Session]
+    /// Records activity on a session at most once a minute; not part of any transaction.
+    func touchSession(id: String, at: Int64) async throws
+
+    func apiKey(prefix: String) async throws -> APIKeyRecord?
+    func apiKeys(of user: UserID) async throws -> [APIKeyRecord]
+    func touchAPIKey(id: String, at: Int64, ip: String) async throws
+    func unusedRecoveryCodeCount(of user: UserID) async throws -> Int
+
+    func signIns(of user: UserID, limit: Int) async throws -> [SignInRecord]
+    /// Failed attempts since `since` for an email (any outcome but success) and from an IP.
+    func failedSignIns(email: String, since: Int64) async throws -> Int
+    func failedSignIns(ip: String, since: Int64) async throws -> Int
+    /// Distinct (ip, client) pairs of the user's successful sign-ins, newest first.
+    func signInPlaces(of user: UserID, limit: Int) async throws -> [SignInPlace]
+
+    func agreements(of user: UserID) async throws -> [PolicyAgreement]
+
+    /// Newest first. `tenant` nil with `all` true reads every entry (system administrator).
+    func auditEntries(tenant: TenantID?, subject: UserID?, event: String?, limit: Int) async throws -> [AuditEntry]
+    func verifyAuditChain() async throws -> AuditVerification
+}

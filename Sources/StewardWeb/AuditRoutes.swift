@@ -1,0 +1,54 @@
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardStore
+
+/// `GET /api/audit`: the audit trail of the caller's tenant for its administrators (every tenant for the system
+/// administrator); `GET /api/audit/me`: the entries about the caller, including who read their data.
+struct AuditRoutes {
+    let web: WebContext
+
+    func register(on router: Router<StewardRequestContext>) {
+        router.get("api/audit") { request, context in
+            try await api {
+                let principal = try await web.principal(request, context)
+                let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1_000)
+                let event = request.uri.queryParameters.get("event")
+                let entries: [AuditEntry]
+                switch principal.authority {
+                case .systemAdmin:
+                    entries = try await web.identity.auditEntries(tenant: nil, subject: nil, event: event, limit: limit)
+                case .tenantAdmin:
+                    entries = try await web.identity.auditEntries(
+                        tenant: try web.tenant(of: principal), subject: nil, event: event, limit: limit)
+                case .customerUser:
+                    throw StewardError.forbidden("You don't have permission to perform this operation!")
+                }
+                return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
+            }
+        }
+        router.get("api/audit/me") { request, context in
+            try await api {
+                let principal = try await web.principal(request, context)
+                let entries = try await web.identity.auditEntries(tenant: nil, subject: principal.userID, event: nil, limit: 500)
+                return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
+            }
+        }
+    }
+
+    static func json(_ entry: AuditEntry) -> JSONValue {
+        let event = entry.event
+        return .object([
+            JSONMember("seq", .number(String(entry.sequence))),
+            JSONMember("time", .number(String(event.time))),
+            JSONMember("tenantId", event.tenantID.map { .string($0.description) } ?? .null),
+            JSONMember("actorId", event.actorID.map { .string($0.description) } ?? .null),
+            JSONMember("credential", event.credential.map(JSONValue.string) ?? .null),
+            JSONMember("subjectId", event.subjectID.map { .string($0.description) } ?? .null),
+            JSONMember("event", .string(event.event)),
+            JSONMember("detail", .string(event.detail)),
+            JSONMember("ip", event.ip.map(JSONValue.string) ?? .null),
+            JSONMember("hash", .string(entry.hash)),
+        ])
+    }
+}

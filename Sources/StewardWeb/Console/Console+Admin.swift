@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardStore
+
+/// The start page (devices and their latest readings), users of a tenant, tenants, and the audit trail.
+extension Console {
+    func registerAdminPages(on router: Router<StewardRequestContext>) {
+        router.get("") { request, _ in
+            try await signedIn(request) { viewer in
+                if viewer.user.authority == .systemAdmin {
+                    let tenants = try await accounts.tenants()
+                    return page(viewer, "start", title: "Start", ["isSystemAdmin": true, "tenantCount": tenants.count])
+                }
+                guard let tenant = viewer.user.tenantID else { return errorPage(request, viewer: viewer, .forbidden("No workspace")) }
+                let customer = viewer.user.authority == .customerUser ? viewer.user.customerID : nil
+                let list = try await devices.devices(tenant: tenant, customer: customer, textSearch: nil, limit: 200, offset: 0)
+                var rows: [[String: Any]] = []
+                for device in list {
+                    let latest = try await telemetry.latest(tenant: tenant, device: device.id, keys: nil)
+                    rows.append([
+                        "name": device.name, "type": device.type,
+                        "readings": latest.sorted { $0.key < $1.key }.prefix(8).map {
+                            ["key": $0.key, "value": $0.value.value.stringValue, "time": ConsoleFormat.time($0.value.ts)]
+                        },
+                    ])
+                }
+                return page(viewer, "start", title: "Your devices", ["devices": rows, "hasDevices": !rows.isEmpty])
+            }
+        }
+        router.get("users") { request, _ in
+            try await signedIn(request) { viewer in
+                guard viewer.user.authority == .tenantAdmin, let tenant = viewer.user.tenantID else {
+                    return errorPage(request, viewer: viewer, .forbidden("Only tenant administrators see the users of a tenant"))
+                }
+                let users = try await accounts.users(tenant: tenant)
+                return page(
+                    viewer, "users", title: "Users",
+                    ["users": users.map { ["id": $0.id.description, "email": $0.email, "role": $0.authority.rawValue] }])
+            }
+        }
+        router.get("users/:userId") { request, context in
+            try await signedIn(request) { viewer in
+                guard viewer.user.authority == .tenantAdmin, let tenant = viewer.user.tenantID,
+                    let id = UserID(context.parameters.get("userId") ?? ""), let user = try await accounts.user(tenant: tenant, id: id),
+                    let account = try await identity.account(id: user.id)
+                else { return errorPage(request, viewer: viewer, .notFound("No such user in your tenant")) }
+                try await AccessLog(store: identity).personalDataRead(
+                    by: viewer.principal, of: user, what: "user profile (console)", ip: context.clientIP)
+                return page(
+                    viewer, "user", title: user.email,
+                    [
+                        "email": user.email, "name": user.firstName ?? "", "role": user.authority.rawValue,
+                        "company": account.details.company ?? "", "phone": account.details.phone ?? "",
+                        "status": account.details.status.rawValue, "created": ConsoleFormat.time(user.createdTime),
+                    ])
+            }
+        }
+        router.get("tenants") { request, _ in
+            try await signedIn(request) { viewer in
+                guard viewer.user.authority == .systemAdmin else {
+                    return errorPage(request, viewer: viewer, .forbidden("Only the system administrator sees tenants"))
+                }
+                let tenants = try await accounts.tenants()
+                return page(
+                    viewer, "tenants", title: "Tenants",
+                    ["tenants": tenants.map { ["id": $0.id.description, "name": $0.name, "created": ConsoleFormat.time($0.createdTime)] }])
+            }
+        }
+        router.get("audit") { request, _ in
+            try await signedIn(request) { viewer in
+                let tenant: TenantID?
+                switch viewer.user.authority {
+                case .systemAdmin: tenant = nil
+                case .tenantAdmin: tenant = viewer.user.tenantID
+                case .customerUser: return errorPage(request, viewer: viewer, .forbidden("Only administrators see the audit trail"))
+                }
+                let entries = try await identity.auditEntries(tenant: tenant, subject: nil, event: nil, limit: 200)
+                return page(
+                    viewer, "audit", title: "Audit trail",
+                    [
+                        "entries": entries.map {
+                            [
+                                "seq": $0.sequence, "time": ConsoleFormat.time($0.event.time), "event": $0.event.event,
+                                "detail": $0.event.detail, "actor": $0.event.actorID?.description ?? "—",
+                                "subject": $0.event.subjectID?.description ?? "—", "credential": $0.event.credential ?? "",
+                                "ip": $0.event.ip ?? "",
+                            ] as [String: Any]
+                        }
+                    ])
+            }
+        }
+    }
+}

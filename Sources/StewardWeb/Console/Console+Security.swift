@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import QRCode
+import StewardAuth
+import StewardCore
+import StewardStore
+
+/// Sessions, sign-in history, application keys, "I lost my credentials", who read my data, and two-factor set-up.
+extension Console {
+    func registerSecurityPages(on router: Router<StewardRequestContext>) {
+        router.get("account/security") { request, _ in
+            try await signedIn(request) { viewer in try await securityPage(viewer, flash: nil) }
+        }
+        router.post("account/sessions/revoke") { request, context in
+            try await signedInForm(request) { viewer, form in
+                let id = try form.require("session", "The session")
+                try await signIn.revokeSession(id, of: viewer.user, by: viewer.session.id, from: client(request, context))
+                if id == viewer.session.id { return redirect("/sign-in", cookies: [cookies.clear(ConsoleCookies.session)]) }
+                return try await securityPage(viewer, flash: .notice("The session was signed out."))
+            }
+        }
+        router.post("account/keys") { request, context in
+            try await signedInForm(request) { viewer, form in
+                do {
+                    guard let role = APIKeyRole(rawValue: form["key_role"] ?? "") else {
+                        throw StewardError.badRequest("Choose what the key may do: full or read-only")
+                    }
+                    let (record, key) = try await apiKeys.create(
+                        for: viewer.user, name: form["key_name"] ?? "", role: role, credential: "session:\(viewer.session.id)",
+                        from: client(request, context))
+                    return try await securityPage(
+                        viewer, flash: .notice("Key “\(record.name)” created. Copy it now: it is shown only once."), newKey: key)
+                } catch let error as StewardError {
+                    return try await securityPage(viewer, flash: .error(error.message), status: Self.status(of: error))
+                }
+            }
+        }
+        router.post("account/keys/revoke") { request, context in
+            try await signedInForm(request) { viewer, form in
+                do {
+                    try await apiKeys.revoke(
+                        id: try form.require("key", "The key"), of: viewer.user, credential: "session:\(viewer.session.id)",
+                        from: client(request, context))
+                    return try await securityPage(viewer, flash: .notice("The key was revoked."))
+                } catch let error as StewardError {
+                    return try await securityPage(viewer, flash: .error(error.message), status: Self.status(of: error))
+                }
+            }
+        }
+        router.post("account/lost-credentials") { request, context in
+            try await signedInForm(request) { viewer, _ in
+                _ = try await signIn.reportLostCredentials(
+                    viewer.user, credential: "session:\(viewer.session.id)", from: client(request, context))
+                mailQueued()
+                return redirect("/sign-in", cookies: [cookies.clear(ConsoleCookies.session)])
+            }
+        }
+        registerTwoFactorPages(on: router)
+    }
+
+    func securityPage(
+        _ viewer: Viewer, flash: Flash?, status: HTTPResponse.Status = .ok, newKey: String? = nil
+    ) async throws -> Response {
+        let now = WallClock.nowMillis()
+        let sessions = try await identity.sessions(of: viewer.user.id).filter { $0.isLive(at: now) && $0.stage == .complete }
+        let signIns = try await identity.signIns(of: viewer.user.id, limit: 20)
+        let keys = try await identity.apiKeys(of: viewer.user.id)
+        let reads = try await identity.auditEntries(tenant: nil, subject: viewer.user.id, event: "personal-data.read", limit: 50)
+        var data: [String: Any] = [
+            "sessions": sessions.map {
+                [
+                    "id": $0.id, "kind": $0.kind == .web ? "browser" : "API (JWT)", "client": $0.client, "ip": $0.ip,
+                    "created": ConsoleFormat.time($0.createdTime), "lastSeen": ConsoleFormat.time($0.lastSeenTime),
+                    "current": $0.id == viewer.session.id,
+                ] as [String: Any]
+            },
+            "signIns": signIns.map {
+                [
+                    "time": ConsoleFormat.time($0.time), "ip": $0.ip, "client": $0.client, "outcome": $0.outcome.rawValue,
+                    "newPlace": $0.newPlace,
+                ] as [String: Any]
+            },
+            "keys": keys.map {
+                [
+                    "id": $0.id, "name": $0.name, "role": $0.role.rawValue, "prefix": $0.prefix,
+                    "created": ConsoleFormat.time($0.createdTime),
+                    "lastUsed": $0.lastUsedTime.map(ConsoleFormat.time) ?? "never",
+                    "lastUsedIP": $0.lastUsedIP ?? "", "active": $0.revokedTime == nil,
+                    "revoked": $0.revokedTime.map(ConsoleFormat.time) ?? "",
+                ] as [String: Any]
+            },
+            "reads": reads.map {
+                ["time": ConsoleFormat.time($0.event.time), "detail": $0.event.detail, "credential": $0.event.credential ?? ""]
+            },
+            "roles": APIKeyRole.allCases.map { ["value": $0.rawValue] },
+        ]
+        if let newKey { data["newKey"] = newKey }
+        return page(viewer, "security", title: "Security", data, flash: flash, status: status)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardStore
+
+/// Sign-in, the second factor, sign-out and password reset.
+extension Console {
+    func registerSignInPages(on router: Router<StewardRequestContext>) {
+        router.get("sign-in") { request, _ in
+            if try await viewer(request) != nil { return redirect("/") }
+            return publicPage(request, "sign-in", title: "Sign in")
+        }
+        router.post("sign-in") { request, context in
+            let form = try await FormBody.read(request)
+            do {
+                try checkAnonymousCSRF(request, form)
+                let step = try await signIn.signIn(
+                    email: form["email"] ?? "", password: form["password"] ?? "", kind: .web, from: client(request, context))
+                mailQueued()
+                switch step {
+                case .complete(let grant):
+                    return redirect("/", cookies: [sessionCookie(grant)])
+                case .secondFactor(let grant, _):
+                    return redirect("/sign-in/factor", cookies: [sessionCookie(grant, lifetime: configuration.factorStageLifetime)])
+                }
+            } catch let error as StewardError {
+                mailQueued()
+                return publicPage(
+                    request, "sign-in", title: "Sign in", ["email": form["email"] ?? ""], flash: .error(error.message),
+                    status: Self.status(of: error))
+            }
+        }
+        router.get("sign-in/factor") { request, _ in
+            guard let session = try await halfOpenSession(request) else { return redirect("/sign-in") }
+            let account = try await identity.account(id: session.userID)
+            return publicPage(
+                request, "factor", title: "Second step",
+                ["byEmail": account?.details.secondFactor == .email, "byApp": account?.details.secondFactor == .totp])
+        }
+        router.post("sign-in/factor") { request, context in
+            let form = try await FormBody.read(request)
+            guard let session = try await halfOpenSession(request) else { return redirect("/sign-in") }
+            do {
+                try checkAnonymousCSRF(request, form)
+                let grant = try await signIn.verifySecondFactor(
+                    sessionID: session.id, code: form["code"] ?? "", from: client(request, context))
+                mailQueued()
+                return redirect("/", cookies: [sessionCookie(grant)])
+            } catch let error as StewardError {
+                mailQueued()
+                let account = try await identity.account(id: session.userID)
+                return publicPage(
+                    request, "factor", title: "Second step",
+                    ["byEmail": account?.details.secondFactor == .email, "byApp": account?.details.secondFactor == .totp],
+                    flash: .error(error.message), status: Self.status(of: error))
+            }
+        }
+        router.post("sign-in/factor/resend") { request, _ in
+            let form = try await FormBody.read(request)
+            guard let session = try await halfOpenSession(request) else { return redirect("/sign-in") }
+            do {
+                try checkAnonymousCSRF(request, form)
+                try await signIn.twoFactor.resendSignInCode(sessionID: session.id)
+                mailQueued()
+                return publicPage(request, "factor", title: "Second step", ["byEmail": true], flash: .notice("We mailed you a new code."))
+            } catch let error as StewardError {
+                return errorPage(request, viewer: nil, error)
+            }
+        }
+        router.post("sign-out") { request, _ in
+            let form = try await FormBody.read(request)
+            if let viewer = try await viewer(request) {
+                guard (try? checkCSRF(viewer, form)) != nil else { return errorPage(request, viewer: viewer, Self.csrfFailure) }
+                try await signIn.signOut(sessionID: viewer.session.id, user: viewer.user.id)
+            }
+            return redirect("/sign-in", cookies: [cookies.clear(ConsoleCookies.session)])
+        }
+        registerPasswordResetPages(on: router)
+    }
+
+    func registerPasswordResetPages(on router: Router<StewardRequestContext>) {
+        router.get("forgot-password") { request, _ in
+            publicPage(request, "forgot-password", title: "Forgot your password?")
+        }
+        router.post("forgot-password") { request, context in
+            let form = try await FormBody.read(request)
+            do {
+                try checkAnonymousCSRF(request, form)
+                try await resets.requestReset(email: form["email"] ?? "", from: client(request, context))
+                mailQueued()
+                // The same page whether or not the address has an account.
+                return publicPage(request, "reset-sent", title: "Check your email")
+            } catch let error as StewardError {
+                return publicPage(request, "forgot-password", title: "Forgot your password?", flash: .error(error.message), status: Self.status(of: error))
+            }
+        }
+        router.get("reset-password") { request, _ in
+            let token = request.uri.queryParameters.get("token") ?? ""
+            do {
+                _ = try await resets.check(token: token)
+                return publicPage(request, "reset-password", title: "Choose a new password", ["token": token])
+            } catch let error as StewardError {
+                return errorPage(request, viewer: nil, error)
+            }
+        }
+        router.post("reset-password") { request, context in
+            let form = try await FormBody.read(request)
+            let token = form["token"] ?? ""
+            do {
+                try checkAnonymousCSRF(request, form)
+                _ = try await resets.reset(token: token, newPassword: form["password"] ?? "", from: client(request, context))
+                mailQueued()
+                return publicPage(
+                    request, "message", title: "Password changed",
+                    ["message": "Your password is changed and every session was signed out. Sign in with the new password."],
+                    flash: .notice("Password changed."))
+            } catch let error as StewardError where error.kind == .badRequest {
+                return publicPage(
+                    request, "reset-password", title: "Choose a new password", ["token": token], flash: .error(error.message),
+                    status: .badRequest)
+            } catch let error as StewardError {
+                return errorPage(request, viewer: nil, error)
+            }
+        }
+    }
+
+    func sessionCookie(_ grant: SessionGrant, lifetime: Int64? = nil) -> String {
+        cookies.setCookie(
+            ConsoleCookies.session, grant.secret ?? "", maxAge: Int((lifetime ?? configuration.webSessionLifetime) / 1000))
+    }
+
+    /// The session of a visitor between password and second factor.
+    func halfOpenSession(_ request: Request) async throws -> Session? {
+        guard let secret = ConsoleCookies.value(ConsoleCookies.session, in: request),
+            let session = try await identity.session(secretHash: Secrets.sha256Hex(secret)), session.stage == .secondFactor,
+            session.isLive(at: WallClock.nowMillis())
+        else { return nil }
+        return session
+    }
+}

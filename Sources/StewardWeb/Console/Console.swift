@@ -1,0 +1,206 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import StewardAuth
+import StewardCore
+import StewardStore
+
+/// The web console: server-rendered pages over the same services the REST API and the CLI use. Forms work
+/// without JavaScript; every state-changing form carries a CSRF token.
+public struct Console: Sendable {
+    let identity: any IdentityStore
+    let accounts: any AccountStore
+    let devices: any DeviceStore
+    let telemetry: any TelemetryStore
+    let signUp: SignUpService
+    let signIn: SignInService
+    let resets: PasswordResetService
+    let apiKeys: APIKeyService
+    let configuration: IdentityConfiguration
+    let renderer: ConsoleRenderer
+    let cookies: ConsoleCookies
+    let csrfKey: [UInt8]
+    /// Called after a change that queued mail, so the sender delivers it now rather than at its next poll.
+    let mailQueued: @Sendable () -> Void
+
+    public init(
+        identity: any IdentityStore, accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore,
+        signUp: SignUpService, signIn: SignInService, resets: PasswordResetService, configuration: IdentityConfiguration,
+        csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
+    ) throws {
+        self.identity = identity
+        self.accounts = accounts
+        self.devices = devices
+        self.telemetry = telemetry
+        self.signUp = signUp
+        self.signIn = signIn
+        self.resets = resets
+        self.apiKeys = APIKeyService(store: identity)
+        self.configuration = configuration
+        self.renderer = try ConsoleRenderer.load()
+        self.cookies = ConsoleCookies(secure: secureCookies)
+        self.csrfKey = csrfKey
+        self.mailQueued = mailQueued
+    }
+
+    func register(on router: Router<StewardRequestContext>) {
+        router.get("static/steward.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: renderer.stylesheet)))
+        }
+        router.get("api/form-fields") { _, _ in
+            HTTP.json(JSONValue.object(FormFields.purposes.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }).serialized)
+        }
+        registerSignUpPages(on: router)
+        registerSignInPages(on: router)
+        registerAccountPages(on: router)
+        registerSecurityPages(on: router)
+        registerAdminPages(on: router)
+    }
+}
+
+/// The signed-in person a console request acts for.
+struct Viewer: Sendable {
+    var session: Session
+    var account: AccountRecord
+    var csrf: String
+    var user: User { account.user }
+    var principal: Principal { Principal(user: account.user, credential: "session:\(session.id)") }
+}
+
+/// What a page needs to tell the layout.
+struct Flash: Sendable {
+    var kind: String
+    var message: String
+    static func error(_ message: String) -> Flash { Flash(kind: "error", message: message) }
+    static func notice(_ message: String) -> Flash { Flash(kind: "notice", message: message) }
+}
+
+extension Console {
+    func client(_ request: Request, _ context: StewardRequestContext) -> ClientInfo {
+        ClientInfo(ip: context.clientIP, client: request.headers[.userAgent] ?? "")
+    }
+
+    /// The signed-in viewer, if the session cookie belongs to a live, complete session of an open account.
+    func viewer(_ request: Request) async throws -> Viewer? {
+        guard let secret = ConsoleCookies.value(ConsoleCookies.session, in: request),
+            let session = try await identity.session(secretHash: Secrets.sha256Hex(secret)), session.kind == .web,
+            session.stage == .complete, session.isLive(at: WallClock.nowMillis()),
+            let account = try await identity.account(id: session.userID), account.details.status == .active
+        else { return nil }
+        try await identity.touchSession(id: session.id, at: WallClock.nowMillis())
+        return Viewer(session: session, account: account, csrf: Secrets.hmacHex(key: csrfKey, "session:\(session.csrfSecret)"))
+    }
+
+    /// The anonymous CSRF token for a public form, and the cookie to set when the visitor has none yet.
+    func anonymousCSRF(_ request: Request) -> (token: String, cookie: String?) {
+        if let secret = ConsoleCookies.value(ConsoleCookies.csrf, in: request), secret.count >= 32 {
+            return (Secrets.hmacHex(key: csrfKey, "anonymous:\(secret)"), nil)
+        }
+        let secret = Secrets.token()
+        return (Secrets.hmacHex(key: csrfKey, "anonymous:\(secret)"), cookies.setCookie(ConsoleCookies.csrf, secret, maxAge: nil))
+    }
+
+    /// Checks a public form's token against the visitor's CSRF cookie.
+    func checkAnonymousCSRF(_ request: Request, _ form: FormBody) throws(StewardError) {
+        guard let secret = ConsoleCookies.value(ConsoleCookies.csrf, in: request), let sent = form["csrf"],
+            Secrets.constantTimeEquals(sent, Secrets.hmacHex(key: csrfKey, "anonymous:\(secret)"))
+        else { throw Self.csrfFailure }
+    }
+
+    func checkCSRF(_ viewer: Viewer, _ form: FormBody) throws(StewardError) {
+        guard let sent = form["csrf"], Secrets.constantTimeEquals(sent, viewer.csrf) else { throw Self.csrfFailure }
+    }
+
+    static let csrfFailure = StewardError.forbidden(
+        "This form expired or did not come from this site. Nothing was changed; reload the page and try again")
+
+    func layout(_ title: String, viewer: Viewer?, csrf: String? = nil, flash: Flash?) -> [String: Any] {
+        var frame: [String: Any] = ["title": title, "policyVersion": configuration.policyVersion]
+        if let viewer {
+            frame["viewer"] = [
+                "email": viewer.user.email, "csrf": viewer.csrf,
+                "isTenantAdmin": viewer.user.authority == .tenantAdmin,
+                "isSystemAdmin": viewer.user.authority == .systemAdmin,
+            ] as [String: Any]
+        }
+        if let flash {
+            frame["flash"] = ["kind": flash.kind, "message": flash.message, "role": flash.kind == "error" ? "alert" : "status"]
+        }
+        return frame
+    }
+
+    /// A page for a visitor who may not be signed in; sets the CSRF cookie when needed.
+    func publicPage(
+        _ request: Request, _ template: String, title: String, _ data: [String: Any] = [:], flash: Flash? = nil,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let csrf = anonymousCSRF(request)
+        var data = data
+        data["csrf"] = csrf.token
+        var response = renderer.page(template, data, layout: layout(title, viewer: nil, flash: flash), status: status)
+        if let cookie = csrf.cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return response
+    }
+
+    func page(
+        _ viewer: Viewer, _ template: String, title: String, _ data: [String: Any] = [:], flash: Flash? = nil,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var data = data
+        data["csrf"] = viewer.csrf
+        return renderer.page(template, data, layout: layout(title, viewer: viewer, flash: flash), status: status)
+    }
+
+    func redirect(_ location: String, cookies extra: [String] = []) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+        for cookie in extra { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return response
+    }
+
+    /// Runs a signed-in page: visitors without a session go to the sign-in page.
+    func signedIn(
+        _ request: Request, _ body: (Viewer) async throws -> Response
+    ) async throws -> Response {
+        guard let viewer = try await viewer(request) else { return redirect("/sign-in") }
+        if configuration.requireAdminSecondFactor, viewer.user.authority != .customerUser, viewer.account.details.secondFactor == nil,
+            !request.uri.path.hasPrefix("/account/two-factor")
+        {
+            return redirect("/account/two-factor?required=1")
+        }
+        return try await body(viewer)
+    }
+
+    /// A signed-in form post: CSRF checked before anything else; a refused form changes nothing.
+    func signedInForm(
+        _ request: Request, _ body: (Viewer, FormBody) async throws -> Response
+    ) async throws -> Response {
+        try await signedIn(request) { viewer in
+            let form = try await FormBody.read(request)
+            guard (try? checkCSRF(viewer, form)) != nil else { return errorPage(request, viewer: viewer, Self.csrfFailure) }
+            return try await body(viewer, form)
+        }
+    }
+
+    func errorPage(_ request: Request, viewer: Viewer?, _ error: StewardError) -> Response {
+        let status = Self.status(of: error)
+        let title = status == .forbidden ? "Not allowed" : status == .notFound ? "Not found" : "Something is not right"
+        if let viewer { return page(viewer, "message", title: title, ["message": error.message], flash: .error(error.message), status: status) }
+        return publicPage(request, "message", title: title, ["message": error.message], flash: .error(error.message), status: status)
+    }
+
+    static func status(of error: StewardError) -> HTTPResponse.Status {
+        switch error.kind {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .timeout: .requestTimeout
+        case .unavailable: .serviceUnavailable
+        case .internal: .internalServerError
+        }
+    }
+}

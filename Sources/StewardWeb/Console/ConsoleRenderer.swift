@@ -1,0 +1,48 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// Renders console pages: a page template fills the shared layout (header, navigation, flash message, footer).
+struct ConsoleRenderer: Sendable {
+    let library: MustacheLibrary
+    let stylesheet: String
+
+    /// Loads every `.mustache` template shipped in the module's resources.
+    static func load() throws -> ConsoleRenderer {
+        guard let root = Bundle.module.resourceURL?.appendingPathComponent("Templates") else {
+            throw ConsoleError.missingResources
+        }
+        var library = MustacheLibrary()
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".mustache") }
+        for file in files {
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            try library.register(text, named: String(file.dropLast(".mustache".count)))
+        }
+        let css = Bundle.module.resourceURL!.appendingPathComponent("Static/steward.css")
+        return ConsoleRenderer(library: library, stylesheet: try String(contentsOf: css, encoding: .utf8))
+    }
+
+    /// A whole HTML page. `data` feeds the page template; `layout` the frame around it.
+    func page(_ template: String, _ data: [String: Any], layout: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let body = library.render(data, withTemplate: template) ?? ""
+        var frame = layout
+        frame["content"] = body
+        let html = library.render(frame, withTemplate: "layout") ?? body
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                HTTPField.Name("Referrer-Policy")!: "same-origin",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+enum ConsoleError: Error, CustomStringConvertible {
+    case missingResources
+    var description: String { "The console's templates are missing from the installation (StewardWeb resources)" }
+}

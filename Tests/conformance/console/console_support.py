@@ -1,0 +1,609 @@
+"""Helpers for the console, accounts and audit tests (.venv-console).
+
+- `SMTPSink`: a real SMTP server (aiosmtpd) on loopback that keeps every message it receives, optionally
+  requiring STARTTLS, with `wait_for_mail` and `link_from`.
+- `Doc`: a tiny DOM built with the standard library's `html.parser` (ids, tags, forms, text).
+- `ConsoleClient`: a `requests.Session` that knows the console's forms and CSRF tokens.
+- `totp` / `TotpDevice`: RFC 6238 (HMAC-SHA1, 30 s steps) written out here, independent of the server's code.
+- `ConsoleServer`: `StewardServer` with the SMTP and public-URL settings the console needs.
+"""
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import hashlib
+import hmac
+import re
+import sqlite3
+import ssl
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urljoin, urlparse
+
+import requests
+
+from steward_harness import StewardServer, free_ports, unique
+
+TEST_UA = "steward-console-tests/1.0"
+GOOD_PASSWORD = "Wander-Quietly-7-Lanterns"
+OTHER_PASSWORD = "Orbit-Saffron-42-Meadows"
+MAIL_FROM = "steward@steward.test"
+
+
+# --------------------------------------------------------------------------------------------
+# SMTP sink
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Mail:
+    """One received message: envelope recipients, headers, the decoded text body."""
+    rcpt_tos: list[str]
+    mail_from: str
+    to: str
+    subject: str
+    text: str
+    html: str | None
+    raw: bytes
+    tls: bool
+    received: float = field(default_factory=time.time)
+
+    def addressed_to(self, address: str) -> bool:
+        address = address.lower()
+        return address in (r.lower() for r in self.rcpt_tos) or address in self.to.lower()
+
+    def __repr__(self) -> str:
+        return f"Mail(to={self.to!r}, subject={self.subject!r})"
+
+
+class _Handler:
+    def __init__(self, sink: "SMTPSink"):
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode()
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        text_part = msg.get_body(preferencelist=("plain",))
+        html_part = msg.get_body(preferencelist=("html",))
+        text = text_part.get_content() if text_part is not None else ""
+        html = html_part.get_content() if html_part is not None else None
+        tls = getattr(session, "ssl", None) is not None
+        self.sink._add(Mail(rcpt_tos=list(envelope.rcpt_tos), mail_from=envelope.mail_from or "",
+                            to=str(msg.get("To", "")), subject=str(msg.get("Subject", "")), text=text,
+                            html=html, raw=raw, tls=tls))
+        return "250 OK"
+
+
+class SMTPSink:
+    """aiosmtpd on 127.0.0.1:<free port>. With `starttls=True` it offers STARTTLS and refuses mail sent
+    without it (certificate from `steward_harness.make_self_signed_cert`)."""
+
+    def __init__(self, starttls: bool = False, cert: tuple[Path, Path] | None = None):
+        from aiosmtpd.controller import Controller
+
+        self.mails: list[Mail] = []
+        self._taken: set[int] = set()
+        self._cond = threading.Condition()
+        self.port = free_ports(1)[0]
+        self.cert = cert
+        kwargs: dict[str, Any] = {}
+        if starttls:
+            assert cert, "a STARTTLS sink needs a certificate"
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(str(cert[0]), str(cert[1]))
+            kwargs.update(tls_context=ctx, require_starttls=True)
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+                                     ready_timeout=10, **kwargs)
+
+    def start(self) -> "SMTPSink":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def _add(self, mail: Mail) -> None:
+        with self._cond:
+            self.mails.append(mail)
+            self._cond.notify_all()
+
+    def all_to(self, to: str) -> list[Mail]:
+        with self._cond:
+            return [m for m in self.mails if m.addressed_to(to)]
+
+    def wait_for_mail(self, to: str, subject_contains: str = "", timeout: float = 20) -> Mail:
+        """The oldest not-yet-taken mail to `to` whose subject contains `subject_contains` (case-insensitive);
+        marks it taken so the next call waits for a newer one."""
+        deadline = time.monotonic() + timeout
+        want = subject_contains.lower()
+        with self._cond:
+            while True:
+                for i, m in enumerate(self.mails):
+                    if i not in self._taken and m.addressed_to(to) and want in m.subject.lower():
+                        self._taken.add(i)
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(m.to, m.subject) for m in self.mails if m.addressed_to(to)]
+                    raise AssertionError(f"no mail to {to!r} with subject containing {subject_contains!r} "
+                                         f"within {timeout}s; mails to that address: {seen}")
+                self._cond.wait(min(left, 0.5))
+
+    def no_mail(self, to: str, subject_contains: str = "", wait: float = 2.0) -> bool:
+        """True when no untaken mail matching arrives within `wait` seconds."""
+        try:
+            self.wait_for_mail(to, subject_contains, timeout=wait)
+        except AssertionError:
+            return True
+        return False
+
+
+def link_from(mail: Mail, path: str) -> str:
+    """The first `http(s)://…{path}?token=…` link in the text body of `mail`."""
+    pattern = re.compile(r"https?://[^\s<>\"']*" + re.escape(path) + r"\?token=[A-Za-z0-9_\-.~%]+")
+    m = pattern.search(mail.text)
+    assert m, f"no {path}?token= link in mail {mail.subject!r}:\n{mail.text}"
+    return m.group(0)
+
+
+def token_of(link: str) -> str:
+    return link.split("token=", 1)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# A small DOM
+# --------------------------------------------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: "Node | None"):
+        self.tag = tag
+        self.attrs = attrs
+        self.parent = parent
+        self.children: list[Node | str] = []
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        v = self.attrs.get(name, default)
+        return default if v is None and name not in self.attrs else (v if v is not None else "")
+
+    @property
+    def id(self) -> str | None:
+        return self.attrs.get("id")
+
+    @property
+    def classes(self) -> list[str]:
+        return (self.attrs.get("class") or "").split()
+
+    def iter(self) -> Iterable["Node"]:
+        for c in self.children:
+            if isinstance(c, Node):
+                yield c
+                yield from c.iter()
+
+    def find_all(self, *tags: str) -> list["Node"]:
+        return [n for n in self.iter() if n.tag in tags]
+
+    def find(self, tag: str) -> "Node | None":
+        return next((n for n in self.iter() if n.tag == tag), None)
+
+    def by_id(self, ident: str) -> "Node | None":
+        return next((n for n in self.iter() if n.attrs.get("id") == ident), None)
+
+    def text(self) -> str:
+        parts: list[str] = []
+        for c in self.children:
+            parts.append(c if isinstance(c, str) else c.text())
+        return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+    def fields(self) -> list["Node"]:
+        return self.find_all("input", "select", "textarea")
+
+    def rows(self) -> list[list[str]]:
+        """Cell texts of the body rows of a table."""
+        out = []
+        for tr in self.find_all("tr"):
+            cells = [c for c in tr.children if isinstance(c, Node) and c.tag in ("td",)]
+            if cells:
+                out.append([c.text() for c in cells])
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{self.tag} {self.attrs}>"
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {}, None)
+        self.cur = self.root
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, dict(attrs), self.cur)
+        self.cur.children.append(node)
+        if tag not in VOID:
+            self.cur = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.cur.children.append(Node(tag, dict(attrs), self.cur))
+
+    def handle_endtag(self, tag):
+        n = self.cur
+        while n is not None and n.tag != tag:
+            n = n.parent
+        if n is not None and n.parent is not None:
+            self.cur = n.parent
+
+    def handle_data(self, data):
+        self.cur.children.append(data)
+
+
+class Doc(Node):
+    @staticmethod
+    def parse(html: str) -> "Doc":
+        b = _TreeBuilder()
+        b.feed(html)
+        b.close()
+        doc = Doc("#document", {}, None)
+        doc.children = b.root.children
+        return doc
+
+    def form(self, ident: str | None = None, action: str | None = None) -> "Node | None":
+        for f in self.find_all("form"):
+            if ident is not None and f.attrs.get("id") != ident:
+                continue
+            if action is not None and f.attrs.get("action") != action:
+                continue
+            return f
+        return None
+
+    @property
+    def csrf(self) -> str | None:
+        for i in self.find_all("input"):
+            if i.attrs.get("name") == "csrf":
+                return i.attrs.get("value")
+        return None
+
+    @property
+    def flash(self) -> tuple[str, str] | None:
+        """(kind, text) of `#flash`: kind is "error" or "notice" (from class flash-error/flash-notice)."""
+        n = self.by_id("flash")
+        if n is None:
+            return None
+        kind = next((c[len("flash-"):] for c in n.classes if c.startswith("flash-")), "")
+        return kind, n.text()
+
+
+def form_values(form: Node) -> dict[str, str]:
+    """The values a browser would send for a form untouched (hidden inputs, defaults, selected options)."""
+    out: dict[str, str] = {}
+    for f in form.fields():
+        name = f.attrs.get("name")
+        if not name:
+            continue
+        if f.tag == "select":
+            opts = f.find_all("option")
+            sel = next((o for o in opts if "selected" in o.attrs), opts[0] if opts else None)
+            if sel is not None:
+                out[name] = sel.attrs.get("value") or sel.text()
+        elif f.tag == "textarea":
+            out[name] = f.text()
+        elif f.attrs.get("type") in ("checkbox", "radio"):
+            if "checked" in f.attrs:
+                out[name] = f.attrs.get("value") or "on"
+        elif f.attrs.get("type") in ("submit", "button", "reset", "image"):
+            continue
+        else:
+            out[name] = f.attrs.get("value") or ""
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Console client
+# --------------------------------------------------------------------------------------------
+
+class Page:
+    """A response with its parsed document."""
+
+    def __init__(self, response: requests.Response):
+        self.response = response
+        self.status = response.status_code
+        self.url = response.url
+        self.html = response.text
+        self.doc = Doc.parse(self.html) if "html" in response.headers.get("Content-Type", "html") else Doc("#document", {}, None)
+
+    @property
+    def path(self) -> str:
+        return urlparse(self.url).path
+
+    @property
+    def flash(self) -> tuple[str, str] | None:
+        return self.doc.flash
+
+    @property
+    def flash_text(self) -> str:
+        return self.flash[1] if self.flash else ""
+
+    def by_id(self, ident: str) -> Node | None:
+        return self.doc.by_id(ident)
+
+    def has(self, ident: str) -> bool:
+        return self.doc.by_id(ident) is not None
+
+    def describe(self) -> str:
+        main = self.doc.find("main")
+        body = main.text() if main is not None else self.html
+        return f"{self.response.request.method} {self.url} -> {self.status}: {body[:600]}"
+
+    def __repr__(self) -> str:
+        return f"Page({self.describe()})"
+
+
+class ConsoleClient(requests.Session):
+    """A browser-like client of the console: cookies, the current page's CSRF token, redirects."""
+
+    def __init__(self, base_url: str, user_agent: str = TEST_UA, verify: Any = True):
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.headers["User-Agent"] = user_agent
+        self.verify = verify
+        self.csrf: str | None = None
+        self.last: Page | None = None
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else urljoin(self.base_url + "/", path.lstrip("/"))
+
+    def _page(self, r: requests.Response) -> Page:
+        page = Page(r)
+        token = page.doc.csrf
+        if token:
+            self.csrf = token
+        self.last = page
+        return page
+
+    def page(self, path: str, follow: bool = True, **kw) -> Page:
+        r = self.get(self.url(path), allow_redirects=follow, timeout=kw.pop("timeout", 60), **kw)
+        return self._page(r)
+
+    def get_form(self, path: str, form_id: str | None = None, action: str | None = None) -> tuple[Page, dict[str, str]]:
+        """GET a page and the default values of one of its forms (by id or action; else the first form in
+        <main>), including its `csrf`."""
+        page = self.page(path)
+        form = page.doc.form(form_id, action) if (form_id or action) else None
+        if form is None and not (form_id or action):
+            main = page.doc.find("main") or page.doc
+            form = main.find("form")
+        assert form is not None, f"no form {form_id or action or ''} on {page.describe()}"
+        return page, form_values(form)
+
+    def post_form(self, path: str, fields: dict[str, Any] | None = None, csrf: str | None | bool = True,
+                  follow: bool = True, **kw) -> Page:
+        """POST form fields (url-encoded) with the CSRF token of the last page seen (csrf=True), a given
+        token (str) or none at all (csrf=None/False)."""
+        data = dict(fields or {})
+        if csrf is True:
+            if self.csrf is None:
+                self.page("/sign-in")
+            data.setdefault("csrf", self.csrf)
+        elif isinstance(csrf, str):
+            data["csrf"] = csrf
+        r = self.post(self.url(path), data=data, allow_redirects=follow, timeout=kw.pop("timeout", 90), **kw)
+        return self._page(r)
+
+    def submit(self, path: str, form_id: str | None = None, action: str | None = None,
+               follow: bool = True, **changes: Any) -> Page:
+        """GET `path`, fill its form's defaults with `changes`, POST to the form's action."""
+        page, values = self.get_form(path, form_id, action)
+        form = page.doc.form(form_id, action) if (form_id or action) else (page.doc.find("main") or page.doc).find("form")
+        values.update({k: v for k, v in changes.items() if v is not None})
+        target = form.attrs.get("action") or path
+        return self.post_form(target, values, csrf=False, follow=follow)
+
+    @property
+    def session_cookie(self) -> str | None:
+        return self.cookies.get("steward_session")
+
+
+# --------------------------------------------------------------------------------------------
+# Account flows
+# --------------------------------------------------------------------------------------------
+
+def sign_up(client: ConsoleClient, email: str, password: str = GOOD_PASSWORD, name: str = "Test Person",
+            jurisdiction: str = "DE", birth_year: int | str | None = 1990, parent_email: str | None = None,
+            agree: bool = True, extra: dict | None = None, csrf: Any = True) -> Page:
+    page, values = client.get_form("/sign-up", action="/sign-up")
+    fields = {"name": name, "email": email, "password": password, "jurisdiction": jurisdiction,
+              "birth_year": "" if birth_year is None else str(birth_year), "parent_email": parent_email or ""}
+    if agree:
+        policy = page.doc.form(action="/sign-up")
+        box = next((i for i in policy.find_all("input") if i.attrs.get("name") == "agree_policy"), None)
+        assert box is not None, "sign-up form has no agree_policy checkbox"
+        fields["agree_policy"] = box.attrs.get("value") or "on"
+    fields.update(extra or {})
+    return client.post_form("/sign-up", fields, csrf=values.get("csrf") if csrf is True else csrf)
+
+
+def confirm_link(client: ConsoleClient, link: str) -> Page:
+    """Open a confirmation link and press the button on the page it shows (form #confirm-form)."""
+    page = client.page(link)
+    form = page.doc.form("confirm-form")
+    assert form is not None, f"no #confirm-form at {page.describe()}"
+    values = form_values(form)
+    return client.post_form(form.attrs.get("action") or "/confirm-email", values, csrf=False)
+
+
+def sign_in(client: ConsoleClient, email: str, password: str, code: str | None = None) -> Page:
+    """Sign in through /sign-in (and /sign-in/factor when `code` is given and a factor is asked for)."""
+    client.page("/sign-in")
+    page = client.post_form("/sign-in", {"email": email, "password": password})
+    if code is not None and page.path == "/sign-in/factor":
+        page = client.post_form("/sign-in/factor", {"code": code})
+    return page
+
+
+def sign_out(client: ConsoleClient) -> Page:
+    if client.csrf is None:
+        client.page("/account")
+    return client.post_form("/sign-out", {})
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+    name: str
+    client: ConsoleClient
+    user_id: str | None = None
+    tenant_id: str | None = None
+    totp: "TotpDevice | None" = None
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+def create_account(server: StewardServer, smtp: SMTPSink, email: str | None = None, name: str = "Test Person",
+                   password: str = GOOD_PASSWORD, signed_in: bool = True, **kw) -> Account:
+    """Sign up, confirm by the mailed link and (by default) sign in."""
+    email = email or f"{unique('person')}@example.test"
+    client = ConsoleClient(server.base_url)
+    page = sign_up(client, email, password, name=name, **kw)
+    assert page.status == 200 and page.has("check-email"), page.describe()
+    mail = smtp.wait_for_mail(email, "Confirm your email")
+    page = confirm_link(client, link_from(mail, "/confirm-email"))
+    assert page.status == 200 and page.has("confirmed"), page.describe()
+    acct = Account(email, password, name, client)
+    if signed_in:
+        page = sign_in(client, email, password)
+        assert page.status == 200 and page.path == "/", page.describe()
+        me = rest_me(server, rest_login(server, email, password))
+        acct.user_id = me["id"]["id"]
+        acct.tenant_id = (me.get("tenantId") or {}).get("id")
+    return acct
+
+
+def rest_login(server: StewardServer, email: str, password: str) -> str:
+    r = requests.post(f"{server.base_url}/api/auth/login", json={"username": email, "password": password},
+                      timeout=60, headers={"User-Agent": TEST_UA})
+    assert r.status_code == 200, f"POST /api/auth/login {email}: {r.status_code} {r.text}"
+    return r.json()["token"]
+
+
+def rest_me(server: StewardServer, jwt: str) -> dict:
+    """`GET /api/auth/user` with a JWT."""
+    r = api(server, "GET", "/api/auth/user", jwt=jwt)
+    assert r.status_code == 200, f"GET /api/auth/user: {r.status_code} {r.text}"
+    return r.json()
+
+
+def api(server: StewardServer, method: str, path: str, jwt: str | None = None, key: str | None = None,
+        **kw) -> requests.Response:
+    headers = kw.pop("headers", {})
+    headers.setdefault("User-Agent", TEST_UA)
+    if jwt:
+        headers["X-Authorization"] = f"Bearer {jwt}"
+    if key:
+        headers["X-Authorization"] = f"ApiKey {key}"
+    return requests.request(method, f"{server.base_url}{path}", headers=headers, timeout=kw.pop("timeout", 60), **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# TOTP (RFC 6238 / RFC 4226), written here so the tests do not trust the server's implementation
+# --------------------------------------------------------------------------------------------
+
+def b32decode(secret: str) -> bytes:
+    s = secret.strip().replace(" ", "").upper()
+    return base64.b32decode(s + "=" * (-len(s) % 8))
+
+
+def hotp(key: bytes, counter: int, digits: int = 6, digest=hashlib.sha1) -> str:
+    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(value % (10 ** digits)).zfill(digits)
+
+
+def totp_step(t: float | None = None, period: int = 30) -> int:
+    return int((time.time() if t is None else t) // period)
+
+
+def totp(secret: str | bytes, t: float | None = None, digits: int = 6, period: int = 30, step: int | None = None) -> str:
+    key = secret if isinstance(secret, bytes) else b32decode(secret)
+    return hotp(key, totp_step(t, period) if step is None else step, digits)
+
+
+class TotpDevice:
+    """An authenticator app: hands out codes for steps never used before (the server refuses replays and
+    accepts one step of drift either way), waiting for the clock only when it has to."""
+
+    def __init__(self, secret: str):
+        self.secret = secret
+        self.last_step = -1
+
+    def code(self) -> str:
+        now = totp_step()
+        step = max(now, self.last_step + 1)
+        while step > totp_step() + 1:
+            time.sleep(0.5)
+        self.last_step = step
+        return totp(self.secret, step=step)
+
+    def replay(self) -> str:
+        """The code of the last step used."""
+        return totp(self.secret, step=self.last_step)
+
+
+# --------------------------------------------------------------------------------------------
+# Server with mail
+# --------------------------------------------------------------------------------------------
+
+class ConsoleServer(StewardServer):
+    """A Steward server that mails through `sink` and puts its own URL into links."""
+
+    def __init__(self, name: str, sink: SMTPSink, security: str = "none", env: dict | None = None, **kw):
+        extra = {
+            "STEWARD_SMTP_HOST": "127.0.0.1",
+            "STEWARD_SMTP_PORT": str(sink.port),
+            "STEWARD_SMTP_SECURITY": security,
+            "STEWARD_BCRYPT_COST": "4",
+            "STEWARD_MAIL_FROM": MAIL_FROM,
+        }
+        extra.update(env or {})
+        super().__init__(name, env=extra, **kw)
+        self.sink = sink
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = super().env
+        if "STEWARD_PUBLIC_URL" not in self.extra_env:
+            env["STEWARD_PUBLIC_URL"] = self.base_url  # the port is only known once start() picked it
+        return env
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "steward.sqlite"
+
+    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        """Run SQL against the server's SQLite file (WAL mode lets this run beside the server)."""
+        con = sqlite3.connect(str(self.db_path), timeout=30)
+        try:
+            cur = con.execute(query, params)
+            rows = cur.fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
+
+    def user_row(self, email: str) -> dict:
+        con = sqlite3.connect(str(self.db_path), timeout=30)
+        con.row_factory = sqlite3.Row
+        try:
+            row = con.execute("SELECT * FROM user WHERE email = ? COLLATE NOCASE", (email,)).fetchone()
+            return dict(row) if row else {}
+        finally:
+            con.close()
