@@ -58,10 +58,17 @@ struct SMTPConnection {
     }
 
     /// Writes raw text (a command line or the dot-stuffed message).
-    func write(_ text: String) async throws(SMTPError) {
+    mutating func write(_ text: String) async throws(SMTPError) {
         do {
             try await outbound.write(ByteBuffer(string: text))
         } catch {
+            // A write fails because the channel closed; why it closed (a failed TLS handshake, a timeout) is
+            // waiting at the end of the inbound stream, and says more than "I/O on closed channel".
+            do {
+                _ = try await replies.next()
+            } catch let cause {
+                throw failure(cause)
+            }
             throw failure(error)
         }
     }

@@ -53,12 +53,13 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
             if buffer.readableBytes > Self.maximumLineLength { throw SMTPProtocolViolation("reply line too long") }
             return .needMoreData
         }
-        let length = view.distance(from: view.startIndex, to: newline) + 1
-        guard length <= Self.maximumLineLength + 2 else { throw SMTPProtocolViolation("reply line too long") }
-        var line = buffer.readString(length: length) ?? ""
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
-
-        let bytes = Array(line.utf8)
+        // Bytes, not Characters: in Swift "\r\n" is a single Character.
+        var lineBytes = Array(view[view.startIndex..<newline])
+        buffer.moveReaderIndex(forwardBy: lineBytes.count + 1)
+        if lineBytes.last == UInt8(ascii: "\r") { lineBytes.removeLast() }
+        guard lineBytes.count <= Self.maximumLineLength else { throw SMTPProtocolViolation("reply line too long") }
+        let bytes = lineBytes
+        let line = String(decoding: bytes, as: UTF8.self)
         guard bytes.count >= 3, bytes[0...2].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
             let code = Int(String(decoding: bytes[0...2], as: UTF8.self)), (200..<600).contains(code)
         else { throw SMTPProtocolViolation("malformed reply line \"\(line.prefix(80))\"") }

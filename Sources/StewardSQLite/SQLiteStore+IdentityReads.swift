@@ -172,6 +172,25 @@ extension SQLiteStore {
         }
     }
 
+    public func deleteUnopenedAccounts(createdBefore: Int64) async throws -> [User] {
+        try await pool.write { db in
+            let users = try Row.fetchAll(
+                db, sql: "SELECT * FROM user WHERE status IN ('awaiting-email', 'awaiting-parent') AND created_time < ?",
+                arguments: [createdBefore]
+            ).map(User.init(row:))
+            for user in users {
+                try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [user.id.description])
+                if let tenant = user.tenantID,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user WHERE tenant_id = ?", arguments: [tenant.description]) == 0,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device WHERE tenant_id = ?", arguments: [tenant.description]) == 0
+                {
+                    try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [tenant.description])
+                }
+            }
+            return users
+        }
+    }
+
     public func verifyAuditChain() async throws -> AuditVerification {
         try await pool.read { db in try AuditChain.verify(db) }
     }

@@ -66,7 +66,10 @@ public struct StewardServer {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: boundMQTT), .init(service: app)] + (steward.mailSender.map { [.init(service: $0)] } ?? []),
+                services: [
+                    .init(service: boundMQTT), .init(service: app),
+                    .init(service: MaintenanceService(sweeper: UnopenedAccountSweeper(store: steward.store, configuration: steward.identity), logger: logger)),
+                ] + (steward.mailSender.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         defer {

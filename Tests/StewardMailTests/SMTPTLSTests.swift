@@ -89,7 +89,7 @@ import Testing
                     port: server.port, security: .startTLSRequired, trusting: try TestIdentity.makeSelfSigned()))
             let error = await #expect(throws: SMTPError.self) { try await client.send(mail, date: date) }
             #expect(error?.stage == .starttls)
-            #expect(error?.detail.contains("TLS") == true)
+            #expect(error?.detail.contains("TLS") == true, "\(String(describing: error))")
             #expect(server.record.verbs == ["EHLO", "STARTTLS"])
             #expect(server.record.mails.isEmpty)
         }

@@ -107,10 +107,10 @@ struct LineDecoder: ByteToMessageDecoder {
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let view = buffer.readableBytesView
         guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else { return .needMoreData }
-        var line = buffer.readString(length: view.distance(from: view.startIndex, to: newline) + 1) ?? ""
-        line.removeLast()
-        if line.hasSuffix("\r") { line.removeLast() }
-        context.fireChannelRead(Self.wrapInboundOut(line))
+        var bytes = Array(view[view.startIndex..<newline])
+        buffer.moveReaderIndex(forwardBy: bytes.count + 1)
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        context.fireChannelRead(Self.wrapInboundOut(String(decoding: bytes, as: UTF8.self)))
         return .continue
     }
 }
@@ -191,10 +191,10 @@ final class TestSMTPHandler: ChannelInboundHandler {
         switch verb {
         case "EHLO":
             guard behavior.supportsEHLO else { return reply(context, ["502 5.5.2 Error: command not recognized"]) }
-            var lines = ["250-test.local greets \(argument)"] + behavior.extensions
+            var lines = ["test.local greets \(argument)"] + behavior.extensions
             if sslContext != nil && !tls && behavior.offerStartTLS { lines.append("STARTTLS") }
             if let mechanisms = behavior.authMechanisms { lines.append("AUTH " + mechanisms.joined(separator: " ")) }
-            reply(context, lines.enumerated().map { $0.offset == 0 ? $0.element : "250-" + $0.element })
+            reply(context, lines.enumerated().map { ($0.offset == lines.count - 1 ? "250 " : "250-") + $0.element })
         case "HELO":
             reply(context, ["250 test.local"])
         case "STARTTLS":
@@ -231,8 +231,9 @@ final class TestSMTPHandler: ChannelInboundHandler {
         case "RSET", "NOOP":
             reply(context, ["250 2.0.0 Ok"])
         case "QUIT":
+            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: "221 2.0.0 Bye\r\n"))).whenComplete { _ in
-                context.close(promise: nil)
+                boundContext.value.close(promise: nil)
             }
         default:
             reply(context, ["502 5.5.2 Error: command not recognized"])

@@ -35,7 +35,7 @@ struct TestIdentity: Sendable {
             throw OpenSSLFailed(description: "openssl failed: \(String(decoding: errorOutput, as: UTF8.self))")
         }
         return TestIdentity(
-            certificate: try NIOSSLCertificate(file: certificatePath, format: .pem),
+            certificate: try NIOSSLCertificate.fromPEMFile(certificatePath)[0],
             key: try NIOSSLPrivateKey(file: keyPath, format: .pem))
     }
 }

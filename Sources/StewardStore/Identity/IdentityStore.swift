@@ -70,6 +70,11 @@ public protocol IdentityStore: Sendable {
 
     func agreements(of user: UserID) async throws -> [PolicyAgreement]
 
+    /// Deletes accounts created before `createdBefore` that never opened (email unconfirmed, or a child's account
+    /// without a parent's consent), with the tenant each created at sign-up when no one else is in it. Returns the
+    /// deleted accounts, so each deletion can be audited.
+    func deleteUnopenedAccounts(createdBefore: Int64) async throws -> [User]
+
     /// Newest first. `tenant` nil with `all` true reads every entry (system administrator).
     func auditEntries(tenant: TenantID?, subject: UserID?, event: String?, limit: Int) async throws -> [AuditEntry]
     func verifyAuditChain() async throws -> AuditVerification

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import StewardAuth
 import StewardCore
 import StewardStore
@@ -31,6 +32,37 @@ extension Console {
                 }
             }
         }
+        router.post("account/picture") { request, _ in
+            try await signedIn(request) { viewer in
+                do {
+                    let form = try await MultipartForm.read(request, limit: Self.maximumPictureSize + 16_384)
+                    guard let sent = form.fields["csrf"], Secrets.constantTimeEquals(sent, viewer.csrf) else { throw Self.csrfFailure }
+                    if form.fields["remove"] != nil {
+                        try await identity.apply([.setPicture(viewer.user.id, bytes: nil, contentType: nil)])
+                        return redirect("/account?saved=1")
+                    }
+                    guard let file = form.files["picture"], !file.bytes.isEmpty else { throw StewardError.badRequest("Choose a picture to upload") }
+                    guard file.bytes.count <= Self.maximumPictureSize else {
+                        throw StewardError(.payloadTooLarge, "The picture is larger than \(Self.maximumPictureSize / 1024) KB")
+                    }
+                    guard let type = Self.imageType(file.bytes) else {
+                        throw StewardError.badRequest("The picture must be a PNG or JPEG image")
+                    }
+                    try await identity.apply([.setPicture(viewer.user.id, bytes: file.bytes, contentType: type)])
+                    return redirect("/account?saved=1")
+                } catch let error as StewardError {
+                    return try await accountPage(viewer, flash: .error(error.message), status: Self.status(of: error))
+                }
+            }
+        }
+        router.get("account/picture") { request, _ in
+            try await signedIn(request) { viewer in
+                guard let picture = try await identity.picture(of: viewer.user.id) else { return Response(status: .notFound) }
+                return Response(
+                    status: .ok, headers: [.contentType: picture.contentType, .cacheControl: "private, no-store"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: picture.bytes)))
+            }
+        }
         router.post("account/password") { request, context in
             try await signedInForm(request) { viewer, form in
                 do {
@@ -44,6 +76,15 @@ extension Console {
                 }
             }
         }
+    }
+
+    static let maximumPictureSize = 512 * 1024
+
+    /// The image type by its first bytes, not by what the browser claims.
+    static func imageType(_ bytes: [UInt8]) -> String? {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        return nil
     }
 
     func accountPage(
@@ -60,7 +101,7 @@ extension Console {
                 "accountId": fresh.user.id.description, "email": fresh.user.email,
                 "role": fresh.user.authority.rawValue, "tenant": tenantName,
                 "name": form["name"] ?? fresh.user.firstName ?? "", "company": form["company"] ?? details.company ?? "",
-                "phone": form["phone"] ?? details.phone ?? "",
+                "phone": form["phone"] ?? details.phone ?? "", "hasPicture": details.hasPicture,
                 "emailVerified": details.emailVerifiedTime.map(ConsoleFormat.time) ?? "not confirmed (created by an administrator)",
                 "jurisdiction": details.jurisdiction ?? "—",
                 "agreements": agreements.map {

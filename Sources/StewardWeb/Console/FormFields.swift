@@ -17,6 +17,8 @@ enum FormFields {
         "secret": "authentication: the authenticator key being set up",
         "company": "account (optional): shown to your team",
         "phone": "account (optional): lets your team reach you",
+        "picture": "account (optional): shown next to your name",
+        "remove": "account: removes your picture",
         "session": "security: which session to end",
         "key": "security: which application key to revoke",
         "key_name": "security: a label for an application key",

@@ -358,6 +358,11 @@ class ConsoleClient(requests.Session):
         self.csrf: str | None = None
         self.last: Page | None = None
 
+    def request(self, method, url, *args, **kwargs):
+        # An explicit verify: with trust_env, REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE would override Session.verify.
+        kwargs.setdefault("verify", self.verify)
+        return super().request(method, url, *args, **kwargs)
+
     def url(self, path: str) -> str:
         return path if path.startswith("http") else urljoin(self.base_url + "/", path.lstrip("/"))
 
@@ -450,9 +455,11 @@ def sign_in(client: ConsoleClient, email: str, password: str, code: str | None =
 
 
 def sign_out(client: ConsoleClient) -> Page:
-    if client.csrf is None:
-        client.page("/account")
-    return client.post_form("/sign-out", {})
+    """Press "Sign out" in the header of a signed-in page."""
+    page = client.page("/account")
+    form = page.doc.form(action="/sign-out")
+    assert form is not None, f"no sign-out form: {page.describe()}"
+    return client.post_form("/sign-out", form_values(form), csrf=False)
 
 
 @dataclass

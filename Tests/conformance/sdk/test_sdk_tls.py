@@ -43,11 +43,13 @@ def presented_cert_der(port: int) -> bytes:
             return tls.getpeercert(binary_form=True)
 
 
+# promise: TM-10
 def test_mqtts_serves_the_configured_certificate(tls_server):
     expected = ssl.PEM_cert_to_DER_cert(tls_server.cert_path.read_text())
     assert presented_cert_der(tls_server.mqtts_port) == expected
 
 
+# promise: TM-10
 def test_sdk_telemetry_over_mqtts(tls_server, tls_tenant):
     dev = tls_tenant.device()
     with sdk_client(tls_server, dev["accessToken"], port=tls_server.mqtts_port, tls=True,
@@ -70,6 +72,7 @@ def test_https_device_api_with_ca_verification(tls_server, tls_tenant, host):
     assert r.json()["client"] == {"via": host}
 
 
+# promise: TM-10
 def test_https_rest_login(tls_server, tls_tenant):
     r = requests.post(f"https://127.0.0.1:{tls_server.http_port}/api/auth/login",
                       json={"username": tls_tenant.admin_email, "password": tls_tenant.admin_password},
