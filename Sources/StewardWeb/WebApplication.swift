@@ -15,6 +15,7 @@ public enum WebApplication {
         console: Console?, maximumDeviceBodySize: Int = 1 << 20
     ) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
+        router.add(middleware: APICallAudit(identity: auth.store))
         let web = WebContext(
             auth: auth, accounts: accounts.accounts, identity: auth.store, devices: deviceService.devices,
             deviceService: deviceService)

@@ -5,6 +5,7 @@ import StewardAuth
 import StewardCore
 import StewardDevices
 import StewardStore
+import Synchronization
 
 /// The services REST handlers use, and the checks every handler shares: who is calling, and which tenant's
 /// data they may see.
@@ -18,6 +19,12 @@ struct WebContext: Sendable {
     /// The principal of `X-Authorization: Bearer <JWT>` or `X-Authorization: ApiKey <key>` (also accepted in
     /// `Authorization`). A read-only key may only read.
     func principal(_ request: Request, _ context: StewardRequestContext) async throws -> Principal {
+        let principal = try await authenticate(request, context)
+        APICallAudit.current?.principal.withLock { $0 = principal }
+        return principal
+    }
+
+    private func authenticate(_ request: Request, _ context: StewardRequestContext) async throws -> Principal {
         let header = request.headers[HTTPField.Name("X-Authorization")!] ?? request.headers[.authorization]
         if let header, header.hasPrefix("ApiKey ") {
             let principal = try await auth.principal(fromAPIKey: String(header.dropFirst("ApiKey ".count)), ip: context.clientIP)

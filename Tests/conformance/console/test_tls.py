@@ -29,10 +29,10 @@ def smtp(certs):
 
 @pytest.fixture(scope="module")
 def server(smtp, certs):
-    # The certificate is self-signed: the server's mail client is pointed at it through SSL_CERT_FILE, the
-    # standard variable for OpenSSL/BoringSSL's trust store.
+    # The certificate is self-signed: the server's mail client must be told to trust it
+    # (STEWARD_SMTP_CA_FILE: a PEM file of extra trust roots for the SMTP connection).
     srv = ConsoleServer("test_tls", smtp, security="starttls-required", tls=certs,
-                        env={"SSL_CERT_FILE": str(certs[0])})
+                        env={"STEWARD_SMTP_CA_FILE": str(certs[0])})
     srv.verify = str(certs[0])
     try:
         srv.start()
