@@ -148,6 +148,16 @@ let package = Package(
             dependencies: ["StewardAuth", "StewardSQLite", "StewardStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
-        .testTarget(name: "StewardMailTests", dependencies: ["StewardMail"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardMailTests",
+            dependencies: [
+                "StewardMail",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

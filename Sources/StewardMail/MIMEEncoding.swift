@@ -148,8 +148,9 @@ enum MIME {
 
     /// An address for a header or SMTP command, with anything that could break out of it removed.
     static func sanitizedAddress(_ address: String) -> String {
-        String(address.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && $0 != "<" && $0 != ">" }
-            .map(Character.init))
+        String(
+            address.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && $0 != "<" && $0 != ">" }
+                .map(Character.init))
     }
 
     // MARK: Dates

@@ -56,7 +56,9 @@ public final class MailSender: Service, Sendable {
     /// `MailSenderAlreadyRunning`): the store has no claim on a mail, and two loops would send it twice.
     public func run() async throws {
         guard signal.claimConsumer() else { throw MailSenderAlreadyRunning() }
-        logger.info("mail sender started", metadata: ["smtp.server": "\(client.configuration.host):\(client.configuration.port)"])
+        logger.info(
+            "mail sender started",
+            metadata: ["smtp.server": "\(client.configuration.host):\(client.configuration.port)"])
         let signal = self.signal
         await withGracefulShutdownHandler {
             while !signal.isStopped && !Task.isCancelled {
@@ -76,7 +78,8 @@ public final class MailSender: Service, Sendable {
             do {
                 batch = try await store.dueMail(now: now(), limit: Self.batchSize)
             } catch {
-                logger.error("could not read the mail outbox; retrying at the next poll", metadata: ["error": "\(error)"])
+                logger.error(
+                    "could not read the mail outbox; retrying at the next poll", metadata: ["error": "\(error)"])
                 return
             }
             for mail in batch {
@@ -134,12 +137,14 @@ public final class MailSender: Service, Sendable {
             "mail.attempts": "\(attempts)", "mail.retry_in_s": "\(delay / 1000)", "error": "\(error)",
         ]
         if error.isPermanent {
-            logger.error("mail server refused the mail permanently; it stays queued and will be retried", metadata: metadata)
+            logger.error(
+                "mail server refused the mail permanently; it stays queued and will be retried", metadata: metadata)
         } else {
             logger.warning("mail delivery failed; will retry", metadata: metadata)
         }
         do {
-            try await store.markFailed(id: mail.id, attempts: attempts, retryAt: now() + delay, error: error.description)
+            try await store.markFailed(
+                id: mail.id, attempts: attempts, retryAt: now() + delay, error: error.description)
         } catch {
             logger.error("could not record the failed mail attempt", metadata: ["error": "\(error)"])
             return .storeFailed

@@ -39,7 +39,8 @@ public struct SMTPClient: Sendable {
     public func send(_ message: MailMessage, date: Date = Date(), messageID: String? = nil) async throws(SMTPError) {
         let sender = try Self.validated(configuration.sender, stage: .mailFrom, role: "sender")
         let recipient = try Self.validated(message.to, stage: .rcptTo, role: "recipient")
-        let id = messageID ?? "<\(UUID().uuidString.lowercased())@\(SMTPConfiguration.domain(of: sender) ?? "localhost")>"
+        let id =
+            messageID ?? "<\(UUID().uuidString.lowercased())@\(SMTPConfiguration.domain(of: sender) ?? "localhost")>"
         let content = Self.dotStuffed(message.rendered(date: date, messageID: id))
 
         let tlsContext = try makeTLSContext()
@@ -76,7 +77,9 @@ public struct SMTPClient: Sendable {
 
             connection.stage = .mailFrom
             let mailFrom = try await connection.command("MAIL FROM:<\(sender)>", logAs: "MAIL FROM")
-            guard mailFrom.isPositive else { throw connection.rejection(mailFrom, "the server refused the sender <\(sender)>") }
+            guard mailFrom.isPositive else {
+                throw connection.rejection(mailFrom, "the server refused the sender <\(sender)>")
+            }
 
             connection.stage = .rcptTo
             let rcptTo = try await connection.command("RCPT TO:<\(recipient)>", logAs: "RCPT TO")
@@ -92,7 +95,8 @@ public struct SMTPClient: Sendable {
             let verdict = try await connection.readReply()
             guard verdict.isPositive else { throw connection.rejection(verdict, "the server refused the message") }
             accepted = true
-            logger.debug("SMTP server accepted the message", metadata: ["smtp.reply": "\(verdict.code) \(verdict.text)"])
+            logger.debug(
+                "SMTP server accepted the message", metadata: ["smtp.reply": "\(verdict.code) \(verdict.text)"])
         } catch {
             // The server is still talking to us after a refusal: say goodbye politely.
             if error.code != nil { await connection.quitQuietly() }
@@ -102,7 +106,8 @@ public struct SMTPClient: Sendable {
     }
 
     /// Greeting, EHLO, STARTTLS and AUTH: everything before the envelope.
-    private func prepareSession(_ connection: inout SMTPConnection, tlsContext: NIOSSLContext?) async throws(SMTPError) {
+    private func prepareSession(_ connection: inout SMTPConnection, tlsContext: NIOSSLContext?) async throws(SMTPError)
+    {
         connection.stage = .greeting
         let greeting = try await connection.readReply()
         guard greeting.code == 220 else { throw connection.rejection(greeting, "the server refused the connection") }
@@ -125,13 +130,17 @@ public struct SMTPClient: Sendable {
             }
             wantsTLS = true
         }
-        if wantsTLS, let tlsContext {
+        if wantsTLS {
             connection.stage = .starttls
+            guard let tlsContext else {
+                throw SMTPError(stage: .starttls, detail: "no TLS context for STARTTLS (internal error)")
+            }
             let reply = try await connection.command("STARTTLS", logAs: "STARTTLS")
             guard reply.code == 220 else { throw connection.rejection(reply, "the server refused STARTTLS") }
             guard !reply.followedByData else {
                 throw SMTPError(
-                    stage: .starttls, detail: "the server sent data after its STARTTLS reply; refusing it as a possible injection")
+                    stage: .starttls,
+                    detail: "the server sent data after its STARTTLS reply; refusing it as a possible injection")
             }
             try await connection.startTLS(context: tlsContext, serverHostname: serverHostname)
             // The TLS handshake's failure shows up as the failure of this EHLO, hence still `.starttls`.
@@ -147,11 +156,15 @@ public struct SMTPClient: Sendable {
 
     /// EHLO, or HELO for a server too old for EHLO. Returns the announced extensions (none after HELO).
     private func hello(_ connection: inout SMTPConnection) async throws(SMTPError) -> SMTPExtensions {
-        let name = MIME.sanitizedAddress(configuration.heloName).isEmpty ? "localhost" : MIME.sanitizedAddress(configuration.heloName)
+        let name =
+            MIME.sanitizedAddress(configuration.heloName).isEmpty
+            ? "localhost" : MIME.sanitizedAddress(configuration.heloName)
         let ehlo = try await connection.command("EHLO \(name)", logAs: "EHLO")
         connection.stage = .ehlo
         if ehlo.code == 250 { return SMTPExtensions(ehloReply: ehlo) }
-        guard (500...504).contains(ehlo.code) else { throw connection.rejection(ehlo, "the server refused EHLO \(name)") }
+        guard (500...504).contains(ehlo.code) else {
+            throw connection.rejection(ehlo, "the server refused EHLO \(name)")
+        }
         let helo = try await connection.command("HELO \(name)", logAs: "HELO")
         guard helo.code == 250 else { throw connection.rejection(helo, "the server refused EHLO and HELO \(name)") }
         return SMTPExtensions()
@@ -179,19 +192,24 @@ public struct SMTPClient: Sendable {
             let token = base64("\0\(username)\0\(password)")
             var reply = try await connection.command("AUTH PLAIN \(token)", logAs: "AUTH PLAIN <credentials>")
             if reply.code == 334 { reply = try await connection.command(token, logAs: "<credentials>") }
-            guard reply.code == 235 else { throw connection.rejection(reply, "the server refused the username or password") }
+            guard reply.code == 235 else {
+                throw connection.rejection(reply, "the server refused the username or password")
+            }
         } else if mechanisms.contains("LOGIN") {
             var reply = try await connection.command("AUTH LOGIN", logAs: "AUTH LOGIN")
             guard reply.code == 334 else { throw connection.rejection(reply, "the server refused AUTH LOGIN") }
             reply = try await connection.command(base64(username), logAs: "<username>")
             guard reply.code == 334 else { throw connection.rejection(reply, "the server refused the username") }
             reply = try await connection.command(base64(password), logAs: "<password>")
-            guard reply.code == 235 else { throw connection.rejection(reply, "the server refused the username or password") }
+            guard reply.code == 235 else {
+                throw connection.rejection(reply, "the server refused the username or password")
+            }
         } else {
             await connection.quitQuietly()
             throw SMTPError(
                 stage: .auth,
-                detail: "the server offers AUTH \(mechanisms.sorted().joined(separator: " ")), but only PLAIN and LOGIN are supported")
+                detail: "the server offers AUTH \(mechanisms.sorted().joined(separator: " ")), "
+                    + "but only PLAIN and LOGIN are supported")
         }
         logger.debug("SMTP authentication succeeded")
     }
@@ -212,22 +230,24 @@ public struct SMTPClient: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
                         if let implicitTLS {
-                            try pipeline.addHandler(NIOSSLClientHandler(context: implicitTLS, serverHostname: serverHostname))
+                            try pipeline.addHandler(
+                                NIOSSLClientHandler(context: implicitTLS, serverHostname: serverHostname))
                         }
-                        try pipeline.addHandler(IdleStateHandler(readTimeout: timeout))
-                        try pipeline.addHandler(SMTPTimeoutHandler(flag: timeoutFlag))
                         try pipeline.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                        try pipeline.addHandler(SMTPTimeoutHandler(timeout: timeout, flag: timeoutFlag))
                         return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
         } catch ChannelError.connectTimeout {
             throw SMTPError(
                 stage: .timeout,
-                detail: "connecting to \(configuration.host):\(configuration.port) took longer than \(timeout.nanoseconds / 1_000_000_000) s")
+                detail: "connecting to \(configuration.host):\(configuration.port) took longer than "
+                    + "\(timeout.nanoseconds / 1_000_000_000) s")
         } catch {
             throw SMTPError(
                 stage: .connect,
-                detail: "could not connect to \(configuration.host):\(configuration.port) (is the mail server running?): \(error)")
+                detail: "could not connect to \(configuration.host):\(configuration.port) "
+                    + "(is the mail server running?): \(error)")
         }
     }
 

@@ -116,11 +116,12 @@ struct SMTPConnection {
     private func timedOut() -> SMTPError {
         let seconds = Double(timeout.nanoseconds) / 1e9
         return SMTPError(
-            stage: .timeout, detail: "no reply within \(seconds) s during \(stage.rawValue); the server is stuck or the port is wrong")
+            stage: .timeout,
+            detail: "no reply within \(seconds) s during \(stage.rawValue); the server is stuck or the port is wrong")
     }
 }
 
-/// Set when the read-idle timer fired, so the errors that the resulting close causes are reported as a timeout.
+/// Set when the reply deadline passed, so the errors that the resulting close causes are reported as a timeout.
 final class SMTPTimeoutFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var fired = false
@@ -132,23 +133,64 @@ final class SMTPTimeoutFlag: @unchecked Sendable {
 /// The server did not answer in time.
 struct SMTPTimedOut: Error {}
 
-/// Turns NIO's read-idle event into `SMTPTimedOut` and closes the connection. The client never pipelines, so
-/// "nothing read for `timeout`" is exactly "no reply to the last command (or the greeting) in time".
-final class SMTPTimeoutHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
+/// Gives the server `timeout` to answer: armed when the connection opens (for the greeting and any implicit TLS
+/// handshake) and whenever a command goes out, disarmed when a reply arrives. Time the client itself spends
+/// between a reply and its next command does not count. On expiry it raises `SMTPTimedOut` and closes.
+final class SMTPTimeoutHandler: ChannelDuplexHandler {
+    typealias InboundIn = SMTPReply
+    typealias InboundOut = SMTPReply
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
+    private let timeout: TimeAmount
     private let flag: SMTPTimeoutFlag
+    private var deadline: Scheduled<Void>?
 
-    init(flag: SMTPTimeoutFlag) { self.flag = flag }
+    init(timeout: TimeAmount, flag: SMTPTimeoutFlag) {
+        self.timeout = timeout
+        self.flag = flag
+    }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
-            context.fireUserInboundEventTriggered(event)
-            return
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        disarm()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        disarm()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        disarm()
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        arm(context)
+        context.write(data, promise: promise)
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        disarm()
+        let flag = self.flag
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            flag.set()
+            context.fireErrorCaught(SMTPTimedOut())
+            context.close(promise: nil)
         }
-        flag.set()
-        context.fireErrorCaught(SMTPTimedOut())
-        context.close(promise: nil)
+    }
+
+    private func disarm() {
+        deadline?.cancel()
+        deadline = nil
     }
 }

@@ -125,8 +125,9 @@ import Testing
         for (index, line) in lines.enumerated() where line.hasSuffix("=") && index + 1 < lines.count {
             #expect(!continuationBytes.contains(String(lines[index + 1].prefix(2))), "split after \(line)")
         }
-        #expect(decodeQuotedPrintable(body) == text.replacingOccurrences(of: "\r\n", with: "\n")
-            .replacingOccurrences(of: "\n", with: "\r\n") + "\r\n")
+        #expect(
+            decodeQuotedPrintable(body) == text.replacingOccurrences(of: "\r\n", with: "\n")
+                .replacingOccurrences(of: "\n", with: "\r\n") + "\r\n")
     }
 
     @Test func usesCRLFOnlyAndLinesStayWithin998Octets() {

@@ -7,8 +7,10 @@ import Testing
 @Suite struct SMTPClientTests {
     let date = Date(timeIntervalSince1970: 1_770_127_509)
 
-    func client(port: Int, security: SMTPConfiguration.Security = .none, username: String? = nil,
-                password: String? = nil, timeout: TimeAmount = .seconds(5)) -> SMTPClient {
+    func client(
+        port: Int, security: SMTPConfiguration.Security = .none, username: String? = nil,
+        password: String? = nil, timeout: TimeAmount = .seconds(5)
+    ) -> SMTPClient {
         SMTPClient(
             configuration: SMTPConfiguration(
                 host: "127.0.0.1", port: port, security: security, username: username, password: password,
@@ -38,10 +40,12 @@ import Testing
 
             // And the text decodes back from what the server got.
             let body = parseMessage(received.data).body
-            let boundary = try #require(parseMessage(received.data).headers.value("Content-Type")?
-                .components(separatedBy: "boundary=\"").last?.dropLast())
+            let boundary = try #require(
+                parseMessage(received.data).headers.value("Content-Type")?
+                    .components(separatedBy: "boundary=\"").last?.dropLast())
             let textPart = body.components(separatedBy: "\r\n--\(boundary)")[0]
-            #expect(decodeQuotedPrintable(parseMessage(textPart).body) == text.replacingOccurrences(of: "\n", with: "\r\n"))
+            #expect(
+                decodeQuotedPrintable(parseMessage(textPart).body) == text.replacingOccurrences(of: "\n", with: "\r\n"))
         }
     }
 
@@ -131,6 +135,19 @@ import Testing
         }
     }
 
+    @Test func serverThatNeverGreetsTimesOut() async throws {
+        var behavior = TestSMTPServer.Behavior()
+        behavior.greeting = []
+        try await withServer(behavior) { server in
+            let error = await #expect(throws: SMTPError.self) {
+                try await client(port: server.port, timeout: .milliseconds(500)).send(message(), date: date)
+            }
+            #expect(error?.stage == .timeout)
+            #expect(error?.detail.contains("during greeting") == true, "\(String(describing: error))")
+            #expect(server.record.commands.isEmpty)
+        }
+    }
+
     @Test func connectionRefusedIsAConnectError() async throws {
         let port = try await TestSMTPServer.unusedPort()
         let error = await #expect(throws: SMTPError.self) {
@@ -146,7 +163,8 @@ import Testing
         behavior.authMechanisms = ["LOGIN", "PLAIN"]
         behavior.credentials = ("steward", "s3cret pass")
         try await withServer(behavior) { server in
-            try await client(port: server.port, username: "steward", password: "s3cret pass").send(message(), date: date)
+            try await client(port: server.port, username: "steward", password: "s3cret pass").send(
+                message(), date: date)
             #expect(server.record.mails.first?.authenticatedAs == "steward")
             #expect(server.record.commands.contains { $0.hasPrefix("AUTH PLAIN ") })
         }

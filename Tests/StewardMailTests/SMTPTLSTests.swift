@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func startTLSUpgradesThenAuthenticatesAndDelivers() async throws {
-        let identity = try TestIdentity.makeSelfSigned()
+        let identity = try sharedTestIdentity.get()
         var behavior = TestSMTPServer.Behavior()
         behavior.tlsIdentity = identity
         behavior.authMechanisms = ["PLAIN", "LOGIN"]
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func startTLSIfOfferedUpgradesWhenOffered() async throws {
-        let identity = try TestIdentity.makeSelfSigned()
+        let identity = try sharedTestIdentity.get()
         var behavior = TestSMTPServer.Behavior()
         behavior.tlsIdentity = identity
         try await withServer(behavior) { server in
@@ -79,14 +79,14 @@ import Testing
     }
 
     @Test func untrustedCertificateFailsAtStartTLSAndSendsNothing() async throws {
-        let identity = try TestIdentity.makeSelfSigned()
+        let identity = try sharedTestIdentity.get()
         var behavior = TestSMTPServer.Behavior()
         behavior.tlsIdentity = identity
         try await withServer(behavior) { server in
             // Trusts a different certificate than the server's.
             let client = SMTPClient(
                 configuration: configuration(
-                    port: server.port, security: .startTLSRequired, trusting: try TestIdentity.makeSelfSigned()))
+                    port: server.port, security: .startTLSRequired, trusting: try otherTestIdentity.get()))
             let error = await #expect(throws: SMTPError.self) { try await client.send(mail, date: date) }
             #expect(error?.stage == .starttls)
             #expect(error?.detail.contains("TLS") == true, "\(String(describing: error))")
@@ -95,8 +95,25 @@ import Testing
         }
     }
 
+    @Test func plainTextInjectedAfterTheStartTLSReplyIsRefused() async throws {
+        var behavior = TestSMTPServer.Behavior()
+        behavior.tlsIdentity = try sharedTestIdentity.get()
+        // A man in the middle appends a reply that would be read as if it came over TLS.
+        behavior.startTLSReply = ["220 2.0.0 Ready to start TLS", "250-injected", "250 AUTH PLAIN"]
+        try await withServer(behavior) { server in
+            let client = SMTPClient(
+                configuration: configuration(
+                    port: server.port, security: .startTLSRequired, trusting: try sharedTestIdentity.get()))
+            let error = await #expect(throws: SMTPError.self) { try await client.send(mail, date: date) }
+            #expect(error?.stage == .starttls)
+            #expect(error?.detail.contains("injection") == true)
+            #expect(server.record.mails.isEmpty)
+            #expect(!server.record.verbs.contains("MAIL"))
+        }
+    }
+
     @Test func implicitTLSToAnIPAddressChecksTheCertificatesIPEntry() async throws {
-        let identity = try TestIdentity.makeSelfSigned()
+        let identity = try sharedTestIdentity.get()
         var behavior = TestSMTPServer.Behavior()
         behavior.tlsIdentity = identity
         behavior.implicitTLS = true

@@ -20,6 +20,7 @@ final class TestSMTPServer: Sendable {
         /// Replaces the reply to every RCPT TO (lines of one, possibly multi-line, reply).
         var rcptReply: [String]?
         var dataReply = ["250 2.0.0 Ok: queued as 4F2A"]
+        var startTLSReply = ["220 2.0.0 Ready to start TLS"]
         /// Never answers this verb (for timeouts).
         var stallOn: String?
     }
@@ -199,7 +200,7 @@ final class TestSMTPHandler: ChannelInboundHandler {
             reply(context, ["250 test.local"])
         case "STARTTLS":
             guard let sslContext, !tls, behavior.offerStartTLS else { return reply(context, ["502 5.5.1 no TLS here"]) }
-            reply(context, ["220 2.0.0 Ready to start TLS"])
+            reply(context, behavior.startTLSReply)
             try? context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
             tls = true
             from = nil
@@ -225,7 +226,9 @@ final class TestSMTPHandler: ChannelInboundHandler {
             recipients.append(Self.address(in: argument))
             reply(context, ["250 2.1.5 Ok"])
         case "DATA":
-            guard from != nil, !recipients.isEmpty else { return reply(context, ["503 5.5.1 Error: need RCPT command"]) }
+            guard from != nil, !recipients.isEmpty else {
+                return reply(context, ["503 5.5.1 Error: need RCPT command"])
+            }
             state = .data([])
             reply(context, ["354 End data with <CR><LF>.<CR><LF>"])
         case "RSET", "NOOP":
@@ -257,7 +260,8 @@ final class TestSMTPHandler: ChannelInboundHandler {
     }
 
     private func reply(_ context: ChannelHandlerContext, _ lines: [String]) {
-        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: lines.map { $0 + "\r\n" }.joined())), promise: nil)
+        context.writeAndFlush(
+            Self.wrapOutboundOut(ByteBuffer(string: lines.map { $0 + "\r\n" }.joined())), promise: nil)
     }
 
     private static func address(in argument: String) -> String {

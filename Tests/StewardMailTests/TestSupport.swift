@@ -3,7 +3,12 @@ import NIOCore
 import NIOSSL
 import StewardMail
 
-/// A self-signed certificate for "localhost" and 127.0.0.1, made by openssl for this test run.
+/// A self-signed certificate for "localhost" and 127.0.0.1, made by openssl once per test run.
+let sharedTestIdentity = Result { try TestIdentity.makeSelfSigned() }
+/// Another one, which `sharedTestIdentity`'s holder does not trust.
+let otherTestIdentity = Result { try TestIdentity.makeSelfSigned() }
+
+/// A private key and its self-signed certificate.
 struct TestIdentity: Sendable {
     var certificate: NIOSSLCertificate
     var key: NIOSSLPrivateKey
@@ -13,7 +18,8 @@ struct TestIdentity: Sendable {
     }
 
     static func makeSelfSigned() throws -> TestIdentity {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-mail-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "steward-mail-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let keyPath = directory.appendingPathComponent("key.pem").path
@@ -94,7 +100,9 @@ actor FakeOutbox: MailOutboxStore {
     private var nextID: Int64 = 1
 
     @discardableResult
-    func enqueue(to recipient: String, subject: String = "Confirm your email", text: String = "Hello", at createdAt: Int64)
+    func enqueue(
+        to recipient: String, subject: String = "Confirm your email", text: String = "Hello", at createdAt: Int64
+    )
         -> Int64
     {
         let id = nextID
@@ -139,7 +147,8 @@ func decodeQuotedPrintable(_ encoded: String) -> String {
         var position = 0
         while position < characters.count {
             if characters[position] == UInt8(ascii: "="), position + 2 < characters.count + 0,
-                let byte = UInt8(String(decoding: characters[(position + 1)...(position + 2)], as: UTF8.self), radix: 16)
+                let byte = UInt8(
+                    String(decoding: characters[(position + 1)...(position + 2)], as: UTF8.self), radix: 16)
             {
                 bytes.append(byte)
                 position += 3

@@ -565,6 +565,30 @@ class TotpDevice:
         return totp(self.secret, step=self.last_step)
 
 
+def setup_totp(acct) -> TotpDevice:
+    """Turns on TOTP for a signed-in account and returns its authenticator; keeps the recovery codes."""
+    c = acct.client
+    page = c.page("/account/two-factor")
+    assert page.status == 200, page.describe()
+    secret_node = page.by_id("totp-secret")
+    assert secret_node is not None and secret_node.tag == "code", page.describe()
+    assert page.doc.find("svg") is not None, "no QR code (<svg>) on the TOTP setup page"
+    form = page.doc.form("totp-form")
+    assert form is not None and form.attrs.get("action") == "/account/two-factor/totp", page.describe()
+    values = form_values(form)
+    assert values.get("secret") == secret_node.text(), (values, secret_node.text())
+    device = TotpDevice(secret_node.text())
+    done = c.post_form("/account/two-factor/totp", {**values, "code": device.code()}, csrf=False)
+    assert done.status == 200, done.describe()
+    codes_list = done.by_id("recovery-codes")
+    assert codes_list is not None and codes_list.tag == "ul", done.describe()
+    acct.recovery_codes = [li.text() for li in codes_list.find_all("li")]
+    assert len(acct.recovery_codes) >= 5, acct.recovery_codes
+    assert all(re.fullmatch(r"[a-z0-9]{5}-[a-z0-9]{5}", rc) for rc in acct.recovery_codes), acct.recovery_codes
+    acct.totp = device
+    return device
+
+
 # --------------------------------------------------------------------------------------------
 # Server with mail
 # --------------------------------------------------------------------------------------------

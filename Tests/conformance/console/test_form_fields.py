@@ -71,7 +71,7 @@ def test_every_public_form_field_has_a_purpose(server, smtp, purposes, new_accou
 def test_every_account_and_admin_form_field_has_a_purpose(server, smtp, purposes, new_account):
     acct = new_account()
     c = acct.client
-    pages = [c.page(p) for p in ("/", "/account", "/account/security", "/account/two-factor", "/users")]
+    pages = [c.page(p) for p in ("/", "/account", "/account/security", "/account/two-factor", "/users", "/audit")]
     _, values = c.get_form("/account/security", "api-key-form")
     pages.append(c.post_form("/account/keys", {**values, "key_name": unique("k"), "key_role": "read-only"},
                              csrf=False))
@@ -80,7 +80,7 @@ def test_every_account_and_admin_form_field_has_a_purpose(server, smtp, purposes
     pages.append(c.page(f"/users/{colleague['id']}"))
     admin = ConsoleClient(server.base_url)
     assert sign_in(admin, ADMIN_EMAIL, ADMIN_PASSWORD).status == 200
-    pages += [admin.page("/tenants"), admin.page("/account")]
+    pages += [admin.page("/tenants"), admin.page("/audit"), admin.page("/account")]
     for p in pages:
         assert p.status == 200, p.describe()
     check(pages, purposes)

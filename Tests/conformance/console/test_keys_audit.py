@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from console_support import ConsoleClient, Node, api, form_values, rest_login, sign_in
+from console_support import (OTHER_PASSWORD, ConsoleClient, Node, api, form_values, link_from, rest_login,
+                             setup_totp, sign_in)
 from steward_harness import unique
 
 
@@ -251,6 +252,41 @@ def test_admin_reads_of_a_profile_are_logged_and_visible(server, smtp, new_accou
 
 
 # -- MS-15: the audit trail cannot be edited without detection ------------------------------------
+
+# promise: MS-15
+def test_security_events_are_in_the_audit_trail(server, smtp, new_account, sysadmin_jwt):
+    acct = new_account()
+    c = acct.client
+    sign_in(ConsoleClient(server.base_url), acct.email, "Not-The-Password-1")
+    _, values = c.get_form("/account", "password-form")
+    changed = c.post_form("/account/password", {**values, "current_password": acct.password,
+                                                "new_password": OTHER_PASSWORD}, csrf=False)
+    assert changed.status == 200, changed.describe()
+    anon = ConsoleClient(server.base_url)
+    anon.page("/forgot-password")
+    anon.post_form("/forgot-password", {"email": acct.email})
+    link = link_from(smtp.wait_for_mail(acct.email, "Reset your"), "/reset-password")
+    page = anon.page(link)
+    done = anon.post_form("/reset-password", {**form_values(page.doc.form(action="/reset-password")),
+                                              "password": "Fourth-Password-Long-1"}, csrf=False)
+    assert done.status == 200, done.describe()
+    assert sign_in(c, acct.email, "Fourth-Password-Long-1").path == "/"
+    setup_totp(acct)
+
+    entries = [e for e in audit(server, jwt=sysadmin_jwt) if acct.user_id in (e["actorId"], e["subjectId"])]
+    events = {e["event"] for e in entries}
+    want = {"account.created", "account.email-confirmed", "sign-in.success", "sign-in.failure", "password.changed",
+            "password.reset", "second-factor.enabled"}
+    assert want <= events, f"missing {want - events}; got {sorted(events)}"
+    assert all(e["tenantId"] == acct.tenant_id for e in entries if e["event"] != "sign-in.failure"), entries
+    seqs = [e["seq"] for e in audit(server, jwt=sysadmin_jwt)]
+    assert len(set(seqs)) == len(seqs) and all(isinstance(x, int) for x in seqs), seqs
+    hashes = [e["hash"] for e in entries]
+    assert all(isinstance(h, str) and len(h) >= 32 for h in hashes) and len(set(hashes)) == len(hashes), hashes
+    # the person sees the entries about them (with TOTP on, programs use a key rather than the password)
+    mine = audit(server, key=create_key(c, unique("audit-me")), path="/api/audit/me")
+    assert {"password.changed", "second-factor.enabled"} <= {e["event"] for e in mine}, mine
+
 
 def verify(server, data_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(server.binary), "audit", "verify", "--data-dir", str(data_dir)],

@@ -6,8 +6,8 @@ import re
 
 import requests
 
-from console_support import (GOOD_PASSWORD, OTHER_PASSWORD, ConsoleClient, TotpDevice, api, form_values,
-                             link_from, rest_login, sign_in, sign_out)
+from console_support import (GOOD_PASSWORD, OTHER_PASSWORD, ConsoleClient, api, form_values, link_from,
+                             rest_login, setup_totp, sign_in, sign_out)
 from steward_harness import unique
 
 
@@ -18,30 +18,6 @@ def opens_account(server, cookie: str) -> bool:
         return True
     assert r.status_code == 303 and r.headers["Location"].endswith("/sign-in"), (r.status_code, r.headers)
     return False
-
-
-def setup_totp(acct) -> TotpDevice:
-    """Turns on TOTP for a signed-in account and returns its authenticator; keeps the recovery codes."""
-    c = acct.client
-    page = c.page("/account/two-factor")
-    assert page.status == 200, page.describe()
-    secret_node = page.by_id("totp-secret")
-    assert secret_node is not None and secret_node.tag == "code", page.describe()
-    assert page.doc.find("svg") is not None, "no QR code (<svg>) on the TOTP setup page"
-    form = page.doc.form("totp-form")
-    assert form is not None and form.attrs.get("action") == "/account/two-factor/totp", page.describe()
-    values = form_values(form)
-    assert values.get("secret") == secret_node.text(), (values, secret_node.text())
-    device = TotpDevice(secret_node.text())
-    done = c.post_form("/account/two-factor/totp", {**values, "code": device.code()}, csrf=False)
-    assert done.status == 200, done.describe()
-    codes_list = done.by_id("recovery-codes")
-    assert codes_list is not None and codes_list.tag == "ul", done.describe()
-    acct.recovery_codes = [li.text() for li in codes_list.find_all("li")]
-    assert len(acct.recovery_codes) >= 5, acct.recovery_codes
-    assert all(re.fullmatch(r"[a-z0-9]{5}-[a-z0-9]{5}", rc) for rc in acct.recovery_codes), acct.recovery_codes
-    acct.totp = device
-    return device
 
 
 # -- sign-in basics -------------------------------------------------------------------------------
@@ -279,3 +255,32 @@ def test_change_password_needs_current_and_is_never_shown(server, smtp, new_acco
     me = api(server, "GET", "/api/auth/user", jwt=jwt).text
     for text in (c.page("/account").html, c.page("/account/security").html, me):
         assert h not in text and OTHER_PASSWORD not in text and "password_hash" not in text
+
+
+# promise: MB-13
+def test_sessions_are_listed_and_one_can_be_revoked(server, smtp, new_account):
+    acct = new_account()
+    other = ConsoleClient(server.base_url, user_agent="Mozilla/5.0 SecondDevice/1.0")
+    assert sign_in(other, acct.email, acct.password).path == "/"
+    page = acct.client.page("/account/security")
+    table = page.by_id("sessions")
+    assert page.status == 200 and table is not None, page.describe()
+    assert "SecondDevice" in table.text(), table.text()
+    target = None
+    for form in table.find_all("form"):
+        row = form.parent
+        while row is not None and row.tag != "tr":
+            row = row.parent
+        if form.attrs.get("action") == "/account/sessions/revoke" and row is not None and "SecondDevice" in row.text():
+            target = form
+    assert target is not None, table.text()
+    values = form_values(target)
+    assert values.get("session"), values
+    # a forged form changes nothing
+    forged = acct.client.post_form("/account/sessions/revoke", {**values, "csrf": "0" * 64}, csrf=False)
+    assert forged.status == 403, forged.describe()
+    assert opens_account(server, other.session_cookie)
+    done = acct.client.post_form("/account/sessions/revoke", values, csrf=False)
+    assert done.status == 200, done.describe()
+    assert not opens_account(server, other.session_cookie), "the revoked session still opens /account"
+    assert opens_account(server, acct.client.session_cookie), "revoking another session ended this one"

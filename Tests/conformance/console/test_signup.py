@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from console_support import (GOOD_PASSWORD, TEST_UA, ConsoleClient, api, confirm_link, create_account,
-                             form_values, link_from, rest_login, rest_me, sign_in, sign_up, token_of)
+from console_support import (GOOD_PASSWORD, TEST_UA, ConsoleClient, api, confirm_link, form_values, link_from,
+                             rest_login, rest_me, sign_in, sign_up)
 from steward_harness import unique
 
 SIGN_UP_FIELDS = {"name", "email", "password", "jurisdiction", "birth_year", "parent_email", "agree_policy", "csrf"}
@@ -153,8 +153,7 @@ def test_garbage_and_expired_confirmation_links(server, smtp, client):
     sign_up(client, email)
     link = link_from(smtp.wait_for_mail(email, "Confirm your email"), "/confirm-email")
     user_id = server.user_row(email)["id"]
-    changed = server.sql("UPDATE one_time_token SET expires_time = 1 WHERE user_id = ? AND used_time IS NULL",
-                         (user_id,))
+    server.sql("UPDATE one_time_token SET expires_time = 1 WHERE user_id = ? AND used_time IS NULL", (user_id,))
     assert server.sql("SELECT COUNT(*) FROM one_time_token WHERE user_id = ? AND expires_time = 1", (user_id,))[0][0] >= 1
     expired = confirm_link(client, link)
     assert expired.status == 409, expired.describe()
