@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var smtpUsername: String?
     public var smtpPassword: String?
     public var mailFrom: String = "steward@localhost"
+    /// A PEM file of extra certificate authorities to trust for the mail server (a private relay's own CA).
+    public var smtpCAFile: String?
     /// Administrators must set up a second factor before using the console.
     public var requireAdminSecondFactor = false
     /// Whether visitors may create accounts (and tenants) on their own.
@@ -62,6 +64,7 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_SMTP_USER"] { smtpUsername = value }
         if let value = environment["STEWARD_SMTP_PASSWORD"] { smtpPassword = value }
         if let value = environment["STEWARD_MAIL_FROM"] { mailFrom = value }
+        if let value = environment["STEWARD_SMTP_CA_FILE"] { smtpCAFile = value }
         if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
         if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import StewardAuth
 import StewardCore
 import StewardDevices
@@ -76,9 +77,15 @@ public struct Steward: Sendable {
             throw StewardError.badRequest(
                 "STEWARD_SMTP_SECURITY must be none, starttls, starttls-required or tls (got '\(configuration.smtpSecurity)')")
         }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = configuration.smtpCAFile {
+            let extra = try NIOSSLCertificate.fromPEMFile(caFile)
+            tls.additionalTrustRoots = [.certificates(extra)]
+        }
         let smtp = SMTPConfiguration(
             host: host, port: configuration.smtpPort, security: security, username: configuration.smtpUsername,
-            password: configuration.smtpPassword, sender: configuration.mailFrom, senderName: "Steward")
+            password: configuration.smtpPassword, sender: configuration.mailFrom, senderName: "Steward",
+            tlsConfiguration: tls)
         return MailSender(store: SQLiteMailOutbox(pool: store.pool), client: SMTPClient(configuration: smtp), logger: logger)
     }
 

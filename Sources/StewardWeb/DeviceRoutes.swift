@@ -57,7 +57,8 @@ struct DeviceRoutes {
                 let principal = try await web.principal(request, context)
                 let tenant = try web.tenant(of: principal)
                 guard let customer = CustomerID(try context.parameters.require("customerId")),
-                    principal.authority == .tenantAdmin || principal.customerID == customer
+                    principal.authority == .tenantAdmin || principal.customerID == customer,
+                    try await web.accounts.customer(tenant: tenant, id: customer) != nil
                 else { throw StewardError.notFound("Customer is not found") }
                 return try await page(request, tenant: tenant, customer: customer)
             }
