@@ -351,3 +351,43 @@ def test_passwords_are_stored_as_bcrypt(server, smtp, new_account, tenant):
         assert m, f"not a bcrypt hash for {email}: {h!r}"
         assert int(m.group(1)) == 4, h  # STEWARD_BCRYPT_COST=4 in the test environment
         assert acct.password not in h and tenant.admin_password not in h
+
+
+# 1x1 transparent PNG.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+# promise: MS-2
+def test_picture_is_optional_and_uploaded_under_my_account(new_account):
+    acct = new_account()
+    page = acct.client.page("/account")
+    form = page.doc.form("picture-form")
+    assert form is not None and form.attrs.get("enctype") == "multipart/form-data", page.describe()
+    assert acct.client.get(acct.client.url("/account/picture")).status_code == 404  # none yet
+    csrf = form_values(form)["csrf"]
+
+    # Not an image: refused with a clear message, nothing stored.
+    bad = acct.client.post(acct.client.url("/account/picture"), data={"csrf": csrf},
+                           files={"picture": ("x.png", b"GIF89a not really", "image/png")})
+    assert bad.status_code == 400 and "PNG or JPEG" in bad.text
+    assert acct.client.get(acct.client.url("/account/picture")).status_code == 404
+
+    # Wrong CSRF: refused, nothing stored.
+    forged = acct.client.post(acct.client.url("/account/picture"), data={"csrf": "forged"},
+                              files={"picture": ("me.png", TINY_PNG, "image/png")})
+    assert forged.status_code == 403
+    assert acct.client.get(acct.client.url("/account/picture")).status_code == 404
+
+    ok = acct.client.post(acct.client.url("/account/picture"), data={"csrf": csrf},
+                          files={"picture": ("me.png", TINY_PNG, "image/png")})
+    assert ok.status_code == 200 and "/account" in ok.url
+    served = acct.client.get(acct.client.url("/account/picture"))
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert served.content == TINY_PNG
+
+    removed = acct.client.post(acct.client.url("/account/picture"), data={"csrf": csrf, "remove": "1"},
+                               files={"picture": ("", b"", "application/octet-stream")})
+    assert removed.status_code == 200
+    assert acct.client.get(acct.client.url("/account/picture")).status_code == 404
