@@ -109,7 +109,7 @@ public struct AuthService: Sendable {
     func liveSession(_ claims: JSONValue) async throws -> (User, String)? {
         guard let userText = claims["userId"]?.stringValue, let userID = UserID(userText),
             let sessionID = claims["sessionId"]?.stringValue, let session = try await store.session(id: sessionID),
-            session.userID == userID, session.stage == .complete, session.revokedTime == nil,
+            session.userID == userID, session.stage == .complete, session.isLive(at: signIn.now()),
             let account = try await store.account(id: userID), account.details.status == .active
         else { return nil }
         return (account.user, sessionID)

@@ -5,20 +5,24 @@ import StewardStore
 
 extension SQLiteStore: IdentityStore {
     public func apply(_ changes: [IdentityChange]) async throws {
-        try await pool.write { db in
-            for change in changes { try Self.apply(change, db) }
+        do {
+            try await pool.write { db in
+                for change in changes { try self.apply(change, db) }
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StewardError.conflict("This already exists (\(error.message ?? "a unique value is taken"))")
         }
     }
 
     // The one place each change becomes SQL.
-    static func apply(_ change: IdentityChange, _ db: Database) throws {
+    func apply(_ change: IdentityChange, _ db: Database) throws {
         switch change {
         case .createTenant(let tenant):
             try db.execute(
                 sql: "INSERT INTO tenant(id, name, created_time) VALUES (?, ?, ?)",
                 arguments: [tenant.id.description, tenant.name, tenant.createdTime])
         case .createProfile(let profile):
-            try insertProfile(profile, db)
+            try Self.insertProfile(profile, db)
         case .createUser(let user, let hash, let details):
             try db.execute(
                 sql: """
@@ -169,7 +173,7 @@ extension SQLiteStore: IdentityStore {
         case .lockAccount(let user, let until):
             try db.execute(sql: "UPDATE user SET locked_until = ? WHERE id = ?", arguments: [until, user.description])
         case .audit(let event):
-            try AuditChain.append(event, db)
+            try AuditChain.append(event, key: auditKey, db)
         }
     }
 }

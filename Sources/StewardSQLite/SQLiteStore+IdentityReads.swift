@@ -192,7 +192,7 @@ extension SQLiteStore {
     }
 
     public func verifyAuditChain() async throws -> AuditVerification {
-        try await pool.read { db in try AuditChain.verify(db) }
+        try await pool.read { db in try AuditChain.verify(db, key: auditKey) }
     }
 }
 

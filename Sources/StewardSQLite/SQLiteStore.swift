@@ -27,9 +27,12 @@ public final class SQLiteStore: Sendable {
     static let tokenCacheLifetimeMs: Int64 = 5_000
     static let tokenCacheCapacity = 100_000
     let telemetryKeys = Mutex<[String: Int64]>([:])
+    /// The key of the audit trail's HMAC chain; nil chains with plain SHA-256.
+    let auditKey: [UInt8]?
 
     /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date.
-    public init(directory: String, durability: Durability = .full) throws {
+    public init(directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil) throws {
+        self.auditKey = auditKey
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)

@@ -30,7 +30,9 @@ public struct Steward: Sendable {
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         let durability = SQLiteStore.Durability(rawValue: configuration.durability) ?? .full
-        store = try SQLiteStore(directory: configuration.dataDirectory, durability: durability)
+        store = try SQLiteStore(
+            directory: configuration.dataDirectory, durability: durability,
+            auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory))
         writer = TelemetryWriter(store: store)
         hub = DeviceHub()
         deviceService = DeviceService(
@@ -46,20 +48,22 @@ public struct Steward: Sendable {
         signUp = SignUpService(store: store, hasher: hasher, configuration: identity)
         signIn = SignInService(store: store, hasher: hasher, configuration: identity)
         resets = PasswordResetService(store: store, hasher: hasher, configuration: identity)
-        signingKey = try Self.signingKey(directory: configuration.dataDirectory)
+        signingKey = try Self.secretKey(named: "jwt-signing.key", directory: configuration.dataDirectory)
         auth = AuthService(store: store, signIn: signIn, signer: JWTSigner(secret: signingKey))
         mailSender = try Self.mailSender(configuration, store: store, logger: logger)
         self.logger = logger
     }
 
-    /// The JWT signing key: 64 random bytes in `jwt-signing.key`, readable by the owner only, created on first use.
-    static func signingKey(directory: String) throws -> [UInt8] {
-        let path = (directory as NSString).appendingPathComponent("jwt-signing.key")
+    /// A server key (`jwt-signing.key`, `audit-chain.key`): 64 random bytes in a file of the data directory,
+    /// outside the database, readable by the owner only, created on first use.
+    static func secretKey(named name: String, directory: String) throws -> [UInt8] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent(name)
         if let data = FileManager.default.contents(atPath: path), data.count >= 32 { return Array(data) }
         var generator = SystemRandomNumberGenerator()
         let key = (0..<64).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         guard FileManager.default.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
-            throw StewardError(.internal, "Cannot write the signing key to \(path); check the data directory's permissions")
+            throw StewardError(.internal, "Cannot write the key to \(path); check the data directory's permissions")
         }
         return key
     }

@@ -116,13 +116,14 @@ import Testing
     // promise: MS-15
     @Test func swappingTwoEntriesContentsAndHashesIsDetected() async throws {
         try await append(5)
-        try await execute(
-            """
-            UPDATE audit_log SET
-                detail = CASE seq WHEN 2 THEN (SELECT detail FROM audit_log WHERE seq = 4) ELSE (SELECT detail FROM audit_log WHERE seq = 2) END,
-                hash = CASE seq WHEN 2 THEN (SELECT hash FROM audit_log WHERE seq = 4) ELSE (SELECT hash FROM audit_log WHERE seq = 2) END
-            WHERE seq IN (2, 4)
-            """)
+        try await store.pool.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, detail, hash FROM audit_log WHERE seq IN (2, 4) ORDER BY seq")
+            for (row, other) in zip(rows, rows.reversed()) {
+                try db.execute(
+                    sql: "UPDATE audit_log SET detail = ?, hash = ? WHERE seq = ?",
+                    arguments: [other["detail"] as String, other["hash"] as String, row["seq"] as Int64])
+            }
+        }
         let details = try await store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE seq IN (2, 4) ORDER BY seq")
         }
@@ -164,11 +165,10 @@ import Testing
         #expect(try await store.verifyAuditChain() == .removed(sequence: 3))
     }
 
-    /// The chain has no key: whoever can write the database can recompute every hash after an edit (the digest is
-    /// plain SHA-256 over public fields). Only an anchor kept outside the database (a published head hash, or an
-    /// HMAC key the database does not hold) would catch this.
+    /// Someone who can write the database but not read the key file recomputes every hash after an edit with
+    /// plain SHA-256 (the only digest they can compute): the HMAC chain still catches it.
     // promise: MS-15
-    @Test func rewritingAnEntryAndRecomputingTheChainIsNotDetected() async throws {
+    @Test func rewritingAnEntryAndRecomputingTheChainWithoutTheKeyIsDetected() async throws {
         try await append(5)
         try await execute("UPDATE audit_log SET detail = 'forged' WHERE seq = 2")
         try await store.pool.write { db in
@@ -187,9 +187,7 @@ import Testing
             }
         }
         let result = try await store.verifyAuditChain()
-        withKnownIssue("MS-15: the audit chain is keyless and has no external anchor, so a full rewrite verifies") {
-            #expect(result != .intact(entries: 5))
-        }
+        #expect(result == .changed(sequence: 2))
     }
 }
 

@@ -68,7 +68,7 @@ final class IdentityFixture: Sendable {
 
     init(configure: (inout IdentityConfiguration) -> Void = { _ in }, start: Int64 = IdentityFixture.start) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-identity-\(UUID().uuidString)").path
-        store = try SQLiteStore(directory: directory, durability: .normal)
+        store = try SQLiteStore(directory: directory, durability: .normal, auditKey: Array("audit key kept outside the database".utf8))
         clock = TestClock(start)
         var configuration = IdentityConfiguration(publicURL: Self.publicURL)
         configure(&configuration)

@@ -133,10 +133,10 @@ import Testing
 @Suite struct ClientInfoTests {
     // promise: MS-12
     @Test func networks() {
-        #expect(ClientInfo(ip: "203.0.113.5", client: "x").network == "203.0.113")
+        #expect(ClientInfo(ip: "203.0.113.5", client: "x").network == "203.0.113.0/24")
         #expect(ClientInfo(ip: "203.0.113.200", client: "x").network == ClientInfo(ip: "203.0.113.5", client: "y").network)
         #expect(ClientInfo(ip: "203.0.114.5", client: "x").network != ClientInfo(ip: "203.0.113.5", client: "x").network)
-        #expect(ClientInfo(ip: "2001:db8:1:2::5", client: "x").network == "2001:db8:1")
+        #expect(ClientInfo(ip: "2001:db8:1:2::5", client: "x").network == "2001:db8:1::/48")
         #expect(ClientInfo(ip: "2001:db8:1:ffff::1", client: "x").network == ClientInfo(ip: "2001:db8:1:2::5", client: "x").network)
     }
 

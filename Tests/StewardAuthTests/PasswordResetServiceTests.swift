@@ -142,6 +142,17 @@ import Testing
         #expect(try await fixture.account("alice@example.com").details.lockedUntil == nil)
     }
 
+    // promise: MB-6
+    @Test func resetKeepsTheSecondFactor() async throws {
+        let user = try await fixture.signUpAndConfirm()
+        _ = try await fixture.twoFactor.enableEmailCodes(user, credential: "t", from: fixture.client())
+        let token = try await requestToken()
+        _ = try await fixture.reset.reset(token: token, newPassword: Self.newPassword, from: fixture.client())
+        #expect(try await fixture.account("alice@example.com").details.secondFactor == .email)
+        let (_, factor) = try await fixture.halfOpenSignIn(password: Self.newPassword)
+        #expect(factor == .email)
+    }
+
     @Test func resetConfirmsAPendingAddress() async throws {
         try await fixture.signUp.signUp(fixture.request())
         let token = try await requestToken()

@@ -374,6 +374,23 @@ import Testing
         #expect(try await fixture.store.token(hash: Secrets.sha256Hex(resetToken))?.usedTime == nil)
     }
 
+    /// `confirmEmail` and `confirmParentConsent` set the status without looking at the current one, so a link that
+    /// is still valid re-opens an account that was switched off in the meantime (`disabled`: "signs in nowhere").
+    /// No code path disables accounts yet, so this is latent.
+    @Test func aStillValidLinkDoesNotReopenADisabledAccount() async throws {
+        try await fixture.signUp.signUp(
+            fixture.request(email: "kid@example.com", jurisdiction: "DE", birthYear: 2012, parentEmail: "parent@example.com"))
+        let account = try await fixture.account("kid@example.com")
+        let confirm = try #require(try await fixture.linkToken("/confirm-email", to: "kid@example.com"))
+        let consent = try #require(try await fixture.linkToken("/parent-consent", to: "parent@example.com"))
+        try await fixture.store.apply([.setStatus(account.user.id, .disabled)])
+
+        _ = try? await fixture.signUp.confirmEmail(token: confirm)
+        #expect(try await fixture.account("kid@example.com").details.status == .disabled)
+        _ = try? await fixture.signUp.confirmParentConsent(token: consent, ip: "192.0.2.44", client: "ParentBrowser/1")
+        #expect(try await fixture.account("kid@example.com").details.status == .disabled)
+    }
+
     // promise: MB-5
     @Test func aConfirmationTokenIsNotAPasswordResetToken() async throws {
         let token = try await signUpAndToken()

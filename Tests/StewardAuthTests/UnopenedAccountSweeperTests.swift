@@ -10,7 +10,7 @@ import Testing
 
 @Suite struct UnopenedAccountSweeperTests {
     let store: SQLiteStore
-    let clock = Mutex<Int64>(1_790_000_000_000)
+    let clock = TestClock(1_790_000_000_000)
     let configuration = IdentityConfiguration(publicURL: "http://steward.test")
 
     init() throws {
@@ -18,7 +18,7 @@ import Testing
         store = try SQLiteStore(directory: directory, durability: .normal)
     }
 
-    var now: @Sendable () -> Int64 { { [clock] in clock.withLock { $0 } } }
+    var now: @Sendable () -> Int64 { clock.now }
 
     func signUp(_ email: String, birthYear: Int, parent: String?) async throws {
         let service = SignUpService(store: store, hasher: PasswordHasher(cost: 4), configuration: configuration, now: now)
@@ -36,7 +36,7 @@ import Testing
         let sweeper = UnopenedAccountSweeper(store: store, configuration: configuration, now: now)
 
         #expect(try await sweeper.sweep() == 0)  // still within the parent's week
-        clock.withLock { $0 += configuration.parentLinkLifetime + 1 }
+        clock.advance(milliseconds: configuration.parentLinkLifetime + 1)
         #expect(try await sweeper.sweep() == 1)
 
         #expect(try await store.account(email: "kid@example.com") == nil)
@@ -54,7 +54,7 @@ import Testing
         try await signUp("adult@example.com", birthYear: 1980, parent: nil)
         let adult = try #require(try await store.account(email: "adult@example.com"))
         try await store.apply([.setStatus(adult.user.id, .active)])
-        clock.withLock { $0 += 30 * 86_400_000 }
+        clock.advance(milliseconds: 30 * 86_400_000)
         #expect(try await UnopenedAccountSweeper(store: store, configuration: configuration, now: now).sweep() == 0)
         #expect(try await store.account(email: "adult@example.com") != nil)
     }

@@ -12,7 +12,7 @@ import Testing
         SMTPClient(
             configuration: SMTPConfiguration(
                 host: "127.0.0.1", port: port, security: .none, sender: "noreply@steward.example",
-                timeout: .seconds(2)))
+                timeout: .seconds(30)))
     }
 
     /// Runs the sender in the background for the duration of `body`, then cancels it.
@@ -139,7 +139,7 @@ import Testing
             #expect(await waitUntil { await store.dueMailCalls >= 1 })
             let id = await store.enqueue(to: "alice@example.org", at: 1_000)
             sender.wake()
-            #expect(await waitUntil(timeout: .seconds(5)) { await store.row(id)?.sentAt != nil })
+            #expect(await waitUntil(timeout: .seconds(60)) { await store.row(id)?.sentAt != nil })
         }
         await server.stop()
         #expect(server.record.mails.count == 1)
@@ -157,7 +157,7 @@ import Testing
         }
         #expect(await waitUntil { await store.dueMailCalls >= 1 })
         await group.triggerGracefulShutdown()
-        #expect(await waitUntil(timeout: .seconds(3)) { finished.now == 1 })
+        #expect(await waitUntil(timeout: .seconds(60)) { finished.now == 1 })
         task.cancel()
         try await task.value
     }

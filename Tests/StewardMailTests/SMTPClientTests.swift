@@ -9,7 +9,7 @@ import Testing
 
     func client(
         port: Int, security: SMTPConfiguration.Security = .none, username: String? = nil,
-        password: String? = nil, timeout: TimeAmount = .seconds(5)
+        password: String? = nil, timeout: TimeAmount = .seconds(30)
     ) -> SMTPClient {
         SMTPClient(
             configuration: SMTPConfiguration(

@@ -18,7 +18,7 @@ import Testing
         if let identity { tls.trustRoots = .certificates([identity.certificate]) }
         return SMTPConfiguration(
             host: host, port: port, security: security, username: username, password: password,
-            sender: "noreply@steward.example", tlsConfiguration: tls, timeout: .seconds(5))
+            sender: "noreply@steward.example", tlsConfiguration: tls, timeout: .seconds(30))
     }
 
     @Test func startTLSUpgradesThenAuthenticatesAndDelivers() async throws {

@@ -62,7 +62,7 @@ func withServer<T>(
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func waitUntil(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+func waitUntil(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {

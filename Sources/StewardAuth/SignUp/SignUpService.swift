@@ -125,6 +125,11 @@ public struct SignUpService: Sendable {
         try await store.apply(changes)
     }
 
+    /// A link never re-opens an account that was switched off.
+    static func requireNotDisabled(_ record: AccountRecord) throws(StewardError) {
+        if record.details.status == .disabled { throw .forbidden("This account is deactivated; the link no longer applies") }
+    }
+
     /// Whether the person may be below the age of consent. The birth year alone cannot tell whether this year's
     /// birthday has passed, so the youngest possible age is used.
     static func needsParent(birthYear: Int?, jurisdiction: AgeGate.Jurisdiction, now: Int64) throws(StewardError) -> Bool {
@@ -140,12 +145,15 @@ public struct SignUpService: Sendable {
     /// opens.
     public func confirmEmail(token: String) async throws -> User {
         let (record, hash) = try await OneTimeLinks.valid(token, purpose: .confirmEmail, store: store, now: now())
+        try Self.requireNotDisabled(record)
         let time = now()
         let waitsForParent = record.details.ageBasis == AgeBasis.parentPending
         try await store.apply([
             .consumeToken(hash: hash, purpose: .confirmEmail, at: time),
             .markEmailVerified(record.user.id, at: time),
-            .setStatus(record.user.id, waitsForParent ? .awaitingParent : .active),
+            .setStatus(
+                record.user.id,
+                record.details.status == .active ? .active : (waitsForParent ? .awaitingParent : .active)),
             .audit(
                 AuditEvent(
                     time: time, tenantID: record.user.tenantID, actorID: record.user.id, credential: "email-link",
@@ -157,6 +165,7 @@ public struct SignUpService: Sendable {
     /// A parent follows their link and consents; the consent is recorded like a policy agreement.
     public func confirmParentConsent(token: String, ip: String, client: String) async throws -> User {
         let (record, hash) = try await OneTimeLinks.valid(token, purpose: .parentConsent, store: store, now: now())
+        try Self.requireNotDisabled(record)
         let time = now()
         var changes: [IdentityChange] = [
             .consumeToken(hash: hash, purpose: .parentConsent, at: time),
@@ -170,7 +179,9 @@ public struct SignUpService: Sendable {
                     time: time, tenantID: record.user.tenantID, actorID: nil, credential: "parent-link",
                     subjectID: record.user.id, event: "account.parent-consented", ip: ip)),
         ]
-        if record.details.emailVerifiedTime != nil { changes.append(.setStatus(record.user.id, .active)) }
+        if record.details.emailVerifiedTime != nil && record.details.status == .awaitingParent {
+            changes.append(.setStatus(record.user.id, .active))
+        }
         try await store.apply(changes)
         return record.user
     }
