@@ -3,6 +3,7 @@ tamper-evident audit trail."""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -300,6 +301,8 @@ def copy_db(server) -> Path:
     src.backup(dst)
     src.close()
     dst.close()
+    # The chain is an HMAC under a key kept beside the database, not in it; a copy needs both to verify.
+    shutil.copy2(Path(server.data_dir) / "audit-chain.key", d / "audit-chain.key")
     return d
 
 
