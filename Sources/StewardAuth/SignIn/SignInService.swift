@@ -202,11 +202,5 @@ public struct SignInService: Sendable {
         "This account is locked after repeated failed sign-ins until \(format(until)). Wait, or reset your password"
     }
 
-    static func format(_ millis: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(millis) / 1000))
-    }
+    static func format(_ millis: Int64) -> String { UTCTime.format(millis) }
 }

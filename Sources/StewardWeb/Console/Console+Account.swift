@@ -112,11 +112,5 @@ extension Console {
 }
 
 enum ConsoleFormat {
-    static func time(_ millis: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(millis) / 1000))
-    }
+    static func time(_ millis: Int64) -> String { UTCTime.format(millis, seconds: true) }
 }

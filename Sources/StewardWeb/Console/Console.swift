@@ -89,7 +89,8 @@ extension Console {
             session.stage == .complete, session.isLive(at: WallClock.nowMillis()),
             let account = try await identity.account(id: session.userID), account.details.status == .active
         else { return nil }
-        try await identity.touchSession(id: session.id, at: WallClock.nowMillis())
+        let now = WallClock.nowMillis()
+        if now - session.lastSeenTime > 60_000 { try await identity.touchSession(id: session.id, at: now) }
         return Viewer(session: session, account: account, csrf: Secrets.hmacHex(key: csrfKey, "session:\(session.csrfSecret)"))
     }
 
