@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         .target(
@@ -65,6 +66,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StewardPrivacy",
+            dependencies: ["StewardCore", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StewardAuth",
             dependencies: [
                 "StewardCore", "StewardStore",
@@ -96,7 +103,7 @@ let package = Package(
         .target(
             name: "StewardWeb",
             dependencies: [
-                "StewardCore", "StewardStore", "StewardDevices", "StewardAuth", "QRCode",
+                "StewardCore", "StewardStore", "StewardDevices", "StewardAuth", "QRCode", "StewardPrivacy",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -111,7 +118,7 @@ let package = Package(
             name: "StewardServer",
             dependencies: [
                 "StewardCore", "StewardStore", "StewardSQLite", "StewardDevices", "StewardAuth",
-                "MQTTServer", "StewardWeb", "StewardMail",
+                "MQTTServer", "StewardWeb", "StewardMail", "StewardPrivacy",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -125,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "steward",
             dependencies: [
-                "StewardServer",
+                "StewardServer", "StewardPrivacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -146,6 +153,9 @@ let package = Package(
         .testTarget(
             name: "StewardAuthTests",
             dependencies: ["StewardAuth", "StewardSQLite", "StewardStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardPrivacyTests", dependencies: ["StewardPrivacy", "StewardCore", "StewardAuth"],
             swiftSettings: swiftSettings),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
         .testTarget(

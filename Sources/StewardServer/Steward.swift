@@ -6,6 +6,7 @@ import StewardCore
 import StewardDevices
 import StewardSQLite
 import StewardMail
+import StewardPrivacy
 import StewardStore
 import StewardWeb
 
@@ -20,6 +21,8 @@ public struct Steward: Sendable {
     public let accounts: AccountService
     public let auth: AuthService
     public let identity: IdentityConfiguration
+    /// The privacy declaration the platform enforces and publishes.
+    public let privacy: PrivacyDeclaration
     public let signUp: SignUpService
     public let signIn: SignInService
     public let resets: PasswordResetService
@@ -41,7 +44,9 @@ public struct Steward: Sendable {
         provisioning = ProvisioningService(devices: store)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         accounts = AccountService(accounts: store, devices: store, hasher: hasher)
+        privacy = try Self.declaration(directory: configuration.dataDirectory)
         var identity = IdentityConfiguration(publicURL: configuration.effectivePublicURL)
+        identity.policyVersion = privacy.version
         identity.requireAdminSecondFactor = configuration.requireAdminSecondFactor
         identity.openSignUp = configuration.openSignUp
         self.identity = identity
@@ -66,6 +71,19 @@ public struct Steward: Sendable {
             throw StewardError(.internal, "Cannot write the key to \(path); check the data directory's permissions")
         }
         return key
+    }
+
+    /// `privacy.yaml` in the data directory, or the bundled default when there is none. An invalid file stops
+    /// start-up with every problem and its line: the platform never runs on a declaration it cannot enforce.
+    public static func declaration(directory: String) throws -> PrivacyDeclaration {
+        let path = (directory as NSString).appendingPathComponent("privacy.yaml")
+        guard FileManager.default.fileExists(atPath: path) else { return PrivacyDeclaration.bundledDefault }
+        do {
+            return try PrivacyDeclaration.load(file: URL(fileURLWithPath: path))
+        } catch {
+            throw StewardError.badRequest(
+                "The privacy declaration \(path) is invalid; fix it (see `steward policy check`) and start again:\n\(error.description)")
+        }
     }
 
     /// The background mail sender, when a mail server is configured.
@@ -98,7 +116,7 @@ public struct Steward: Sendable {
         let sender = mailSender
         return try Console(
             identity: store, accounts: store, devices: store, telemetry: store, signUp: signUp, signIn: signIn, resets: resets,
-            configuration: identity, csrfKey: signingKey, secureCookies: secureCookies,
+            configuration: identity, privacy: privacy, csrfKey: signingKey, secureCookies: secureCookies,
             mailQueued: { sender?.wake() })
     }
 

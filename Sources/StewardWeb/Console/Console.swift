@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import StewardAuth
 import StewardCore
+import StewardPrivacy
 import StewardStore
 
 /// The web console: server-rendered pages over the same services the REST API and the CLI use. Forms work
@@ -17,6 +18,7 @@ public struct Console: Sendable {
     let resets: PasswordResetService
     let apiKeys: APIKeyService
     let configuration: IdentityConfiguration
+    let privacy: PrivacyDeclaration
     let renderer: ConsoleRenderer
     let cookies: ConsoleCookies
     let csrfKey: [UInt8]
@@ -26,7 +28,7 @@ public struct Console: Sendable {
     public init(
         identity: any IdentityStore, accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore,
         signUp: SignUpService, signIn: SignInService, resets: PasswordResetService, configuration: IdentityConfiguration,
-        csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
+        privacy: PrivacyDeclaration, csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
     ) throws {
         self.identity = identity
         self.accounts = accounts
@@ -37,6 +39,8 @@ public struct Console: Sendable {
         self.resets = resets
         self.apiKeys = APIKeyService(store: identity)
         self.configuration = configuration
+        try FormFields.check(against: privacy)
+        self.privacy = privacy
         self.renderer = try ConsoleRenderer.load()
         self.cookies = ConsoleCookies(secure: secureCookies)
         self.csrfKey = csrfKey
@@ -50,13 +54,17 @@ public struct Console: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: renderer.stylesheet)))
         }
         router.get("api/form-fields") { _, _ in
-            HTTP.json(JSONValue.object(FormFields.purposes.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }).serialized)
+            HTTP.json(
+                JSONValue.object(
+                    FormFields.purposes.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string("\($0.value.purpose): \($0.value.why)")) }
+                ).serialized)
         }
         registerSignUpPages(on: router)
         registerSignInPages(on: router)
         registerAccountPages(on: router)
         registerSecurityPages(on: router)
         registerAdminPages(on: router)
+        registerPolicyPages(on: router)
     }
 }
 

@@ -45,6 +45,31 @@ def test_the_allow_list_has_purposes_and_no_made_up_fields(purposes):
 
 
 # promise: HA-1
+def test_every_field_purpose_is_a_purpose_of_the_published_declaration(server, purposes):
+    declared = {p["key"] for p in ConsoleClient(server.base_url).get(f"{server.base_url}/privacy.json", timeout=30).json()["purposes"]}
+    for name, purpose in purposes.items():
+        key = purpose.split(":", 1)[0]
+        assert key in declared, f"field {name!r} serves {key!r}, which /privacy.json does not declare ({sorted(declared)})"
+
+
+def test_a_declaration_without_a_purpose_the_forms_need_stops_start_up(smtp):
+    from console_support import ConsoleServer
+    from steward_harness import HarnessError, REPO_ROOT
+    import re
+    text = (REPO_ROOT / "Sources" / "StewardPrivacy" / "Resources" / "default-privacy.yaml").read_text()
+    # Rename the age-gate purpose: the sign-up form's birth_year then serves an undeclared purpose.
+    text = re.sub(r"key: age_gate\b", "key: age_check", text)
+    srv = ConsoleServer("form-fields-undeclared", smtp)
+    try:
+        (srv.data_dir / "privacy.yaml").write_text(text)
+        with pytest.raises(HarnessError) as failure:
+            srv.start()
+        assert "birth_year" in str(failure.value) and "age_gate" in str(failure.value), str(failure.value)[-2000:]
+    finally:
+        srv.cleanup()
+
+
+# promise: HA-1
 def test_every_public_form_field_has_a_purpose(server, smtp, purposes, new_account):
     c = ConsoleClient(server.base_url)
     pages = [c.page(p) for p in ("/sign-up", "/sign-in", "/forgot-password", "/confirm-email?token=abc",

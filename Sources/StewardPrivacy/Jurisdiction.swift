@@ -1,0 +1,42 @@
+/// The rules that apply to a person by where they live: request deadlines (GDPR Art. 12(3), CCPA §7021) and the
+/// age of digital consent (GDPR Art. 8, COPPA).
+public struct Jurisdiction: Sendable, Equatable {
+    /// `GDPR`, `CCPA`, `OTHER` (everyone else) or an ISO country code for a country-specific rule.
+    public var code: String
+    public var name: String
+    /// Days to answer a request.
+    public var requestDeadline: Int
+    /// Further days the answer may take when the person is told why in time.
+    public var `extension`: Int
+    /// Days within which the person must be told of an extension; never later than the deadline.
+    public var extensionNotice: Int
+    /// Business days to confirm receipt (CCPA 10).
+    public var acknowledgementBusinessDays: Int?
+    /// Below this age an account needs a parent's verified consent.
+    public var ageOfConsent: Int
+    /// Age below which selling or sharing needs an opt-in (CCPA §1798.120(c): 16).
+    public var saleOptInAge: Int?
+    /// ISO country codes the rule covers; a country-coded jurisdiction covers itself.
+    public var countries: [String]?
+
+    public init(
+        code: String, name: String, requestDeadline: Int, extension: Int, extensionNotice: Int,
+        acknowledgementBusinessDays: Int? = nil, ageOfConsent: Int, saleOptInAge: Int? = nil,
+        countries: [String]? = nil
+    ) {
+        self.code = code
+        self.name = name
+        self.requestDeadline = requestDeadline
+        self.extension = `extension`
+        self.extensionNotice = extensionNotice
+        self.acknowledgementBusinessDays = acknowledgementBusinessDays
+        self.ageOfConsent = ageOfConsent
+        self.saleOptInAge = saleOptInAge
+        self.countries = countries
+    }
+
+    /// Every country this rule names (its own code when it is a country).
+    public var coveredCountries: [String] {
+        (countries ?? []) + (code.count == 2 ? [code] : [])
+    }
+}
