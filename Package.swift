@@ -67,7 +67,9 @@ let package = Package(
         ),
         .target(
             name: "StewardPrivacy",
-            dependencies: ["StewardCore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "StewardCore", "StewardStore", "StewardAuth", .product(name: "Yams", package: "Yams"),
+            ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
@@ -155,7 +157,11 @@ let package = Package(
             dependencies: ["StewardAuth", "StewardSQLite", "StewardStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "StewardPrivacyTests", dependencies: ["StewardPrivacy", "StewardCore", "StewardAuth"],
+            name: "StewardPrivacyTests",
+            dependencies: [
+                "StewardPrivacy", "StewardCore", "StewardAuth", "StewardSQLite", "StewardStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
         .testTarget(

@@ -99,6 +99,27 @@ enum SQLiteSchema {
         migrator.registerMigration("v2-accounts") { db in
             try db.execute(sql: accountsSchema)
         }
+        migrator.registerMigration("v3-consent-ledger") { db in
+            try db.execute(
+                sql: """
+                    -- Append-only: an entry is never changed; the current state is the newest entry per purpose.
+                    CREATE TABLE consent_event (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        subject TEXT NOT NULL,
+                        purpose TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        policy_version TEXT NOT NULL,
+                        notice_hash TEXT NOT NULL,
+                        method TEXT NOT NULL,
+                        time INTEGER NOT NULL,
+                        client TEXT NOT NULL,
+                        network TEXT NOT NULL
+                    );
+                    CREATE INDEX consent_event_subject ON consent_event(subject, purpose, seq);
+                    CREATE TRIGGER consent_event_append_only BEFORE UPDATE ON consent_event
+                    BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

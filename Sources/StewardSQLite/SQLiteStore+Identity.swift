@@ -174,6 +174,16 @@ extension SQLiteStore: IdentityStore {
             try db.execute(sql: "UPDATE user SET locked_until = ? WHERE id = ?", arguments: [until, user.description])
         case .audit(let event):
             try AuditChain.append(event, key: auditKey, db)
+        case .recordConsent(let record):
+            try db.execute(
+                sql: """
+                    INSERT INTO consent_event(subject, purpose, state, policy_version, notice_hash, method, time, client, network)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.subject, record.purpose, record.state.rawValue, record.policyVersion, record.noticeHash,
+                    record.method.rawValue, record.time, record.client, record.networkPrefix,
+                ])
         }
     }
 }

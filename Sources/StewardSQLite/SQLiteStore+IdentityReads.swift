@@ -149,6 +149,20 @@ extension SQLiteStore {
         }
     }
 
+    public func consentHistory(subject: String) async throws -> [ConsentRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM consent_event WHERE subject = ? ORDER BY seq DESC", arguments: [subject]
+            ).map {
+                ConsentRecord(
+                    subject: $0["subject"], purpose: $0["purpose"], state: ConsentRecord.State(rawValue: $0["state"]) ?? .refused,
+                    policyVersion: $0["policy_version"], noticeHash: $0["notice_hash"],
+                    method: ConsentRecord.Method(rawValue: $0["method"]) ?? .form, time: $0["time"], client: $0["client"],
+                    networkPrefix: $0["network"])
+            }
+        }
+    }
+
     public func auditEntries(tenant: TenantID?, subject: UserID?, event: String?, limit: Int) async throws -> [AuditEntry] {
         try await pool.read { db in
             var conditions: [String] = []

@@ -37,6 +37,7 @@ public enum IdentityChange: Sendable {
     case recordSignIn(SignInRecord)
     case lockAccount(UserID, until: Int64?)
     case audit(AuditEvent)
+    case recordConsent(ConsentRecord)
 }
 
 /// Accounts beyond the data-plane basics: lifecycle, sessions, second factors, keys, sign-in history, policy
@@ -69,6 +70,9 @@ public protocol IdentityStore: Sendable {
     func signInPlaces(of user: UserID, limit: Int) async throws -> [SignInPlace]
 
     func agreements(of user: UserID) async throws -> [PolicyAgreement]
+
+    /// The consent ledger of a subject, newest first.
+    func consentHistory(subject: String) async throws -> [ConsentRecord]
 
     /// Deletes accounts created before `createdBefore` that never opened (email unconfirmed, or a child's account
     /// without a parent's consent), with the tenant each created at sign-up when no one else is in it. Returns the

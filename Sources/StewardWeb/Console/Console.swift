@@ -65,6 +65,7 @@ public struct Console: Sendable {
         registerSecurityPages(on: router)
         registerAdminPages(on: router)
         registerPolicyPages(on: router)
+        registerConsentPages(on: router)
     }
 }
 
@@ -173,6 +174,12 @@ extension Console {
         _ request: Request, _ body: (Viewer) async throws -> Response
     ) async throws -> Response {
         guard let viewer = try await viewer(request) else { return redirect("/sign-in") }
+        let signals = Self.signals(request)
+        if signals.gpc || signals.dnt {
+            try await ledger.applySignals(
+                signals, for: viewer.user.id,
+                from: ClientInfo(ip: "", client: request.headers[.userAgent] ?? ""))
+        }
         if configuration.requireAdminSecondFactor, viewer.user.authority != .customerUser, viewer.account.details.secondFactor == nil,
             !request.uri.path.hasPrefix("/account/two-factor")
         {

@@ -27,6 +27,9 @@ enum FormFields {
         "key": ("security", "which application key to revoke"),
         "key_name": ("security", "a label for an application key"),
         "key_role": ("security", "what an application key may do"),
+        "purpose": ("consent_records", "which purpose your choice is about"),
+        "choice": ("consent_records", "give or withdraw consent"),
+        "confirm_over_signal": ("consent_records", "confirms an opt-in over your browser's privacy signal"),
     ]
 
     /// Fails when a field serves a purpose the declaration does not declare.

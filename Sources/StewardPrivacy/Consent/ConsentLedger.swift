@@ -1,0 +1,93 @@
+import StewardAuth
+import StewardCore
+import StewardStore
+
+/// Consent to the purposes that rest on it: recorded in the append-only ledger with the policy version and the
+/// hash of the notice shown; the current state is the newest entry per purpose.
+public struct ConsentLedger: Sendable {
+    public let store: any IdentityStore
+    public let declaration: PrivacyDeclaration
+    let now: @Sendable () -> Int64
+
+    public init(store: any IdentityStore, declaration: PrivacyDeclaration, now: @escaping @Sendable () -> Int64 = WallClock.nowMillis) {
+        self.store = store
+        self.declaration = declaration
+        self.now = now
+    }
+
+    /// The purposes a person may consent to.
+    public var consentPurposes: [Purpose] { declaration.purposes.filter(\.needsConsent) }
+
+    /// The newest entry per purpose.
+    public func current(_ user: UserID) async throws -> [String: ConsentRecord] {
+        var newest: [String: ConsentRecord] = [:]
+        for record in try await store.consentHistory(subject: ConsentRecord.subject(user)) where newest[record.purpose] == nil {
+            newest[record.purpose] = record
+        }
+        return newest
+    }
+
+    /// Whether the purpose has consent now.
+    public func isGiven(_ purpose: String, by user: UserID) async throws -> Bool {
+        try await current(user)[purpose]?.state == .given
+    }
+
+    /// Gives, refuses or withdraws consent to one purpose. Giving consent to a purpose an active GPC or DNT signal
+    /// switches off needs `confirmedOverSignal`, and is recorded as such.
+    public func decide(
+        _ user: User, purpose key: String, give: Bool, method: ConsentRecord.Method, signals: PrivacySignals,
+        confirmedOverSignal: Bool, from client: ClientInfo
+    ) async throws {
+        guard let purpose = declaration.purpose(key), purpose.needsConsent else {
+            throw StewardError.badRequest("'\(key)' is not a purpose that asks for consent")
+        }
+        var method = method
+        if give, signals.switchesOff(purpose) {
+            guard confirmedOverSignal else {
+                throw StewardError.conflict(
+                    "Your browser asks sites not to use your data for \(purpose.name) (Global Privacy Control or Do Not Track). Tick the confirmation to opt in anyway")
+            }
+            method = .formOverSignal
+        }
+        let previous = try await current(user.id)[key]?.state
+        let state: ConsentRecord.State = give ? .given : (previous == .given ? .withdrawn : .refused)
+        try await store.apply([
+            .recordConsent(record(user.id, purpose, state, method, client)),
+            .audit(
+                AuditEvent(
+                    time: now(), tenantID: user.tenantID, actorID: user.id, credential: nil, subjectID: user.id,
+                    event: "consent.\(state.rawValue)", detail: "\(key) by \(method.rawValue)", ip: client.ip)),
+        ])
+    }
+
+    /// Records that a GPC or DNT signal switched purposes off for this person, unless the ledger already says so or
+    /// the person opted in explicitly over the signal.
+    @discardableResult
+    public func applySignals(_ signals: PrivacySignals, for user: UserID, from client: ClientInfo) async throws -> [String] {
+        guard signals.gpc || signals.dnt else { return [] }
+        let current = try await current(user)
+        var changes: [IdentityChange] = []
+        for purpose in consentPurposes {
+            guard let method = signals.method(for: purpose) else { continue }
+            let entry = current[purpose.key]
+            if entry?.method == .formOverSignal && entry?.state == .given { continue }
+            if entry?.state != .given && (entry?.method == .gpc || entry?.method == .dnt) { continue }
+            let state: ConsentRecord.State = entry?.state == .given ? .withdrawn : .refused
+            changes.append(.recordConsent(record(user, purpose, state, method, client)))
+        }
+        if !changes.isEmpty { try await store.apply(changes) }
+        return changes.count == 0 ? [] : consentPurposes.filter { signals.method(for: $0) != nil }.map(\.key)
+    }
+
+    func record(_ user: UserID, _ purpose: Purpose, _ state: ConsentRecord.State, _ method: ConsentRecord.Method, _ client: ClientInfo) -> ConsentRecord {
+        ConsentRecord(
+            subject: ConsentRecord.subject(user), purpose: purpose.key, state: state, policyVersion: declaration.version,
+            noticeHash: noticeHash(purpose), method: method, time: now(), client: client.client,
+            networkPrefix: client.ip.isEmpty ? "unknown" : client.network)
+    }
+
+    /// The hash of the notice a person saw for a purpose: its name and description under this policy version.
+    public func noticeHash(_ purpose: Purpose) -> String {
+        Secrets.sha256Hex("\(declaration.version)\n\(purpose.key)\n\(purpose.name)\n\(purpose.description)")
+    }
+}
