@@ -33,9 +33,15 @@ struct SQLiteMailOutbox: MailOutboxStore {
         }
     }
 
+    /// Marks the mail sent and drops its body: bodies carry single-use links, which must not outlive delivery in
+    /// the database. Recipient, subject and times stay as the record that the mail went out.
     func markSent(id: Int64, at time: Int64) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE mail_outbox SET sent_time = ?, last_error = NULL WHERE id = ?", arguments: [time, id])
+            try db.execute(
+                sql: """
+                    UPDATE mail_outbox SET sent_time = ?, last_error = NULL, text_body = '', html_body = NULL WHERE id = ?
+                    """,
+                arguments: [time, id])
         }
     }
 
