@@ -80,8 +80,15 @@ public struct ConsentLedger: Sendable {
     }
 
     func record(_ user: UserID, _ purpose: Purpose, _ state: ConsentRecord.State, _ method: ConsentRecord.Method, _ client: ClientInfo) -> ConsentRecord {
+        record(subject: ConsentRecord.subject(user), purpose, state, method, client)
+    }
+
+    /// A ledger entry for any subject (`user:<id>`, or `visitor:<id>` for the cookie banner before sign-in).
+    public func record(
+        subject: String, _ purpose: Purpose, _ state: ConsentRecord.State, _ method: ConsentRecord.Method, _ client: ClientInfo
+    ) -> ConsentRecord {
         ConsentRecord(
-            subject: ConsentRecord.subject(user), purpose: purpose.key, state: state, policyVersion: declaration.version,
+            subject: subject, purpose: purpose.key, state: state, policyVersion: declaration.version,
             noticeHash: noticeHash(purpose), method: method, time: now(), client: client.client,
             networkPrefix: client.ip.isEmpty ? "unknown" : client.network)
     }

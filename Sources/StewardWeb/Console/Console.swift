@@ -66,6 +66,7 @@ public struct Console: Sendable {
         registerAdminPages(on: router)
         registerPolicyPages(on: router)
         registerConsentPages(on: router)
+        registerCookieBanner(on: router)
     }
 }
 
@@ -74,6 +75,10 @@ struct Viewer: Sendable {
     var session: Session
     var account: AccountRecord
     var csrf: String
+    /// What the cookie banner needs to know about this request.
+    var cookieChoice: Console.CookieChoice? = nil
+    var signals: PrivacySignals = .none
+    var path = "/"
     var user: User { account.user }
     var principal: Principal { Principal(user: account.user, credential: "session:\(session.id)") }
 }
@@ -100,7 +105,9 @@ extension Console {
         else { return nil }
         let now = WallClock.nowMillis()
         if now - session.lastSeenTime > 60_000 { try await identity.touchSession(id: session.id, at: now) }
-        return Viewer(session: session, account: account, csrf: Secrets.hmacHex(key: csrfKey, "session:\(session.csrfSecret)"))
+        return Viewer(
+            session: session, account: account, csrf: Secrets.hmacHex(key: csrfKey, "session:\(session.csrfSecret)"),
+            cookieChoice: cookieChoice(request), signals: Self.signals(request), path: request.uri.path)
     }
 
     /// The anonymous CSRF token for a public form, and the cookie to set when the visitor has none yet.
@@ -126,8 +133,12 @@ extension Console {
     static let csrfFailure = StewardError.forbidden(
         "This form expired or did not come from this site. Nothing was changed; reload the page and try again")
 
-    func layout(_ title: String, viewer: Viewer?, csrf: String? = nil, flash: Flash?) -> [String: Any] {
+    func layout(_ title: String, viewer: Viewer?, flash: Flash?, banner: [String: Any]? = nil, csrf: String) -> [String: Any] {
         var frame: [String: Any] = ["title": title, "policyVersion": configuration.policyVersion]
+        if var banner {
+            banner["csrf"] = csrf
+            frame["banner"] = banner
+        }
         if let viewer {
             frame["viewer"] = [
                 "email": viewer.user.email, "csrf": viewer.csrf,
@@ -149,7 +160,9 @@ extension Console {
         let csrf = anonymousCSRF(request)
         var data = data
         data["csrf"] = csrf.token
-        var response = renderer.page(template, data, layout: layout(title, viewer: nil, flash: flash), status: status)
+        let banner = template == "cookies" ? nil : bannerData(request)
+        var response = renderer.page(
+            template, data, layout: layout(title, viewer: nil, flash: flash, banner: banner, csrf: csrf.token), status: status)
         if let cookie = csrf.cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return response
     }
@@ -160,7 +173,10 @@ extension Console {
     ) -> Response {
         var data = data
         data["csrf"] = viewer.csrf
-        return renderer.page(template, data, layout: layout(title, viewer: viewer, flash: flash), status: status)
+        let banner =
+            template == "cookies" ? nil : bannerData(choice: viewer.cookieChoice, signals: viewer.signals, returnTo: viewer.path)
+        return renderer.page(
+            template, data, layout: layout(title, viewer: viewer, flash: flash, banner: banner, csrf: viewer.csrf), status: status)
     }
 
     func redirect(_ location: String, cookies extra: [String] = []) -> Response {

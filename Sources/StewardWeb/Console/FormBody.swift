@@ -5,6 +5,8 @@ import StewardCore
 /// An `application/x-www-form-urlencoded` body, the only encoding the console's forms use.
 struct FormBody: Sendable {
     private(set) var fields: [String: String] = [:]
+    /// Every value of each field, for checkbox groups that repeat a name.
+    private(set) var values: [String: [String]] = [:]
 
     static let maximumSize = 64 * 1024
 
@@ -25,6 +27,7 @@ struct FormBody: Sendable {
             let name = Self.decode(parts[0])
             let value = parts.count > 1 ? Self.decode(parts[1]) : ""
             if fields[name] == nil { fields[name] = value }
+            values[name, default: []].append(value)
         }
     }
 

@@ -28,7 +28,9 @@ enum FormFields {
         "key_name": ("security", "a label for an application key"),
         "key_role": ("security", "what an application key may do"),
         "purpose": ("consent_records", "which purpose your choice is about"),
-        "choice": ("consent_records", "give or withdraw consent"),
+        "choice": ("consent_records", "give or withdraw consent, or accept or reject optional cookies"),
+        "category": ("consent_records", "which optional purposes you allow in the cookie banner"),
+        "return_to": ("consent_records", "the page to go back to after the cookie choice"),
         "confirm_over_signal": ("consent_records", "confirms an opt-in over your browser's privacy signal"),
     ]
 
