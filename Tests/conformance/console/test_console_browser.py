@@ -49,8 +49,16 @@ class Shots:
         assert self.driver.save_screenshot(str(path)), f"could not save {path}"
 
 
+def loaded(driver, timeout: float = 30) -> None:
+    """Waits until the document has finished loading: an element found while the page is still being parsed can
+    go stale under load ("Node with given id does not belong to the document")."""
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def wait_for(driver, css: str, timeout: float = 20):
-    return WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+    WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+    loaded(driver, timeout)
+    return driver.find_element(By.CSS_SELECTOR, css)
 
 
 def wait_path(driver, path: str, timeout: float = 20) -> None:
@@ -68,6 +76,7 @@ def submit(driver, form) -> None:
     old = driver.find_element(By.TAG_NAME, "html")
     form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click()
     WebDriverWait(driver, 30).until(EC.staleness_of(old))
+    loaded(driver)
 
 
 def flash(driver) -> str:

@@ -11,7 +11,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from console_support import ConsoleClient
-from test_console_browser import SHOTS, Shots, browser, submit, wait_for  # noqa: F401 (fixture)
+from test_console_browser import SHOTS, Shots, browser, loaded, submit, wait_for  # noqa: F401 (fixture)
 
 REQUIRED = {"steward_session", "steward_csrf", "steward_consent"}
 
@@ -92,6 +92,7 @@ def test_banner_in_a_real_browser(server, browser):  # noqa: F811 (fixture)
     old = d.find_element(By.TAG_NAME, "html")
     banner.find_element(By.ID, "reject-all").click()
     WebDriverWait(d, 30).until(EC.staleness_of(old))
+    loaded(d)
     assert not d.find_elements(By.ID, "cookie-banner")
     names = {c["name"] for c in d.get_cookies()}
     assert "steward_consent" in names and names <= REQUIRED, names
@@ -99,11 +100,13 @@ def test_banner_in_a_real_browser(server, browser):  # noqa: F811 (fixture)
     old = d.find_element(By.TAG_NAME, "html")
     d.find_element(By.ID, "cookie-settings").click()  # the footer link reopens the choice
     WebDriverWait(d, 30).until(EC.staleness_of(old))
+    loaded(d)
     form = wait_for(d, "#cookie-form")
     form.find_element(By.CSS_SELECTOR, "input[value='analytics']").click()
     old = d.find_element(By.TAG_NAME, "html")
     form.find_element(By.ID, "save-choice").click()
     WebDriverWait(d, 30).until(EC.staleness_of(old))
+    loaded(d)
     consent = next(c["value"] for c in d.get_cookies() if c["name"] == "steward_consent")
     assert consent.split("~")[1] == "analytics"
     shot("cookie-settings-saved")
