@@ -75,8 +75,6 @@ extension SQLiteStore: IdentityStore {
             try db.execute(
                 sql: "UPDATE one_time_token SET used_time = ? WHERE user_id = ? AND purpose = ? AND used_time IS NULL",
                 arguments: [time, user.description, purpose.rawValue])
-        case .countTokenAttempt(let hash):
-            try db.execute(sql: "UPDATE one_time_token SET attempts = attempts + 1 WHERE hash = ?", arguments: [hash])
         case .enqueueMail(let mail):
             let headers = JSONValue.array(mail.headers.map { .array($0.map(JSONValue.string)) }).serialized
             try db.execute(

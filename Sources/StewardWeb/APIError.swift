@@ -18,17 +18,15 @@ public struct APIError: HTTPResponseError {
     }
 
     public init(_ error: StewardError) {
+        let code: Int
         switch error.kind {
-        case .badRequest: self.init(status: .badRequest, message: error.message, errorCode: 31)
-        case .unauthorized: self.init(status: .unauthorized, message: error.message, errorCode: 10)
-        case .forbidden: self.init(status: .forbidden, message: error.message, errorCode: 20)
-        case .notFound: self.init(status: .notFound, message: error.message, errorCode: 32)
-        case .conflict: self.init(status: .conflict, message: error.message, errorCode: 31)
-        case .payloadTooLarge: self.init(status: .contentTooLarge, message: error.message, errorCode: 31)
-        case .timeout: self.init(status: .requestTimeout, message: error.message, errorCode: 2)
-        case .unavailable: self.init(status: .serviceUnavailable, message: error.message, errorCode: 2)
-        case .internal: self.init(status: .internalServerError, message: error.message, errorCode: 2)
+        case .badRequest, .conflict, .payloadTooLarge: code = 31
+        case .unauthorized: code = 10
+        case .forbidden: code = 20
+        case .notFound: code = 32
+        case .timeout, .unavailable, .internal: code = 2
         }
+        self.init(status: error.kind.httpStatus, message: error.message, errorCode: code)
     }
 
     /// Wraps any error; unknown ones become a 500 without internals in the body.
@@ -96,6 +94,23 @@ enum HTTP {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw StewardError(.payloadTooLarge, "The request body is larger than \(limit) bytes")
+        }
+    }
+}
+
+extension StewardError.Kind {
+    /// The HTTP status the REST API and the console answer this kind of error with.
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .timeout: .requestTimeout
+        case .unavailable: .serviceUnavailable
+        case .internal: .internalServerError
         }
     }
 }

@@ -192,5 +192,4 @@ public enum AgeBasis {
     public static let selfDeclared = "self-declared"
     public static let parentPending = "parental-consent-pending"
     public static let parentConsented = "parental-consent"
-    public static let operatorCreated = "operator"
 }

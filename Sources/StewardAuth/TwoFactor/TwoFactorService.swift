@@ -93,7 +93,7 @@ public struct TwoFactorService: Sendable {
             return [.acceptTOTPStep(user, step: step)]
         case .email:
             let hash = Self.codeHash(user, digits)
-            guard let token = try await store.token(hash: hash), token.purpose == .signInCode, token.attempts < 5 else {
+            guard let token = try await store.token(hash: hash), token.purpose == .signInCode else {
                 throw StewardError.unauthorized("Wrong code")
             }
             return [.consumeToken(hash: hash, purpose: .signInCode, at: now())]

@@ -59,7 +59,7 @@ public struct AccountDetails: Sendable, Equatable {
     public var hasPicture: Bool
     /// ISO 3166 code of the jurisdiction declared at sign-up, which set the age gate.
     public var jurisdiction: String?
-    /// How the age gate was passed: `self-declared`, `parental-consent`, or `operator` for accounts made by staff.
+    /// How the age gate was passed (`AgeBasis`); nil for accounts an administrator created.
     public var ageBasis: String?
     public var parentEmail: String?
     public var secondFactor: SecondFactor?

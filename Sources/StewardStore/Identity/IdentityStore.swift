@@ -19,7 +19,6 @@ public enum IdentityChange: Sendable {
     case consumeToken(hash: String, purpose: TokenPurpose, at: Int64)
     /// Invalidates every unused token of a purpose (a new reset link voids the older ones).
     case voidTokens(UserID, purpose: TokenPurpose, at: Int64)
-    case countTokenAttempt(hash: String)
     case enqueueMail(NewMail)
     case recordAgreement(PolicyAgreement)
     case createSession(Session)

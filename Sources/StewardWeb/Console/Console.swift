@@ -222,17 +222,5 @@ extension Console {
         return publicPage(request, "message", title: title, ["message": error.message], flash: .error(error.message), status: status)
     }
 
-    static func status(of error: StewardError) -> HTTPResponse.Status {
-        switch error.kind {
-        case .badRequest: .badRequest
-        case .unauthorized: .unauthorized
-        case .forbidden: .forbidden
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .payloadTooLarge: .contentTooLarge
-        case .timeout: .requestTimeout
-        case .unavailable: .serviceUnavailable
-        case .internal: .internalServerError
-        }
-    }
+    static func status(of error: StewardError) -> HTTPResponse.Status { error.kind.httpStatus }
 }
