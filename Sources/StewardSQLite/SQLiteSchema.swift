@@ -120,6 +120,30 @@ enum SQLiteSchema {
                     BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v4-policy-versions") { db in
+            try db.execute(
+                sql: """
+                    -- One row per declaration version, written when this Steward first runs with it.
+                    CREATE TABLE policy_version (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        version TEXT NOT NULL UNIQUE,
+                        effective_date TEXT NOT NULL,
+                        material INTEGER NOT NULL,
+                        narrows_rights INTEGER NOT NULL,
+                        summary TEXT NOT NULL,
+                        rights TEXT NOT NULL,
+                        processors TEXT NOT NULL,
+                        loaded_time INTEGER NOT NULL
+                    );
+                    CREATE TABLE announcement (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time INTEGER NOT NULL,
+                        subject TEXT NOT NULL,
+                        sent INTEGER NOT NULL,
+                        skipped INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -182,6 +182,20 @@ extension SQLiteStore: IdentityStore {
                     record.subject, record.purpose, record.state.rawValue, record.policyVersion, record.noticeHash,
                     record.method.rawValue, record.time, record.client, record.networkPrefix,
                 ])
+        case .recordPolicyVersion(let record):
+            try db.execute(
+                sql: """
+                    INSERT INTO policy_version(version, effective_date, material, narrows_rights, summary, rights, processors, loaded_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.version, record.effectiveDate, record.material, record.narrowsRights, record.summary,
+                    Self.jsonList(record.rights), Self.jsonList(record.processors), record.loadedTime,
+                ])
+        case .recordAnnouncement(let record):
+            try db.execute(
+                sql: "INSERT INTO announcement(time, subject, sent, skipped) VALUES (?, ?, ?, ?)",
+                arguments: [record.time, record.subject, record.sent, record.skipped])
         }
     }
 }

@@ -55,8 +55,23 @@ public struct Steward: Sendable {
         resets = PasswordResetService(store: store, hasher: hasher, configuration: identity)
         signingKey = try Self.secretKey(named: "jwt-signing.key", directory: configuration.dataDirectory)
         auth = AuthService(store: store, signIn: signIn, signer: JWTSigner(secret: signingKey))
+        if configuration.smtpHost != nil {
+            // Mail hands email addresses to the SMTP provider: it must be a declared recipient (promise TB-7).
+            try RecipientRegister(declaration: privacy).requireProcessor(
+                for: "service_mail", categories: ["user.contact.email"], what: "Sending mail through \(configuration.smtpHost ?? "")")
+        }
         mailSender = try Self.mailSender(configuration, store: store, logger: logger)
         self.logger = logger
+    }
+
+    /// Notices and announces changes of the declaration between runs.
+    public var policyChanges: PolicyChangeService {
+        PolicyChangeService(store: store, declaration: privacy, publicURL: identity.publicURL)
+    }
+
+    /// News by mail, only with consent, with one-click unsubscribe.
+    public var marketing: MarketingMail {
+        MarketingMail(store: store, declaration: privacy, publicURL: identity.publicURL, linkKey: signingKey)
     }
 
     /// A server key (`jwt-signing.key`, `audit-chain.key`): 64 random bytes in a file of the data directory,
@@ -116,7 +131,7 @@ public struct Steward: Sendable {
         let sender = mailSender
         return try Console(
             identity: store, accounts: store, devices: store, telemetry: store, signUp: signUp, signIn: signIn, resets: resets,
-            configuration: identity, privacy: privacy, csrfKey: signingKey, secureCookies: secureCookies,
+            configuration: identity, privacy: privacy, marketing: marketing, csrfKey: signingKey, secureCookies: secureCookies,
             mailQueued: { sender?.wake() })
     }
 

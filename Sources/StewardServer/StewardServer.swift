@@ -7,6 +7,7 @@ import NIOSSL
 import ServiceLifecycle
 import StewardAuth
 import StewardCore
+import StewardPrivacy
 import StewardStore
 import UnixSignals
 import StewardWeb
@@ -24,6 +25,8 @@ public struct StewardServer {
 
     public func run() async throws {
         let steward = try Steward(configuration: configuration, logger: logger)
+        // Before anything is served: a new declaration version is recorded and announced, or start-up is refused.
+        try await steward.policyChanges.recordLoaded()
         let bootstrap = try await steward.bootstrapAdministrator(email: configuration.adminEmail, password: configuration.adminPassword)
         let tls = try tlsConfiguration()
 
@@ -35,7 +38,7 @@ public struct StewardServer {
         let boundMQTT = BoundMQTTListener(channels: try await mqtt.bind(), logger: logger)
         let router = WebApplication.router(
             auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning,
-            console: try steward.console(secureCookies: tls != nil))
+            console: try steward.console(secureCookies: tls != nil), privacy: steward.privacy)
         let scheme = tls == nil ? "http" : "https"
         let configuration = self.configuration
         let app = Application(

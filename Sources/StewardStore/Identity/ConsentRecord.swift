@@ -22,6 +22,12 @@ public struct ConsentRecord: Sendable, Equatable {
         case parent
         /// An explicit opt-in confirmed over an active GPC or DNT signal.
         case formOverSignal = "form-over-signal"
+        /// The unsubscribe link or one-click `List-Unsubscribe` of a mail.
+        case unsubscribe = "mail-unsubscribe"
+        /// A material policy change expired the consent; it is asked again.
+        case policyChange = "policy-change"
+        /// Answered on the notice shown at sign-in after a policy change.
+        case policyNotice = "policy-notice"
     }
 
     /// `user:<id>` for an account.

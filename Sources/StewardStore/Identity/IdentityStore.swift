@@ -37,6 +37,8 @@ public enum IdentityChange: Sendable {
     case lockAccount(UserID, until: Int64?)
     case audit(AuditEvent)
     case recordConsent(ConsentRecord)
+    case recordPolicyVersion(PolicyVersionRecord)
+    case recordAnnouncement(AnnouncementRecord)
 }
 
 /// Accounts beyond the data-plane basics: lifecycle, sessions, second factors, keys, sign-in history, policy
@@ -69,6 +71,13 @@ public protocol IdentityStore: Sendable {
     func signInPlaces(of user: UserID, limit: Int) async throws -> [SignInPlace]
 
     func agreements(of user: UserID) async throws -> [PolicyAgreement]
+
+    /// Every declaration version this Steward has run with, oldest first.
+    func policyVersions() async throws -> [PolicyVersionRecord]
+    /// The newest marketing announcement, if any went out.
+    func lastAnnouncement() async throws -> AnnouncementRecord?
+    /// Accounts that are open (status active), oldest first: who policy notices and announcements go to.
+    func activeAccounts() async throws -> [AccountRecord]
 
     /// The consent ledger of a subject, newest first.
     func consentHistory(subject: String) async throws -> [ConsentRecord]

@@ -19,6 +19,7 @@ public struct Console: Sendable {
     let apiKeys: APIKeyService
     let configuration: IdentityConfiguration
     let privacy: PrivacyDeclaration
+    let marketing: MarketingMail
     let renderer: ConsoleRenderer
     let cookies: ConsoleCookies
     let csrfKey: [UInt8]
@@ -28,7 +29,7 @@ public struct Console: Sendable {
     public init(
         identity: any IdentityStore, accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore,
         signUp: SignUpService, signIn: SignInService, resets: PasswordResetService, configuration: IdentityConfiguration,
-        privacy: PrivacyDeclaration, csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
+        privacy: PrivacyDeclaration, marketing: MarketingMail, csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
     ) throws {
         self.identity = identity
         self.accounts = accounts
@@ -41,6 +42,7 @@ public struct Console: Sendable {
         self.configuration = configuration
         try FormFields.check(against: privacy)
         self.privacy = privacy
+        self.marketing = marketing
         self.renderer = try ConsoleRenderer.load()
         self.cookies = ConsoleCookies(secure: secureCookies)
         self.csrfKey = csrfKey
@@ -67,6 +69,8 @@ public struct Console: Sendable {
         registerPolicyPages(on: router)
         registerConsentPages(on: router)
         registerCookieBanner(on: router)
+        registerPolicyNotice(on: router)
+        registerUnsubscribe(on: router)
     }
 }
 
@@ -200,6 +204,9 @@ extension Console {
             !request.uri.path.hasPrefix("/account/two-factor")
         {
             return redirect("/account/two-factor?required=1")
+        }
+        if !Self.readableBeforeNotice(request.uri.path), try await policyChanges.pendingNotice(for: viewer.account) != nil {
+            return redirect("/account/policy-update")
         }
         return try await body(viewer)
     }
