@@ -83,8 +83,8 @@ extension SQLiteStore: AccountStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO user(id, tenant_id, customer_id, email, authority, first_name, last_name, password_hash, created_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO user(id, tenant_id, customer_id, email, authority, first_name, last_name, password_hash, created_time, origin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'an administrator of your organisation or of this Steward')
                     """,
                 arguments: [
                     user.id.description, user.tenantID?.description, user.customerID?.description, user.email,

@@ -69,6 +69,17 @@ public struct Steward: Sendable {
         PolicyChangeService(store: store, declaration: privacy, publicURL: identity.publicURL)
     }
 
+    /// Access, export, deactivation and erasure over this data directory.
+    public var rights: PersonalDataRights {
+        let writer = self.writer
+        return PersonalDataRights(
+            store: store, export: PersonalDataExport(store: store, identity: store, declaration: privacy),
+            eraser: AccountEraser(
+                store: store, identity: store, declaration: privacy, receiptKey: signingKey,
+                flushTelemetry: { try await writer.flush() }),
+            deactivation: AccountDeactivation(identity: store, publicURL: identity.publicURL))
+    }
+
     /// News by mail, only with consent, with one-click unsubscribe.
     public var marketing: MarketingMail {
         MarketingMail(store: store, declaration: privacy, publicURL: identity.publicURL, linkKey: signingKey)
@@ -131,7 +142,7 @@ public struct Steward: Sendable {
         let sender = mailSender
         return try Console(
             identity: store, accounts: store, devices: store, telemetry: store, signUp: signUp, signIn: signIn, resets: resets,
-            configuration: identity, privacy: privacy, marketing: marketing, csrfKey: signingKey, secureCookies: secureCookies,
+            configuration: identity, privacy: privacy, marketing: marketing, rights: rights, csrfKey: signingKey, secureCookies: secureCookies,
             mailQueued: { sender?.wake() })
     }
 

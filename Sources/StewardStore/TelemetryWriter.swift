@@ -60,6 +60,11 @@ public final class TelemetryWriter: Sendable {
         }
     }
 
+    /// Returns once every batch queued before the call is committed (or has failed).
+    public func flush() async throws {
+        try await write(TelemetryBatch(device: DeviceID(), entries: []))
+    }
+
     /// Commits what is queued, refuses new work, and returns when the writer thread has exited.
     public func shutdown() {
         let alreadyStopped = state.withLock { state -> Bool in
@@ -99,7 +104,9 @@ public final class TelemetryWriter: Sendable {
 
     private func commit(_ group: [Pending]) {
         do {
-            try store.append(group.map(\.batch))
+            // Empty batches are barriers (`flush`): they complete with their group and touch nothing.
+            let batches = group.map(\.batch).filter { !$0.entries.isEmpty }
+            if !batches.isEmpty { try store.append(batches) }
             state.withLock {
                 $0.commits += 1
                 $0.committedBatches += group.count
@@ -113,7 +120,7 @@ public final class TelemetryWriter: Sendable {
             }
             for item in group {
                 do {
-                    try store.append([item.batch])
+                    if !item.batch.entries.isEmpty { try store.append([item.batch]) }
                     item.completion(.success(()))
                 } catch {
                     item.completion(.failure(error))

@@ -64,6 +64,15 @@ public struct PasswordResetService: Sendable {
                     subjectID: account.user.id, event: "password.reset", ip: client.ip)),
         ]
         if account.details.emailVerifiedTime == nil { changes.append(.markEmailVerified(account.user.id, at: time)) }
+        if account.details.status == .deactivated {
+            // Following the mailed link proves the person wants their account back.
+            changes.append(.setStatus(account.user.id, .active))
+            changes.append(
+                .audit(
+                    AuditEvent(
+                        time: time, tenantID: account.user.tenantID, actorID: account.user.id, credential: "reset-link",
+                        subjectID: account.user.id, event: "account.reactivated", ip: client.ip)))
+        }
         if account.details.status == .awaitingEmail {
             changes.append(.setStatus(account.user.id, account.details.ageBasis == AgeBasis.parentPending ? .awaitingParent : .active))
         }

@@ -152,7 +152,9 @@ public struct SignInService: Sendable {
         case .awaitingParent:
             message = "This account opens once a parent confirms it from the mail we sent them"
         case .disabled:
-            message = "This account is deactivated"
+            message = "This account is switched off by an administrator"
+        case .deactivated:
+            message = "This account is deactivated. To reactivate it, use “Forgot your password?” and follow the mailed link"
         }
         try await record(account.user.email, account.user.id, client, .notConfirmed)
         throw StewardError.unauthorized(message)

@@ -8,8 +8,11 @@ public enum AccountStatus: String, Sendable, Codable {
     /// Email confirmed, but the person is below the age of digital consent and no parent has confirmed yet.
     case awaitingParent = "awaiting-parent"
     case active
-    /// Switched off by the person or an administrator; signs in nowhere, keeps its data.
+    /// Switched off by an administrator; signs in nowhere, keeps its data.
     case disabled
+    /// Deactivated by the person (promise MS-18d): signs in nowhere and keeps its data for the declared period; a
+    /// password reset from the mailed link reactivates it.
+    case deactivated
 }
 
 /// The second factor an account signs in with, if any.

@@ -1,0 +1,90 @@
+import StewardCore
+import StewardStore
+
+/// Everything held about a person, by kind of record, each with its categories and, for each category, the purposes
+/// and legal bases, recipients, source and retention the declaration states (promises TM-15, TM-3, TB-5).
+public struct AccessReport: Sendable {
+    public struct Section: Sendable {
+        public var name: String
+        public var title: String
+        public var description: String
+        public var source: String
+        public var categories: [CategoryFacts]
+        public var columns: [String]
+        /// At most `rowLimit` rows, newest last; `total` says how many there are.
+        public var rows: [[String]]
+        public var total: Int
+    }
+
+    /// Readings per device and key.
+    public struct ReadingSummary: Sendable {
+        public var device: String
+        public var key: String
+        public var category: CategoryFacts
+        public var count: Int
+    }
+
+    public var sections: [Section]
+    public var readings: [ReadingSummary]
+
+    /// Builds the report; `rowLimit` bounds what a page shows (the export has everything).
+    public static func build(
+        for user: UserID, store: any PersonalDataStore, declaration: PrivacyDeclaration, extraTables: [PersonalTable] = [],
+        rowLimit: Int = 50
+    ) async throws -> AccessReport {
+        let tables = try await store.personalTables(of: user) + extraTables
+        let devices = try await store.devices(concerning: user)
+        let deviceTable = PersonalTable(
+            name: "devices", columns: ["device_id", "name", "type", "profile", "assigned_to_you"],
+            rows: devices.map {
+                [.string($0.id.description), .string($0.name), .string($0.type), $0.profileName.map(JSONValue.string) ?? .null, .bool($0.assigned)]
+            })
+        var sections: [Section] = []
+        for table in tables + [deviceTable] {
+            let entry = PersonalDataCatalog.entry(table.name)
+            var source = entry?.source ?? "the platform"
+            if table.name == "profile", let index = table.columns.firstIndex(of: "source"), case .string(let origin)? = table.rows.first?[index] {
+                source = origin
+            }
+            sections.append(
+                Section(
+                    name: table.name, title: entry?.title ?? table.name, description: entry?.description ?? "", source: source,
+                    categories: (entry?.categories ?? []).map { CategoryFacts($0, in: declaration) }, columns: table.columns,
+                    rows: table.rows.suffix(rowLimit).map { row in row.map(Self.text) }, total: table.rows.count))
+        }
+        var readings: [ReadingSummary] = []
+        for device in devices {
+            let counts = try await store.readingCounts(device: device.seq)
+            for (key, count) in counts.sorted(by: { $0.key < $1.key }) {
+                let category = declaration.category(forTelemetryKey: key, profile: device.profileName).key
+                readings.append(ReadingSummary(device: device.name, key: key, category: CategoryFacts(category, in: declaration), count: count))
+            }
+        }
+        return AccessReport(sections: sections, readings: readings)
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return ""
+        case .bool(let b): return b ? "yes" : "no"
+        case .number(let n): return n
+        case .string(let s): return s
+        case .array, .object: return value.serialized
+        }
+    }
+}
+
+/// The self-service rights services a console or CLI needs, built once over the same stores.
+public struct PersonalDataRights: Sendable {
+    public let store: any PersonalDataStore
+    public let export: PersonalDataExport
+    public let eraser: AccountEraser
+    public let deactivation: AccountDeactivation
+
+    public init(store: any PersonalDataStore, export: PersonalDataExport, eraser: AccountEraser, deactivation: AccountDeactivation) {
+        self.store = store
+        self.export = export
+        self.eraser = eraser
+        self.deactivation = deactivation
+    }
+}

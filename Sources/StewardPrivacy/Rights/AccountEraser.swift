@@ -1,0 +1,166 @@
+import StewardAuth
+import StewardCore
+import StewardStore
+
+/// Deletes a person's account and personal data (promises TB-12, MS-3, TB-5): every row about them goes in one
+/// transaction; readings the declaration keeps as statistics are folded into daily aggregates without device or
+/// person first; what a legal hold names stays and is listed. The answer is a receipt the person can download.
+public struct AccountEraser: Sendable {
+    let store: any PersonalDataStore
+    let identity: any IdentityStore
+    let declaration: PrivacyDeclaration
+    let receiptKey: [UInt8]
+    /// Waits until readings accepted before the erasure are committed, so none lands after it.
+    let flushTelemetry: @Sendable () async throws -> Void
+    let now: @Sendable () -> Int64
+
+    public init(
+        store: any PersonalDataStore, identity: any IdentityStore, declaration: PrivacyDeclaration, receiptKey: [UInt8],
+        flushTelemetry: @escaping @Sendable () async throws -> Void, now: @escaping @Sendable () -> Int64 = WallClock.nowMillis
+    ) {
+        self.store = store
+        self.identity = identity
+        self.declaration = declaration
+        self.receiptKey = receiptKey
+        self.flushTelemetry = flushTelemetry
+        self.now = now
+    }
+
+    public struct Outcome: Sendable {
+        public var receipt: ErasureReceiptRecord
+        public var counts: ErasureCounts
+        /// The path (with its signature) where the receipt can be downloaded without an account.
+        public var receiptPath: String
+    }
+
+    /// What erasing this person will keep and why, to say plainly before they confirm.
+    public func whatStays() -> [(what: String, why: String)] {
+        declaration.retention.compactMap { rule in
+            guard let hold = rule.legalHold else { return nil }
+            return ("\(declaration.category(rule.category)?.name ?? rule.category) (kept \(Durations.words(rule.period)))", hold)
+        } + [("A record that your request was honoured (this receipt, which names no one)", "To prove we erased your data when asked (GDPR Art. 5(2))")]
+    }
+
+    /// Erases the person. `actor` is who asked (the person themselves, or staff acting on a request).
+    public func erase(_ user: UserID, actor: String, ip: String = "") async throws -> Outcome {
+        guard let account = try await identity.account(id: user) else {
+            throw StewardError.notFound("No account with id \(user); it may already have been erased")
+        }
+        let tenant = try await store.soleTenant(of: user)
+        let devices = try await store.devices(concerning: user)
+        var aggregate: [String: String] = [:]
+        for device in devices {
+            for key in try await store.telemetryKeys(device: device.seq) {
+                let category = declaration.category(forTelemetryKey: key, profile: device.profileName).key
+                if declaration.retentionRule(for: category)?.then == .aggregate { aggregate[key] = category }
+            }
+        }
+        let time = now()
+        let receiptID = Secrets.token(bytes: 12)
+        let plan = ErasurePlan(
+            user: user, email: account.user.email, tenantToDelete: tenant, devices: devices, aggregateKeys: aggregate,
+            receipt: ErasureReceiptRecord(id: receiptID, time: time, body: ""),
+            audit: AuditEvent(
+                time: time, tenantID: account.user.tenantID, actorID: nil, credential: actor, subjectID: user, event: "account.erased",
+                detail: "all personal data erased; receipt \(receiptID)", ip: ip))
+        let declaration = self.declaration
+        let aggregatedCategories = Set(aggregate.values).sorted()
+        let counts = try await store.erase(plan) { counts in
+            Self.receiptBody(id: receiptID, time: time, counts: counts, aggregated: aggregatedCategories, declaration: declaration)
+        }
+        try await flushTelemetry()
+        try await store.checkpoint()
+        guard let receipt = try await store.receipt(id: receiptID) else {
+            throw StewardError(.internal, "The erasure committed but its receipt cannot be read back")
+        }
+        return Outcome(receipt: receipt, counts: counts, receiptPath: receiptPath(receiptID))
+    }
+
+    public func receiptPath(_ id: String) -> String {
+        "/privacy/receipt/\(id)?t=\(Secrets.hmacHex(key: receiptKey, "receipt\n\(id)"))"
+    }
+
+    public func receiptSignatureIsValid(id: String, signature: String) -> Bool {
+        Secrets.constantTimeEquals(signature, Secrets.hmacHex(key: receiptKey, "receipt\n\(id)"))
+    }
+
+    static func receiptBody(
+        id: String, time: Int64, counts: ErasureCounts, aggregated: [String], declaration: PrivacyDeclaration
+    ) -> String {
+        let auditRule = declaration.retentionRule(for: "system.audit")
+        let erased = counts.deleted.sorted { $0.key < $1.key }.map { what, rows in
+            JSONValue.object([JSONMember("what", .string(what)), JSONMember("rows", .number(String(rows)))])
+        }
+        var anonymized: [JSONValue] = []
+        if counts.aggregated > 0 {
+            anonymized.append(
+                .object([
+                    JSONMember(
+                        "what",
+                        .string("readings of \(aggregated.joined(separator: ", ")) folded into daily counts, sums, minimums and maximums per organisation, without device or person, then deleted")),
+                    JSONMember("rows", .number(String(counts.aggregated))),
+                ]))
+        }
+        var kept: [JSONValue] = []
+        if let audit = counts.kept["audit entries"], audit > 0 {
+            kept.append(
+                .object([
+                    JSONMember("what", .string("audit trail entries about the account (security events; they name the account id only)")),
+                    JSONMember("rows", .number(String(audit))),
+                    JSONMember("legalHold", .string(auditRule?.legalHold ?? "security records")),
+                    JSONMember("until", .string(auditRule.map { "\(Durations.words($0.period)) after each event" } ?? "as declared")),
+                ]))
+        }
+        kept.append(
+            .object([
+                JSONMember("what", .string("this receipt, which names no one")),
+                JSONMember("legalHold", .string("to prove the request was honoured (GDPR Art. 5(2))")),
+            ]))
+        return JSONValue.object([
+            JSONMember("receipt", .string(id)),
+            JSONMember("time", .number(String(time))),
+            JSONMember("timeUTC", .string(UTCTime.format(time, seconds: true))),
+            JSONMember("controller", .string(declaration.controller.name)),
+            JSONMember("policyVersion", .string(declaration.version)),
+            JSONMember("erased", .array(erased)),
+            JSONMember("anonymized", .array(anonymized)),
+            JSONMember("kept", .array(kept)),
+        ]).serialized
+    }
+}
+
+/// Deactivation (promise MS-18d): the account stops working everywhere at once (sessions, JWTs, keys) but keeps its
+/// data for the declared period; a password reset from the mailed link reactivates it.
+public struct AccountDeactivation: Sendable {
+    let identity: any IdentityStore
+    let publicURL: String
+    let now: @Sendable () -> Int64
+
+    public init(identity: any IdentityStore, publicURL: String, now: @escaping @Sendable () -> Int64 = WallClock.nowMillis) {
+        self.identity = identity
+        self.publicURL = publicURL
+        self.now = now
+    }
+
+    public func deactivate(_ user: User, from client: ClientInfo) async throws {
+        let time = now()
+        try await identity.apply([
+            .setStatus(user.id, .deactivated),
+            .revokeAllSessions(user.id, at: time),
+            .revokeAllAPIKeys(user.id, at: time),
+            .enqueueMail(
+                NewMail(
+                    recipient: user.email, subject: "Your account is deactivated",
+                    textBody: """
+                        Your account was deactivated at \(UTCTime.format(time)). It cannot be used, every session and API key is ended, and your data is kept as our privacy policy says (\(publicURL)/privacy).
+
+                        To reactivate it, open \(publicURL)/forgot-password and follow the link we mail you.
+                        To delete it instead, reactivate it and use Delete Account under My Account.
+                        """)),
+            .audit(
+                AuditEvent(
+                    time: time, tenantID: user.tenantID, actorID: user.id, credential: nil, subjectID: user.id, event: "account.deactivated",
+                    ip: client.ip)),
+        ])
+    }
+}

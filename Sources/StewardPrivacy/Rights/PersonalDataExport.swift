@@ -1,0 +1,226 @@
+import StewardCore
+import StewardStore
+
+/// A person's copy of their data (promises TM-17, MB-18, MS-18, TB-5): a ZIP with one CSV per kind of record, the
+/// same data as one JSON document, a README describing every file and column with its purposes, recipients and
+/// retention, and the profile picture. Readings are read and written page by page, so memory stays flat however
+/// many a person has.
+public struct PersonalDataExport: Sendable {
+    let store: any PersonalDataStore
+    let identity: any IdentityStore
+    let declaration: PrivacyDeclaration
+    let now: @Sendable () -> Int64
+    /// Readings per database read.
+    let pageSize: Int
+
+    public init(
+        store: any PersonalDataStore, identity: any IdentityStore, declaration: PrivacyDeclaration,
+        now: @escaping @Sendable () -> Int64 = WallClock.nowMillis, pageSize: Int = 20_000
+    ) {
+        self.store = store
+        self.identity = identity
+        self.declaration = declaration
+        self.now = now
+        self.pageSize = pageSize
+    }
+
+    /// Progress of the readings, written twice (CSV, then JSON): done and total rows.
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
+
+    /// Streams the archive to `emit` in chunks of about 256 KiB.
+    public func write(
+        for user: UserID, extraTables: [PersonalTable] = [], progress: Progress? = nil,
+        to emit: @escaping ([UInt8]) async throws -> Void
+    ) async throws {
+        let tables = try await store.personalTables(of: user) + extraTables
+        let devices = try await store.devices(concerning: user)
+        var attributes: [[JSONValue]] = []
+        for device in devices {
+            attributes += try await store.attributeRows(device: device.seq).map { [.string(device.id.description)] + $0 }
+        }
+        let deviceTable = PersonalTable(
+            name: "devices", columns: ["device_id", "name", "type", "profile", "assigned_to_you"],
+            rows: devices.map {
+                [.string($0.id.description), .string($0.name), .string($0.type), $0.profileName.map(JSONValue.string) ?? .null, .bool($0.assigned)]
+            })
+        let attributeTable = PersonalTable(name: "attributes", columns: ["device_id", "scope", "key", "last_update_ts", "value"], rows: attributes)
+        let all = tables + [deviceTable, attributeTable]
+        let total = try await store.readingCount(devices: devices.map(\.seq)) * 2
+        var done = 0
+        let time = now()
+
+        var archive = ZipStreamWriter(time: time, emit: emit)
+        try await archive.begin("README.txt")
+        try await archive.write(readme(all, time: time))
+        try await archive.end()
+        for table in all {
+            try await archive.begin("\(table.name).csv")
+            var out: [UInt8] = []
+            CSV.row(table.columns.map { Array($0.utf8) }, into: &out)
+            for row in table.rows { CSV.row(row.map(CSV.field), into: &out) }
+            try await archive.write(out)
+            try await archive.end()
+        }
+        try await archive.begin("telemetry.csv")
+        try await archive.write("device_id,key,ts,value,category\r\n")
+        try await eachPage(devices) { device, page, categories in
+            var out: [UInt8] = []
+            out.reserveCapacity(page.count * 48)
+            let id = Array(device.id.description.utf8)
+            for reading in page {
+                out += id
+                out.append(UInt8(ascii: ","))
+                CSV.append(Array(reading.key.utf8), into: &out)
+                out.append(UInt8(ascii: ","))
+                out += Array(String(reading.ts).utf8)
+                out.append(UInt8(ascii: ","))
+                CSV.append(Array(reading.value.stringValue.utf8), into: &out)
+                out.append(UInt8(ascii: ","))
+                out += categories[reading.key] ?? []
+                out += [13, 10]
+            }
+            try await archive.write(out)
+            done += page.count
+            progress?(done, total)
+        }
+        try await archive.end()
+
+        try await archive.begin("data.json")
+        var head = "{\"generated\":\(time),\"policyVersion\":\(JSONValue.quoted(declaration.version))"
+        for table in all {
+            head += ",\(JSONValue.quoted(table.name)):"
+            head += JSONValue.array(
+                table.rows.map { row in .object(zip(table.columns, row).map { JSONMember($0.0, $0.1) }) }
+            ).serialized
+        }
+        head += ",\"telemetry\":["
+        try await archive.write(head)
+        var first = true
+        try await eachPage(devices) { device, page, categories in
+            var out = ""
+            out.reserveCapacity(page.count * 80)
+            let id = device.id.description
+            for reading in page {
+                out += first ? "{\"device\":\"" : ",{\"device\":\""
+                first = false
+                out += id
+                out += "\",\"key\":"
+                JSONValue.writeString(reading.key, to: &out)
+                out += ",\"ts\":"
+                out += String(reading.ts)
+                out += ",\"value\":"
+                Self.writeJSON(reading.value, to: &out)
+                out += "}"
+            }
+            try await archive.write(out)
+            done += page.count
+            progress?(done, total)
+        }
+        try await archive.write("]}")
+        try await archive.end()
+
+        if let picture = try await identity.picture(of: user) {
+            try await archive.begin(picture.contentType == "image/png" ? "picture.png" : "picture.jpg")
+            try await archive.write(picture.bytes)
+            try await archive.end()
+        }
+        try await archive.finish()
+    }
+
+    /// Calls `body` with each page of each device's readings and the CSV bytes of each key's category.
+    func eachPage(
+        _ devices: [PersonDevice], _ body: (PersonDevice, [StoredReading], [String: [UInt8]]) async throws -> Void
+    ) async throws {
+        for device in devices {
+            var categories: [String: [UInt8]] = [:]
+            var cursor: (keyID: Int64, ts: Int64)? = nil
+            while true {
+                let page = try await store.readings(device: device.seq, after: cursor, limit: pageSize)
+                guard let last = page.last else { break }
+                for reading in page where categories[reading.key] == nil {
+                    categories[reading.key] = Array(
+                        declaration.category(forTelemetryKey: reading.key, profile: device.profileName).key.utf8)
+                }
+                try await body(device, page, categories)
+                cursor = (last.keyID, last.ts)
+                if page.count < pageSize { break }
+            }
+        }
+    }
+
+    static func writeJSON(_ value: KVValue, to out: inout String) {
+        switch value {
+        case .bool(let b): out += b ? "true" : "false"
+        case .long(let l): out += String(l)
+        case .double(let d): out += d.isFinite ? KVValue.format(d) : "null"
+        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .json(let j): out += j
+        }
+    }
+
+    /// The README: every file and column, and for each category what it is for, on what basis, who receives it and
+    /// how long it stays.
+    func readme(_ tables: [PersonalTable], time: Int64) -> String {
+        var lines = [
+            "Your data held by \(declaration.controller.name)", "Exported \(UTCTime.format(time, seconds: true)) under privacy policy version \(declaration.version).",
+            "",
+            "Every kind of record is here twice: as a CSV file (UTF-8, comma-separated, RFC 4180 quoting, header row) and inside data.json.",
+            "Times are Unix milliseconds (UTC). Questions: \(declaration.controller.email).", "",
+        ]
+        var categories: [String] = []
+        for name in tables.map(\.name) + ["telemetry"] {
+            guard let entry = PersonalDataCatalog.entry(name) else { continue }
+            lines += ["== \(name).csv: \(entry.title)", entry.description, "Source: \(entry.source)", "Columns:"]
+            let columns = tables.first { $0.name == name }?.columns ?? ["device_id", "key", "ts", "value", "category"]
+            lines += columns.map { "  \($0): \(entry.columns[$0] ?? "")" }
+            lines += ["Data categories: \(entry.categories.joined(separator: ", "))", ""]
+            categories += entry.categories.filter { !categories.contains($0) }
+        }
+        lines += ["== data.json: all of the above in one JSON document; telemetry as {device, key, ts, value}.", ""]
+        lines += ["== Why each category is held, who receives it, how long it stays", ""]
+        for key in categories {
+            let facts = CategoryFacts(key, in: declaration)
+            lines += [
+                "\(facts.category.name) (\(key))\(facts.category.sensitive ? ", sensitive" : "")",
+                "  Purposes and legal bases: \(facts.purposeText)", "  Recipients: \(facts.recipientText)",
+                "  Kept: \(facts.retentionText)", "",
+            ]
+        }
+        return lines.joined(separator: "\r\n")
+    }
+}
+
+/// RFC 4180 fields.
+enum CSV {
+    static func field(_ value: JSONValue) -> [UInt8] {
+        switch value {
+        case .null: return []
+        case .bool(let b): return Array((b ? "1" : "0").utf8)
+        case .number(let n): return Array(n.utf8)
+        case .string(let s): return Array(s.utf8)
+        case .array, .object: return Array(value.serialized.utf8)
+        }
+    }
+
+    static func row(_ fields: [[UInt8]], into out: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            append(field, into: &out)
+        }
+        out += [13, 10]
+    }
+
+    /// Appends one field, quoted when it holds a comma, quote, CR or LF.
+    static func append(_ field: [UInt8], into out: inout [UInt8]) {
+        guard field.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else {
+            out += field
+            return
+        }
+        out.append(34)
+        for byte in field {
+            if byte == 34 { out.append(34) }
+            out.append(byte)
+        }
+        out.append(34)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import GRDB
+import StewardCore
+import StewardStore
+
+/// Everything held about one person, as the access report and the export read it.
+extension SQLiteStore: PersonalDataStore {
+    public func personalTables(of user: UserID) async throws -> [PersonalTable] {
+        try await pool.read { db in
+            let id = user.description
+            guard let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [id]) else {
+                throw StewardError.notFound("No account with id \(id); it may already have been erased")
+            }
+            func table(_ name: String, _ sql: String, _ arguments: StatementArguments) throws -> PersonalTable {
+                let statement = try db.makeStatement(sql: sql)
+                var rows: [[JSONValue]] = []
+                let cursor = try Row.fetchCursor(statement, arguments: arguments)
+                while let row = try cursor.next() {
+                    rows.append((0..<row.count).map { Self.json(row[$0] as DatabaseValue) })
+                }
+                return PersonalTable(name: name, columns: statement.columnNames, rows: rows)
+            }
+            return [
+                try table(
+                    "profile",
+                    """
+                    SELECT u.id AS account_id, u.email, u.first_name, u.last_name, u.company, u.phone, u.authority,
+                        t.name AS tenant, u.jurisdiction AS country, u.age_basis, u.parent_email, u.status,
+                        u.created_time, u.email_verified_time, u.second_factor, u.picture IS NOT NULL AS has_picture,
+                        COALESCE(u.origin, 'unknown') AS source
+                    FROM user u LEFT JOIN tenant t ON t.id = u.tenant_id WHERE u.id = ?
+                    """, [id]),
+                try table(
+                    "consents",
+                    """
+                    SELECT time, purpose, state, method, policy_version, notice_hash, client, network
+                    FROM consent_event WHERE subject = ? ORDER BY seq
+                    """, ["user:\(id)"]),
+                try table(
+                    "policy_agreements", "SELECT time, policy_version, method, ip, client FROM policy_agreement WHERE user_id = ? ORDER BY time",
+                    [id]),
+                try table(
+                    "sign_ins",
+                    "SELECT time, email, outcome, new_place, ip, client FROM sign_in WHERE user_id = ? OR email = ? ORDER BY time",
+                    [id, email]),
+                try table(
+                    "sessions",
+                    """
+                    SELECT id, kind, stage, created_time, last_seen_time, expires_time, revoked_time, ip, client
+                    FROM session WHERE user_id = ? ORDER BY created_time
+                    """, [id]),
+                try table(
+                    "api_keys",
+                    """
+                    SELECT id, prefix, name, role, created_time, last_used_time, last_used_ip, revoked_time
+                    FROM api_key WHERE user_id = ? ORDER BY created_time
+                    """, [id]),
+                try table(
+                    "audit",
+                    """
+                    SELECT seq, time, event, detail, credential, ip, actor_id = ? AS by_you, subject_id = ? AS about_you
+                    FROM audit_log WHERE (subject_id = ? OR actor_id = ?) AND event <> 'api.write' ORDER BY seq
+                    """, [id, id, id, id]),
+                try table(
+                    "usage",
+                    "SELECT time, credential, detail, ip FROM audit_log WHERE actor_id = ? AND event = 'api.write' ORDER BY seq",
+                    [id]),
+                try table(
+                    "mail",
+                    "SELECT created_time, subject, sent_time, attempts, last_error FROM mail_outbox WHERE recipient = ? COLLATE NOCASE ORDER BY id",
+                    [email]),
+            ]
+        }
+    }
+
+    public func devices(concerning user: UserID) async throws -> [PersonDevice] {
+        try await pool.read { db in try Self.devicesConcerning(db, user) }
+    }
+
+    static func devicesConcerning(_ db: Database, _ user: UserID) throws -> [PersonDevice] {
+        let id = user.description
+        // The person's own tenant counts as theirs when no one else is in it.
+        let soleTenant = try Self.soleTenant(db, user)?.description
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT d.seq, d.id, d.tenant_id, d.name, d.type, p.name AS profile, d.person_id = ? AS assigned
+                FROM device d LEFT JOIN device_profile p ON p.id = d.profile_id
+                WHERE d.person_id = ? OR d.tenant_id = ? ORDER BY d.created_time, d.seq
+                """, arguments: [id, id, soleTenant]
+        ).map { row in
+            PersonDevice(
+                seq: row["seq"], id: DeviceID(row["id"] as String)!, tenantID: TenantID(row["tenant_id"] as String)!,
+                name: row["name"], type: row["type"], profileName: row["profile"], assigned: (row["assigned"] as Bool?) ?? false)
+        }
+    }
+
+    public func assignDevice(tenant: TenantID, device: DeviceID, to person: UserID?) async throws {
+        try await pool.write { db in
+            let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            if let person {
+                guard
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM user WHERE id = ? AND tenant_id = ?", arguments: [person.description, tenant.description])
+                        != nil
+                else { throw StewardError.notFound("User with id [\(person)] is not found") }
+            }
+            try db.execute(sql: "UPDATE device SET person_id = ? WHERE seq = ?", arguments: [person?.description, seq])
+        }
+    }
+
+    public func readings(device seq: Int64, after cursor: (keyID: Int64, ts: Int64)?, limit: Int) async throws -> [StoredReading] {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT r.key_id, k.key, r.ts, r.t, r.v FROM ts_kv r JOIN ts_key k ON k.id = r.key_id
+                    WHERE r.device_seq = ? AND (r.key_id, r.ts) > (?, ?) ORDER BY r.key_id, r.ts LIMIT ?
+                    """)
+            var readings: [StoredReading] = []
+            readings.reserveCapacity(limit)
+            let rows = try Row.fetchCursor(statement, arguments: [seq, cursor?.keyID ?? -1, cursor?.ts ?? Int64.min, limit])
+            while let row = try rows.next() {
+                guard let value = KVValue(typeTag: row[3], stored: row[4]) else { continue }
+                readings.append(StoredReading(keyID: row[0], key: row[1], ts: row[2], value: value))
+            }
+            return readings
+        }
+    }
+
+    public func readingCount(devices: [Int64]) async throws -> Int {
+        guard !devices.isEmpty else { return 0 }
+        return try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM ts_kv WHERE device_seq IN (\(devices.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(devices)) ?? 0
+        }
+    }
+
+    public func readingCounts(device seq: Int64) async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT k.key, COUNT(*) FROM ts_kv r JOIN ts_key k ON k.id = r.key_id WHERE r.device_seq = ? GROUP BY r.key_id",
+                arguments: [seq])
+            {
+                counts[row[0]] = row[1]
+            }
+            return counts
+        }
+    }
+
+    public func telemetryKeys(device seq: Int64) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT k.key FROM ts_kv_latest l JOIN ts_key k ON k.id = l.key_id WHERE l.device_seq = ? ORDER BY k.key",
+                arguments: [seq])
+        }
+    }
+
+    public func soleTenant(of user: UserID) async throws -> TenantID? {
+        try await pool.read { db in try Self.soleTenant(db, user) }
+    }
+
+    static func soleTenant(_ db: Database, _ user: UserID) throws -> TenantID? {
+        try String.fetchOne(
+            db,
+            sql: """
+                SELECT u.tenant_id FROM user u WHERE u.id = ? AND u.tenant_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = u.tenant_id AND o.id <> u.id)
+                """, arguments: [user.description]
+        ).flatMap(TenantID.init)
+    }
+
+    public func attributeRows(device seq: Int64) async throws -> [[JSONValue]] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT scope, key, last_update_ts, t, v FROM attribute_kv WHERE device_seq = ? ORDER BY scope, key",
+                arguments: [seq]
+            ).map { row in
+                let scope = AttributeScope.allCases.first { Int64($0.code) == row["scope"] as Int64 }
+                let value = KVValue(typeTag: row["t"], stored: row["v"])
+                return [
+                    .string(scope?.rawValue ?? "\(row["scope"] as Int64)"), .string(row["key"]), .number("\(row["last_update_ts"] as Int64)"),
+                    value.map { .string($0.stringValue) } ?? .null,
+                ]
+            }
+        }
+    }
+
+    public func receipt(id: String) async throws -> ErasureReceiptRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM erasure_receipt WHERE id = ?", arguments: [id]).map {
+                ErasureReceiptRecord(id: $0["id"], time: $0["time"], body: $0["body"])
+            }
+        }
+    }
+
+    public func checkpoint() async throws {
+        try await pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+
+    static func json(_ value: DatabaseValue) -> JSONValue {
+        switch value.storage {
+        case .null: return .null
+        case .int64(let i): return .number(String(i))
+        case .double(let d): return .number(KVValue.format(d))
+        case .string(let s): return .string(s)
+        case .blob(let data): return .string("\(data.count) bytes")
+        }
+    }
+}

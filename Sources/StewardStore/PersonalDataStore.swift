@@ -1,0 +1,138 @@
+import StewardCore
+
+/// One kind of record held about a person, read whole: a profile, consents, sign-ins… Telemetry is not here; it is
+/// read page by page (`readings`), because a person can have millions of readings.
+public struct PersonalTable: Sendable, Equatable {
+    /// The file name stem in an export (`profile`, `sign_ins`…), also the key the catalog describes it under.
+    public var name: String
+    public var columns: [String]
+    public var rows: [[JSONValue]]
+
+    public init(name: String, columns: [String], rows: [[JSONValue]]) {
+        self.name = name
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+/// A device that concerns a person (promise TB-5): assigned to them, or owned by the tenant they alone make up.
+public struct PersonDevice: Sendable, Equatable {
+    /// The storage key readings are filed under.
+    public var seq: Int64
+    public var id: DeviceID
+    public var tenantID: TenantID
+    public var name: String
+    public var type: String
+    public var profileName: String?
+    /// True when assigned to the person; false when it belongs to the person's own single-person tenant.
+    public var assigned: Bool
+
+    public init(seq: Int64, id: DeviceID, tenantID: TenantID, name: String, type: String, profileName: String?, assigned: Bool) {
+        self.seq = seq
+        self.id = id
+        self.tenantID = tenantID
+        self.name = name
+        self.type = type
+        self.profileName = profileName
+        self.assigned = assigned
+    }
+}
+
+/// One stored reading as an export writes it.
+public struct StoredReading: Sendable, Equatable {
+    public var keyID: Int64
+    public var key: String
+    public var ts: Int64
+    public var value: KVValue
+
+    public init(keyID: Int64, key: String, ts: Int64, value: KVValue) {
+        self.keyID = keyID
+        self.key = key
+        self.ts = ts
+        self.value = value
+    }
+}
+
+/// What erasing one person removes, keeps or turns into statistics; worked out by the privacy module from the
+/// declaration and applied by the store in one transaction.
+public struct ErasurePlan: Sendable {
+    public var user: UserID
+    public var email: String
+    /// Their own tenant, deleted whole, when they are its only member.
+    public var tenantToDelete: TenantID?
+    public var devices: [PersonDevice]
+    /// Telemetry keys whose category the declaration keeps as statistics (`then: aggregate`), with that category.
+    public var aggregateKeys: [String: String]
+    public var receipt: ErasureReceiptRecord
+    public var audit: AuditEvent
+
+    public init(
+        user: UserID, email: String, tenantToDelete: TenantID?, devices: [PersonDevice], aggregateKeys: [String: String],
+        receipt: ErasureReceiptRecord, audit: AuditEvent
+    ) {
+        self.user = user
+        self.email = email
+        self.tenantToDelete = tenantToDelete
+        self.devices = devices
+        self.aggregateKeys = aggregateKeys
+        self.receipt = receipt
+        self.audit = audit
+    }
+}
+
+/// Rows an erasure touched, by the table they were in.
+public struct ErasureCounts: Sendable, Equatable {
+    public var deleted: [String: Int]
+    /// Readings folded into daily statistics before their deletion.
+    public var aggregated: Int
+    /// Rows kept under a legal hold (audit entries about the person).
+    public var kept: [String: Int]
+
+    public init(deleted: [String: Int] = [:], aggregated: Int = 0, kept: [String: Int] = [:]) {
+        self.deleted = deleted
+        self.aggregated = aggregated
+        self.kept = kept
+    }
+}
+
+/// The receipt of an erasure: what went, what became statistics, what stayed and why. It names no one; its id and
+/// a signed link let the person download it after their account is gone.
+public struct ErasureReceiptRecord: Sendable, Equatable {
+    public var id: String
+    public var time: Int64
+    /// The receipt's text (JSON), written once the counts are known.
+    public var body: String
+
+    public init(id: String, time: Int64, body: String) {
+        self.id = id
+        self.time = time
+        self.body = body
+    }
+}
+
+/// Reads everything held about a person, and erases it.
+public protocol PersonalDataStore: Sendable {
+    /// Every kind of record about the person except readings and device attributes.
+    func personalTables(of user: UserID) async throws -> [PersonalTable]
+    /// Devices assigned to the person, plus the devices of their tenant when they are its only member.
+    func devices(concerning user: UserID) async throws -> [PersonDevice]
+    /// Assigns a tenant's device to one of its users (nil: unassigns). Throws notFound across tenants.
+    func assignDevice(tenant: TenantID, device: DeviceID, to person: UserID?) async throws
+    /// Readings of a device ordered by key and time, after `cursor` (key id, ts), at most `limit`.
+    func readings(device seq: Int64, after cursor: (keyID: Int64, ts: Int64)?, limit: Int) async throws -> [StoredReading]
+    func readingCount(devices: [Int64]) async throws -> Int
+    /// How many readings a device has per key.
+    func readingCounts(device seq: Int64) async throws -> [String: Int]
+    /// The telemetry keys a device has readings under.
+    func telemetryKeys(device seq: Int64) async throws -> [String]
+    /// The person's own tenant when no one else belongs to it (it goes with them on erasure).
+    func soleTenant(of user: UserID) async throws -> TenantID?
+    /// Attributes of a device: (scope, key, last update, value).
+    func attributeRows(device seq: Int64) async throws -> [[JSONValue]]
+
+    /// The counts an erasure will report, computed in its transaction; `receiptBody` turns them into the receipt.
+    func erase(_ plan: ErasurePlan, receiptBody: @Sendable (ErasureCounts) -> String) async throws -> ErasureCounts
+    /// Folds the WAL into the database file and truncates it, so erased pages are not left in the log.
+    func checkpoint() async throws
+    func receipt(id: String) async throws -> ErasureReceiptRecord?
+}
