@@ -5,8 +5,7 @@ extension SQLiteSchema {
         ALTER TABLE user ADD COLUMN origin TEXT;
         ALTER TABLE device ADD COLUMN person_id TEXT REFERENCES user(id) ON DELETE SET NULL;
         CREATE INDEX device_person ON device(person_id);
-        CREATE INDEX audit_log_subject ON audit_log(subject_id);
-        CREATE INDEX audit_log_actor ON audit_log(actor_id);
+        CREATE INDEX audit_log_actor ON audit_log(actor_id, seq);
         -- Names no one: the id is random and the body lists categories and counts only.
         CREATE TABLE erasure_receipt (
             id TEXT PRIMARY KEY,

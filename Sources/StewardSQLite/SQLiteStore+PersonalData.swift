@@ -211,3 +211,12 @@ extension SQLiteStore: PersonalDataStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// A consistent copy of the database in a new file, made with SQLite's online backup while writers go on.
+    public func backup(to path: String) throws {
+        let destination = try DatabaseQueue(path: path)
+        try pool.backup(to: destination)
+        try destination.close()
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import StewardAuth
+import StewardCore
+import StewardSQLite
+import StewardStore
+import Testing
+
+@testable import StewardPrivacy
+
+/// Export and erasure against a real SQLite store: the archive is read back with Python's `zipfile`, and after the
+/// erasure the raw bytes of the database and its WAL are scanned for the person.
+@Suite struct PersonalDataRightsTests {
+    let directory: String
+    let store: SQLiteStore
+    let ada: User
+    let colleague: User
+    let ownDevice: Device
+    let orgDevice: Device
+    let ownTenant: TenantID
+    let client = ClientInfo(ip: "198.51.100.7", client: "tests")
+    static let phone = "+44 7700 900123"
+
+    init() async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-rights-\(UUID().uuidString)").path
+        store = try SQLiteStore(directory: directory, durability: .normal)
+        let own = Tenant(name: "Ada's workspace", createdTime: 1)
+        let org = Tenant(name: "Analytical Engines Ltd", createdTime: 1)
+        try await store.createTenant(own)
+        try await store.createTenant(org)
+        ownTenant = own.id
+        ada = User(tenantID: own.id, customerID: nil, email: "ada.lovelace@example.com", authority: .tenantAdmin, firstName: "Augusta Ada", lastName: "Lovelace", createdTime: 1)
+        try await store.createUser(ada, passwordHash: "x")
+        colleague = User(tenantID: org.id, customerID: nil, email: "babbage@example.com", authority: .tenantAdmin, createdTime: 1)
+        try await store.createUser(colleague, passwordHash: "x")
+        try await store.apply([.updateProfile(ada.id, firstName: nil, company: "Difference Works", phone: Self.phone)])
+        ownDevice = Device(tenantID: own.id, name: "Ada's tracker", accessToken: "token-own", createdTime: 1)
+        orgDevice = Device(tenantID: org.id, name: "Heart monitor 7", accessToken: "token-org", createdTime: 1)
+        try await store.createDevice(ownDevice)
+        try await store.createDevice(orgDevice)
+        // The organisation's monitor is worn by Ada: assigned to her, so it is her data (promise TB-5).
+        await #expect(throws: StewardError.self) { try await store.assignDevice(tenant: org.id, device: orgDevice.id, to: ada.id) }
+        try await ConsentLedger(store: store, declaration: .bundledDefault).decide(
+            ada, purpose: "marketing", give: true, method: .form, signals: .none, confirmedOverSignal: false, from: client)
+        var entries: [TimedValues] = []
+        for i in 0..<500 {
+            let ts = 1_700_000_000_000 + Int64(i) * 60_000
+            let lat = KeyValue("lat", .double(51.5072 + Double(i) / 10_000))
+            let power = KeyValue("power", .long(Int64(100 + i)))
+            let note = KeyValue("note", .string("ride, \"fast\" #\(i)"))
+            entries.append(TimedValues(ts: ts, values: [lat, power, note]))
+        }
+        try store.append([TelemetryBatch(device: ownDevice.id, entries: entries)])
+    }
+
+    func rights(now: Int64 = 1_800_000_000_000) -> (PersonalDataExport, AccountEraser) {
+        (
+            PersonalDataExport(store: store, identity: store, declaration: .bundledDefault, now: { now }, pageSize: 128),
+            AccountEraser(
+                store: store, identity: store, declaration: .bundledDefault, receiptKey: Array(repeating: 1, count: 32),
+                flushTelemetry: {}, now: { now })
+        )
+    }
+
+    func exportArchive() async throws -> String {
+        let path = directory + "/export.zip"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let file = try #require(FileHandle(forWritingAtPath: path))
+        try await rights().0.write(for: ada.id) { file.write(Data($0)) }
+        try file.close()
+        return path
+    }
+
+    /// Reads the archive with Python's zipfile (CRC-checked) and prints names and facts as JSON.
+    func inspect(_ path: String) throws -> [String: Any] {
+        let script = """
+            import json, sys, zipfile, csv, io
+            z = zipfile.ZipFile(sys.argv[1])
+            bad = z.testzip()
+            names = z.namelist()
+            tele = list(csv.reader(io.StringIO(z.read('telemetry.csv').decode())))
+            data = json.loads(z.read('data.json'))
+            print(json.dumps({'bad': bad, 'names': names, 'telemetryRows': len(tele) - 1, 'header': tele[0],
+                'jsonTelemetry': len(data['telemetry']), 'profileEmail': data['profile'][0]['email'],
+                'notes': sorted({r[3] for r in tele[1:] if r[1] == 'note'})[:1], 'latCategory': [r[4] for r in tele[1:] if r[1] == 'lat'][0],
+                'readme': z.read('README.txt').decode()}))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+    }
+
+    // promise: TM-17
+    @Test func theExportHoldsEveryKindOfRecordAsCSVAndJSONWithAReadme() async throws {
+        let facts = try inspect(try await exportArchive())
+        #expect(facts["bad"] is NSNull)
+        let names = try #require(facts["names"] as? [String])
+        for name in ["README.txt", "profile.csv", "consents.csv", "sign_ins.csv", "api_keys.csv", "audit.csv", "usage.csv", "devices.csv", "telemetry.csv", "data.json"] {
+            #expect(names.contains(name), "missing \(name)")
+        }
+        #expect(facts["telemetryRows"] as? Int == 1500)
+        #expect(facts["jsonTelemetry"] as? Int == 1500)
+        #expect(facts["profileEmail"] as? String == ada.email)
+        #expect(facts["latCategory"] as? String == "user.location.precise")
+        // A value with a comma and quotes survives CSV quoting.
+        #expect((facts["notes"] as? [String])?.first == "ride, \"fast\" #0")
+        let readme = try #require(facts["readme"] as? String)
+        #expect(readme.contains("Purposes and legal bases:") && readme.contains("Recipients:") && readme.contains("Kept:"))
+        #expect(readme.contains("Precise location (user.location.precise), sensitive"))
+    }
+
+    // promise: TM-3
+    @Test func theAccessReportNamesSourcesPurposesAndRetention() async throws {
+        let report = try await AccessReport.build(for: ada.id, store: store, declaration: .bundledDefault)
+        let profile = try #require(report.sections.first { $0.name == "profile" })
+        #expect(profile.source == "an administrator of your organisation or of this Steward")
+        #expect(profile.rows.first?.contains(Self.phone) == true)
+        let email = try #require(profile.categories.first { $0.category.key == "user.contact.email" })
+        #expect(email.purposes.contains { $0.key == "account" } && !email.recipients.isEmpty)
+        let lat = try #require(report.readings.first { $0.key == "lat" })
+        #expect(lat.count == 500 && lat.category.category.sensitive && lat.category.retentionText.hasPrefix("90 days"))
+    }
+
+    // promise: TB-12
+    @Test func erasureRemovesThePersonKeepsTheLegalHoldAndLeavesNoBytes() async throws {
+        try await store.apply([
+            .audit(AuditEvent(time: 5, tenantID: ada.tenantID, actorID: ada.id, credential: nil, subjectID: ada.id, event: "password.changed"))
+        ])
+        let outcome = try await rights().1.erase(ada.id, actor: "test")
+        #expect(outcome.counts.deleted["account"] == 1)
+        #expect(outcome.counts.deleted["readings"] == 1500)
+        #expect(outcome.counts.aggregated == 500)  // power: user.telemetry, kept as statistics
+        #expect(outcome.counts.kept["audit entries"] == 2)  // the consent and the password change
+        #expect(outcome.receipt.body.contains("\"legalHold\""))
+        #expect(!outcome.receipt.body.contains(ada.email))
+        #expect(try await store.account(id: ada.id) == nil)
+        #expect(try await store.tenant(id: ownTenant) == nil)
+        #expect(try await store.account(id: colleague.id) != nil)
+        let statistics = try await store.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM statistic") }
+        #expect(statistics.count >= 1 && statistics.allSatisfy { ($0["key"] as String) == "power" })
+
+        // Nothing of Ada is left in the bytes of the database or its log.
+        try await store.checkpoint()
+        for file in ["steward.sqlite", "steward.sqlite-wal"] {
+            guard let bytes = FileManager.default.contents(atPath: directory + "/" + file) else { continue }
+            for needle in [ada.email, "Lovelace", Self.phone, "Difference Works", "ride, \"fast\""] {
+                #expect(bytes.range(of: Data(needle.utf8)) == nil, "\(needle) still in \(file)")
+            }
+        }
+        // A second erasure answers clearly and changes nothing.
+        await #expect(throws: StewardError.self) { try await rights().1.erase(ada.id, actor: "test") }
+        #expect(try await store.receipt(id: outcome.receipt.id) != nil)
+        #expect(rights().1.receiptSignatureIsValid(id: outcome.receipt.id, signature: String(outcome.receiptPath.split(separator: "=").last!)))
+        #expect(!rights().1.receiptSignatureIsValid(id: outcome.receipt.id, signature: "00"))
+    }
+
+    // promise: TB-5
+    @Test func aDeviceAssignedToThePersonIsTheirsInExportAndErasure() async throws {
+        let org = try #require(orgDevice.tenantID as TenantID?)
+        let babbageDevice = Device(tenantID: org, name: "Engine", accessToken: "token-engine", createdTime: 1)
+        try await store.createDevice(babbageDevice)
+        let wearer = User(tenantID: org, customerID: nil, email: "wearer@example.com", authority: .customerUser, createdTime: 2)
+        try await store.createUser(wearer, passwordHash: "x")
+        try await store.assignDevice(tenant: org, device: orgDevice.id, to: wearer.id)
+        try store.append([
+            TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("heartRate", .long(61))])]),
+            TelemetryBatch(device: babbageDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("rpm", .long(9))])]),
+        ])
+        let devices = try await store.devices(concerning: wearer.id)
+        #expect(devices.map(\.id) == [orgDevice.id] && devices[0].assigned)
+        _ = try await rights().1.erase(wearer.id, actor: "test")
+        // The organisation keeps its device, unassigned and without the wearer's readings; other devices are untouched.
+        #expect(try await store.device(tenant: org, id: orgDevice.id) != nil)
+        #expect(try await store.readingCount(devices: [devices[0].seq]) == 0)
+        #expect(try await store.latest(tenant: org, device: babbageDevice.id, keys: nil)["rpm"] != nil)
+    }
+}
