@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlparse
 
 import requests
 
-from steward_harness import StewardServer, free_ports, unique
+from steward_harness import REPO_ROOT, HarnessError, StewardServer, free_ports, steward_binary, unique
 
 TEST_UA = "steward-console-tests/1.0"
 GOOD_PASSWORD = "Wander-Quietly-7-Lanterns"
@@ -52,6 +52,11 @@ class Mail:
     raw: bytes
     tls: bool
     received: float = field(default_factory=time.time)
+
+    def header(self, name: str) -> str | None:
+        """The (unfolded) value of a header of the received message, or None."""
+        value = email.message_from_bytes(self.raw, policy=email.policy.default).get(name)
+        return None if value is None else str(value)
 
     def addressed_to(self, address: str) -> bool:
         address = address.lower()
@@ -638,3 +643,68 @@ class ConsoleServer(StewardServer):
             return dict(row) if row else {}
         finally:
             con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Privacy declarations and restarts on the same data directory
+# --------------------------------------------------------------------------------------------
+
+def _bundled_privacy_yaml() -> str:
+    """The declaration the Steward binary under test bundles (its resource bundle next to it), else the source."""
+    source = REPO_ROOT / "Sources" / "StewardPrivacy" / "Resources" / "default-privacy.yaml"
+    try:
+        built = (steward_binary().resolve().parent / "steward_StewardPrivacy.resources" / "Resources"
+                 / "default-privacy.yaml")
+    except HarnessError:
+        built = source
+    return (built if built.is_file() else source).read_text()
+
+
+DEFAULT_PRIVACY_YAML = _bundled_privacy_yaml()
+DEFAULT_POLICY_VERSION = re.search(r'^version: "([^"]+)"', DEFAULT_PRIVACY_YAML, re.M).group(1)
+
+
+def privacy_yaml(version: str | None = None, *, material: bool = True, summary: str = "",
+                 narrows_rights: bool | None = None, accepted_by_explicit_consent: bool | None = None,
+                 replace: Iterable[tuple[str, str]] = (), base: str = DEFAULT_PRIVACY_YAML) -> str:
+    """The bundled declaration with each (old, new) of `replace` applied (each `old` must occur) and, when
+    `version` is given, that version and effective date plus a change-log entry for it (newest first)."""
+    text = base
+    for old, new in replace:
+        assert old in text, f"{old!r} is not in the declaration"
+        text = text.replace(old, new, 1)
+    if version is not None:
+        text = re.sub(r'^version: "[^"]*"', f'version: "{version}"', text, count=1, flags=re.M)
+        text = re.sub(r'^effectiveDate: "[^"]*"', f'effectiveDate: "{version}"', text, count=1, flags=re.M)
+        entry = (f'  - version: "{version}"\n    date: "{version}"\n    material: {str(material).lower()}\n'
+                 f'    summary: "{summary or "Changes of version " + version}"\n')
+        if narrows_rights is not None:
+            entry += f"    narrowsRights: {str(narrows_rights).lower()}\n"
+        if accepted_by_explicit_consent is not None:
+            entry += f"    acceptedByExplicitConsent: {str(accepted_by_explicit_consent).lower()}\n"
+        text, n = re.subn(r"^changeLog:\n", "changeLog:\n" + entry, text, count=1, flags=re.M)
+        assert n == 1, "the declaration has no changeLog"
+    return text
+
+
+def write_privacy(server: StewardServer, text: str) -> None:
+    """Puts `text` as privacy.yaml into the server's data directory (read at the next start)."""
+    (server.data_dir / "privacy.yaml").write_text(text)
+
+
+def start_refused(server: StewardServer) -> tuple[int, str]:
+    """Starts `server` expecting it to refuse: returns (exit status, what it printed on this attempt). Fails when
+    the server becomes ready instead."""
+    offset = server.log_path.stat().st_size
+    try:
+        server.start()
+    except HarnessError:
+        server.stop()  # the process has exited; this closes the log file
+        code = server.proc.returncode if server.proc is not None else None
+        with open(server.log_path, "rb") as f:
+            f.seek(offset)
+            output = f.read().decode(errors="replace")
+        assert code not in (None, 0), f"steward serve exited with {code}:\n{output}"
+        return code, output
+    server.stop()
+    raise AssertionError(f"steward serve started although it should have refused:\n{server.log_tail()}")
