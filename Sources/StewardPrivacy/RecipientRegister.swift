@@ -47,7 +47,7 @@ public struct RecipientRegister: Sendable {
     /// One line per processor, as recorded with each version to notice subprocessor changes (promise TM-7).
     public var processorLines: [String] {
         declaration.recipients.filter { $0.kind == .processor }.map { recipient in
-            "\(recipient.name) (\(recipient.location)): \(recipient.purposes.joined(separator: ", ")); \(recipient.categories.joined(separator: ", "))"
+            "\(recipient.name) (\(recipient.location), safeguard: \(recipient.transferSafeguard ?? "none needed")): \(recipient.purposes.joined(separator: ", ")); \(recipient.categories.joined(separator: ", "))"
         }
     }
 }

@@ -112,16 +112,23 @@ extension SQLiteStore: PersonalDataStore {
     public func readings(device seq: Int64, after cursor: (keyID: Int64, ts: Int64)?, limit: Int) async throws -> [StoredReading] {
         try await pool.read { db in
             let statement = try db.cachedStatement(
-                sql: """
-                    SELECT r.key_id, k.key, r.ts, r.t, r.v FROM ts_kv r JOIN ts_key k ON k.id = r.key_id
-                    WHERE r.device_seq = ? AND (r.key_id, r.ts) > (?, ?) ORDER BY r.key_id, r.ts LIMIT ?
-                    """)
+                sql: "SELECT key_id, ts, t, v FROM ts_kv WHERE device_seq = ? AND (key_id, ts) > (?, ?) ORDER BY key_id, ts LIMIT ?")
+            // Key names are looked up once per key and shared by every reading of the page.
+            var names: [Int64: String] = [:]
             var readings: [StoredReading] = []
             readings.reserveCapacity(limit)
             let rows = try Row.fetchCursor(statement, arguments: [seq, cursor?.keyID ?? -1, cursor?.ts ?? Int64.min, limit])
             while let row = try rows.next() {
-                guard let value = KVValue(typeTag: row[3], stored: row[4]) else { continue }
-                readings.append(StoredReading(keyID: row[0], key: row[1], ts: row[2], value: value))
+                let keyID: Int64 = row[0]
+                guard let value = KVValue(typeTag: row[2], stored: row[3]) else { continue }
+                let key: String
+                if let known = names[keyID] {
+                    key = known
+                } else {
+                    key = try String.fetchOne(db.cachedStatement(sql: "SELECT key FROM ts_key WHERE id = ?"), arguments: [keyID]) ?? "\(keyID)"
+                    names[keyID] = key
+                }
+                readings.append(StoredReading(keyID: keyID, key: key, ts: row[1], value: value))
             }
             return readings
         }

@@ -38,7 +38,8 @@ public struct StewardServer {
         let boundMQTT = BoundMQTTListener(channels: try await mqtt.bind(), logger: logger)
         let router = WebApplication.router(
             auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning,
-            console: try steward.console(secureCookies: tls != nil), privacy: steward.privacy)
+            console: try steward.console(secureCookies: tls != nil), privacy: steward.privacy,
+            personalData: steward.store)
         let scheme = tls == nil ? "http" : "https"
         let configuration = self.configuration
         let app = Application(

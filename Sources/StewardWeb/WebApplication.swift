@@ -13,7 +13,7 @@ import StewardStore
 public enum WebApplication {
     public static func router(
         auth: AuthService, accounts: AccountService, deviceService: DeviceService, provisioning: ProvisioningService,
-        console: Console?, privacy: PrivacyDeclaration, maximumDeviceBodySize: Int = 1 << 20
+        console: Console?, privacy: PrivacyDeclaration, personalData: any PersonalDataStore, maximumDeviceBodySize: Int = 1 << 20
     ) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
         router.add(middleware: APICallAudit(identity: auth.store))
@@ -29,6 +29,7 @@ public enum WebApplication {
         AccountRoutes(web: web, accountsService: accounts).register(on: router)
         AuditRoutes(web: web).register(on: router)
         DataCategoryRoutes(web: web, privacy: privacy).register(on: router)
+        PersonRoutes(web: web, store: personalData).register(on: router)
         console?.register(on: router)
         router.get("api/health") { _, _ in HTTP.json("{\"status\":\"UP\"}") }
         return router

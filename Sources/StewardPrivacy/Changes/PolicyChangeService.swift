@@ -92,14 +92,16 @@ public struct PolicyChangeService: Sendable {
     public func record() -> PolicyVersionRecord {
         let change = declaration.currentChange
         return PolicyVersionRecord(
-            version: declaration.version, effectiveDate: declaration.effectiveDate, material: change?.material ?? false,
+            // A change that narrows a right is material whatever its entry says: each person must agree to it.
+            version: declaration.version, effectiveDate: declaration.effectiveDate,
+            material: (change?.material ?? false) || (change?.narrowsRights ?? false),
             narrowsRights: change?.narrowsRights ?? false, summary: change?.summary ?? "",
             rights: declaration.rights.map(\.key.rawValue), processors: RecipientRegister(declaration: declaration).processorLines,
             loadedTime: now())
     }
 
     func mail(to user: User, previous: PolicyVersionRecord, added: [String], removed: [String]) -> NewMail {
-        let material = declaration.currentChange?.material ?? false
+        let material = (declaration.currentChange?.material ?? false) || (declaration.currentChange?.narrowsRights ?? false)
         var lines = [
             "Hello\(user.firstName.map { " \($0)" } ?? ""),", "",
         ]
@@ -170,7 +172,8 @@ public struct PolicyChangeService: Sendable {
     /// Records the person's answer to the notice: the agreement to the running version and a fresh choice for each
     /// purpose asked again (`answers`: purpose → give).
     public func acknowledge(
-        _ account: AccountRecord, notice: Notice, explicitAgreement: Bool, answers: [String: Bool], from client: ClientInfo
+        _ account: AccountRecord, notice: Notice, explicitAgreement: Bool, answers: [String: Bool], signals: PrivacySignals = .none,
+        confirmedOverSignal: Bool = false, from client: ClientInfo
     ) async throws {
         if notice.needsExplicitAgreement, !explicitAgreement {
             throw StewardError.badRequest(
@@ -188,7 +191,16 @@ public struct PolicyChangeService: Sendable {
             guard let give = answers[purpose.key] else {
                 throw StewardError.badRequest("Answer yes or no for \(purpose.name); it stays off until you do")
             }
-            changes.append(.recordConsent(ledger.record(account.user.id, purpose, give ? .given : .refused, .policyNotice, client)))
+            var method = ConsentRecord.Method.policyNotice
+            if give, signals.switchesOff(purpose) {
+                // As on the consents page: an opt-in over GPC/DNT must be confirmed, and is recorded as such.
+                guard confirmedOverSignal else {
+                    throw StewardError.conflict(
+                        "Your browser asks sites not to use your data for \(purpose.name) (Global Privacy Control or Do Not Track). Tick the confirmation to opt in anyway, or answer no")
+                }
+                method = .formOverSignal
+            }
+            changes.append(.recordConsent(ledger.record(account.user.id, purpose, give ? .given : .refused, method, client)))
         }
         changes.append(
             .audit(

@@ -67,16 +67,26 @@ public struct PersonalDataExport: Sendable {
             var out: [UInt8] = []
             out.reserveCapacity(page.count * 48)
             let id = Array(device.id.description.utf8)
+            var keyBytes: (String, [UInt8], [UInt8]) = ("", [], [])
             for reading in page {
+                if reading.key != keyBytes.0 {
+                    var escaped: [UInt8] = []
+                    CSV.append(Array(reading.key.utf8), into: &escaped)
+                    keyBytes = (reading.key, escaped, categories[reading.key] ?? [])
+                }
                 out += id
                 out.append(UInt8(ascii: ","))
-                CSV.append(Array(reading.key.utf8), into: &out)
+                out += keyBytes.1
                 out.append(UInt8(ascii: ","))
-                out += Array(String(reading.ts).utf8)
+                CSV.appendDigits(reading.ts, into: &out)
                 out.append(UInt8(ascii: ","))
-                CSV.append(Array(reading.value.stringValue.utf8), into: &out)
+                switch reading.value {
+                case .long(let l): CSV.appendDigits(l, into: &out)
+                case .bool(let b): out += b ? [116, 114, 117, 101] : [102, 97, 108, 115, 101]
+                default: CSV.append(Array(reading.value.stringValue.utf8), into: &out)
+                }
                 out.append(UInt8(ascii: ","))
-                out += categories[reading.key] ?? []
+                out += keyBytes.2
                 out += [13, 10]
             }
             try await archive.write(out)
@@ -208,6 +218,22 @@ enum CSV {
             append(field, into: &out)
         }
         out += [13, 10]
+    }
+
+    /// Appends an integer's decimal digits without going through a String.
+    static func appendDigits(_ value: Int64, into out: inout [UInt8]) {
+        if value == 0 {
+            out.append(48)
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { out.append(45) }
+        let start = out.count
+        while magnitude > 0 {
+            out.append(UInt8(48 + magnitude % 10))
+            magnitude /= 10
+        }
+        out[start...].reverse()
     }
 
     /// Appends one field, quoted when it holds a comma, quote, CR or LF.

@@ -23,7 +23,7 @@ extension Console {
         router.get("account/policy-update") { request, _ in
             try await signedIn(request) { viewer in
                 guard let notice = try await policyChanges.pendingNotice(for: viewer.account) else { return redirect("/") }
-                return noticePage(viewer, notice, flash: nil)
+                return noticePage(viewer, notice, signals: Self.signals(request), flash: nil)
             }
         }
         router.post("account/policy-update") { request, context in
@@ -36,9 +36,10 @@ extension Console {
                 do {
                     try await policyChanges.acknowledge(
                         viewer.account, notice: notice, explicitAgreement: form["explicit"] == "1", answers: answers,
+                        signals: Self.signals(request), confirmedOverSignal: form["confirm_over_signal"] != nil,
                         from: client(request, context))
                 } catch let error as StewardError {
-                    return noticePage(viewer, notice, flash: .error(error.message), status: Self.status(of: error))
+                    return noticePage(viewer, notice, signals: Self.signals(request), flash: .error(error.message), status: Self.status(of: error))
                 }
                 return redirect("/")
             }
@@ -46,7 +47,7 @@ extension Console {
     }
 
     func noticePage(
-        _ viewer: Viewer, _ notice: PolicyChangeService.Notice, flash: Flash?, status: HTTPResponse.Status = .ok
+        _ viewer: Viewer, _ notice: PolicyChangeService.Notice, signals: PrivacySignals, flash: Flash?, status: HTTPResponse.Status = .ok
     ) -> Response {
         page(
             viewer, "policy-update", title: "Our privacy policy changed",
@@ -54,7 +55,9 @@ extension Console {
                 "changes": notice.changes.map {
                     ["version": $0.version, "effectiveDate": $0.effectiveDate, "summary": $0.summary] as [String: Any]
                 },
-                "purposes": notice.purposesToAsk.map { ["key": $0.key, "name": $0.name, "description": $0.description] as [String: Any] },
+                "purposes": notice.purposesToAsk.map {
+                    ["key": $0.key, "name": $0.name, "description": $0.description, "signalOff": signals.switchesOff($0)] as [String: Any]
+                },
                 "explicit": notice.needsExplicitAgreement,
                 "controllerEmail": privacy.controller.email,
             ], flash: flash, status: status)

@@ -1,0 +1,37 @@
+import Hummingbird
+import StewardCore
+import StewardStore
+
+/// `POST|DELETE /api/privacy/device/{deviceId}/person[/{userId}]`: links a tenant's device to the person it concerns
+/// (a wearer, a resident), so that person's access, export and erasure cover its data (promise TB-5). Tenant
+/// administrators only, within their tenant.
+struct PersonRoutes {
+    let web: WebContext
+    let store: any PersonalDataStore
+
+    func register(on router: Router<StewardRequestContext>) {
+        router.post("api/privacy/device/:deviceId/person/:userId") { request, context in
+            try await api {
+                let tenant = try web.requireTenantAdmin(try await web.principal(request, context))
+                guard let device = DeviceID(try context.parameters.require("deviceId")) else {
+                    throw StewardError.badRequest("The device id is not a UUID")
+                }
+                guard let person = UserID(try context.parameters.require("userId")) else {
+                    throw StewardError.badRequest("The user id is not a UUID")
+                }
+                try await store.assignDevice(tenant: tenant, device: device, to: person)
+                return HTTP.ok()
+            }
+        }
+        router.delete("api/privacy/device/:deviceId/person") { request, context in
+            try await api {
+                let tenant = try web.requireTenantAdmin(try await web.principal(request, context))
+                guard let device = DeviceID(try context.parameters.require("deviceId")) else {
+                    throw StewardError.badRequest("The device id is not a UUID")
+                }
+                try await store.assignDevice(tenant: tenant, device: device, to: nil)
+                return HTTP.ok()
+            }
+        }
+    }
+}
