@@ -161,13 +161,16 @@ enum DeclarationDecoder {
 
     private static func jurisdiction(_ node: Node, _ path: String, _ sink: IssueSink) -> Jurisdiction? {
         let fields = [
-            "code", "name", "requestDeadline", "extension", "extensionNotice", "acknowledgementBusinessDays",
+            "code", "name", "deadlineUnit", "requestDeadline", "extension", "extensionNotice", "acknowledgementBusinessDays",
             "ageOfConsent", "saleOptInAge", "countries",
         ]
         guard let j = MappingReader(node, path: path, fields: fields, sink: sink) else { return nil }
         let countries = j.value("countries", required: false) == nil ? nil : j.strings("countries")
+        // Calendar days unless the entry says otherwise, so declarations written before the field still mean the same.
+        let unit = j.value("deadlineUnit", required: false) == nil ? .days : j.choice("deadlineUnit", Jurisdiction.DeadlineUnit.self) ?? .days
         return Jurisdiction(
-            code: j.string("code") ?? "", name: j.string("name") ?? "", requestDeadline: j.int("requestDeadline") ?? 0,
+            code: j.string("code") ?? "", name: j.string("name") ?? "", deadlineUnit: unit,
+            requestDeadline: j.int("requestDeadline") ?? 0,
             extension: j.int("extension") ?? 0, extensionNotice: j.int("extensionNotice") ?? 0,
             acknowledgementBusinessDays: j.int("acknowledgementBusinessDays", required: false),
             ageOfConsent: j.int("ageOfConsent") ?? 0, saleOptInAge: j.int("saleOptInAge", required: false),

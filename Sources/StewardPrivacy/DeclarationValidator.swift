@@ -198,7 +198,16 @@ private struct Checker {
             if !(13...18).contains(j.ageOfConsent) {
                 report("\(path).ageOfConsent", "ageOfConsent \(j.ageOfConsent) is outside 13–18")
             }
-            if j.requestDeadline <= 0 { report("\(path).requestDeadline", "requestDeadline must be a positive number of days") }
+            if j.requestDeadline <= 0 {
+                report("\(path).requestDeadline", "requestDeadline must be a positive number (counted in \(j.deadlineUnit.rawValue))")
+            }
+            if j.extension < 0 { report("\(path).extension", "extension must be 0 (none) or a positive number") }
+            if j.deadlineUnit == .months, j.requestDeadline + j.extension > 12 {
+                report("\(path).requestDeadline", "requestDeadline plus extension is \(j.requestDeadline + j.extension) months; no law allows more than a year (did you mean deadlineUnit: days?)")
+            }
+            if let ack = j.acknowledgementBusinessDays, ack <= 0 {
+                report("\(path).acknowledgementBusinessDays", "acknowledgementBusinessDays must be a positive number of business days")
+            }
             for (k, country) in (j.countries ?? []).enumerated() where !(country.count == 2 && country.allSatisfy { $0.isUppercase && $0.isASCII }) {
                 report("\(path).countries[\(k)]", "'\(country)' is not an ISO 3166 country code such as DE")
             }

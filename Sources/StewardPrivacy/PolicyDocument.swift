@@ -7,6 +7,10 @@ enum PolicyDocument {
 
     static func p(_ text: String) -> PolicyBlock { .paragraph([.text(text)]) }
 
+    /// The console's public pages for requests and complaints from people who are not signed in.
+    static let requestPage = "/privacy/request"
+    static let complaintPage = "/privacy/complaint"
+
     static func categoryName(_ d: PrivacyDeclaration, _ key: String) -> String { d.category(key)?.name ?? key }
 
     static func blocks(_ section: PolicySection, _ d: PrivacyDeclaration) -> [PolicyBlock] {
@@ -86,7 +90,10 @@ enum PolicyDocument {
             if !off.isEmpty { blocks.append(p("A signal switches off: " + off.joined(separator: ", ") + ".")) }
             return blocks
         case .rights:
-            return [p("You can exercise each right from the page named below once signed in, free of charge.")]
+            return [p("You can exercise each right from the page named below once signed in, free of charge."),
+                    .paragraph([.text("Not signed in, or no account? Ask at "), .link(PolicyDocument.requestPage, href: PolicyDocument.requestPage),
+                                .text(": we act once you confirm, by a link we mail you, that the email address is yours, and answer within the deadline of your jurisdiction (see Jurisdictions). To complain, use "),
+                                .link(PolicyDocument.complaintPage, href: PolicyDocument.complaintPage), .text(".")])]
                 + Right.Key.allCases.compactMap { key -> PolicyBlock? in
                     guard let right = d.right(key) else { return nil }
                     return .subheading(id: key.anchor, title: key.title, blocks: [
@@ -108,7 +115,8 @@ enum PolicyDocument {
             return [p("We answer requests within the deadline of your jurisdiction and tell you of any extension, with reasons, in time. Below the age of digital consent an account needs a parent's verified consent."),
                     .table(caption: "Deadlines and age of consent", headers: ["Jurisdiction", "Answer within", "Extension", "Told of extension within", "Receipt confirmed within", "Age of consent", "Countries"],
                            rows: d.jurisdictions.map { j in
-                               [j.name, "\(j.requestDeadline) days", "\(j.extension) days", "\(j.extensionNotice) days",
+                               [j.name, j.deadlineUnit.words(j.requestDeadline),
+                                j.extension == 0 ? "none" : j.deadlineUnit.words(j.extension), j.deadlineUnit.words(j.extensionNotice),
                                 j.acknowledgementBusinessDays.map { "\($0) business days" } ?? "—",
                                 "\(j.ageOfConsent)" + (j.saleOptInAge.map { " (\($0) to opt in to sale or sharing)" } ?? ""),
                                 j.coveredCountries.joined(separator: ", ")]

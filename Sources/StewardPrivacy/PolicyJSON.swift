@@ -71,7 +71,8 @@ enum PolicyJSON {
 
     static func jurisdiction(_ j: Jurisdiction) -> JSONValue {
         object([
-            ("code", string(j.code)), ("name", string(j.name)), ("requestDeadline", number(j.requestDeadline)),
+            ("code", string(j.code)), ("name", string(j.name)), ("deadlineUnit", string(j.deadlineUnit.rawValue)),
+            ("requestDeadline", number(j.requestDeadline)),
             ("extension", number(j.extension)), ("extensionNotice", number(j.extensionNotice)),
             ("acknowledgementBusinessDays", j.acknowledgementBusinessDays.map(number) ?? .null),
             ("ageOfConsent", number(j.ageOfConsent)), ("saleOptInAge", j.saleOptInAge.map(number) ?? .null),

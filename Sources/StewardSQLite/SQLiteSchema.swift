@@ -144,6 +144,9 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v5-requests") { db in
+            try db.execute(sql: requestsSchema)
+        }
         return migrator
     }
 }

@@ -196,6 +196,8 @@ extension SQLiteStore: IdentityStore {
             try db.execute(
                 sql: "INSERT INTO announcement(time, subject, sent, skipped) VALUES (?, ?, ?, ?)",
                 arguments: [record.time, record.subject, record.sent, record.skipped])
+        case .rights(let change):
+            try apply(change, db)
         }
     }
 }

@@ -9,7 +9,7 @@ import StewardStore
 struct DSRCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsr", abstract: "Act on a person's data: export it or erase it (data-subject requests).",
-        subcommands: [DSRExportCommand.self, DSREraseCommand.self])
+        subcommands: [DSRExportCommand.self, DSREraseCommand.self, DSRListCommand.self])
 }
 
 /// Which person a request command acts on.

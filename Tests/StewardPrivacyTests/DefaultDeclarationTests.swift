@@ -47,7 +47,7 @@ import Testing
             #expect(rule.ageOfConsent == gate.ageOfConsent, "\(gate.code): \(rule.code) says \(rule.ageOfConsent)")
         }
         let gdpr = try #require(d.jurisdiction(forCountry: "DE"))
-        #expect((gdpr.requestDeadline, gdpr.extension, gdpr.extensionNotice) == (30, 60, 30))
+        #expect(gdpr.deadlineUnit == .months && (gdpr.requestDeadline, gdpr.extension, gdpr.extensionNotice) == (1, 2, 1))
         let ccpa = try #require(d.jurisdiction(forCountry: "US"))
         #expect(ccpa.code == "CCPA" && ccpa.requestDeadline == 45 && ccpa.extension == 45)
         #expect(ccpa.acknowledgementBusinessDays == 10 && ccpa.saleOptInAge == 16)

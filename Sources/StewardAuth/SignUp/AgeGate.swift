@@ -25,6 +25,7 @@ public enum AgeGate {
         .init(code: "RO", name: "Romania", ageOfConsent: 16), .init(code: "SK", name: "Slovakia", ageOfConsent: 16),
         .init(code: "SI", name: "Slovenia", ageOfConsent: 15), .init(code: "ES", name: "Spain", ageOfConsent: 14),
         .init(code: "SE", name: "Sweden", ageOfConsent: 13), .init(code: "GB", name: "United Kingdom", ageOfConsent: 13),
+        .init(code: "CN", name: "China", ageOfConsent: 14),
         .init(code: "US", name: "United States", ageOfConsent: 13), .init(code: "OTHER", name: "Another country", ageOfConsent: 16),
     ]
 

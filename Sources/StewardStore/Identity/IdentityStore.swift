@@ -39,6 +39,8 @@ public enum IdentityChange: Sendable {
     case recordConsent(ConsentRecord)
     case recordPolicyVersion(PolicyVersionRecord)
     case recordAnnouncement(AnnouncementRecord)
+    /// Data-subject requests, complaints and the disclosure register (`RequestRecords.swift`).
+    case rights(RightsChange)
 }
 
 /// Accounts beyond the data-plane basics: lifecycle, sessions, second factors, keys, sign-in history, policy
@@ -90,4 +92,22 @@ public protocol IdentityStore: Sendable {
     /// Newest first. `tenant` nil with `all` true reads every entry (system administrator).
     func auditEntries(tenant: TenantID?, subject: UserID?, event: String?, limit: Int) async throws -> [AuditEntry]
     func verifyAuditChain() async throws -> AuditVerification
+
+    // MARK: Requests, complaints, disclosures (`RequestRecords.swift`)
+
+    /// Requests of one tenant, or of every tenant when `tenant` is nil (the operator's staff), oldest first.
+    func requests(tenant: TenantID?) async throws -> [RequestRecord]
+    func request(id: String) async throws -> RequestRecord?
+    func request(verificationHash: String) async throws -> RequestRecord?
+    /// Requests made with an address, whether or not an account had it then, oldest first.
+    func requests(email: String) async throws -> [RequestRecord]
+    func requests(user: UserID) async throws -> [RequestRecord]
+    /// Complaints of one tenant, or all when `tenant` is nil, newest first.
+    func complaints(tenant: TenantID?) async throws -> [ComplaintRecord]
+    /// Complaints filed with an address since `since`.
+    func complaintCount(email: String, since: Int64) async throws -> Int
+    /// Every disclosure about a person, restricted or not, oldest first.
+    func disclosures(of user: UserID) async throws -> [DisclosureRecord]
+    /// Disclosures about one tenant's people, or all when `tenant` is nil, newest first.
+    func disclosures(tenant: TenantID?) async throws -> [DisclosureRecord]
 }

@@ -71,6 +71,9 @@ public struct Console: Sendable {
         registerCookieBanner(on: router)
         registerPolicyNotice(on: router)
         registerUnsubscribe(on: router)
+        registerRequestPages(on: router)
+        registerComplaintPages(on: router)
+        registerDisclosurePages(on: router)
     }
 }
 
