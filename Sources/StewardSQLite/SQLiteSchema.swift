@@ -147,6 +147,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v5-requests") { db in
             try db.execute(sql: requestsSchema)
         }
+        migrator.registerMigration("v6-rights") { db in
+            try db.execute(sql: rightsSchema)
+        }
         return migrator
     }
 }

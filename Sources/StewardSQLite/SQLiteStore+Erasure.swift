@@ -62,6 +62,9 @@ extension SQLiteStore {
                     db, sql: "SELECT COUNT(*) FROM device WHERE tenant_id = ?", arguments: [tenant.description]) ?? 0
                 try delete("organisation", "DELETE FROM tenant WHERE id = ?", [tenant.description])
             }
+            for change in plan.changes { try self.apply(change, db) }
+            counts.kept["requests"] = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM dsr_request WHERE user_id = ?", arguments: [id]) ?? 0
             counts.kept["audit entries"] = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM audit_log WHERE subject_id = ? OR actor_id = ?", arguments: [id, id]) ?? 0
             counts.deleted = counts.deleted.filter { $0.value > 0 }

@@ -27,8 +27,8 @@ extension SQLiteStore: IdentityStore {
             try db.execute(
                 sql: """
                     INSERT INTO user(id, tenant_id, customer_id, email, authority, first_name, last_name, password_hash,
-                        created_time, status, email_verified_time, company, phone, jurisdiction, age_basis, parent_email)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_time, status, email_verified_time, company, phone, jurisdiction, age_basis, parent_email, origin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'you, on the sign-up form')
                     """,
                 arguments: [
                     user.id.description, user.tenantID?.description, user.customerID?.description, user.email,

@@ -77,7 +77,9 @@ public struct Steward: Sendable {
             eraser: AccountEraser(
                 store: store, identity: store, declaration: privacy, receiptKey: signingKey,
                 flushTelemetry: { try await writer.flush() }),
-            deactivation: AccountDeactivation(identity: store, publicURL: identity.publicURL))
+            deactivation: AccountDeactivation(identity: store, publicURL: identity.publicURL),
+            requests: RequestService(store: store, declaration: privacy, publicURL: identity.publicURL),
+            disclosures: DisclosureRegister(store: store, declaration: privacy))
     }
 
     /// News by mail, only with consent, with one-click unsubscribe.

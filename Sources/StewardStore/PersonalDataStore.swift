@@ -65,11 +65,15 @@ public struct ErasurePlan: Sendable {
     public var aggregateKeys: [String: String]
     public var receipt: ErasureReceiptRecord
     public var audit: AuditEvent
+    /// Applied last in the same transaction: the record that the request was honoured, and the pseudonymisation
+    /// of the person's earlier requests.
+    public var changes: [IdentityChange]
 
     public init(
         user: UserID, email: String, tenantToDelete: TenantID?, devices: [PersonDevice], aggregateKeys: [String: String],
-        receipt: ErasureReceiptRecord, audit: AuditEvent
+        receipt: ErasureReceiptRecord, audit: AuditEvent, changes: [IdentityChange] = []
     ) {
+        self.changes = changes
         self.user = user
         self.email = email
         self.tenantToDelete = tenantToDelete

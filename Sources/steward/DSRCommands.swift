@@ -44,7 +44,9 @@ struct DSRExportCommand: AsyncParsableCommand {
         let bar = ProgressBar(label: "Exporting readings", quiet: quiet)
         let started = Date()
         var bytes = 0
-        try await steward.rights.export.write(for: user, progress: { done, total in bar.update(done, total) }) { chunk in
+        guard let account = try await steward.store.account(id: user) else { Output.fail("the account is gone") }
+        let extra = try await steward.rights.requestTables(for: account.user)
+        try await steward.rights.export.write(for: user, extraTables: extra, progress: { done, total in bar.update(done, total) }) { chunk in
             bytes += chunk.count
             file.write(Data(chunk))
         }

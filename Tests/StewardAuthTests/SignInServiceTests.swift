@@ -26,7 +26,16 @@ import Testing
         try await fixture.makeAccount(email: "alice@example.com", status: .disabled)
         let error = await stewardError { _ = try await fixture.completeSignIn() }
         #expect(error?.kind == .unauthorized)
-        #expect(error?.message.contains("deactivated") == true)
+        #expect(error?.message.contains("switched off by an administrator") == true)
+        #expect(try await fixture.count("session") == 0)
+    }
+
+    // promise: MS-18d
+    @Test func aDeactivatedAccountCannotSignInAndIsToldHowToReactivate() async throws {
+        try await fixture.makeAccount(email: "alice@example.com", status: .deactivated)
+        let error = await stewardError { _ = try await fixture.completeSignIn() }
+        #expect(error?.kind == .unauthorized)
+        #expect(error?.message.contains("deactivated") == true && error?.message.contains("Forgot your password") == true)
         #expect(try await fixture.count("session") == 0)
     }
 

@@ -80,11 +80,43 @@ public struct PersonalDataRights: Sendable {
     public let export: PersonalDataExport
     public let eraser: AccountEraser
     public let deactivation: AccountDeactivation
+    public let requests: RequestService
+    public let disclosures: DisclosureRegister
 
-    public init(store: any PersonalDataStore, export: PersonalDataExport, eraser: AccountEraser, deactivation: AccountDeactivation) {
+    public init(
+        store: any PersonalDataStore, export: PersonalDataExport, eraser: AccountEraser, deactivation: AccountDeactivation,
+        requests: RequestService, disclosures: DisclosureRegister
+    ) {
         self.store = store
         self.export = export
         self.eraser = eraser
         self.deactivation = deactivation
+        self.requests = requests
+        self.disclosures = disclosures
+    }
+
+    /// The person's requests and the disclosures about them they may see (restricted ones stay hidden until the
+    /// restriction's date), as tables for the access report and the export (promises TB-8, MB-19).
+    public func requestTables(for user: User) async throws -> [PersonalTable] {
+        let requests = try await requests.requests(of: user)
+        let disclosures = try await disclosures.visible(to: user.id)
+        func number(_ value: Int64?) -> JSONValue { value.map { .number(String($0)) } ?? .null }
+        return [
+            PersonalTable(
+                name: "requests",
+                columns: ["id", "kind", "status", "source", "jurisdiction", "received_time", "due_time", "extended_due_time", "extension_reason", "closed_time", "outcome"],
+                rows: requests.map {
+                    [
+                        .string($0.id), .string($0.kind.rawValue), .string($0.status.rawValue), .string($0.source.rawValue), .string($0.jurisdiction),
+                        number($0.receivedTime), number($0.dueTime), number($0.extendedDueTime), $0.extensionReason.map(JSONValue.string) ?? .null,
+                        number($0.closedTime), $0.outcome.map(JSONValue.string) ?? .null,
+                    ]
+                }),
+            PersonalTable(
+                name: "disclosures", columns: ["disclosed_time", "recipient", "categories", "what", "legal_ground"],
+                rows: disclosures.map {
+                    [number($0.disclosedTime), .string($0.recipient), .string($0.categories.joined(separator: " ")), .string($0.what), .string($0.legalGround)]
+                }),
+        ]
     }
 }

@@ -57,12 +57,23 @@ public struct AccountEraser: Sendable {
         }
         let time = now()
         let receiptID = Secrets.token(bytes: 12)
+        let requests = RequestService(store: identity, declaration: declaration, publicURL: "", now: now)
+        let jurisdiction =
+            declaration.jurisdiction(forCountry: account.details.jurisdiction ?? "OTHER") ?? declaration.jurisdictions[0]
+        let honoured = requests.selfServiceRecord(
+            user: account.user, kind: .erasure, outcome: "Account and personal data erased; receipt \(receiptID)",
+            jurisdiction: jurisdiction, at: time)
         let plan = ErasurePlan(
             user: user, email: account.user.email, tenantToDelete: tenant, devices: devices, aggregateKeys: aggregate,
             receipt: ErasureReceiptRecord(id: receiptID, time: time, body: ""),
             audit: AuditEvent(
                 time: time, tenantID: account.user.tenantID, actorID: nil, credential: actor, subjectID: user, event: "account.erased",
-                detail: "all personal data erased; receipt \(receiptID)", ip: ip))
+                detail: "all personal data erased; receipt \(receiptID)", ip: ip),
+            changes: [
+                .rights(.createRequest(honoured)),
+                // The records of what was asked and answered stay (legal hold) under a pseudonym, not the address.
+                .rights(.pseudonymizeRequests(user: user, email: account.user.email, pseudonym: "erased:\(receiptID)")),
+            ])
         let declaration = self.declaration
         let aggregatedCategories = Set(aggregate.values).sorted()
         let counts = try await store.erase(plan) { counts in
@@ -102,6 +113,16 @@ public struct AccountEraser: Sendable {
                 ]))
         }
         var kept: [JSONValue] = []
+        if let requests = counts.kept["requests"], requests > 0 {
+            let rule = declaration.retentionRule(for: "user.privacy_request")
+            kept.append(
+                .object([
+                    JSONMember("what", .string("records of your data requests, this one included, under the pseudonym erased:\(id) instead of your address")),
+                    JSONMember("rows", .number(String(requests))),
+                    JSONMember("legalHold", .string(rule?.legalHold ?? "to prove requests were answered")),
+                    JSONMember("until", .string(rule.map { Durations.words($0.period) } ?? "as declared")),
+                ]))
+        }
         if let audit = counts.kept["audit entries"], audit > 0 {
             kept.append(
                 .object([

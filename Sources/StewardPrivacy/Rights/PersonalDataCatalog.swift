@@ -85,6 +85,22 @@ public enum PersonalDataCatalog {
                 "last_error": "Last delivery error",
             ]),
         Entry(
+            name: "requests", title: "Your requests", description: "Every request about your data: access, export, correction, erasure, restriction, objection; with its deadline and outcome.",
+            categories: ["user.privacy_request"], source: "you",
+            columns: [
+                "id": "Request id", "kind": "What was asked", "status": "open, extended, done, refused…", "source": "How it was made",
+                "jurisdiction": "Whose deadline rules apply", "received_time": "Received (Unix ms)", "due_time": "Due (Unix ms)",
+                "extended_due_time": "Due after an extension (Unix ms)", "extension_reason": "Why more time was needed",
+                "closed_time": "Answered (Unix ms)", "outcome": "What was done, or why not",
+            ]),
+        Entry(
+            name: "disclosures", title: "Disclosures to authorities", description: "Data about you given to an authority because the law or a court required it (hidden only while the law forbids telling you).",
+            categories: ["user.disclosure_record"], source: "our staff, recording each disclosure",
+            columns: [
+                "disclosed_time": "When (Unix ms)", "recipient": "The authority", "categories": "Which data",
+                "what": "What exactly", "legal_ground": "The order or law",
+            ]),
+        Entry(
             name: "devices", title: "Devices that concern you", description: "Devices assigned to you, and the devices of the organisation only you belong to.",
             categories: ["user.device.device_id"], source: "you or your organisation's administrator",
             columns: [

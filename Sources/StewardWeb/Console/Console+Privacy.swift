@@ -17,12 +17,38 @@ extension Console {
         router.get("account/privacy") { _, _ in redirect("/account/privacy/data") }
         router.get("account/privacy/data") { request, _ in
             try await signedIn(request) { viewer in
-                let report = try await AccessReport.build(for: viewer.user.id, store: rights.store, declaration: privacy)
+                let report = try await AccessReport.build(
+                    for: viewer.user.id, store: rights.store, declaration: privacy, extraTables: try await rights.requestTables(for: viewer.user))
                 return page(viewer, "privacy-data", title: "Your data", Self.reportData(report))
             }
         }
         router.get("account/privacy/export") { request, context in
-            try await signedIn(request) { viewer in try exportResponse(viewer, client(request, context)) }
+            try await signedIn(request) { viewer in try await exportResponse(viewer, client(request, context)) }
+        }
+        for kind in [RequestKind.restriction, .objection] {
+            let path = kind == .restriction ? "restrict" : "object"
+            router.get("account/privacy/\(path)") { request, _ in
+                try await signedIn(request) { viewer in try await rightRequestPage(viewer, kind: kind, flash: nil) }
+            }
+            router.post("account/privacy/\(path)") { request, context in
+                try await signedInForm(request) { viewer, form in
+                    do {
+                        let filed = try await rights.requests.file(
+                            by: viewer.user, kind: kind.rawValue, details: form["request_details"] ?? "", ip: client(request, context).ip)
+                        mailQueued()
+                        let due = filed.effectiveDueTime.map { UTCTime.format($0) } ?? "as the law requires"
+                        return try await rightRequestPage(
+                            viewer, kind: kind, flash: .notice("Your request is recorded and will be answered by \(due). We mailed you a receipt."))
+                    } catch let error as StewardError {
+                        return try await rightRequestPage(viewer, kind: kind, flash: .error(error.message), status: Self.status(of: error))
+                    }
+                }
+            }
+        }
+        router.get("account/privacy/automated-decisions") { request, _ in
+            try await signedIn(request) { viewer in
+                page(viewer, "message", title: "Automated decisions", ["message": privacy.automatedDecisionMaking])
+            }
         }
         router.post("account/privacy/deactivate") { request, context in
             try await signedInForm(request) { viewer, form in
@@ -76,11 +102,15 @@ extension Console {
         }
     }
 
-    /// The export as a streamed download: the archive is written while it is sent, so memory stays flat.
-    func exportResponse(_ viewer: Viewer, _ client: ClientInfo) throws -> Response {
+    /// The export as a streamed download: the archive is written while it is sent, so memory stays flat. The
+    /// export is recorded as a request done at once, so it appears among the person's requests.
+    func exportResponse(_ viewer: Viewer, _ client: ClientInfo) async throws -> Response {
         let export = rights.export
         let user = viewer.user
         let identity = self.identity
+        try await rights.requests.recordSelfService(
+            user: user, kind: .export, outcome: "Downloaded the ZIP from My Account", ip: client.ip)
+        let extra = try await rights.requestTables(for: user)
         let name = "steward-data-\(UTCTime.format(WallClock.nowMillis()).prefix(10)).zip"
         return Response(
             status: .ok,
@@ -96,9 +126,32 @@ extension Console {
                             time: WallClock.nowMillis(), tenantID: user.tenantID, actorID: user.id, credential: "session:\(viewer.session.id)",
                             subjectID: user.id, event: "personal-data.exported", ip: client.ip))
                 ])
-                try await export.write(for: user.id) { bytes in try await sink.write(bytes) }
+                try await export.write(for: user.id, extraTables: extra) { bytes in try await sink.write(bytes) }
                 try await sink.writer.finish(nil)
             })
+    }
+
+    func rightRequestPage(
+        _ viewer: Viewer, kind: RequestKind, flash: Flash?, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let restriction = kind == .restriction
+        let purposes = privacy.purposes.filter { restriction || $0.legalBasis == .legitimateInterests || $0.legalBasis == .publicInterest }
+        let mine = try await rights.requests.requests(of: viewer.user).filter { $0.kind == kind }
+        return page(
+            viewer, "right-request", title: restriction ? "Restrict processing" : "Object to processing",
+            [
+                "action": restriction ? "/account/privacy/restrict" : "/account/privacy/object",
+                "intro": restriction
+                    ? "You can ask us to restrict processing while accuracy is contested, while an objection is assessed, or when you need data kept for a legal claim (GDPR Art. 18). Restricted data is only stored until the request is decided."
+                    : "You can object to processing based on our legitimate interests (GDPR Art. 21). We then stop unless we show compelling legitimate grounds, and tell you which. Purposes based on your consent you switch off yourself under Consents.",
+                "purposes": purposes.map { ["name": $0.name, "basis": $0.legalBasis.title, "interest": $0.legitimateInterest ?? ""] },
+                "requests": mine.map {
+                    [
+                        "received": UTCTime.format($0.receivedTime), "status": $0.status.rawValue,
+                        "due": $0.effectiveDueTime.map { UTCTime.format($0) } ?? "", "outcome": $0.outcome ?? "",
+                    ]
+                },
+            ], flash: flash, status: status)
     }
 
     func deletePage(_ viewer: Viewer, flash: Flash?, status: HTTPResponse.Status = .ok) async throws -> Response {

@@ -20,6 +20,7 @@ public struct Console: Sendable {
     let configuration: IdentityConfiguration
     let privacy: PrivacyDeclaration
     let marketing: MarketingMail
+    let rights: PersonalDataRights
     let renderer: ConsoleRenderer
     let cookies: ConsoleCookies
     let csrfKey: [UInt8]
@@ -29,7 +30,7 @@ public struct Console: Sendable {
     public init(
         identity: any IdentityStore, accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore,
         signUp: SignUpService, signIn: SignInService, resets: PasswordResetService, configuration: IdentityConfiguration,
-        privacy: PrivacyDeclaration, marketing: MarketingMail, csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
+        privacy: PrivacyDeclaration, marketing: MarketingMail, rights: PersonalDataRights, csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
     ) throws {
         self.identity = identity
         self.accounts = accounts
@@ -43,6 +44,7 @@ public struct Console: Sendable {
         try FormFields.check(against: privacy)
         self.privacy = privacy
         self.marketing = marketing
+        self.rights = rights
         self.renderer = try ConsoleRenderer.load()
         self.cookies = ConsoleCookies(secure: secureCookies)
         self.csrfKey = csrfKey
@@ -74,6 +76,7 @@ public struct Console: Sendable {
         registerRequestPages(on: router)
         registerComplaintPages(on: router)
         registerDisclosurePages(on: router)
+        registerPrivacyPages(on: router)
     }
 }
 

@@ -32,6 +32,8 @@ enum FormFields {
         "category": ("consent_records", "which optional purposes you allow in the cookie banner"),
         "return_to": ("consent_records", "the page to go back to after the cookie choice"),
         "confirm_over_signal": ("consent_records", "confirms an opt-in over your browser's privacy signal"),
+        "confirm": ("account", "confirms deactivating or deleting your account"),
+        "explicit": ("consent_records", "your explicit agreement to a policy change that narrows a right"),
         "requester_name": ("data_subject_requests", "how we address you in our answer"),
         "requester_email": ("data_subject_requests", "proves the request is yours, and where the answer goes"),
         "requester_country": ("data_subject_requests", "the deadline rules of where you live"),
