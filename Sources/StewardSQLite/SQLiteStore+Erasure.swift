@@ -75,6 +75,8 @@ extension SQLiteStore {
             return counts
         }
         forgetCachedTokens()
+        // After the commit: destroying the key makes the person unreadable in every earlier backup.
+        try keys?.destroy(plan.user)
         return counts
     }
 

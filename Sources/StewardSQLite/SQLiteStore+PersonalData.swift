@@ -220,10 +220,52 @@ extension SQLiteStore: PersonalDataStore {
 }
 
 extension SQLiteStore {
-    /// A consistent copy of the database in a new file, made with SQLite's online backup while writers go on.
-    public func backup(to path: String) throws {
+    /// A consistent backup in a new file, made with SQLite's online backup while writers go on, then rewritten so
+    /// every person's data in it is encrypted with that person's key and vacuumed so no plain copy is left in free
+    /// pages. Keys of people no longer here are destroyed first. Returns how many people's data it holds.
+    @discardableResult
+    public func backup(to path: String) throws -> Int {
+        guard let keys else {
+            throw StewardError.badRequest("Backups need the key store; the server opens it with its master key")
+        }
+        let living = try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM user")) }
+        try keys.destroyKeys(except: living)
         let destination = try DatabaseQueue(path: path)
         try pool.backup(to: destination)
+        try destination.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.inTransaction {
+                try BackupCipher.encrypt(db, keys: keys)
+                return .commit
+            }
+            try db.execute(sql: "VACUUM")
+        }
         try destination.close()
+        return living.count
+    }
+
+    /// Restores a backup into `directory` (which must not hold a database yet) with the keys of `keys`: what they
+    /// open is decrypted, and the data of people whose key was destroyed is dropped.
+    public static func restore(backup: String, into directory: String, keys: PersonKeyStore) throws -> (opened: Int, dropped: Int) {
+        let target = (directory as NSString).appendingPathComponent("steward.sqlite")
+        guard !FileManager.default.fileExists(atPath: target) else {
+            throw StewardError.conflict("\(target) exists; restore into an empty data directory")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: backup, toPath: target)
+        let queue = try DatabaseQueue(path: target)
+        var result = (opened: 0, dropped: 0)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.inTransaction {
+                result = try BackupCipher.decrypt(db, keys: keys)
+                return .commit
+            }
+            try db.execute(sql: "VACUUM")
+        }
+        try queue.close()
+        return result
     }
 }

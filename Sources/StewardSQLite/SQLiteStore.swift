@@ -30,9 +30,17 @@ public final class SQLiteStore: Sendable {
     /// The key of the audit trail's HMAC chain; nil chains with plain SHA-256.
     let auditKey: [UInt8]?
 
-    /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date.
-    public init(directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil) throws {
+    /// Per-person keys for backups (`keys.sqlite`), when a master key was given.
+    public let keys: PersonKeyStore?
+
+    /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date. With a
+    /// `masterKey`, also the per-person key store `keys.sqlite` beside it.
+    public init(directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil, masterKey: [UInt8]? = nil) throws {
         self.auditKey = auditKey
+        keys = try masterKey.map {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return try PersonKeyStore(path: (directory as NSString).appendingPathComponent("keys.sqlite"), masterKey: $0)
+        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)

@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     public var mailFrom: String = "steward@localhost"
     /// A PEM file of extra certificate authorities to trust for the mail server (a private relay's own CA).
     public var smtpCAFile: String?
+    /// The master key that wraps every person's key; keep it apart from backups (default: `master.key` in the data
+    /// directory, created on first start).
+    public var masterKeyFile: String?
     /// Administrators must set up a second factor before using the console.
     public var requireAdminSecondFactor = false
     /// Whether visitors may create accounts (and tenants) on their own.
@@ -65,6 +68,7 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_SMTP_PASSWORD"] { smtpPassword = value }
         if let value = environment["STEWARD_MAIL_FROM"] { mailFrom = value }
         if let value = environment["STEWARD_SMTP_CA_FILE"] { smtpCAFile = value }
+        if let value = environment["STEWARD_MASTER_KEY_FILE"] { masterKeyFile = value }
         if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
         if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
     }

@@ -35,7 +35,8 @@ public struct Steward: Sendable {
         let durability = SQLiteStore.Durability(rawValue: configuration.durability) ?? .full
         store = try SQLiteStore(
             directory: configuration.dataDirectory, durability: durability,
-            auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory))
+            auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory),
+            masterKey: try Self.masterKey(configuration))
         writer = TelemetryWriter(store: store)
         hub = DeviceHub()
         deviceService = DeviceService(
@@ -99,6 +100,17 @@ public struct Steward: Sendable {
             throw StewardError(.internal, "Cannot write the key to \(path); check the data directory's permissions")
         }
         return key
+    }
+
+    /// The master key of the per-person key store: `STEWARD_MASTER_KEY_FILE`, else `master.key` in the data directory.
+    static func masterKey(_ configuration: ServerConfiguration) throws -> [UInt8] {
+        guard let file = configuration.masterKeyFile else {
+            return try secretKey(named: "master.key", directory: configuration.dataDirectory)
+        }
+        guard let data = FileManager.default.contents(atPath: file), data.count >= 32 else {
+            throw StewardError.badRequest("STEWARD_MASTER_KEY_FILE \(file) must exist and hold at least 32 bytes")
+        }
+        return Array(data)
     }
 
     /// `privacy.yaml` in the data directory, or the bundled default when there is none. An invalid file stops

@@ -4,11 +4,12 @@ import StewardServer
 import StewardSQLite
 import StewardStore
 
-/// `steward backup`: a consistent copy of the database made with SQLite's online backup, safe while the server runs.
-/// The key files stay out of it: a backup is only as readable as the keys kept beside the live data.
+/// `steward backup`: a consistent copy of the database, safe while the server runs, in which each person's data is
+/// encrypted with their own key. The key store and master key stay out of it: erasing a person destroys their key,
+/// and with it their data in every backup made before.
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "backup", abstract: "Write a consistent backup of the database (safe while the server runs).")
+        commandName: "backup", abstract: "Write a consistent backup; each person's data in it is encrypted with their own key.")
 
     @OptionGroup var common: CommonOptions
     @Option(help: "The backup file to write (must not exist).") var out: String
@@ -16,10 +17,33 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         guard !FileManager.default.fileExists(atPath: out) else { Output.fail("\(out) exists; choose a new file name") }
         let steward = try common.open()
-        try steward.store.backup(to: out)
+        let people = try steward.store.backup(to: out)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: out)
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
-        print("Backup written to \(out) (\(size) bytes)")
+        print("Backup written to \(out) (\(size) bytes; the data of \(people) people, each under their own key)")
         steward.writer.shutdown()
+    }
+}
+
+/// `steward restore`: a backup into an empty data directory, decrypted with the key store of a data directory;
+/// the data of people erased since the backup cannot be decrypted and is dropped.
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Restore a backup into an empty data directory with the current keys.")
+
+    @Option(help: "The backup file.") var from: String
+    @Option(help: "The new data directory (must hold no database).") var dataDir: String
+    @Option(help: "The data directory whose keys.sqlite and master.key open the backup (default: the new one).") var keysDir: String?
+
+    func run() async throws {
+        let keysDirectory = keysDir ?? dataDir
+        let masterPath = ProcessInfo.processInfo.environment["STEWARD_MASTER_KEY_FILE"]
+            ?? (keysDirectory as NSString).appendingPathComponent("master.key")
+        guard let master = FileManager.default.contents(atPath: masterPath), master.count >= 32 else {
+            Output.fail("no master key at \(masterPath); give --keys-dir or STEWARD_MASTER_KEY_FILE")
+        }
+        let keys = try PersonKeyStore(path: (keysDirectory as NSString).appendingPathComponent("keys.sqlite"), masterKey: Array(master))
+        let result = try SQLiteStore.restore(backup: from, into: dataDir, keys: keys)
+        print("Restored into \(dataDir): \(result.opened) values decrypted, \(result.dropped) rows dropped (people erased since the backup)")
     }
 }

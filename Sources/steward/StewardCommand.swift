@@ -10,7 +10,7 @@ struct StewardCommand: AsyncParsableCommand {
         abstract: "Steward: a self-hosted IoT platform with ThingsBoard's device API.",
         subcommands: [
             ServeCommand.self, TenantCommand.self, CustomerCommand.self, UserCommand.self, DeviceCommand.self,
-            ProfileCommand.self, TelemetryCommand.self, AuditCommand.self, PolicyCommand.self, MailCommand.self, DSRCommand.self, BackupCommand.self,
+            ProfileCommand.self, TelemetryCommand.self, AuditCommand.self, PolicyCommand.self, MailCommand.self, DSRCommand.self, BackupCommand.self, RestoreCommand.self,
         ])
 }
 

@@ -23,7 +23,7 @@ import Testing
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-rights-\(UUID().uuidString)").path
-        store = try SQLiteStore(directory: directory, durability: .normal)
+        store = try SQLiteStore(directory: directory, durability: .normal, masterKey: Array(repeating: 9, count: 32))
         let own = Tenant(name: "Ada's workspace", createdTime: 1)
         let org = Tenant(name: "Analytical Engines Ltd", createdTime: 1)
         try await store.createTenant(own)
@@ -180,5 +180,46 @@ import Testing
         #expect(try await store.device(tenant: org, id: orgDevice.id) != nil)
         #expect(try await store.readingCount(devices: [devices[0].seq]) == 0)
         #expect(try await store.latest(tenant: org, device: babbageDevice.id, keys: nil)["rpm"] != nil)
+    }
+
+    func scan(_ path: String, for needles: [String]) -> [String] {
+        guard let bytes = FileManager.default.contents(atPath: path) else { return [] }
+        return needles.filter { bytes.range(of: Data($0.utf8)) != nil }
+    }
+
+    // promise: MS-18b
+    @Test func anErasedPersonIsUnreadableInAnOldBackupWhileOthersRestore() async throws {
+        try store.append([
+            TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("engine", .string("difference-engine-no-2"))])])
+        ])
+        let backup = directory + "/backup-before.sqlite"
+        #expect(try store.backup(to: backup) == 2)
+        let ada = [self.ada.email, "Lovelace", Self.phone, "Difference Works", "ride, \"fast\""]
+        // Every person's data in the backup is sealed with their own key: nothing of theirs is in the clear.
+        #expect(scan(backup, for: ada + [colleague.email, "difference-engine-no-2"]).isEmpty)
+
+        _ = try await rights().1.erase(self.ada.id, actor: "test")
+        #expect(try store.keys?.existingKey(for: self.ada.id) == nil)
+        try await store.checkpoint()
+        for file in ["steward.sqlite", "steward.sqlite-wal", "keys.sqlite"] {
+            #expect(scan(directory + "/" + file, for: ada).isEmpty, "Ada in \(file)")
+        }
+
+        // The old backup, restored with the keys that remain: Babbage is back in full, Ada cannot be read and is dropped.
+        let restored = directory + "/restored"
+        let result = try SQLiteStore.restore(backup: backup, into: restored, keys: try #require(store.keys))
+        #expect(result.dropped > 0 && result.opened > 0)
+        let copy = try SQLiteStore(directory: restored, durability: .normal)
+        #expect(try await copy.account(email: colleague.email)?.user.id == colleague.id)
+        #expect(try await copy.account(id: self.ada.id) == nil)
+        #expect(try await copy.latest(tenant: orgDevice.tenantID, device: orgDevice.id, keys: ["engine"])["engine"]?.value == .string("difference-engine-no-2"))
+        // The audit trail is restored whole, its hash chain intact (its entries stay under their legal hold).
+        guard case .intact = try await copy.verifyAuditChain() else {
+            Issue.record("the restored audit chain does not verify")
+            return
+        }
+        for file in ["steward.sqlite", "steward.sqlite-wal"] {
+            #expect(scan(restored + "/" + file, for: ada).isEmpty, "Ada in the restored \(file)")
+        }
     }
 }

@@ -1,0 +1,259 @@
+import Crypto
+import Foundation
+import GRDB
+import StewardCore
+
+/// Turns a plain copy of the database into a backup in which every person's data is encrypted with that person's
+/// key, and back (promise MS-18b). Erasing a person destroys their key, so their data in every earlier backup is
+/// unreadable from then on; a restore drops what it can no longer decrypt.
+///
+/// An encrypted value is a BLOB: `STW1`, the subject's id (36 bytes), then AES-GCM's nonce, ciphertext and tag over
+/// the value's type tag and bytes, authenticated with the table and column so a value cannot be moved elsewhere.
+enum BackupCipher {
+    /// A table's personal columns and the SQL expression naming the person each row is about.
+    struct Spec {
+        var table: String
+        var subject: String
+        var columns: [String]
+    }
+
+    static let magic = Array("STW1".utf8)
+
+    /// In order: tables whose subject is found through `user.email` come before `user` itself is encrypted.
+    static let specs: [Spec] = [
+        Spec(table: "sign_in", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email = sign_in.email))", columns: ["email", "ip", "client"]),
+        Spec(
+            table: "mail_outbox", subject: "(SELECT u.id FROM user u WHERE u.email = mail_outbox.recipient)",
+            columns: ["recipient", "subject", "text_body", "html_body"]),
+        Spec(table: "session", subject: "user_id", columns: ["ip", "client"]),
+        Spec(table: "api_key", subject: "user_id", columns: ["name", "last_used_ip"]),
+        Spec(table: "policy_agreement", subject: "user_id", columns: ["ip", "client"]),
+        Spec(table: "consent_event", subject: "CASE WHEN subject LIKE 'user:%' THEN substr(subject, 6) END", columns: ["client", "network"]),
+        Spec(
+            table: "dsr_request", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email = dsr_request.email))",
+            columns: ["email", "name", "details", "outcome"]),
+        Spec(
+            table: "complaint", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email = complaint.email))",
+            columns: ["name", "email", "text"]),
+        Spec(table: "disclosure", subject: "user_id", columns: ["what"]),
+        // The audit trail is not here: it stays under its legal hold in the live database too, and its hash chain
+        // must verify in a restored copy.
+        Spec(
+            table: "tenant",
+            subject: """
+                (SELECT u.id FROM user u WHERE u.tenant_id = tenant.id
+                 AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = tenant.id AND o.id <> u.id))
+                """, columns: ["name"]),
+        Spec(
+            table: "user", subject: "id",
+            columns: ["email", "first_name", "last_name", "company", "phone", "parent_email", "picture", "totp_secret"]),
+    ]
+
+    /// Readings and attributes are keyed by device; a device's person is its assignee or the only member of its tenant.
+    static let devicePerson = """
+        SELECT d.seq, COALESCE(d.person_id, (SELECT u.id FROM user u WHERE u.tenant_id = d.tenant_id
+            AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = d.tenant_id AND o.id <> u.id))) AS person
+        FROM device d
+        """
+
+    static let triggers = ["consent_event_append_only", "disclosure_no_update"]
+
+    // MARK: Encrypting a copy
+
+    static func encrypt(_ db: Database, keys: PersonKeyStore) throws {
+        let saved = try savedTriggers(db)
+        for name in saved.keys { try db.execute(sql: "DROP TRIGGER \(name)") }
+        let devices = try Row.fetchAll(db, sql: devicePerson).compactMap { row -> (Int64, String)? in
+            guard let person: String = row["person"] else { return nil }
+            return (row["seq"], person)
+        }
+        for (seq, person) in devices {
+            guard let id = UserID(person) else { continue }
+            let key = try keys.key(for: id)
+            for table in ["ts_kv", "ts_kv_latest"] {
+                try sealReadings(db, table: table, seq: seq, subject: person, key: key)
+            }
+            try sealAttributes(db, seq: seq, subject: person, key: key)
+        }
+        for spec in specs where try db.tableExists(spec.table) {
+            let columns = spec.columns.joined(separator: ", ")
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid AS rid, \(spec.subject) AS subject, \(columns) FROM \(spec.table)")
+            let update = try db.makeStatement(
+                sql: "UPDATE \(spec.table) SET \(spec.columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE rowid = ?")
+            for row in rows {
+                guard let subject: String = row["subject"], let id = UserID(subject) else { continue }
+                let key = try keys.key(for: id)
+                var values: [DatabaseValue] = []
+                for column in spec.columns {
+                    values.append(try seal(row[column], subject: subject, context: "\(spec.table).\(column)", key: key))
+                }
+                values.append((row["rid"] as Int64).databaseValue)
+                try update.execute(arguments: StatementArguments(values))
+            }
+        }
+        for (_, sql) in saved { try db.execute(sql: sql) }
+    }
+
+    static func sealReadings(_ db: Database, table: String, seq: Int64, subject: String, key: SymmetricKey) throws {
+        var cursor: (Int64, Int64) = (-1, Int64.min)
+        let update = try db.makeStatement(sql: "UPDATE \(table) SET t = ?, v = ? WHERE device_seq = ? AND key_id = ? AND ts = ?")
+        while true {
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT key_id, ts, t, v FROM \(table) WHERE device_seq = ? AND t < 100 AND (key_id, ts) > (?, ?)
+                    ORDER BY key_id, ts LIMIT 10000
+                    """, arguments: [seq, cursor.0, cursor.1])
+            guard let last = rows.last else { return }
+            for row in rows {
+                let sealed = try seal(row["v"], subject: subject, context: table, key: key)
+                try update.execute(arguments: [(row["t"] as Int64) + 100, sealed, seq, row["key_id"], row["ts"]])
+            }
+            cursor = (last["key_id"], last["ts"])
+        }
+    }
+
+    static func sealAttributes(_ db: Database, seq: Int64, subject: String, key: SymmetricKey) throws {
+        let update = try db.makeStatement(sql: "UPDATE attribute_kv SET t = ?, v = ?, key = ? WHERE device_seq = ? AND scope = ? AND key = ?")
+        for row in try Row.fetchAll(db, sql: "SELECT scope, key, t, v FROM attribute_kv WHERE device_seq = ? AND t < 100", arguments: [seq]) {
+            let sealed = try seal(row["v"], subject: subject, context: "attribute_kv", key: key)
+            let sealedKey = try seal(row["key"], subject: subject, context: "attribute_kv.key", key: key)
+            try update.execute(arguments: [(row["t"] as Int64) + 100, sealed, sealedKey, seq, row["scope"], row["key"]])
+        }
+    }
+
+    static func seal(_ value: DatabaseValue, subject: String, context: String, key: SymmetricKey) throws -> DatabaseValue {
+        var plain: [UInt8]
+        switch value.storage {
+        case .null: return value
+        case .int64(let i): plain = [1] + withUnsafeBytes(of: i.littleEndian, Array.init)
+        case .double(let d): plain = [2] + withUnsafeBytes(of: d.bitPattern.littleEndian, Array.init)
+        case .string(let s): plain = [3] + Array(s.utf8)
+        case .blob(let data): plain = [4] + Array(data)
+        }
+        let box = try AES.GCM.seal(plain, using: key, authenticating: Data(context.utf8))
+        plain.removeAll()
+        return Data(magic + Array(subject.utf8) + Array(box.combined!)).databaseValue
+    }
+
+    // MARK: Restoring
+
+    /// Decrypts what the remaining keys open and deletes every row whose person's key is gone.
+    static func decrypt(_ db: Database, keys: PersonKeyStore) throws -> (opened: Int, dropped: Int) {
+        var opened = 0
+        var dropped = 0
+        let saved = try savedTriggers(db)
+        for name in saved.keys { try db.execute(sql: "DROP TRIGGER \(name)") }
+        // Readings first: they have no foreign key to the device, so a dropped person's rows go explicitly.
+        for table in ["ts_kv", "ts_kv_latest", "attribute_kv"] {
+            let identity = table == "attribute_kv" ? ["device_seq", "scope", "key"] : ["device_seq", "key_id", "ts"]
+            let rows = try Row.fetchAll(db, sql: "SELECT \(identity.joined(separator: ", ")), t, v FROM \(table) WHERE t >= 100")
+            let match = identity.map { "\($0) = ?" }.joined(separator: " AND ")
+            for row in rows {
+                let where_ = StatementArguments(identity.map { row[$0] as DatabaseValue })
+                if let v = try open(row["v"], context: table, keys: keys) {
+                    var setKey = ""
+                    var extra: [DatabaseValue] = []
+                    if table == "attribute_kv" {
+                        guard let key = try open(row["key"], context: "attribute_kv.key", keys: keys) else {
+                            try db.execute(sql: "DELETE FROM \(table) WHERE \(match)", arguments: where_)
+                            dropped += 1
+                            continue
+                        }
+                        setKey = ", key = ?"
+                        extra = [key]
+                    }
+                    try db.execute(
+                        sql: "UPDATE \(table) SET t = ?, v = ?\(setKey) WHERE \(match)",
+                        arguments: StatementArguments([((row["t"] as Int64) - 100).databaseValue, v] + extra) + where_)
+                    opened += 1
+                } else {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE \(match)", arguments: where_)
+                    dropped += 1
+                }
+            }
+        }
+        for spec in specs.reversed() where try db.tableExists(spec.table) {
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid AS rid, \(spec.columns.joined(separator: ", ")) FROM \(spec.table)")
+            for row in rows {
+                var values: [DatabaseValue] = []
+                var gone = false
+                var changed = false
+                for column in spec.columns {
+                    let value: DatabaseValue = row[column]
+                    guard isSealed(value) else {
+                        values.append(value)
+                        continue
+                    }
+                    changed = true
+                    guard let plain = try open(value, context: "\(spec.table).\(column)", keys: keys) else {
+                        gone = true
+                        break
+                    }
+                    values.append(plain)
+                }
+                let rowid: Int64 = row["rid"]
+                if gone {
+                    if spec.table == "tenant" {
+                        try deleteTenant(db, rowid: rowid)
+                    } else {
+                        try db.execute(sql: "DELETE FROM \(spec.table) WHERE rowid = ?", arguments: [rowid])
+                    }
+                    dropped += 1
+                } else if changed {
+                    try db.execute(
+                        sql: "UPDATE \(spec.table) SET \(spec.columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE rowid = ?",
+                        arguments: StatementArguments(values + [rowid.databaseValue]))
+                    opened += 1
+                }
+            }
+        }
+        for (_, sql) in saved { try db.execute(sql: sql) }
+        return (opened, dropped)
+    }
+
+    static func deleteTenant(_ db: Database, rowid: Int64) throws {
+        for table in ["ts_kv", "ts_kv_latest", "attribute_kv"] {
+            try db.execute(
+                sql: "DELETE FROM \(table) WHERE device_seq IN (SELECT d.seq FROM device d JOIN tenant t ON t.id = d.tenant_id WHERE t.rowid = ?)",
+                arguments: [rowid])
+        }
+        try db.execute(sql: "DELETE FROM tenant WHERE rowid = ?", arguments: [rowid])
+    }
+
+    static func isSealed(_ value: DatabaseValue) -> Bool {
+        guard case .blob(let data) = value.storage, data.count > magic.count + 36 else { return false }
+        return Array(data.prefix(magic.count)) == magic
+    }
+
+    /// The plain value, or nil when the person's key is gone.
+    static func open(_ value: DatabaseValue, context: String, keys: PersonKeyStore) throws -> DatabaseValue? {
+        guard case .blob(let data) = value.storage, isSealed(value) else { return value }
+        let bytes = Array(data)
+        guard let subject = String(bytes: bytes[magic.count..<(magic.count + 36)], encoding: .utf8), let id = UserID(subject) else {
+            throw StewardError.badRequest("A sealed value in the backup names no person; the backup is damaged")
+        }
+        guard let key = try keys.existingKey(for: id) else { return nil }
+        let box = try AES.GCM.SealedBox(combined: Data(bytes[(magic.count + 36)...]))
+        let plain = Array(try AES.GCM.open(box, using: key, authenticating: Data(context.utf8)))
+        guard let tag = plain.first else { return .null }
+        let payload = Array(plain.dropFirst())
+        switch tag {
+        case 1: return payload.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }.databaseValue
+        case 2: return Double(bitPattern: payload.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }).databaseValue
+        case 3: return String(decoding: payload, as: UTF8.self).databaseValue
+        default: return Data(payload).databaseValue
+        }
+    }
+
+    /// Append-only triggers stop the rewrite; they are dropped for it and put back as they were.
+    static func savedTriggers(_ db: Database) throws -> [String: String] {
+        var saved: [String: String] = [:]
+        for name in triggers {
+            if let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", arguments: [name]) {
+                saved[name] = sql
+            }
+        }
+        return saved
+    }
+}
