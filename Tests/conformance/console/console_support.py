@@ -708,3 +708,82 @@ def start_refused(server: StewardServer) -> tuple[int, str]:
         return code, output
     server.stop()
     raise AssertionError(f"steward serve started although it should have refused:\n{server.log_tail()}")
+
+
+# --------------------------------------------------------------------------------------------
+# Personal data rights: export, API keys, Delete Account, byte scans
+# --------------------------------------------------------------------------------------------
+
+def create_api_key(client: ConsoleClient, name: str, role: str = "full") -> str:
+    """Makes an application key on My Account → Security and returns the secret shown once."""
+    page, values = client.get_form("/account/security", "api-key-form")
+    made = client.post_form("/account/keys", {**values, "key_name": name, "key_role": role}, csrf=False)
+    code = made.by_id("new-api-key")
+    assert made.status == 200 and code is not None, made.describe()
+    return code.text()
+
+
+def download_export(client: requests.Session, path: str = "/account/privacy/export") -> "zipfile.ZipFile":
+    """GETs the personal-data export and opens it with `zipfile`, checking every member's CRC."""
+    import io
+    import zipfile
+
+    url = client.url(path) if isinstance(client, ConsoleClient) else path
+    r = client.get(url, allow_redirects=False, timeout=180)
+    assert r.status_code == 200, f"GET {path}: {r.status_code} {r.headers} {r.text[:300]}"
+    assert r.headers.get("Content-Type", "").startswith("application/zip"), r.headers
+    archive = zipfile.ZipFile(io.BytesIO(r.content))
+    assert archive.testzip() is None, "a member of the export fails its CRC check"
+    return archive
+
+
+def zip_csv(archive, name: str) -> list[dict[str, str]]:
+    """The rows of a CSV member of a ZIP (header row → dict keys), read with the csv module."""
+    import csv
+    import io
+
+    with archive.open(name) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        return list(csv.DictReader(text))
+
+
+def zip_csv_header(archive, name: str) -> list[str]:
+    import csv
+    import io
+
+    with archive.open(name) as raw:
+        return next(csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
+
+
+def delete_account(client: ConsoleClient, password: str | None, confirm: bool = True, follow: bool = True) -> Page:
+    """Fills in and sends the Delete Account form (`#delete-account-form`): the password and the confirmation box."""
+    page, values = client.get_form("/account/privacy/delete", "delete-account-form")
+    values.pop("confirm", None)
+    if password is not None:
+        values["password"] = password
+    if confirm:
+        values["confirm"] = "yes"
+    return client.post_form("/account/privacy/delete", values, csrf=False, follow=follow)
+
+
+def files_containing(directory: Path, needles: Iterable[str], pattern: str = "steward.sqlite*") -> list[tuple[str, str]]:
+    """(file name, needle) for every needle found in the raw bytes of the files matching `pattern`."""
+    found = []
+    for f in sorted(Path(directory).glob(pattern)):
+        data = f.read_bytes()
+        for needle in needles:
+            if needle and needle.encode() in data:
+                found.append((f.name, needle))
+    return found
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG."""
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x80\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
