@@ -106,7 +106,7 @@ enum BackupCipher {
                     """, arguments: [seq, cursor.0, cursor.1])
             guard let last = rows.last else { return }
             for row in rows {
-                let sealed = try seal(row["v"], subject: subject, context: table, key: key)
+                let sealed = try seal(row["v"], subject: subject, context: SealedReadings.context, key: key)
                 try update.execute(arguments: [(row["t"] as Int64) + 100, sealed, seq, row["key_id"], row["ts"]])
             }
             cursor = (last["key_id"], last["ts"])
@@ -144,33 +144,31 @@ enum BackupCipher {
         var dropped = 0
         let saved = try savedTriggers(db)
         for name in saved.keys { try db.execute(sql: "DROP TRIGGER \(name)") }
-        // Readings first: they have no foreign key to the device, so a dropped person's rows go explicitly.
-        for table in ["ts_kv", "ts_kv_latest", "attribute_kv"] {
-            let identity = table == "attribute_kv" ? ["device_seq", "scope", "key"] : ["device_seq", "key_id", "ts"]
-            let rows = try Row.fetchAll(db, sql: "SELECT \(identity.joined(separator: ", ")), t, v FROM \(table) WHERE t >= 100")
-            let match = identity.map { "\($0) = ?" }.joined(separator: " AND ")
-            for row in rows {
-                let where_ = StatementArguments(identity.map { row[$0] as DatabaseValue })
-                if let v = try open(row["v"], context: table, keys: keys) {
-                    var setKey = ""
-                    var extra: [DatabaseValue] = []
-                    if table == "attribute_kv" {
-                        guard let key = try open(row["key"], context: "attribute_kv.key", keys: keys) else {
-                            try db.execute(sql: "DELETE FROM \(table) WHERE \(match)", arguments: where_)
-                            dropped += 1
-                            continue
-                        }
-                        setKey = ", key = ?"
-                        extra = [key]
-                    }
-                    try db.execute(
-                        sql: "UPDATE \(table) SET t = ?, v = ?\(setKey) WHERE \(match)",
-                        arguments: StatementArguments([((row["t"] as Int64) - 100).databaseValue, v] + extra) + where_)
-                    opened += 1
-                } else {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE \(match)", arguments: where_)
-                    dropped += 1
-                }
+        // Readings stay sealed (the live database keeps a person's sensitive readings sealed too, and reads open
+        // them with the same keys); those whose person's key is gone are dropped. They have no foreign key to the
+        // device, so they go explicitly, before any tenant.
+        for table in ["ts_kv", "ts_kv_latest"] {
+            let rows = try Row.fetchAll(db, sql: "SELECT device_seq, key_id, ts, v FROM \(table) WHERE t >= 100")
+            for row in rows where try SealedReadings.open(row["v"], keys: keys) == nil {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE device_seq = ? AND key_id = ? AND ts = ?",
+                    arguments: [row["device_seq"], row["key_id"], row["ts"]])
+                dropped += 1
+            }
+        }
+        let attributes = try Row.fetchAll(db, sql: "SELECT device_seq, scope, key, t, v FROM attribute_kv WHERE t >= 100")
+        for row in attributes {
+            let match: StatementArguments = [row["device_seq"], row["scope"], row["key"]]
+            if let v = try open(row["v"], context: "attribute_kv", keys: keys),
+                let key = try open(row["key"], context: "attribute_kv.key", keys: keys)
+            {
+                try db.execute(
+                    sql: "UPDATE attribute_kv SET t = ?, v = ?, key = ? WHERE device_seq = ? AND scope = ? AND key = ?",
+                    arguments: [(row["t"] as Int64) - 100, v, key] + match)
+                opened += 1
+            } else {
+                try db.execute(sql: "DELETE FROM attribute_kv WHERE device_seq = ? AND scope = ? AND key = ?", arguments: match)
+                dropped += 1
             }
         }
         for spec in specs.reversed() where try db.tableExists(spec.table) {

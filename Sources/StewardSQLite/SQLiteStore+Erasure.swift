@@ -24,9 +24,10 @@ extension SQLiteStore {
                     try db.execute(
                         sql: """
                             INSERT INTO statistic(tenant_id, category, key, day, count, sum, min, max)
-                            SELECT ?, ?, k.key, r.ts / 86400000, COUNT(*), SUM(r.v), MIN(r.v), MAX(r.v)
-                            FROM ts_kv r JOIN ts_key k ON k.id = r.key_id
-                            WHERE r.device_seq = ? AND k.key = ? AND r.t IN (2, 3)
+                            SELECT ?, ?, k.key, r.ts / 86400000, COUNT(*), SUM(r.pv), MIN(r.pv), MAX(r.pv)
+                            FROM (SELECT device_seq, key_id, ts, \(SealedReadings.plainType) AS pt, \(SealedReadings.plainValue) AS pv FROM ts_kv) r
+                            JOIN ts_key k ON k.id = r.key_id
+                            WHERE r.device_seq = ? AND k.key = ? AND r.pt IN (2, 3)
                             GROUP BY r.ts / 86400000
                             ON CONFLICT(tenant_id, category, key, day) DO UPDATE SET
                                 count = count + excluded.count, sum = sum + excluded.sum,
@@ -37,7 +38,7 @@ extension SQLiteStore {
                         db,
                         sql: """
                             SELECT COUNT(*) FROM ts_kv r JOIN ts_key k ON k.id = r.key_id
-                            WHERE r.device_seq = ? AND k.key = ? AND r.t IN (2, 3)
+                            WHERE r.device_seq = ? AND k.key = ? AND r.t % 100 IN (2, 3)
                             """, arguments: [device.seq, key]) ?? 0
                 }
                 try delete("readings", "DELETE FROM ts_kv WHERE device_seq = ?", [device.seq])
@@ -47,6 +48,17 @@ extension SQLiteStore {
                     // The organisation's device stays, no longer linked to anyone.
                     try db.execute(sql: "UPDATE device SET person_id = NULL WHERE seq = ?", arguments: [device.seq])
                 }
+            }
+            // A shared workspace keeps going, but not under the person's name (sign-up names it "<name> (xxxxxx)").
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT u.first_name, t.id, t.name FROM user u JOIN tenant t ON t.id = u.tenant_id WHERE u.id = ?", arguments: [id]),
+                let first: String = row["first_name"], !first.isEmpty, let tenantName: String = row["name"],
+                tenantName.hasPrefix(first + " ("), (row["id"] as String) != plan.tenantToDelete?.description
+            {
+                try db.execute(
+                    sql: "UPDATE tenant SET name = ? WHERE id = ?",
+                    arguments: ["Workspace " + tenantName.dropFirst(first.count + 1), row["id"] as String])
+                counts.deleted["name in a shared workspace's name", default: 0] += 1
             }
             try delete("sign-in records", "DELETE FROM sign_in WHERE user_id = ? OR email = ?", [id, plan.email])
             try delete("consent ledger entries", "DELETE FROM consent_event WHERE subject = ?", ["user:\(id)"])

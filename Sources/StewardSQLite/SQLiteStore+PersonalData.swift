@@ -120,7 +120,7 @@ extension SQLiteStore: PersonalDataStore {
             let rows = try Row.fetchCursor(statement, arguments: [seq, cursor?.keyID ?? -1, cursor?.ts ?? Int64.min, limit])
             while let row = try rows.next() {
                 let keyID: Int64 = row[0]
-                guard let value = KVValue(typeTag: row[2], stored: row[3]) else { continue }
+                guard let value = SealedReadings.value(t: row[2], v: row[3], keys: self.keys) else { continue }
                 let key: String
                 if let known = names[keyID] {
                     key = known

@@ -14,23 +14,31 @@ extension SQLiteStore: TelemetryStore {
             var rows: [TelemetryRow] = []
             rows.reserveCapacity(batches.count * 4)
             var newest: [LatestKey: Int] = [:]
-            var deviceSeqs: [DeviceID: Int64] = [:]
+            var targets: [DeviceID: IngestTarget] = [:]
+            var sensitive: [String: Bool] = [:]
             for batch in batches {
-                guard let deviceSeq = try deviceSeqs[batch.device] ?? deviceKey(db, batch.device) else {
+                guard let target = try targets[batch.device] ?? ingestTarget(db, batch.device) else {
                     // Never acknowledge readings that were not stored: the device was deleted meanwhile.
                     throw StewardError.notFound("Device with id [\(batch.device)] is not found; it may have been deleted")
                 }
-                deviceSeqs[batch.device] = deviceSeq
+                targets[batch.device] = target
+                let deviceSeq = target.seq
                 for entry in batch.entries {
                     for kv in entry.values {
                         let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
+                        var row = TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value)
+                        if let person = target.person, let key = target.key {
+                            let isSensitive = sensitive[kv.key] ?? (sensitiveTelemetry?(kv.key, target.profile) ?? false)
+                            sensitive[kv.key] = isSensitive
+                            if isSensitive { row.sealed = try SealedReadings.seal(kv.value, subject: person, key: key) }
+                        }
                         let slot = LatestKey(device: deviceSeq, key: keyID)
                         if let current = newest[slot], rows[current].ts > entry.ts {
-                            rows.append(TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value))
+                            rows.append(row)
                             continue
                         }
                         newest[slot] = rows.count
-                        rows.append(TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value))
+                        rows.append(row)
                     }
                 }
             }
@@ -54,7 +62,7 @@ extension SQLiteStore: TelemetryStore {
             }
             var result: [String: TimeSeriesPoint] = [:]
             for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                guard let value = KVValue(typeTag: row["t"], stored: row["v"]) else { continue }
+                guard let value = SealedReadings.value(t: row["t"], v: row["v"], keys: self.keys) else { continue }
                 result[row["key"]] = TimeSeriesPoint(ts: row["ts"], value: value)
             }
             return result
@@ -80,7 +88,7 @@ extension SQLiteStore: TelemetryStore {
                 guard let keyID = keyIDs[key] else { continue }
                 let points =
                     query.aggregation == .none
-                    ? try Self.rawPoints(db, seq: seq, keyID: keyID, query: query)
+                    ? try Self.rawPoints(db, seq: seq, keyID: keyID, query: query, keys: self.keys)
                     : try Self.aggregatedPoints(db, seq: seq, keyID: keyID, query: query)
                 if !points.isEmpty { result[key] = points }
             }
@@ -88,7 +96,7 @@ extension SQLiteStore: TelemetryStore {
         }
     }
 
-    static func rawPoints(_ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery) throws -> [TimeSeriesPoint] {
+    static func rawPoints(_ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery, keys: PersonKeyStore?) throws -> [TimeSeriesPoint] {
         let order = query.ascending ? "ASC" : "DESC"
         let rows = try Row.fetchCursor(
             db,
@@ -99,7 +107,7 @@ extension SQLiteStore: TelemetryStore {
             arguments: [seq, keyID, query.startTs, query.endTs, query.limit])
         var points: [TimeSeriesPoint] = []
         while let row = try rows.next() {
-            if let value = KVValue(typeTag: row["t"], stored: row["v"]) {
+            if let value = SealedReadings.value(t: row["t"], v: row["v"], keys: keys) {
                 points.append(TimeSeriesPoint(ts: row["ts"], value: value))
             }
         }
@@ -116,12 +124,12 @@ extension SQLiteStore: TelemetryStore {
             sql: """
                 SELECT (ts - ?1) / ?2 AS bucket,
                        COUNT(*) AS n,
-                       SUM(CASE WHEN t IN (2, 3) THEN 1 ELSE 0 END) AS numeric_n,
-                       SUM(CASE WHEN t = 3 THEN 1 ELSE 0 END) AS double_n,
-                       SUM(CASE WHEN t IN (2, 3) THEN v END) AS total,
-                       MIN(CASE WHEN t IN (2, 3) THEN v END) AS low,
-                       MAX(CASE WHEN t IN (2, 3) THEN v END) AS high
-                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5
+                       SUM(CASE WHEN pt IN (2, 3) THEN 1 ELSE 0 END) AS numeric_n,
+                       SUM(CASE WHEN pt = 3 THEN 1 ELSE 0 END) AS double_n,
+                       SUM(CASE WHEN pt IN (2, 3) THEN pv END) AS total,
+                       MIN(CASE WHEN pt IN (2, 3) THEN pv END) AS low,
+                       MAX(CASE WHEN pt IN (2, 3) THEN pv END) AS high
+                FROM (SELECT ts, \(SealedReadings.plainType) AS pt, \(SealedReadings.plainValue) AS pv FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5)
                 GROUP BY bucket ORDER BY bucket
                 """,
             arguments: [query.startTs, interval, seq, keyID, query.endTs])

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import StewardCore
@@ -30,17 +31,26 @@ public final class SQLiteStore: Sendable {
     /// The key of the audit trail's HMAC chain; nil chains with plain SHA-256.
     let auditKey: [UInt8]?
 
-    /// Per-person keys for backups (`keys.sqlite`), when a master key was given.
+    /// Per-person keys (`keys.sqlite`), when a master key was given: sensitive readings are sealed with them at
+    /// rest, and backups seal everything personal with them.
     public let keys: PersonKeyStore?
+    /// Whether a telemetry key (on a device of the given profile) is in a sensitive data category.
+    let sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)?
 
     /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date. With a
-    /// `masterKey`, also the per-person key store `keys.sqlite` beside it.
-    public init(directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil, masterKey: [UInt8]? = nil) throws {
+    /// `masterKey`, also the per-person key store `keys.sqlite` beside it; with `sensitiveTelemetry` as well,
+    /// readings of sensitive keys from a device that concerns a person are sealed with that person's key (MS-6).
+    public init(
+        directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil, masterKey: [UInt8]? = nil,
+        sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)? = nil
+    ) throws {
         self.auditKey = auditKey
-        keys = try masterKey.map {
+        self.sensitiveTelemetry = sensitiveTelemetry
+        let keys = try masterKey.map {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return try PersonKeyStore(path: (directory as NSString).appendingPathComponent("keys.sqlite"), masterKey: $0)
         }
+        self.keys = keys
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -54,6 +64,11 @@ public final class SQLiteStore: Sendable {
             // often it changed. Measured: 1,000 pages (SQLite's default) 30.7k msg/s, 10,000 pages 41.6k msg/s.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
             try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walCheckpointPages * 4096 * 2)")
+            // Aggregations open sealed readings inside SQL: `CASE WHEN t >= 100 THEN steward_open(v) ELSE v END`.
+            db.add(function: DatabaseFunction("steward_open", argumentCount: 1, pure: true) { values in
+                guard let keys else { return nil }
+                return try SealedReadings.open(values[0], keys: keys)
+            })
         }
         let path = (directory as NSString).appendingPathComponent("steward.sqlite")
         pool = try DatabasePool(path: path, configuration: config)
@@ -65,6 +80,30 @@ public final class SQLiteStore: Sendable {
     func deviceKey(_ db: Database, _ device: DeviceID) throws -> Int64? {
         try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT seq FROM device WHERE id = ?"), arguments: [device.description])
+    }
+
+    /// Where a device's readings go: its storage key, and, when sensitive readings are sealed, the person it concerns
+    /// (its assignee, or the only member of its tenant), that person's key and the device's profile. Looked up once
+    /// per device per group commit.
+    func ingestTarget(_ db: Database, _ device: DeviceID) throws -> IngestTarget? {
+        guard let keys, sensitiveTelemetry != nil else {
+            return try deviceKey(db, device).map { IngestTarget(seq: $0) }
+        }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT d.seq, p.name AS profile, COALESCE(d.person_id, (SELECT u.id FROM user u WHERE u.tenant_id = d.tenant_id
+                            AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = d.tenant_id AND o.id <> u.id))) AS person
+                        FROM device d LEFT JOIN device_profile p ON p.id = d.profile_id WHERE d.id = ?
+                        """), arguments: [device.description])
+        else { return nil }
+        var target = IngestTarget(seq: row["seq"], profile: row["profile"])
+        if let person: String = row["person"], let id = UserID(person) {
+            target.person = person
+            target.key = try keys.key(for: id)
+        }
+        return target
     }
 
     /// The device key, only if the device belongs to `tenant`: the tenant check every read goes through.
@@ -96,4 +135,12 @@ public final class SQLiteStore: Sendable {
         }
         return result
     }
+}
+
+/// See `SQLiteStore.ingestTarget`.
+struct IngestTarget {
+    var seq: Int64
+    var profile: String? = nil
+    var person: String? = nil
+    var key: SymmetricKey? = nil
 }

@@ -8,6 +8,8 @@ struct TelemetryRow {
     var key: Int64
     var ts: Int64
     var value: KVValue
+    /// The sealed value when the reading is sensitive and concerns a person (`SealedReadings`).
+    var sealed: [UInt8]? = nil
 }
 
 /// The hot loop of the group commit: binds readings straight into cached multi-row statements with SQLite's C
@@ -63,8 +65,15 @@ enum TelemetryRowWriter {
             sqlite3_bind_int64(handle, parameter, row.device)
             sqlite3_bind_int64(handle, parameter + 1, row.key)
             sqlite3_bind_int64(handle, parameter + 2, row.ts)
-            sqlite3_bind_int64(handle, parameter + 3, row.value.typeTag)
-            bind(row.value, to: handle, at: parameter + 4)
+            if let sealed = row.sealed {
+                sqlite3_bind_int64(handle, parameter + 3, row.value.typeTag + SealedReadings.offset)
+                sealed.withUnsafeBytes { bytes in
+                    _ = sqlite3_bind_blob(handle, parameter + 4, bytes.baseAddress, Int32(bytes.count), transientDestructor)
+                }
+            } else {
+                sqlite3_bind_int64(handle, parameter + 3, row.value.typeTag)
+                bind(row.value, to: handle, at: parameter + 4)
+            }
             parameter += 5
         }
         let code = sqlite3_step(handle)

@@ -33,10 +33,13 @@ public struct Steward: Sendable {
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         let durability = SQLiteStore.Durability(rawValue: configuration.durability) ?? .full
+        let privacy = try Self.declaration(directory: configuration.dataDirectory)
+        self.privacy = privacy
         store = try SQLiteStore(
             directory: configuration.dataDirectory, durability: durability,
             auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory),
-            masterKey: try Self.masterKey(configuration))
+            masterKey: try Self.masterKey(configuration),
+            sensitiveTelemetry: { key, profile in privacy.category(forTelemetryKey: key, profile: profile).sensitive })
         writer = TelemetryWriter(store: store)
         hub = DeviceHub()
         deviceService = DeviceService(
@@ -45,7 +48,6 @@ public struct Steward: Sendable {
         provisioning = ProvisioningService(devices: store)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         accounts = AccountService(accounts: store, devices: store, hasher: hasher)
-        privacy = try Self.declaration(directory: configuration.dataDirectory)
         var identity = IdentityConfiguration(publicURL: configuration.effectivePublicURL)
         identity.policyVersion = privacy.version
         identity.requireAdminSecondFactor = configuration.requireAdminSecondFactor

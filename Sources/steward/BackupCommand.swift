@@ -44,6 +44,15 @@ struct RestoreCommand: AsyncParsableCommand {
         }
         let keys = try PersonKeyStore(path: (keysDirectory as NSString).appendingPathComponent("keys.sqlite"), masterKey: Array(master))
         let result = try SQLiteStore.restore(backup: from, into: dataDir, keys: keys)
+        // Sensitive readings stay sealed in the restored database: the new data directory needs the same keys.
+        if (keysDirectory as NSString).standardizingPath != (dataDir as NSString).standardizingPath {
+            try FileManager.default.copyItem(
+                atPath: (keysDirectory as NSString).appendingPathComponent("keys.sqlite"),
+                toPath: (dataDir as NSString).appendingPathComponent("keys.sqlite"))
+            if ProcessInfo.processInfo.environment["STEWARD_MASTER_KEY_FILE"] == nil {
+                try FileManager.default.copyItem(atPath: masterPath, toPath: (dataDir as NSString).appendingPathComponent("master.key"))
+            }
+        }
         print("Restored into \(dataDir): \(result.opened) values decrypted, \(result.dropped) rows dropped (people erased since the backup)")
     }
 }

@@ -23,7 +23,10 @@ import Testing
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-rights-\(UUID().uuidString)").path
-        store = try SQLiteStore(directory: directory, durability: .normal, masterKey: Array(repeating: 9, count: 32))
+        let declaration = PrivacyDeclaration.bundledDefault
+        store = try SQLiteStore(
+            directory: directory, durability: .normal, masterKey: Array(repeating: 9, count: 32),
+            sensitiveTelemetry: { key, profile in declaration.category(forTelemetryKey: key, profile: profile).sensitive })
         let own = Tenant(name: "Ada's workspace", createdTime: 1)
         let org = Tenant(name: "Analytical Engines Ltd", createdTime: 1)
         try await store.createTenant(own)
@@ -209,7 +212,9 @@ import Testing
         let restored = directory + "/restored"
         let result = try SQLiteStore.restore(backup: backup, into: restored, keys: try #require(store.keys))
         #expect(result.dropped > 0 && result.opened > 0)
-        let copy = try SQLiteStore(directory: restored, durability: .normal)
+        // Sealed readings stay sealed in the copy; it opens them with the same key store (as `steward restore` sets up).
+        try FileManager.default.copyItem(atPath: directory + "/keys.sqlite", toPath: restored + "/keys.sqlite")
+        let copy = try SQLiteStore(directory: restored, durability: .normal, masterKey: Array(repeating: 9, count: 32))
         #expect(try await copy.account(email: colleague.email)?.user.id == colleague.id)
         #expect(try await copy.account(id: self.ada.id) == nil)
         #expect(try await copy.latest(tenant: orgDevice.tenantID, device: orgDevice.id, keys: ["engine"])["engine"]?.value == .string("difference-engine-no-2"))
@@ -221,5 +226,39 @@ import Testing
         for file in ["steward.sqlite", "steward.sqlite-wal"] {
             #expect(scan(restored + "/" + file, for: ada).isEmpty, "Ada in the restored \(file)")
         }
+    }
+
+    // promise: MS-6
+    @Test func sensitiveReadingsAreSealedAtRestAndReadBackPlain() async throws {
+        try store.append([
+            TelemetryBatch(
+                device: ownDevice.id,
+                entries: [
+                    TimedValues(ts: 1_800_000_000_000, values: [KeyValue("gpsTrace", .string("51.4934N-0.0098E-greenwich")), KeyValue("temperature", .long(21))]),
+                    TimedValues(ts: 1_800_000_060_000, values: [KeyValue("heartRate", .long(60))]),
+                    TimedValues(ts: 1_800_000_120_000, values: [KeyValue("heartRate", .long(70))]),
+                ])
+        ])
+        // On disk: the sensitive keys are sealed with Ada's key, the others are not.
+        let stored = try await store.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT k.key, r.t FROM ts_kv r JOIN ts_key k ON k.id = r.key_id WHERE r.ts >= 1800000000000 ORDER BY k.key")
+                .map { ($0["key"] as String, $0["t"] as Int64) }
+        }
+        #expect(stored.filter { $0.0 != "temperature" }.allSatisfy { $0.1 >= 100 })
+        #expect(stored.first { $0.0 == "temperature" }?.1 == 2)
+        try await store.checkpoint()
+        #expect(scan(directory + "/steward.sqlite", for: ["greenwich"]).isEmpty)
+        // Every read opens them: latest, raw history, aggregation and the export.
+        let latest = try await store.latest(tenant: ownTenant, device: ownDevice.id, keys: ["gpsTrace", "heartRate"])
+        #expect(latest["gpsTrace"]?.value == .string("51.4934N-0.0098E-greenwich"))
+        #expect(latest["heartRate"]?.value == .long(70))
+        let window = TimeSeriesQuery(keys: ["heartRate"], startTs: 1_800_000_000_000, endTs: 1_800_000_200_000)
+        #expect(try await store.history(tenant: ownTenant, device: ownDevice.id, query: window)["heartRate"]?.count == 2)
+        var average = window
+        average.aggregation = .avg
+        #expect(try await store.history(tenant: ownTenant, device: ownDevice.id, query: average)["heartRate"]?.first?.value == .double(65))
+        let page = try await store.readings(device: try #require(await store.devices(concerning: ada.id).first?.seq), after: nil, limit: 10_000)
+        #expect(page.contains { $0.key == "gpsTrace" && $0.value == .string("51.4934N-0.0098E-greenwich") })
     }
 }

@@ -158,12 +158,12 @@ extension Console {
         let tenant = try await rights.store.soleTenant(of: viewer.user.id)
         let tenantName = try await tenant.asyncMap { try await accounts.tenant(id: $0)?.name } ?? nil
         let aggregated = privacy.retention.filter { $0.then == .aggregate }.map { privacy.category($0.category)?.name ?? $0.category }
-        return page(
-            viewer, "delete-account", title: "Delete Account",
-            [
-                "tenant": tenantName ?? "", "stays": rights.eraser.whatStays().map { ["what": $0.what, "why": $0.why] },
-                "aggregated": aggregated.joined(separator: ", "),
-            ], flash: flash, status: status)
+        var data: [String: Any] = [
+            "stays": rights.eraser.whatStays().map { ["what": $0.what, "why": $0.why] }, "aggregated": aggregated.joined(separator: ", "),
+        ]
+        // Only a workspace the person alone belongs to goes with them; a shared one stays (and loses their name).
+        if let tenantName { data["tenant"] = tenantName }
+        return page(viewer, "delete-account", title: "Delete Account", data, flash: flash, status: status)
     }
 
     static func reportData(_ report: AccessReport) -> [String: Any] {
@@ -174,7 +174,7 @@ extension Console {
             ]
         }
         return [
-            "rowLimit": 50,
+            "rowLimit": 50, "readingSource": PersonalDataCatalog.entry("telemetry")?.source ?? "your devices",
             "sections": report.sections.map { section -> [String: Any] in
                 [
                     "name": section.name, "title": section.title, "description": section.description, "source": section.source,
@@ -186,7 +186,7 @@ extension Console {
                 [
                     "device": reading.device, "key": reading.key, "count": reading.count, "category": reading.category.category.name,
                     "sensitive": reading.category.category.sensitive, "purposes": reading.category.purposeText,
-                    "retention": reading.category.retentionText,
+                    "recipients": reading.category.recipientText, "retention": reading.category.retentionText,
                 ]
             },
         ]

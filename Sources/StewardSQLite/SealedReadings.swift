@@ -1,0 +1,34 @@
+import Crypto
+import Foundation
+import GRDB
+import StewardCore
+
+/// Readings of sensitive categories (precise location, health…) from a device that concerns a person are stored
+/// sealed with that person's key (promise MS-6): type tag + 100, value an AES-GCM box in `BackupCipher`'s format.
+/// Reads open them transparently; erasing the person destroys the key, so any copy of them left anywhere is noise.
+enum SealedReadings {
+    static let context = "reading"
+    static let offset: Int64 = 100
+
+    static func seal(_ value: KVValue, subject: String, key: SymmetricKey) throws -> [UInt8] {
+        guard case .blob(let data) = try BackupCipher.seal(value.storedValue, subject: subject, context: context, key: key).storage
+        else { return [] }
+        return Array(data)
+    }
+
+    /// The plain value of a sealed reading (nil when its key is gone); other values pass through.
+    static func open(_ value: DatabaseValue, keys: PersonKeyStore) throws -> DatabaseValue? {
+        try BackupCipher.open(value, context: context, keys: keys)
+    }
+
+    /// A stored reading as a value, opening it when sealed.
+    static func value(t: Int64, v: DatabaseValue, keys: PersonKeyStore?) -> KVValue? {
+        guard t >= offset else { return KVValue(typeTag: t, stored: v) }
+        guard let keys, let plain = try? open(v, keys: keys) else { return nil }
+        return KVValue(typeTag: t - offset, stored: plain)
+    }
+
+    /// SQL for a reading's plain type and value inside aggregations.
+    static let plainType = "(t % 100)"
+    static let plainValue = "(CASE WHEN t >= 100 THEN steward_open(v) ELSE v END)"
+}
