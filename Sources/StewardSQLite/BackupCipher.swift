@@ -40,21 +40,14 @@ enum BackupCipher {
         // must verify in a restored copy.
         Spec(
             table: "tenant",
-            subject: """
-                (SELECT u.id FROM user u WHERE u.tenant_id = tenant.id
-                 AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = tenant.id AND o.id <> u.id))
-                """, columns: ["name"]),
+            subject: SQLiteStore.soleMember(of: "tenant.id"), columns: ["name"]),
         Spec(
             table: "user", subject: "id",
             columns: ["email", "first_name", "last_name", "company", "phone", "parent_email", "picture", "totp_secret"]),
     ]
 
     /// Readings and attributes are keyed by device; a device's person is its assignee or the only member of its tenant.
-    static let devicePerson = """
-        SELECT d.seq, COALESCE(d.person_id, (SELECT u.id FROM user u WHERE u.tenant_id = d.tenant_id
-            AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = d.tenant_id AND o.id <> u.id))) AS person
-        FROM device d
-        """
+    static let devicePerson = "SELECT d.seq, \(SQLiteStore.devicePerson) AS person FROM device d"
 
     static let triggers = ["consent_event_append_only", "disclosure_no_update"]
 

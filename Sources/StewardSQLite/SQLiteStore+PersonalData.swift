@@ -168,12 +168,24 @@ extension SQLiteStore: PersonalDataStore {
         try await pool.read { db in try Self.soleTenant(db, user) }
     }
 
+    /// SQL naming the only member of the tenant in `tenantColumn`, or NULL when it has none or several: the person a
+    /// single-person workspace (and its devices) belongs to.
+    static func soleMember(of tenantColumn: String) -> String {
+        """
+        (SELECT u.id FROM user u WHERE u.tenant_id = \(tenantColumn)
+         AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = \(tenantColumn) AND o.id <> u.id))
+        """
+    }
+
+    /// SQL naming the person a device (alias `d`) concerns: its assignee, else the only member of its tenant.
+    static let devicePerson = "COALESCE(d.person_id, \(soleMember(of: "d.tenant_id")))"
+
     static func soleTenant(_ db: Database, _ user: UserID) throws -> TenantID? {
         try String.fetchOne(
             db,
             sql: """
-                SELECT u.tenant_id FROM user u WHERE u.id = ? AND u.tenant_id IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = u.tenant_id AND o.id <> u.id)
+                SELECT t.id FROM tenant t JOIN user me ON me.tenant_id = t.id
+                WHERE me.id = ? AND \(soleMember(of: "t.id")) = me.id
                 """, arguments: [user.description]
         ).flatMap(TenantID.init)
     }

@@ -93,8 +93,7 @@ public final class SQLiteStore: Sendable {
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT d.seq, p.name AS profile, COALESCE(d.person_id, (SELECT u.id FROM user u WHERE u.tenant_id = d.tenant_id
-                            AND NOT EXISTS (SELECT 1 FROM user o WHERE o.tenant_id = d.tenant_id AND o.id <> u.id))) AS person
+                        SELECT d.seq, p.name AS profile, \(Self.devicePerson) AS person
                         FROM device d LEFT JOIN device_profile p ON p.id = d.profile_id WHERE d.id = ?
                         """), arguments: [device.description])
         else { return nil }

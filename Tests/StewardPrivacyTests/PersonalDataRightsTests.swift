@@ -228,7 +228,7 @@ import Testing
         }
     }
 
-    // promise: MS-6
+    // Part of promise MS-6 (sensitive readings at rest); contact details at rest and TLS-only travel are not done yet.
     @Test func sensitiveReadingsAreSealedAtRestAndReadBackPlain() async throws {
         try store.append([
             TelemetryBatch(

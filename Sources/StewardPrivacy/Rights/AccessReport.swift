@@ -34,11 +34,7 @@ public struct AccessReport: Sendable {
     ) async throws -> AccessReport {
         let tables = try await store.personalTables(of: user) + extraTables
         let devices = try await store.devices(concerning: user)
-        let deviceTable = PersonalTable(
-            name: "devices", columns: ["device_id", "name", "type", "profile", "assigned_to_you"],
-            rows: devices.map {
-                [.string($0.id.description), .string($0.name), .string($0.type), $0.profileName.map(JSONValue.string) ?? .null, .bool($0.assigned)]
-            })
+        let deviceTable = PersonalTable.devices(devices)
         var sections: [Section] = []
         for table in tables + [deviceTable] {
             let entry = PersonalDataCatalog.entry(table.name)

@@ -38,11 +38,7 @@ public struct PersonalDataExport: Sendable {
         for device in devices {
             attributes += try await store.attributeRows(device: device.seq).map { [.string(device.id.description)] + $0 }
         }
-        let deviceTable = PersonalTable(
-            name: "devices", columns: ["device_id", "name", "type", "profile", "assigned_to_you"],
-            rows: devices.map {
-                [.string($0.id.description), .string($0.name), .string($0.type), $0.profileName.map(JSONValue.string) ?? .null, .bool($0.assigned)]
-            })
+        let deviceTable = PersonalTable.devices(devices)
         let attributeTable = PersonalTable(name: "attributes", columns: ["device_id", "scope", "key", "last_update_ts", "value"], rows: attributes)
         let all = tables + [deviceTable, attributeTable]
         let total = try await store.readingCount(devices: devices.map(\.seq)) * 2
@@ -197,6 +193,17 @@ public struct PersonalDataExport: Sendable {
             ]
         }
         return lines.joined(separator: "\r\n")
+    }
+}
+
+extension PersonalTable {
+    /// The devices that concern a person, as the report and the export list them.
+    static func devices(_ devices: [PersonDevice]) -> PersonalTable {
+        PersonalTable(
+            name: "devices", columns: ["device_id", "name", "type", "profile", "assigned_to_you"],
+            rows: devices.map {
+                [.string($0.id.description), .string($0.name), .string($0.type), $0.profileName.map(JSONValue.string) ?? .null, .bool($0.assigned)]
+            })
     }
 }
 
