@@ -4,88 +4,23 @@ saved as a screenshot under $STEWARD_TEST_OUTPUT/screenshots/ for review; a phon
 sign-in and My Account pages do not scroll sideways."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from browser_support import (
+    Shots, chrome, fill, flash, loaded, no_sideways_scroll, submit, wait_for, wait_path)
 from console_support import GOOD_PASSWORD, TotpDevice, link_from
 from steward_harness import OUTPUT_DIR, unique
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-SHOTS = OUTPUT_DIR / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.fail("chromium and chromium-driver must be installed (scripts/test.sh installs them)")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
-        old.unlink()
+    driver = chrome("walk-")
     yield driver
     driver.quit()
-
-
-class Shots:
-    def __init__(self, driver):
-        self.driver = driver
-        self.n = 0
-
-    def __call__(self, name: str) -> None:
-        self.n += 1
-        path = SHOTS / f"{self.n:02d}-{name}.png"
-        assert self.driver.save_screenshot(str(path)), f"could not save {path}"
-
-
-def loaded(driver, timeout: float = 30) -> None:
-    """Waits until the document has finished loading: an element found while the page is still being parsed can
-    go stale under load ("Node with given id does not belong to the document")."""
-    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
-def wait_for(driver, css: str, timeout: float = 20):
-    WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
-    loaded(driver, timeout)
-    return driver.find_element(By.CSS_SELECTOR, css)
-
-
-def wait_path(driver, path: str, timeout: float = 20) -> None:
-    WebDriverWait(driver, timeout).until(lambda d: d.current_url.split("?")[0].endswith(path),
-                                         f"expected to arrive at {path}, at {driver.current_url}")
-
-
-def fill(form, name: str, value: str) -> None:
-    field = form.find_element(By.NAME, name)
-    field.clear()
-    field.send_keys(value)
-
-
-def submit(driver, form) -> None:
-    old = driver.find_element(By.TAG_NAME, "html")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click()
-    WebDriverWait(driver, 30).until(EC.staleness_of(old))
-    loaded(driver)
-
-
-def flash(driver) -> str:
-    found = driver.find_elements(By.ID, "flash")
-    return found[0].text if found else ""
-
-
-def no_sideways_scroll(driver) -> tuple[int, int]:
-    return driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
 
 
 def sign_in_form(driver, base: str, email: str, password: str) -> None:
@@ -100,7 +35,7 @@ def sign_in_form(driver, base: str, email: str, password: str) -> None:
 # promise: MB-4
 # (the same walk also covers MB-5 confirmation, MB-6 TOTP and MS-2 profile fields in a real browser)
 def test_browser_sign_up_to_sign_out(server, smtp, browser):
-    d, base, shot = browser, server.base_url, Shots(browser)
+    d, base, shot = browser, server.base_url, Shots(browser, "walk-")
     email = f"{unique('browser')}@example.test"
 
     d.get(f"{base}/sign-up")

@@ -11,7 +11,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from console_support import ConsoleClient
-from test_console_browser import SHOTS, Shots, browser, loaded, submit, wait_for  # noqa: F401 (fixture)
+from browser_support import Shots, chrome, loaded, submit, wait_for
 
 REQUIRED = {"steward_session", "steward_csrf", "steward_consent"}
 
@@ -80,10 +80,16 @@ def test_gpc_shows_in_the_banner_and_keeps_optional_purposes_off(server):
         ("analytics", "refused", "gpc"), ("marketing", "refused", "gpc")}
 
 
+@pytest.fixture(scope="module")
+def browser():
+    driver = chrome("cookies-")
+    yield driver
+    driver.quit()
+
+
 # promise: MB-10
-def test_banner_in_a_real_browser(server, browser):  # noqa: F811 (fixture)
-    d, shot = browser, Shots(browser)
-    shot.n = 40
+def test_banner_in_a_real_browser(server, browser):
+    d, shot = browser, Shots(browser, "cookies-")
     d.delete_all_cookies()
     d.get(f"{server.base_url}/sign-in")
     banner = wait_for(d, "#cookie-banner")

@@ -5,102 +5,25 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import zipfile
 from urllib.parse import urlparse
 
 import pytest
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from browser_support import Shots, chrome, click_and_wait, fill, loaded, submit, wait_for, wait_path
 from console_support import GOOD_PASSWORD, link_from
 from steward_harness import OUTPUT_DIR, unique
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-SHOTS = OUTPUT_DIR / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.fail("chromium and chromium-driver must be installed (scripts/test.sh installs them)")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("rights-*.png"):  # only this module's; other walks keep theirs
-        old.unlink()
+    driver = chrome("rights-")
     yield driver
     driver.quit()
-
-
-class Shots:
-    def __init__(self, driver):
-        self.driver = driver
-        self.n = 0
-
-    def __call__(self, name: str) -> None:
-        self.n += 1
-        path = SHOTS / f"rights-{self.n:02d}-{name}.png"
-        assert self.driver.save_screenshot(str(path)), f"could not save {path}"
-
-
-def loaded(driver, timeout: float = 30) -> None:
-    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
-def wait_for(driver, css: str, timeout: float = 20):
-    WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
-    loaded(driver, timeout)
-    return driver.find_element(By.CSS_SELECTOR, css)
-
-
-def wait_path(driver, path: str, timeout: float = 20) -> None:
-    WebDriverWait(driver, timeout).until(lambda d: urlparse(d.current_url).path == path,
-                                         f"expected to arrive at {path}, at {driver.current_url}")
-    loaded(driver, timeout)
-
-
-def fill(form, name: str, value: str) -> None:
-    field = form.find_element(By.NAME, name)
-    field.clear()
-    field.send_keys(value)
-
-
-def replaced(element):
-    """True once `element` is no longer in the document. Under load Chromium reports a node of a page that was
-    navigated away from as "does not belong to the document" instead of a stale element; both mean it is gone."""
-    def check(_driver) -> bool:
-        try:
-            element.is_enabled()
-            return False
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException as e:
-            if "does not belong to the document" in str(e):
-                return True
-            raise
-    return check
-
-
-def click_and_wait(driver, element) -> None:
-    old = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(driver, 30).until(replaced(old))
-    loaded(driver)
-
-
-def submit(driver, form) -> None:
-    click_and_wait(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]"))
 
 
 def cookies_of(driver) -> dict[str, str]:
@@ -111,7 +34,7 @@ def cookies_of(driver) -> dict[str, str]:
 # promise: TM-15
 # promise: TB-12
 def test_browser_see_download_and_delete_my_data(server, smtp, browser):
-    d, base, shot = browser, server.base_url, Shots(browser)
+    d, base, shot = browser, server.base_url, Shots(browser, "rights-")
     email = f"{unique('rights-browser')}@example.test"
 
     d.get(f"{base}/sign-up")
@@ -204,7 +127,7 @@ def test_browser_see_download_and_delete_my_data(server, smtp, browser):
 
 
 def test_phone_size_the_rights_pages_do_not_scroll_sideways(server, new_account, browser):
-    d, base, shot = browser, server.base_url, Shots(browser)
+    d, base, shot = browser, server.base_url, Shots(browser, "rights-")
     shot.n = 20
     acct = new_account(name="Phone Person")
     d.get(f"{base}/sign-in")
