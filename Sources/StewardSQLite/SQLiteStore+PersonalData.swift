@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import StewardCore
 import StewardStore
 
@@ -113,14 +114,36 @@ extension SQLiteStore: PersonalDataStore {
         try await pool.read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT key_id, ts, t, v FROM ts_kv WHERE device_seq = ? AND (key_id, ts) > (?, ?) ORDER BY key_id, ts LIMIT ?")
-            // Key names are looked up once per key and shared by every reading of the page.
+            try statement.setArguments([seq, cursor?.keyID ?? -1, cursor?.ts ?? Int64.min, limit])
+            // The export's hot loop: columns are read with SQLite's C API, without a GRDB Row per reading, and key
+            // names are looked up once per key and shared by every reading of the page.
+            let handle = statement.sqliteStatement
             var names: [Int64: String] = [:]
             var readings: [StoredReading] = []
             readings.reserveCapacity(limit)
-            let rows = try Row.fetchCursor(statement, arguments: [seq, cursor?.keyID ?? -1, cursor?.ts ?? Int64.min, limit])
-            while let row = try rows.next() {
-                let keyID: Int64 = row[0]
-                guard let value = SealedReadings.value(t: row[2], v: row[3], keys: self.keys) else { continue }
+            defer { sqlite3_reset(handle) }
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                let keyID = sqlite3_column_int64(handle, 0)
+                let ts = sqlite3_column_int64(handle, 1)
+                let t = sqlite3_column_int64(handle, 2)
+                let value: KVValue?
+                switch t {
+                case 1: value = .bool(sqlite3_column_int64(handle, 3) != 0)
+                case 2 where sqlite3_column_type(handle, 3) == SQLITE_INTEGER: value = .long(sqlite3_column_int64(handle, 3))
+                case 3 where sqlite3_column_type(handle, 3) == SQLITE_FLOAT: value = .double(sqlite3_column_double(handle, 3))
+                case 4, 5:
+                    let count = Int(sqlite3_column_bytes(handle, 3))
+                    let text = sqlite3_column_text(handle, 3).map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""
+                    value = t == 4 ? .string(text) : .json(text)
+                default:
+                    value = SealedReadings.value(t: t, v: DatabaseValue(sqliteStatement: handle, index: 3), keys: self.keys)
+                }
+                guard let value else { continue }
                 let key: String
                 if let known = names[keyID] {
                     key = known
@@ -128,7 +151,7 @@ extension SQLiteStore: PersonalDataStore {
                     key = try String.fetchOne(db.cachedStatement(sql: "SELECT key FROM ts_key WHERE id = ?"), arguments: [keyID]) ?? "\(keyID)"
                     names[keyID] = key
                 }
-                readings.append(StoredReading(keyID: keyID, key: key, ts: row[1], value: value))
+                readings.append(StoredReading(keyID: keyID, key: key, ts: ts, value: value))
             }
             return readings
         }

@@ -103,20 +103,32 @@ public struct PersonalDataExport: Sendable {
         try await archive.write(head)
         var first = true
         try await eachPage(devices) { device, page, categories in
-            var out = ""
+            var out: [UInt8] = []
             out.reserveCapacity(page.count * 80)
-            let id = device.id.description
+            let id = Array(device.id.description.utf8)
+            var keyBytes: (String, [UInt8]) = ("", [])
             for reading in page {
-                out += first ? "{\"device\":\"" : ",{\"device\":\""
+                if reading.key != keyBytes.0 {
+                    var quoted = ""
+                    JSONValue.writeString(reading.key, to: &quoted)
+                    keyBytes = (reading.key, Array(quoted.utf8))
+                }
+                out += first ? Self.openDevice : Self.nextDevice
                 first = false
                 out += id
-                out += "\",\"key\":"
-                JSONValue.writeString(reading.key, to: &out)
-                out += ",\"ts\":"
-                out += String(reading.ts)
-                out += ",\"value\":"
-                Self.writeJSON(reading.value, to: &out)
-                out += "}"
+                out += Self.keyField
+                out += keyBytes.1
+                out += Self.tsField
+                CSV.appendDigits(reading.ts, into: &out)
+                out += Self.valueField
+                switch reading.value {
+                case .long(let l): CSV.appendDigits(l, into: &out)
+                default:
+                    var text = ""
+                    Self.writeJSON(reading.value, to: &text)
+                    out += Array(text.utf8)
+                }
+                out.append(UInt8(ascii: "}"))
             }
             try await archive.write(out)
             done += page.count
@@ -153,6 +165,12 @@ public struct PersonalDataExport: Sendable {
             }
         }
     }
+
+    static let openDevice = Array("{\"device\":\"".utf8)
+    static let nextDevice = Array(",{\"device\":\"".utf8)
+    static let keyField = Array("\",\"key\":".utf8)
+    static let tsField = Array(",\"ts\":".utf8)
+    static let valueField = Array(",\"value\":".utf8)
 
     static func writeJSON(_ value: KVValue, to out: inout String) {
         switch value {
