@@ -56,8 +56,11 @@ enum BackupCipher {
     static func encrypt(_ db: Database, keys: PersonKeyStore) throws {
         let saved = try savedTriggers(db)
         for name in saved.keys { try db.execute(sql: "DROP TRIGGER \(name)") }
+        // Only people with an account get a key: rows an erasure kept under a legal hold (pseudonymised requests)
+        // stay as they are, and no key is ever made for someone who is gone.
+        let living = Set(try String.fetchAll(db, sql: "SELECT id FROM user"))
         let devices = try Row.fetchAll(db, sql: devicePerson).compactMap { row -> (Int64, String)? in
-            guard let person: String = row["person"] else { return nil }
+            guard let person: String = row["person"], living.contains(person) else { return nil }
             return (row["seq"], person)
         }
         for (seq, person) in devices {
@@ -74,7 +77,7 @@ enum BackupCipher {
             let update = try db.makeStatement(
                 sql: "UPDATE \(spec.table) SET \(spec.columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE rowid = ?")
             for row in rows {
-                guard let subject: String = row["subject"], let id = UserID(subject) else { continue }
+                guard let subject: String = row["subject"], living.contains(subject), let id = UserID(subject) else { continue }
                 let key = try keys.key(for: id)
                 var values: [DatabaseValue] = []
                 for column in spec.columns {
@@ -141,12 +144,23 @@ enum BackupCipher {
         // them with the same keys); those whose person's key is gone are dropped. They have no foreign key to the
         // device, so they go explicitly, before any tenant.
         for table in ["ts_kv", "ts_kv_latest"] {
-            let rows = try Row.fetchAll(db, sql: "SELECT device_seq, key_id, ts, v FROM \(table) WHERE t >= 100")
-            for row in rows where try SealedReadings.open(row["v"], keys: keys) == nil {
-                try db.execute(
-                    sql: "DELETE FROM \(table) WHERE device_seq = ? AND key_id = ? AND ts = ?",
-                    arguments: [row["device_seq"], row["key_id"], row["ts"]])
-                dropped += 1
+            // Page by primary key so a backup with millions of readings needs memory for one page only.
+            var cursor: (Int64, Int64, Int64) = (-1, -1, Int64.min)
+            while true {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT device_seq, key_id, ts, v FROM \(table) WHERE t >= 100 AND (device_seq, key_id, ts) > (?, ?, ?)
+                        ORDER BY device_seq, key_id, ts LIMIT 10000
+                        """, arguments: [cursor.0, cursor.1, cursor.2])
+                guard let last = rows.last else { break }
+                for row in rows where try SealedReadings.open(row["v"], keys: keys) == nil {
+                    try db.execute(
+                        sql: "DELETE FROM \(table) WHERE device_seq = ? AND key_id = ? AND ts = ?",
+                        arguments: [row["device_seq"], row["key_id"], row["ts"]])
+                    dropped += 1
+                }
+                cursor = (last["device_seq"], last["key_id"], last["ts"])
             }
         }
         let attributes = try Row.fetchAll(db, sql: "SELECT device_seq, scope, key, t, v FROM attribute_kv WHERE t >= 100")
@@ -186,6 +200,15 @@ enum BackupCipher {
                 let rowid: Int64 = row["rid"]
                 if gone {
                     if spec.table == "tenant" {
+                        // Its name was sealed for its only member at the time, who is gone; if others have joined
+                        // since, the workspace stays under a neutral name, else it goes with its devices.
+                        let members = try Int.fetchOne(
+                            db, sql: "SELECT COUNT(*) FROM user WHERE tenant_id = (SELECT id FROM tenant WHERE rowid = ?)", arguments: [rowid]) ?? 0
+                        if members > 0 {
+                            try db.execute(
+                                sql: "UPDATE tenant SET name = 'Workspace ' || substr(id, 1, 8) WHERE rowid = ?", arguments: [rowid])
+                            continue
+                        }
                         try deleteTenant(db, rowid: rowid)
                     } else {
                         try db.execute(sql: "DELETE FROM \(spec.table) WHERE rowid = ?", arguments: [rowid])
@@ -226,7 +249,9 @@ enum BackupCipher {
         }
         guard let key = try keys.existingKey(for: id) else { return nil }
         let box = try AES.GCM.SealedBox(combined: Data(bytes[(magic.count + 36)...]))
-        let plain = Array(try AES.GCM.open(box, using: key, authenticating: Data(context.utf8)))
+        // A key that does not open it is not the key it was sealed with (that one was destroyed): gone as well.
+        guard let opened = try? AES.GCM.open(box, using: key, authenticating: Data(context.utf8)) else { return nil }
+        let plain = Array(opened)
         guard let tag = plain.first else { return .null }
         let payload = Array(plain.dropFirst())
         switch tag {

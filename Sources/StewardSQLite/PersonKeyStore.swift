@@ -23,6 +23,8 @@ public final class PersonKeyStore: Sendable {
         }
         masterBytes = Array(masterKey.prefix(32))
         var configuration = Configuration()
+        // The server and the CLI share the file: wait for the other's write instead of failing at once.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // A destroyed key is overwritten, not left in a free page.
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -80,19 +82,17 @@ public final class PersonKeyStore: Sendable {
         }
     }
 
-    /// Destroys the keys of subjects not in `living` (an erasure that stopped between its commit and the key's
-    /// destruction leaves one behind).
-    @discardableResult
-    public func destroyKeys(except living: Set<String>) throws -> Int {
-        let subjects = try queue.read { db in try String.fetchAll(db, sql: "SELECT subject FROM person_key") }
-        var destroyed = 0
-        for subject in subjects where !living.contains(subject) {
-            if let id = UserID(subject) {
-                try destroy(id)
-                destroyed += 1
-            }
+    /// Every subject that has a key.
+    public func subjects() throws -> Set<String> {
+        Set(try queue.read { db in try String.fetchAll(db, sql: "SELECT subject FROM person_key") })
+    }
+
+    /// Destroys these subjects' keys (an erasure that stopped between its commit and the key's destruction leaves
+    /// one behind; a backup sweeps it).
+    public func destroyKeys(_ subjects: Set<String>) throws {
+        for subject in subjects {
+            if let id = UserID(subject) { try destroy(id) }
         }
-        return destroyed
     }
 
     public func count() throws -> Int {

@@ -27,7 +27,7 @@ extension SQLiteStore {
                             SELECT ?, ?, k.key, r.ts / 86400000, COUNT(*), SUM(r.pv), MIN(r.pv), MAX(r.pv)
                             FROM (SELECT device_seq, key_id, ts, \(SealedReadings.plainType) AS pt, \(SealedReadings.plainValue) AS pv FROM ts_kv) r
                             JOIN ts_key k ON k.id = r.key_id
-                            WHERE r.device_seq = ? AND k.key = ? AND r.pt IN (2, 3)
+                            WHERE r.device_seq = ? AND k.key = ? AND r.pt IN (2, 3) AND r.pv IS NOT NULL
                             GROUP BY r.ts / 86400000
                             ON CONFLICT(tenant_id, category, key, day) DO UPDATE SET
                                 count = count + excluded.count, sum = sum + excluded.sum,
@@ -63,6 +63,13 @@ extension SQLiteStore {
             try delete("sign-in records", "DELETE FROM sign_in WHERE user_id = ? OR email = ?", [id, plan.email])
             try delete("consent ledger entries", "DELETE FROM consent_event WHERE subject = ?", ["user:\(id)"])
             try delete("mail", "DELETE FROM mail_outbox WHERE recipient = ? COLLATE NOCASE", [plan.email])
+            // Mail about the person to someone else: a parent's consent request names the child.
+            for other in plan.otherRecipients {
+                try delete(
+                    "mail about you to others",
+                    "DELETE FROM mail_outbox WHERE recipient = ? COLLATE NOCASE AND instr(lower(text_body), lower(?)) > 0",
+                    [other, plan.email])
+            }
             try delete("sessions", "DELETE FROM session WHERE user_id = ?", [id])
             try delete("API keys", "DELETE FROM api_key WHERE user_id = ?", [id])
             try delete("recovery codes", "DELETE FROM recovery_code WHERE user_id = ?", [id])
@@ -87,8 +94,10 @@ extension SQLiteStore {
             return counts
         }
         forgetCachedTokens()
-        // After the commit: destroying the key makes the person unreadable in every earlier backup.
-        try keys?.destroy(plan.user)
+        forgetSealingTargets()
+        // After the commit: destroying the key makes the person unreadable in every earlier backup. Should it fail,
+        // the next backup's sweep destroys it (the person is gone from `user`), so the erasure still stands.
+        try? keys?.destroy(plan.user)
         return counts
     }
 

@@ -108,9 +108,10 @@ extension SQLiteStore: PersonalDataStore {
             }
             try db.execute(sql: "UPDATE device SET person_id = ? WHERE seq = ?", arguments: [person?.description, seq])
         }
+        forgetSealingTargets()
     }
 
-    public func readings(device seq: Int64, after cursor: (keyID: Int64, ts: Int64)?, limit: Int) async throws -> [StoredReading] {
+    public func readings(device seq: Int64, after cursor: (keyID: Int64, ts: Int64)?, limit: Int) async throws -> ReadingPage {
         try await pool.read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT key_id, ts, t, v FROM ts_kv WHERE device_seq = ? AND (key_id, ts) > (?, ?) ORDER BY key_id, ts LIMIT ?")
@@ -121,6 +122,8 @@ extension SQLiteStore: PersonalDataStore {
             var names: [Int64: String] = [:]
             var readings: [StoredReading] = []
             readings.reserveCapacity(limit)
+            var rowsRead = 0
+            var last: (keyID: Int64, ts: Int64)? = nil
             defer { sqlite3_reset(handle) }
             while true {
                 let code = sqlite3_step(handle)
@@ -131,6 +134,8 @@ extension SQLiteStore: PersonalDataStore {
                 let keyID = sqlite3_column_int64(handle, 0)
                 let ts = sqlite3_column_int64(handle, 1)
                 let t = sqlite3_column_int64(handle, 2)
+                rowsRead += 1
+                last = (keyID, ts)
                 let value: KVValue?
                 switch t {
                 case 1: value = .bool(sqlite3_column_int64(handle, 3) != 0)
@@ -153,7 +158,7 @@ extension SQLiteStore: PersonalDataStore {
                 }
                 readings.append(StoredReading(keyID: keyID, key: key, ts: ts, value: value))
             }
-            return readings
+            return ReadingPage(readings: readings, next: rowsRead < limit ? nil : last)
         }
     }
 
@@ -263,20 +268,36 @@ extension SQLiteStore {
         guard let keys else {
             throw StewardError.badRequest("Backups need the key store; the server opens it with its master key")
         }
+        // Keys are listed before people, so a person who signs up in between keeps theirs.
+        let keyed = try keys.subjects()
         let living = try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM user")) }
-        try keys.destroyKeys(except: living)
-        let destination = try DatabaseQueue(path: path)
-        try pool.backup(to: destination)
-        try destination.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = DELETE")
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-            try db.inTransaction {
-                try BackupCipher.encrypt(db, keys: keys)
-                return .commit
-            }
-            try db.execute(sql: "VACUUM")
+        try keys.destroyKeys(keyed.subtracting(living))
+        // The copy is plain until it is sealed: it is made owner-only and under another name, and removed unless the
+        // sealing succeeds.
+        let partial = path + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StewardError.badRequest("Cannot write \(partial); check the directory")
         }
-        try destination.close()
+        do {
+            let destination = try DatabaseQueue(path: partial)
+            try pool.backup(to: destination)
+            try destination.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+                try db.inTransaction {
+                    try BackupCipher.encrypt(db, keys: keys)
+                    return .commit
+                }
+                try db.execute(sql: "VACUUM")
+            }
+            try destination.close()
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        } catch {
+            for leftover in [partial, partial + "-journal", partial + "-wal", partial + "-shm"] {
+                try? FileManager.default.removeItem(atPath: leftover)
+            }
+            throw error
+        }
         return living.count
     }
 
@@ -289,18 +310,26 @@ extension SQLiteStore {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: backup, toPath: target)
-        let queue = try DatabaseQueue(path: target)
         var result = (opened: 0, dropped: 0)
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-            try db.inTransaction {
-                result = try BackupCipher.decrypt(db, keys: keys)
-                return .commit
+        do {
+            let queue = try DatabaseQueue(path: target)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                try db.inTransaction {
+                    result = try BackupCipher.decrypt(db, keys: keys)
+                    return .commit
+                }
+                try db.execute(sql: "VACUUM")
             }
-            try db.execute(sql: "VACUUM")
+            try queue.close()
+        } catch {
+            // Nothing half-restored is left behind; the directory can be used again.
+            for leftover in [target, target + "-journal", target + "-wal", target + "-shm"] {
+                try? FileManager.default.removeItem(atPath: leftover)
+            }
+            throw error
         }
-        try queue.close()
         return result
     }
 }

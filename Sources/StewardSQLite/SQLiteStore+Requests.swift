@@ -58,10 +58,13 @@ extension SQLiteStore {
                 arguments: [before])
         case .pseudonymizeRequests(let user, let email, let pseudonym):
             try db.execute(
-                sql: "UPDATE dsr_request SET email = ?, name = NULL, details = '' WHERE user_id = ? OR email = ?",
+                sql: """
+                    UPDATE dsr_request SET email = ?1, name = NULL, details = '',
+                        outcome = replace(outcome, ?3, ?1) WHERE user_id = ?2 OR email = ?3
+                    """,
                 arguments: [pseudonym, user.description, email])
             try db.execute(
-                sql: "UPDATE complaint SET email = ?, name = NULL WHERE user_id = ? OR email = ?",
+                sql: "UPDATE complaint SET email = ?1, name = NULL, text = replace(text, ?3, ?1) WHERE user_id = ?2 OR email = ?3",
                 arguments: [pseudonym, user.description, email])
         case .recordComplaint(let c):
             try db.execute(

@@ -1,3 +1,4 @@
+import Crypto
 import GRDB
 import StewardCore
 import StewardStore
@@ -15,7 +16,9 @@ extension SQLiteStore: TelemetryStore {
             rows.reserveCapacity(batches.count * 4)
             var newest: [LatestKey: Int] = [:]
             var targets: [DeviceID: IngestTarget] = [:]
+            // Whether a key is sensitive depends on the device's profile as well as the key.
             var sensitive: [String: Bool] = [:]
+            var sealingKeys: [Int64: SymmetricKey] = [:]
             for batch in batches {
                 guard let target = try targets[batch.device] ?? ingestTarget(db, batch.device) else {
                     // Never acknowledge readings that were not stored: the device was deleted meanwhile.
@@ -27,10 +30,15 @@ extension SQLiteStore: TelemetryStore {
                     for kv in entry.values {
                         let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
                         var row = TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value)
-                        if let person = target.person, let key = target.key {
-                            let isSensitive = sensitive[kv.key] ?? (sensitiveTelemetry?(kv.key, target.profile) ?? false)
-                            sensitive[kv.key] = isSensitive
-                            if isSensitive { row.sealed = try SealedReadings.seal(kv.value, subject: person, key: key) }
+                        if let person = target.person, let keyBytes = target.keyBytes {
+                            let cacheKey = "\(target.profile ?? "")\u{0}\(kv.key)"
+                            let isSensitive = sensitive[cacheKey] ?? (sensitiveTelemetry?(kv.key, target.profile) ?? false)
+                            sensitive[cacheKey] = isSensitive
+                            if isSensitive {
+                                let key = sealingKeys[deviceSeq] ?? SymmetricKey(data: keyBytes)
+                                sealingKeys[deviceSeq] = key
+                                row.sealed = try SealedReadings.seal(kv.value, subject: person, key: key)
+                            }
                         }
                         let slot = LatestKey(device: deviceSeq, key: keyID)
                         if let current = newest[slot], rows[current].ts > entry.ts {

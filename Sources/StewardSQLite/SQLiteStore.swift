@@ -28,6 +28,9 @@ public final class SQLiteStore: Sendable {
     static let tokenCacheLifetimeMs: Int64 = 5_000
     static let tokenCacheCapacity = 100_000
     let telemetryKeys = Mutex<[String: Int64]>([:])
+    /// Device storage key → (profile, person, person's key, expiry): see `ingestTarget`.
+    let sealingCache = Mutex<[Int64: (profile: String?, person: String?, keyBytes: [UInt8]?, expires: Int64)]>([:])
+    static let sealingCacheLifetimeMs: Int64 = 5_000
     /// The key of the audit trail's HMAC chain; nil chains with plain SHA-256.
     let auditKey: [UInt8]?
 
@@ -82,27 +85,38 @@ public final class SQLiteStore: Sendable {
             db.cachedStatement(sql: "SELECT seq FROM device WHERE id = ?"), arguments: [device.description])
     }
 
-    /// Where a device's readings go: its storage key, and, when sensitive readings are sealed, the person it concerns
-    /// (its assignee, or the only member of its tenant), that person's key and the device's profile. Looked up once
-    /// per device per group commit.
+    /// Where a device's readings go: its storage key (looked up every group commit, never cached, so a device
+    /// deleted by another process stops receiving rows) and, when sensitive readings are sealed, the person it
+    /// concerns with their key and the device's profile. That part is cached for `sealingCacheLifetimeMs`;
+    /// assignment and erasure in this process clear it at once.
     func ingestTarget(_ db: Database, _ device: DeviceID) throws -> IngestTarget? {
-        guard let keys, sensitiveTelemetry != nil else {
-            return try deviceKey(db, device).map { IngestTarget(seq: $0) }
+        guard let seq = try deviceKey(db, device) else { return nil }
+        guard let keys, sensitiveTelemetry != nil else { return IngestTarget(seq: seq) }
+        let now = WallClock.nowMillis()
+        if let cached = sealingCache.withLock({ $0[seq] }), cached.expires > now {
+            return IngestTarget(seq: seq, profile: cached.profile, person: cached.person, keyBytes: cached.keyBytes)
         }
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT d.seq, p.name AS profile, \(Self.devicePerson) AS person
-                        FROM device d LEFT JOIN device_profile p ON p.id = d.profile_id WHERE d.id = ?
-                        """), arguments: [device.description])
-        else { return nil }
-        var target = IngestTarget(seq: row["seq"], profile: row["profile"])
-        if let person: String = row["person"], let id = UserID(person) {
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT p.name AS profile, \(Self.devicePerson) AS person
+                    FROM device d LEFT JOIN device_profile p ON p.id = d.profile_id WHERE d.seq = ?
+                    """), arguments: [seq])
+        var target = IngestTarget(seq: seq, profile: row?["profile"])
+        if let person: String = row?["person"], let id = UserID(person) {
             target.person = person
-            target.key = try keys.key(for: id)
+            target.keyBytes = try keys.key(for: id).withUnsafeBytes { Array($0) }
+        }
+        sealingCache.withLock {
+            if $0.count > Self.tokenCacheCapacity { $0.removeAll() }
+            $0[seq] = (target.profile, target.person, target.keyBytes, now + Self.sealingCacheLifetimeMs)
         }
         return target
+    }
+
+    /// Forgets who every device concerns (after an assignment or an erasure).
+    func forgetSealingTargets() {
+        sealingCache.withLock { $0.removeAll() }
     }
 
     /// The device key, only if the device belongs to `tenant`: the tenant check every read goes through.
@@ -141,5 +155,5 @@ struct IngestTarget {
     var seq: Int64
     var profile: String? = nil
     var person: String? = nil
-    var key: SymmetricKey? = nil
+    var keyBytes: [UInt8]? = nil
 }

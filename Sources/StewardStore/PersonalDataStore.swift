@@ -53,6 +53,18 @@ public struct StoredReading: Sendable, Equatable {
     }
 }
 
+/// One page of readings, and where the next page starts (nil after the last). A reading that cannot be opened (its
+/// person's key was destroyed) is left out of `readings` but still moves the cursor on.
+public struct ReadingPage: Sendable {
+    public var readings: [StoredReading]
+    public var next: (keyID: Int64, ts: Int64)?
+
+    public init(readings: [StoredReading], next: (keyID: Int64, ts: Int64)?) {
+        self.readings = readings
+        self.next = next
+    }
+}
+
 /// What erasing one person removes, keeps or turns into statistics; worked out by the privacy module from the
 /// declaration and applied by the store in one transaction.
 public struct ErasurePlan: Sendable {
@@ -68,6 +80,8 @@ public struct ErasurePlan: Sendable {
     /// Applied last in the same transaction: the record that the request was honoured, and the pseudonymisation
     /// of the person's earlier requests.
     public var changes: [IdentityChange]
+    /// Other addresses whose queued mail is about the person (a parent asked for consent).
+    public var otherRecipients: [String] = []
 
     public init(
         user: UserID, email: String, tenantToDelete: TenantID?, devices: [PersonDevice], aggregateKeys: [String: String],
@@ -122,8 +136,8 @@ public protocol PersonalDataStore: Sendable {
     func devices(concerning user: UserID) async throws -> [PersonDevice]
     /// Assigns a tenant's device to one of its users (nil: unassigns). Throws notFound across tenants.
     func assignDevice(tenant: TenantID, device: DeviceID, to person: UserID?) async throws
-    /// Readings of a device ordered by key and time, after `cursor` (key id, ts), at most `limit`.
-    func readings(device seq: Int64, after cursor: (keyID: Int64, ts: Int64)?, limit: Int) async throws -> [StoredReading]
+    /// Readings of a device ordered by key and time, after `cursor` (key id, ts), reading at most `limit` rows.
+    func readings(device seq: Int64, after cursor: (keyID: Int64, ts: Int64)?, limit: Int) async throws -> ReadingPage
     func readingCount(devices: [Int64]) async throws -> Int
     /// How many readings a device has per key.
     func readingCounts(device seq: Int64) async throws -> [String: Int]

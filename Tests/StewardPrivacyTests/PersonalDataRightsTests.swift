@@ -259,6 +259,44 @@ import Testing
         average.aggregation = .avg
         #expect(try await store.history(tenant: ownTenant, device: ownDevice.id, query: average)["heartRate"]?.first?.value == .double(65))
         let page = try await store.readings(device: try #require(await store.devices(concerning: ada.id).first?.seq), after: nil, limit: 10_000)
-        #expect(page.contains { $0.key == "gpsTrace" && $0.value == .string("51.4934N-0.0098E-greenwich") })
+        #expect(page.readings.contains { $0.key == "gpsTrace" && $0.value == .string("51.4934N-0.0098E-greenwich") })
+    }
+
+    @Test func backupsAfterAnErasureMakeNoKeyForTheErasedAndOlderBackupsStillRestore() async throws {
+        let before = directory + "/before.sqlite"
+        try store.backup(to: before)
+        _ = try await rights().1.erase(ada.id, actor: "test")
+        let after = directory + "/after.sqlite"
+        try store.backup(to: after)
+        // Ada's honoured request is kept under its legal hold; it must not give her a new key.
+        #expect(try store.keys?.existingKey(for: ada.id) == nil)
+        for (name, backup) in [("before", before), ("after", after)] {
+            let target = directory + "/restored-\(name)"
+            _ = try SQLiteStore.restore(backup: backup, into: target, keys: try #require(store.keys))
+            try FileManager.default.copyItem(atPath: directory + "/keys.sqlite", toPath: target + "/keys.sqlite")
+            let copy = try SQLiteStore(directory: target, durability: .normal, masterKey: Array(repeating: 9, count: 32))
+            #expect(try await copy.account(email: colleague.email) != nil, "\(name)")
+            #expect(try await copy.account(id: ada.id) == nil, "\(name)")
+        }
+        // A restore into a directory that already has a database is refused and leaves it as it was.
+        #expect(throws: StewardError.self) { try SQLiteStore.restore(backup: after, into: directory + "/restored-after", keys: store.keys!) }
+    }
+
+    @Test func whetherAKeyIsSensitiveDependsOnTheDeviceProfileInTheSameCommit() async throws {
+        let wearable = DeviceProfile(tenantID: ownTenant, name: "wearable", createdTime: 1)
+        try await store.createProfile(wearable)
+        let band = Device(tenantID: ownTenant, profileID: wearable.id, name: "Ada's band", accessToken: "token-band", createdTime: 1)
+        try await store.createDevice(band)
+        try store.append([
+            TelemetryBatch(device: ownDevice.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(19))])]),
+            TelemetryBatch(device: band.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(37))])]),
+        ])
+        let types = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT d.name, r.t FROM ts_kv r JOIN device d ON d.seq = r.device_seq WHERE r.ts = 1900000000000")
+                .reduce(into: [String: Int64]()) { $0[$1["name"]] = $1["t"] }
+        }
+        #expect(types["Ada's tracker"] == 2)  // a room thermometer: not sensitive
+        #expect(types["Ada's band"] == 102)  // body temperature on a wearable: health, sealed
+        #expect(try await store.latest(tenant: ownTenant, device: band.id, keys: ["temperature"])["temperature"]?.value == .long(37))
     }
 }

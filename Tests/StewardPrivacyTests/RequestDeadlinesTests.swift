@@ -31,8 +31,9 @@ import Testing
         let gdpr = try rule("FR")
         let january = RequestDeadlines(jurisdiction: gdpr, start: utc("2026-01-31T08:00:00Z"))
         #expect(january.due == utc("2026-02-28T08:00:00Z"))
-        // Three months run from the start, not by way of February: 30 April, not 28 April.
-        #expect(january.latestExtendedDue == utc("2026-04-30T08:00:00Z"))
+        // The two further months run from the first due date: 28 April. Counting three months from the start would
+        // give 30 April; the earlier date is the one that is never late under either reading of Art. 12(3).
+        #expect(january.latestExtendedDue == utc("2026-04-28T08:00:00Z"))
         let leap = RequestDeadlines(jurisdiction: gdpr, start: utc("2028-01-31T08:00:00Z"))
         #expect(leap.due == utc("2028-02-29T08:00:00Z"))
         let august = RequestDeadlines(jurisdiction: gdpr, start: utc("2026-08-31T23:59:00Z"))

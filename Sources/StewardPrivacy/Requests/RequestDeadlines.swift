@@ -26,8 +26,8 @@ public struct RequestDeadlines: Sendable, Equatable {
         let unit = jurisdiction.deadlineUnit
         self.start = start
         due = Self.adding(jurisdiction.requestDeadline, unit, to: start)
-        latestExtendedDue =
-            jurisdiction.extension > 0 ? Self.adding(jurisdiction.requestDeadline + jurisdiction.extension, unit, to: start) : nil
+        // The extension runs from the first due date (31 Jan → 28 Feb → 28 Apr, not 30 Apr).
+        latestExtendedDue = jurisdiction.extension > 0 ? Self.adding(jurisdiction.extension, unit, to: due) : nil
         extensionNoticeBy = min(Self.adding(jurisdiction.extensionNotice, unit, to: start), due)
         acknowledgeBy = jurisdiction.acknowledgementBusinessDays.map { Self.adding($0, .workingDays, to: start) }
     }

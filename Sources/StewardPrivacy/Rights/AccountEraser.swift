@@ -46,6 +46,8 @@ public struct AccountEraser: Sendable {
         guard let account = try await identity.account(id: user) else {
             throw StewardError.notFound("No account with id \(user); it may already have been erased")
         }
+        // Readings accepted before the erasure are committed first, so none lands after it.
+        try await flushTelemetry()
         let tenant = try await store.soleTenant(of: user)
         let devices = try await store.devices(concerning: user)
         var aggregate: [String: String] = [:]
@@ -76,11 +78,13 @@ public struct AccountEraser: Sendable {
             ])
         let declaration = self.declaration
         let aggregatedCategories = Set(aggregate.values).sorted()
-        let counts = try await store.erase(plan) { counts in
+        var fullPlan = plan
+        fullPlan.otherRecipients = account.details.parentEmail.map { [$0] } ?? []
+        let counts = try await store.erase(fullPlan) { counts in
             Self.receiptBody(id: receiptID, time: time, counts: counts, aggregated: aggregatedCategories, declaration: declaration)
         }
-        try await flushTelemetry()
-        try await store.checkpoint()
+        // The erasure has committed; folding the log into the file is best effort (the next checkpoint does it).
+        try? await store.checkpoint()
         guard let receipt = try await store.receipt(id: receiptID) else {
             throw StewardError(.internal, "The erasure committed but its receipt cannot be read back")
         }

@@ -152,17 +152,15 @@ public struct PersonalDataExport: Sendable {
         for device in devices {
             var categories: [String: [UInt8]] = [:]
             var cursor: (keyID: Int64, ts: Int64)? = nil
-            while true {
+            repeat {
                 let page = try await store.readings(device: device.seq, after: cursor, limit: pageSize)
-                guard let last = page.last else { break }
-                for reading in page where categories[reading.key] == nil {
+                for reading in page.readings where categories[reading.key] == nil {
                     categories[reading.key] = Array(
                         declaration.category(forTelemetryKey: reading.key, profile: device.profileName).key.utf8)
                 }
-                try await body(device, page, categories)
-                cursor = (last.keyID, last.ts)
-                if page.count < pageSize { break }
-            }
+                if !page.readings.isEmpty { try await body(device, page.readings, categories) }
+                cursor = page.next
+            } while cursor != nil
         }
     }
 
