@@ -6,72 +6,58 @@ import StewardStore
 
 /// Everything held about one person, as the access report and the export read it.
 extension SQLiteStore: PersonalDataStore {
-    public func personalTables(of user: UserID) async throws -> [PersonalTable] {
+    public var personalRecordKinds: [String] { PersonalRecordKind.all.map(\.name) }
+
+    public func personalRecords(
+        _ kind: String, of user: UserID, after cursor: Int64?, limit: Int
+    ) async throws -> (table: PersonalTable, next: Int64?) {
         try await pool.read { db in
-            let id = user.description
-            guard let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [id]) else {
-                throw StewardError.notFound("No account with id \(id); it may already have been erased")
-            }
-            func table(_ name: String, _ sql: String, _ arguments: StatementArguments) throws -> PersonalTable {
-                let statement = try db.makeStatement(sql: sql)
-                var rows: [[JSONValue]] = []
-                let cursor = try Row.fetchCursor(statement, arguments: arguments)
-                while let row = try cursor.next() {
-                    rows.append((0..<row.count).map { Self.json(row[$0] as DatabaseValue) })
-                }
-                return PersonalTable(name: name, columns: statement.columnNames, rows: rows)
-            }
-            return [
-                try table(
-                    "profile",
-                    """
-                    SELECT u.id AS account_id, u.email, u.first_name, u.last_name, u.company, u.phone, u.authority,
-                        t.name AS tenant, u.jurisdiction AS country, u.age_basis, u.parent_email, u.status,
-                        u.created_time, u.email_verified_time, u.second_factor, u.picture IS NOT NULL AS has_picture,
-                        COALESCE(u.origin, 'unknown') AS source
-                    FROM user u LEFT JOIN tenant t ON t.id = u.tenant_id WHERE u.id = ?
-                    """, [id]),
-                try table(
-                    "consents",
-                    """
-                    SELECT time, purpose, state, method, policy_version, notice_hash, client, network
-                    FROM consent_event WHERE subject = ? ORDER BY seq
-                    """, ["user:\(id)"]),
-                try table(
-                    "policy_agreements", "SELECT time, policy_version, method, ip, client FROM policy_agreement WHERE user_id = ? ORDER BY time",
-                    [id]),
-                try table(
-                    "sign_ins",
-                    "SELECT time, email, outcome, new_place, ip, client FROM sign_in WHERE user_id = ? OR email = ? ORDER BY time",
-                    [id, email]),
-                try table(
-                    "sessions",
-                    """
-                    SELECT id, kind, stage, created_time, last_seen_time, expires_time, revoked_time, ip, client
-                    FROM session WHERE user_id = ? ORDER BY created_time
-                    """, [id]),
-                try table(
-                    "api_keys",
-                    """
-                    SELECT id, prefix, name, role, created_time, last_used_time, last_used_ip, revoked_time
-                    FROM api_key WHERE user_id = ? ORDER BY created_time
-                    """, [id]),
-                try table(
-                    "audit",
-                    """
-                    SELECT seq, time, event, detail, credential, ip, actor_id = ? AS by_you, subject_id = ? AS about_you
-                    FROM audit_log WHERE (subject_id = ? OR actor_id = ?) AND event <> 'api.write' ORDER BY seq
-                    """, [id, id, id, id]),
-                try table(
-                    "usage",
-                    "SELECT time, credential, detail, ip FROM audit_log WHERE actor_id = ? AND event = 'api.write' ORDER BY seq",
-                    [id]),
-                try table(
-                    "mail",
-                    "SELECT created_time, subject, sent_time, attempts, last_error FROM mail_outbox WHERE recipient = ? COLLATE NOCASE ORDER BY id",
-                    [email]),
-            ]
+            let (spec, arguments) = try Self.personalRecordQuery(db, kind, user)
+            let (table, last) = try Self.page(
+                db, spec, arguments: arguments,
+                sql: "SELECT \(spec.key) AS _rid, \(spec.select) FROM \(spec.from) AND \(spec.key) > ? ORDER BY \(spec.key) LIMIT ?",
+                extra: [cursor ?? Int64.min, limit])
+            return (table, table.rows.count < limit ? nil : last)
         }
+    }
+
+    public func newestPersonalRecords(_ kind: String, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int) {
+        try await pool.read { db in
+            let (spec, arguments) = try Self.personalRecordQuery(db, kind, user)
+            var (table, _) = try Self.page(
+                db, spec, arguments: arguments,
+                sql: "SELECT \(spec.key) AS _rid, \(spec.select) FROM \(spec.from) ORDER BY \(spec.key) DESC LIMIT ?", extra: [limit])
+            table.rows.reverse()
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(spec.from)", arguments: arguments) ?? 0
+            return (table, total)
+        }
+    }
+
+    /// The spec of a kind and its arguments for this person; notFound once the account is gone.
+    static func personalRecordQuery(_ db: Database, _ kind: String, _ user: UserID) throws -> (PersonalRecordKind, StatementArguments) {
+        guard let spec = PersonalRecordKind.all.first(where: { $0.name == kind }) else {
+            throw StewardError.badRequest("No kind of record called \(kind)")
+        }
+        let id = user.description
+        guard let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [id]) else {
+            throw StewardError.notFound("No account with id \(id); it may already have been erased")
+        }
+        return (spec, spec.arguments(id, email))
+    }
+
+    /// Rows of one query as a table; the first column (`_rid`) is the paging key, not part of the table.
+    static func page(
+        _ db: Database, _ spec: PersonalRecordKind, arguments: StatementArguments, sql: String, extra: StatementArguments
+    ) throws -> (PersonalTable, Int64?) {
+        let statement = try db.makeStatement(sql: sql)
+        var rows: [[JSONValue]] = []
+        var last: Int64?
+        let cursor = try Row.fetchCursor(statement, arguments: arguments + extra)
+        while let row = try cursor.next() {
+            last = row[0]
+            rows.append((1..<row.count).map { Self.json(row[$0] as DatabaseValue) })
+        }
+        return (PersonalTable(name: spec.name, columns: Array(statement.columnNames.dropFirst()), rows: rows), last)
     }
 
     public func devices(concerning user: UserID) async throws -> [PersonDevice] {

@@ -130,8 +130,12 @@ public struct ErasureReceiptRecord: Sendable, Equatable {
 
 /// Reads everything held about a person, and erases it.
 public protocol PersonalDataStore: Sendable {
-    /// Every kind of record about the person except readings and device attributes.
-    func personalTables(of user: UserID) async throws -> [PersonalTable]
+    /// The kinds of record held about a person besides readings and device attributes (`profile`, `sign_ins`…).
+    var personalRecordKinds: [String] { get }
+    /// One page of a kind of record, oldest first, after `cursor`; `next` is nil after the last page.
+    func personalRecords(_ kind: String, of user: UserID, after cursor: Int64?, limit: Int) async throws -> (table: PersonalTable, next: Int64?)
+    /// The newest `limit` records of a kind (oldest first) and how many there are in all.
+    func newestPersonalRecords(_ kind: String, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int)
     /// Devices assigned to the person, plus the devices of their tenant when they are its only member.
     func devices(concerning user: UserID) async throws -> [PersonDevice]
     /// Assigns a tenant's device to one of its users (nil: unassigns). Throws notFound across tenants.

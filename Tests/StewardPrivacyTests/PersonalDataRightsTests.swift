@@ -86,7 +86,8 @@ import Testing
             print(json.dumps({'bad': bad, 'names': names, 'telemetryRows': len(tele) - 1, 'header': tele[0],
                 'jsonTelemetry': len(data['telemetry']), 'profileEmail': data['profile'][0]['email'],
                 'notes': sorted({r[3] for r in tele[1:] if r[1] == 'note'})[:1], 'latCategory': [r[4] for r in tele[1:] if r[1] == 'lat'][0],
-                'readme': z.read('README.txt').decode()}))
+                'readme': z.read('README.txt').decode(),
+                'usageRows': len(list(csv.reader(io.StringIO(z.read('usage.csv').decode())))) - 1, 'jsonUsage': len(data['usage'])}))
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -102,7 +103,14 @@ import Testing
 
     // promise: TM-17
     @Test func theExportHoldsEveryKindOfRecordAsCSVAndJSONWithAReadme() async throws {
+        // More usage records than one page (128 here): the export pages through them.
+        try await store.apply(
+            (0..<300).map { i in
+                .audit(AuditEvent(time: Int64(i), tenantID: ada.tenantID, actorID: ada.id, credential: "key", subjectID: nil, event: "api.write", detail: "POST /api/x \(i)"))
+            })
         let facts = try inspect(try await exportArchive())
+        #expect(facts["usageRows"] as? Int == 300)
+        #expect(facts["jsonUsage"] as? Int == 300)
         #expect(facts["bad"] is NSNull)
         let names = try #require(facts["names"] as? [String])
         for name in ["README.txt", "profile.csv", "consents.csv", "sign_ins.csv", "api_keys.csv", "audit.csv", "usage.csv", "devices.csv", "telemetry.csv", "data.json"] {

@@ -32,11 +32,14 @@ public struct AccessReport: Sendable {
         for user: UserID, store: any PersonalDataStore, declaration: PrivacyDeclaration, extraTables: [PersonalTable] = [],
         rowLimit: Int = 50
     ) async throws -> AccessReport {
-        let tables = try await store.personalTables(of: user) + extraTables
+        var tables: [(PersonalTable, Int)] = []
+        for kind in store.personalRecordKinds {
+            tables.append(try await store.newestPersonalRecords(kind, of: user, limit: rowLimit))
+        }
         let devices = try await store.devices(concerning: user)
-        let deviceTable = PersonalTable.devices(devices)
+        tables += (extraTables + [PersonalTable.devices(devices)]).map { ($0, $0.rows.count) }
         var sections: [Section] = []
-        for table in tables + [deviceTable] {
+        for (table, total) in tables {
             let entry = PersonalDataCatalog.entry(table.name)
             var source = entry?.source ?? "the platform"
             if table.name == "profile", let index = table.columns.firstIndex(of: "source"), case .string(let origin)? = table.rows.first?[index] {
@@ -46,7 +49,7 @@ public struct AccessReport: Sendable {
                 Section(
                     name: table.name, title: entry?.title ?? table.name, description: entry?.description ?? "", source: source,
                     categories: (entry?.categories ?? []).map { CategoryFacts($0, in: declaration) }, columns: table.columns,
-                    rows: table.rows.suffix(rowLimit).map { row in row.map(Self.text) }, total: table.rows.count))
+                    rows: table.rows.suffix(rowLimit).map { row in row.map(Self.text) }, total: total))
         }
         var readings: [ReadingSummary] = []
         for device in devices {

@@ -32,24 +32,40 @@ public struct PersonalDataExport: Sendable {
         for user: UserID, extraTables: [PersonalTable] = [], progress: Progress? = nil,
         to emit: @escaping ([UInt8]) async throws -> Void
     ) async throws {
-        let tables = try await store.personalTables(of: user) + extraTables
         let devices = try await store.devices(concerning: user)
         var attributes: [[JSONValue]] = []
         for device in devices {
             attributes += try await store.attributeRows(device: device.seq).map { [.string(device.id.description)] + $0 }
         }
-        let deviceTable = PersonalTable.devices(devices)
         let attributeTable = PersonalTable(name: "attributes", columns: ["device_id", "scope", "key", "last_update_ts", "value"], rows: attributes)
-        let all = tables + [deviceTable, attributeTable]
+        // Small tables are held whole; the stored kinds of record (audit and usage can run to millions) are paged.
+        let held = extraTables + [PersonalTable.devices(devices), attributeTable]
+        let kinds = store.personalRecordKinds
         let total = try await store.readingCount(devices: devices.map(\.seq)) * 2
         var done = 0
         let time = now()
 
         var archive = ZipStreamWriter(time: time, emit: emit)
+        var described: [PersonalTable] = held
+        for kind in kinds {
+            described.append(try await store.personalRecords(kind, of: user, after: nil, limit: 1).table)
+        }
         try await archive.begin("README.txt")
-        try await archive.write(readme(all, time: time))
+        try await archive.write(readme(described, time: time))
         try await archive.end()
-        for table in all {
+        for kind in kinds {
+            try await archive.begin("\(kind).csv")
+            var header = true
+            try await eachRecordPage(kind, of: user) { table in
+                var out: [UInt8] = []
+                if header { CSV.row(table.columns.map { Array($0.utf8) }, into: &out) }
+                header = false
+                for row in table.rows { CSV.row(row.map(CSV.field), into: &out) }
+                try await archive.write(out)
+            }
+            try await archive.end()
+        }
+        for table in held {
             try await archive.begin("\(table.name).csv")
             var out: [UInt8] = []
             CSV.row(table.columns.map { Array($0.utf8) }, into: &out)
@@ -93,7 +109,22 @@ public struct PersonalDataExport: Sendable {
 
         try await archive.begin("data.json")
         var head = "{\"generated\":\(time),\"policyVersion\":\(JSONValue.quoted(declaration.version))"
-        for table in all {
+        for kind in kinds {
+            try await archive.write(head + ",\(JSONValue.quoted(kind)):[")
+            head = ""
+            var firstRow = true
+            try await eachRecordPage(kind, of: user) { table in
+                var out = ""
+                for row in table.rows {
+                    if !firstRow { out += "," }
+                    firstRow = false
+                    out += JSONValue.object(zip(table.columns, row).map { JSONMember($0.0, $0.1) }).serialized
+                }
+                try await archive.write(out)
+            }
+            head = "]"
+        }
+        for table in held {
             head += ",\(JSONValue.quoted(table.name)):"
             head += JSONValue.array(
                 table.rows.map { row in .object(zip(table.columns, row).map { JSONMember($0.0, $0.1) }) }
@@ -143,6 +174,16 @@ public struct PersonalDataExport: Sendable {
             try await archive.end()
         }
         try await archive.finish()
+    }
+
+    /// Calls `body` with each page of one kind of record.
+    func eachRecordPage(_ kind: String, of user: UserID, _ body: (PersonalTable) async throws -> Void) async throws {
+        var cursor: Int64? = nil
+        repeat {
+            let page = try await store.personalRecords(kind, of: user, after: cursor, limit: pageSize)
+            if !page.table.rows.isEmpty { try await body(page.table) }
+            cursor = page.next
+        } while cursor != nil
     }
 
     /// Calls `body` with each page of each device's readings and the CSV bytes of each key's category.

@@ -1,0 +1,51 @@
+import GRDB
+
+/// Where each kind of record about a person is stored: read page by page (by `key`, a rowid) so a person with
+/// millions of audit or usage entries is exported in flat memory, like their readings.
+struct PersonalRecordKind: Sendable {
+    var name: String
+    var select: String
+    /// `table WHERE …` with the person's parameters.
+    var from: String
+    /// The paging key.
+    var key: String
+    var arguments: @Sendable (_ id: String, _ email: String) -> StatementArguments
+
+    static let all: [PersonalRecordKind] = [
+        PersonalRecordKind(
+            name: "profile",
+            select: """
+                u.id AS account_id, u.email, u.first_name, u.last_name, u.company, u.phone, u.authority,
+                (SELECT t.name FROM tenant t WHERE t.id = u.tenant_id) AS tenant, u.jurisdiction AS country, u.age_basis,
+                u.parent_email, u.status, u.created_time, u.email_verified_time, u.second_factor,
+                u.picture IS NOT NULL AS has_picture, COALESCE(u.origin, 'unknown') AS source
+                """,
+            from: "user u WHERE u.id = ?", key: "u.rowid", arguments: { id, _ in [id] }),
+        PersonalRecordKind(
+            name: "consents", select: "time, purpose, state, method, policy_version, notice_hash, client, network",
+            from: "consent_event WHERE subject = ?", key: "seq", arguments: { id, _ in ["user:\(id)"] }),
+        PersonalRecordKind(
+            name: "policy_agreements", select: "time, policy_version, method, ip, client", from: "policy_agreement WHERE user_id = ?",
+            key: "id", arguments: { id, _ in [id] }),
+        PersonalRecordKind(
+            name: "sign_ins", select: "time, email, outcome, new_place, ip, client", from: "sign_in WHERE (user_id = ? OR email = ?)",
+            key: "id", arguments: { id, email in [id, email] }),
+        PersonalRecordKind(
+            name: "sessions", select: "id, kind, stage, created_time, last_seen_time, expires_time, revoked_time, ip, client",
+            from: "session WHERE user_id = ?", key: "rowid", arguments: { id, _ in [id] }),
+        PersonalRecordKind(
+            name: "api_keys", select: "id, prefix, name, role, created_time, last_used_time, last_used_ip, revoked_time",
+            from: "api_key WHERE user_id = ?", key: "rowid", arguments: { id, _ in [id] }),
+        PersonalRecordKind(
+            name: "audit",
+            select: "seq, time, event, detail, credential, ip, actor_id = ?3 AS by_you, subject_id = ?3 AS about_you",
+            from: "audit_log WHERE (subject_id = ?3 OR actor_id = ?3) AND event <> 'api.write'", key: "seq",
+            arguments: { id, _ in [id, id, id] }),
+        PersonalRecordKind(
+            name: "usage", select: "time, credential, detail, ip", from: "audit_log WHERE actor_id = ? AND event = 'api.write'",
+            key: "seq", arguments: { id, _ in [id] }),
+        PersonalRecordKind(
+            name: "mail", select: "created_time, subject, sent_time, attempts, last_error",
+            from: "mail_outbox WHERE recipient = ? COLLATE NOCASE", key: "id", arguments: { _, email in [email] }),
+    ]
+}
