@@ -31,6 +31,14 @@ extension SQLiteStore {
         }
     }
 
+    public func accountHolders() async throws -> [AccountRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM user WHERE status NOT IN ('awaiting-email', 'awaiting-parent') ORDER BY created_time, id"
+            ).map(AccountRecord.init(row:))
+        }
+    }
+
     /// A list of strings as a JSON array, for list columns that are only ever read whole.
     static func jsonList(_ items: [String]) -> String {
         JSONValue.array(items.map { .string($0) }).serialized

@@ -133,4 +133,14 @@ import Testing
         edited.recipients.removeAll { $0.kind == .processor }
         await #expect(throws: StewardError.self) { try await service(edited, at: 2_000).recordLoaded() }
     }
+
+    @Test func aDeactivatedAccountIsToldAndAskedAgainToo() async throws {
+        try await service(at: 1_000).recordLoaded()
+        try await ConsentLedger(store: store, declaration: .bundledDefault).decide(
+            user, purpose: "marketing", give: true, method: .form, signals: .none, confirmedOverSignal: false, from: client)
+        try await store.apply([.setStatus(user.id, .deactivated)])
+        let next = Self.version("2027-04-01", material: true)
+        #expect(try await service(next, at: 5_000).recordLoaded() == .changed(mailed: 1, consentsExpired: 1))
+        #expect(try await !ConsentLedger(store: store, declaration: next).isGiven("marketing", by: user.id))
+    }
 }

@@ -66,7 +66,7 @@ public struct PolicyChangeService: Sendable {
         var expired = 0
         if current.material || !added.isEmpty || !removed.isEmpty {
             let ledger = ConsentLedger(store: store, declaration: declaration, now: now)
-            for account in try await store.activeAccounts() {
+            for account in try await store.accountHolders() {
                 if current.material {
                     for (purpose, entry) in try await ledger.current(account.user.id) where entry.state == .given {
                         guard let declared = declaration.purpose(purpose), declared.needsConsent else { continue }

@@ -78,8 +78,11 @@ public protocol IdentityStore: Sendable {
     func policyVersions() async throws -> [PolicyVersionRecord]
     /// The newest marketing announcement, if any went out.
     func lastAnnouncement() async throws -> AnnouncementRecord?
-    /// Accounts that are open (status active), oldest first: who policy notices and announcements go to.
+    /// Accounts that are open (status active), oldest first: who announcements go to.
     func activeAccounts() async throws -> [AccountRecord]
+    /// Every confirmed account, open or switched off (active, deactivated, disabled): who is told of a policy change
+    /// and whose consents it expires, so a deactivated account that comes back is asked again too.
+    func accountHolders() async throws -> [AccountRecord]
 
     /// The consent ledger of a subject, newest first.
     func consentHistory(subject: String) async throws -> [ConsentRecord]
