@@ -28,7 +28,7 @@ public final class MQTTListener: Service {
 
     /// Binds the listeners; returns the bound channels so callers can learn the ports.
     public func bind() async throws -> [any Channel] {
-        var channels: [any Channel] = [try await bind(port: configuration.port, tls: nil)]
+        var channels: [any Channel] = configuration.plainListener ? [try await bind(port: configuration.port, tls: nil)] : []
         if let tlsPort = configuration.tlsPort, let tls = configuration.tls {
             let context = try NIOSSLContext(configuration: tls)
             channels.append(try await bind(port: tlsPort, tls: context))

@@ -4,6 +4,8 @@ import NIOSSL
 public struct MQTTServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// False to listen only on `tlsPort` (nothing travels in the clear).
+    public var plainListener = true
     /// Listens for MQTT over TLS here when `tls` is set.
     public var tlsPort: Int?
     public var tls: TLSConfiguration?

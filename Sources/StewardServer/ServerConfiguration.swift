@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     /// PEM certificate chain and private key; when both are set MQTT also listens with TLS and HTTP serves HTTPS.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// With TLS configured, serve nothing in the clear: no plain MQTT listener (HTTP is HTTPS already) (MS-6).
+    public var tlsOnly = false
     public var maximumPacketSize: Int = 65_536
     public var adminEmail: String = "admin@steward.local"
     public var adminPassword: String?
@@ -55,6 +57,7 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_MQTTS_PORT"].flatMap(Int.init) { mqttTLSPort = value }
         if let value = environment["STEWARD_TLS_CERT"] { tlsCertificatePath = value }
         if let value = environment["STEWARD_TLS_KEY"] { tlsKeyPath = value }
+        if let value = environment["STEWARD_TLS_ONLY"] { tlsOnly = ["1", "true", "yes"].contains(value.lowercased()) }
         if let value = environment["STEWARD_MAX_PACKET_SIZE"].flatMap(Int.init) { maximumPacketSize = value }
         if let value = environment["STEWARD_ADMIN_EMAIL"] { adminEmail = value }
         if let value = environment["STEWARD_ADMIN_PASSWORD"] { adminPassword = value }

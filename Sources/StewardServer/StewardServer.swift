@@ -29,16 +29,21 @@ public struct StewardServer {
         try await steward.policyChanges.recordLoaded()
         let bootstrap = try await steward.bootstrapAdministrator(email: configuration.adminEmail, password: configuration.adminPassword)
         let tls = try tlsConfiguration()
+        if configuration.tlsOnly, tls == nil {
+            throw StewardError.badRequest("--tls-only (STEWARD_TLS_ONLY) needs --tls-cert and --tls-key: there would be nothing left to listen on")
+        }
+        var mqttConfiguration = MQTTServerConfiguration(
+            host: configuration.host, port: configuration.mqttPort, tlsPort: tls == nil ? nil : configuration.mqttTLSPort,
+            tls: tls, maximumPacketSize: configuration.maximumPacketSize)
+        mqttConfiguration.plainListener = !configuration.tlsOnly
 
         let mqtt = MQTTListener(
-            configuration: MQTTServerConfiguration(
-                host: configuration.host, port: configuration.mqttPort, tlsPort: tls == nil ? nil : configuration.mqttTLSPort,
-                tls: tls, maximumPacketSize: configuration.maximumPacketSize),
+            configuration: mqttConfiguration,
             service: steward.deviceService, provisioning: steward.provisioning, logger: logger)
         let boundMQTT = BoundMQTTListener(channels: try await mqtt.bind(), logger: logger)
         let router = WebApplication.router(
             auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning,
-            console: try steward.console(secureCookies: tls != nil), privacy: steward.privacy,
+            console: try steward.console(secureCookies: tls != nil), privacy: steward.privacy, strictTransportSecurity: tls != nil,
             personalData: steward.store)
         let scheme = tls == nil ? "http" : "https"
         let configuration = self.configuration
@@ -50,8 +55,8 @@ public struct StewardServer {
                 var lines = [
                     "Steward is ready.",
                     "  HTTP  \(scheme)://\(configuration.host):\(configuration.httpPort)  (device API /api/v1, REST /api)",
-                    "  MQTT  \(configuration.host):\(configuration.mqttPort)",
                 ]
+                if !configuration.tlsOnly { lines.append("  MQTT  \(configuration.host):\(configuration.mqttPort)") }
                 if tls != nil { lines.append("  MQTTS \(configuration.host):\(configuration.mqttTLSPort)") }
                 lines.append("  Data  \(configuration.dataDirectory)")
                 if bootstrap.created {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -13,9 +14,11 @@ import StewardStore
 public enum WebApplication {
     public static func router(
         auth: AuthService, accounts: AccountService, deviceService: DeviceService, provisioning: ProvisioningService,
-        console: Console?, privacy: PrivacyDeclaration, personalData: any PersonalDataStore, maximumDeviceBodySize: Int = 1 << 20
+        console: Console?, privacy: PrivacyDeclaration, strictTransportSecurity: Bool = false, personalData: any PersonalDataStore,
+        maximumDeviceBodySize: Int = 1 << 20
     ) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
+        if strictTransportSecurity { router.add(middleware: StrictTransportSecurity()) }
         router.add(middleware: APICallAudit(identity: auth.store))
         let web = WebContext(
             auth: auth, accounts: accounts.accounts, identity: auth.store, devices: deviceService.devices,
@@ -39,5 +42,17 @@ public enum WebApplication {
     public static func server(tls: TLSConfiguration?) throws -> HTTPServerBuilder {
         guard let tls else { return .http1() }
         return try .tls(.http1(), tlsConfiguration: tls)
+    }
+}
+
+/// Under TLS, tells browsers to use HTTPS only for this host from now on (HSTS, RFC 6797), so a person's data
+/// never travels in the clear after the first visit.
+struct StrictTransportSecurity: RouterMiddleware {
+    typealias Context = StewardRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000"
+        return response
     }
 }

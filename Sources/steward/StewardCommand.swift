@@ -46,6 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "MQTT over TLS port, used with --tls-cert/--tls-key (env STEWARD_MQTTS_PORT, default 8883).") var mqttsPort: Int?
     @Option(help: "PEM certificate chain; enables MQTT over TLS and HTTPS (env STEWARD_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert (env STEWARD_TLS_KEY).") var tlsKey: String?
+    @Flag(help: "Serve nothing in the clear: no plain MQTT port; needs --tls-cert/--tls-key (env STEWARD_TLS_ONLY).")
+    var tlsOnly = false
     @Option(help: "Largest MQTT packet in bytes (env STEWARD_MAX_PACKET_SIZE, default 65536).") var maxPacketSize: Int?
     @Option(help: "full (fsync every commit, default) or normal (survives crashes, not power loss) (env STEWARD_DURABILITY).")
     var durability: String?
@@ -65,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let mqttsPort { configuration.mqttTLSPort = mqttsPort }
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
+        if tlsOnly { configuration.tlsOnly = true }
         if let maxPacketSize { configuration.maximumPacketSize = maxPacketSize }
         if let publicURL { configuration.publicURL = publicURL }
         if let smtpHost { configuration.smtpHost = smtpHost }

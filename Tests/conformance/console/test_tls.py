@@ -72,3 +72,44 @@ def test_confirmation_mail_is_sent_over_starttls(server, smtp):
     done = confirm_link(c, link)
     assert done.status == 200 and done.has("confirmed"), done.describe()
     assert sign_in(ConsoleClient(server.base_url, verify=server.verify), email, GOOD_PASSWORD).path == "/"
+
+
+def _connects(port: int) -> bool:
+    import socket
+    with socket.socket() as s:
+        s.settimeout(3)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_tls_only_serves_nothing_in_the_clear(smtp, certs):
+    """Part of MS-6 (sensitive data travels only over TLS): with --tls-only the plain MQTT port is not opened,
+    MQTT over TLS and HTTPS are, and HTTPS answers carry Strict-Transport-Security."""
+    import ssl
+    import socket
+    import requests
+    srv = ConsoleServer("test_tls_only", smtp, security="starttls-required", tls=certs,
+                        env={"STEWARD_SMTP_CA_FILE": str(certs[0]), "STEWARD_TLS_ONLY": "true"})
+    try:
+        srv.start()
+        assert not _connects(srv.mqtt_port), "the plain MQTT port must stay closed"
+        context = ssl.create_default_context(cafile=str(certs[0]))
+        context.check_hostname = False
+        with socket.create_connection(("127.0.0.1", srv.mqtts_port), timeout=5) as raw:
+            with context.wrap_socket(raw) as tls:
+                assert tls.version() in ("TLSv1.2", "TLSv1.3")
+        r = requests.get(f"{srv.base_url}/privacy", verify=str(certs[0]), timeout=10)
+        assert r.status_code == 200 and r.headers.get("Strict-Transport-Security") == "max-age=31536000", r.headers
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(f"http://127.0.0.1:{srv.http_port}/privacy", timeout=5)
+    finally:
+        srv.cleanup()
+
+
+def test_tls_only_without_a_certificate_is_refused(smtp):
+    from console_support import start_refused
+    srv = ConsoleServer("test_tls_only_refused", smtp, env={"STEWARD_TLS_ONLY": "1"})
+    try:
+        code, output = start_refused(srv)
+        assert "--tls-only" in output and "--tls-cert" in output, output
+    finally:
+        srv.cleanup()
