@@ -16,8 +16,9 @@ extension SQLiteStore: TelemetryStore {
             rows.reserveCapacity(batches.count * 4)
             var newest: [LatestKey: Int] = [:]
             var targets: [DeviceID: IngestTarget] = [:]
-            // Whether a key is sensitive depends on the device's profile as well as the key.
-            var sensitive: [String: Bool] = [:]
+            // Whether a key is sensitive depends on the device's profile as well as the key: profile → key → answer,
+            // so a reading costs two lookups and no allocation.
+            var sensitive: [String: [String: Bool]] = [:]
             var sealingKeys: [Int64: SymmetricKey] = [:]
             for batch in batches {
                 guard let target = try targets[batch.device] ?? ingestTarget(db, batch.device) else {
@@ -31,9 +32,14 @@ extension SQLiteStore: TelemetryStore {
                         let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
                         var row = TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value)
                         if let person = target.person, let keyBytes = target.keyBytes {
-                            let cacheKey = "\(target.profile ?? "")\u{0}\(kv.key)"
-                            let isSensitive = sensitive[cacheKey] ?? (sensitiveTelemetry?(kv.key, target.profile) ?? false)
-                            sensitive[cacheKey] = isSensitive
+                            let profile = target.profile ?? ""
+                            let isSensitive: Bool
+                            if let known = sensitive[profile]?[kv.key] {
+                                isSensitive = known
+                            } else {
+                                isSensitive = sensitiveTelemetry?(kv.key, target.profile) ?? false
+                                sensitive[profile, default: [:]][kv.key] = isSensitive
+                            }
                             if isSensitive {
                                 let key = sealingKeys[deviceSeq] ?? SymmetricKey(data: keyBytes)
                                 sealingKeys[deviceSeq] = key

@@ -53,24 +53,17 @@ public struct PersonalDataExport: Sendable {
         try await archive.begin("README.txt")
         try await archive.write(readme(described, time: time))
         try await archive.end()
-        for kind in kinds {
-            try await archive.begin("\(kind).csv")
+        let sources = kinds.map(RecordSource.stored) + held.map(RecordSource.held)
+        for source in sources {
+            try await archive.begin("\(source.name).csv")
             var header = true
-            try await eachRecordPage(kind, of: user) { table in
+            try await eachPage(source, of: user) { table in
                 var out: [UInt8] = []
                 if header { CSV.row(table.columns.map { Array($0.utf8) }, into: &out) }
                 header = false
                 for row in table.rows { CSV.row(row.map(CSV.field), into: &out) }
                 try await archive.write(out)
             }
-            try await archive.end()
-        }
-        for table in held {
-            try await archive.begin("\(table.name).csv")
-            var out: [UInt8] = []
-            CSV.row(table.columns.map { Array($0.utf8) }, into: &out)
-            for row in table.rows { CSV.row(row.map(CSV.field), into: &out) }
-            try await archive.write(out)
             try await archive.end()
         }
         try await archive.begin("telemetry.csv")
@@ -109,11 +102,11 @@ public struct PersonalDataExport: Sendable {
 
         try await archive.begin("data.json")
         var head = "{\"generated\":\(time),\"policyVersion\":\(JSONValue.quoted(declaration.version))"
-        for kind in kinds {
-            try await archive.write(head + ",\(JSONValue.quoted(kind)):[")
-            head = ""
+        for source in sources {
+            try await archive.write(head + ",\(JSONValue.quoted(source.name)):[")
+            head = "]"
             var firstRow = true
-            try await eachRecordPage(kind, of: user) { table in
+            try await eachPage(source, of: user) { table in
                 var out = ""
                 for row in table.rows {
                     if !firstRow { out += "," }
@@ -122,13 +115,6 @@ public struct PersonalDataExport: Sendable {
                 }
                 try await archive.write(out)
             }
-            head = "]"
-        }
-        for table in held {
-            head += ",\(JSONValue.quoted(table.name)):"
-            head += JSONValue.array(
-                table.rows.map { row in .object(zip(table.columns, row).map { JSONMember($0.0, $0.1) }) }
-            ).serialized
         }
         head += ",\"telemetry\":["
         try await archive.write(head)
@@ -174,6 +160,26 @@ public struct PersonalDataExport: Sendable {
             try await archive.end()
         }
         try await archive.finish()
+    }
+
+    /// Where one file's records come from: a stored kind, read page by page, or a small table held whole.
+    enum RecordSource {
+        case stored(String)
+        case held(PersonalTable)
+
+        var name: String {
+            switch self {
+            case .stored(let kind): return kind
+            case .held(let table): return table.name
+            }
+        }
+    }
+
+    func eachPage(_ source: RecordSource, of user: UserID, _ body: (PersonalTable) async throws -> Void) async throws {
+        switch source {
+        case .stored(let kind): try await eachRecordPage(kind, of: user, body)
+        case .held(let table): try await body(table)
+        }
     }
 
     /// Calls `body` with each page of one kind of record.
