@@ -133,8 +133,11 @@ public final class MailSender: Service, Sendable {
     private func recordFailure(of mail: OutboxMail, error: SMTPError, logger: Logger) async -> Outcome {
         let attempts = mail.attempts + 1
         let delay = Self.retryDelay(afterAttempts: attempts)
+        // Servers echo the address in refusals ("550 <a@b>: no such user"); neither the log nor the outbox, where
+        // the address itself is sealed, keeps it in the clear.
+        let described = error.description.replacingOccurrences(of: mail.recipient, with: "<recipient>", options: .caseInsensitive)
         let metadata: Logger.Metadata = [
-            "mail.attempts": "\(attempts)", "mail.retry_in_s": "\(delay / 1000)", "error": "\(error)",
+            "mail.attempts": "\(attempts)", "mail.retry_in_s": "\(delay / 1000)", "error": "\(described)",
         ]
         if error.isPermanent {
             logger.error(
@@ -144,7 +147,7 @@ public final class MailSender: Service, Sendable {
         }
         do {
             try await store.markFailed(
-                id: mail.id, attempts: attempts, retryAt: now() + delay, error: error.description)
+                id: mail.id, attempts: attempts, retryAt: now() + delay, error: described)
         } catch {
             logger.error("could not record the failed mail attempt", metadata: ["error": "\(error)"])
             return .storeFailed

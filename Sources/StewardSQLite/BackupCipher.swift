@@ -19,22 +19,24 @@ enum BackupCipher {
 
     static let magic = Array("STW1".utf8)
 
-    /// In order: tables whose subject is found through `user.email` come before `user` itself is encrypted.
+    /// In order: tables whose subject is found through `user.email_hash` come before `user` itself is encrypted. The
+    /// lookup hashes are sealed too, so an old backup cannot even confirm that an erased address was ever here.
     static let specs: [Spec] = [
-        Spec(table: "sign_in", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email = sign_in.email))", columns: ["email", "ip", "client"]),
+        Spec(table: "sign_in", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email_hash = sign_in.email_hash))",
+            columns: ["email", "email_hash", "ip", "client"]),
         Spec(
-            table: "mail_outbox", subject: "(SELECT u.id FROM user u WHERE u.email = mail_outbox.recipient)",
-            columns: ["recipient", "subject", "text_body", "html_body"]),
+            table: "mail_outbox", subject: "(SELECT u.id FROM user u WHERE u.email_hash = mail_outbox.recipient_hash)",
+            columns: ["recipient", "recipient_hash", "subject", "text_body", "html_body"]),
         Spec(table: "session", subject: "user_id", columns: ["ip", "client"]),
         Spec(table: "api_key", subject: "user_id", columns: ["name", "last_used_ip"]),
         Spec(table: "policy_agreement", subject: "user_id", columns: ["ip", "client"]),
         Spec(table: "consent_event", subject: "CASE WHEN subject LIKE 'user:%' THEN substr(subject, 6) END", columns: ["client", "network"]),
         Spec(
-            table: "dsr_request", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email = dsr_request.email))",
-            columns: ["email", "name", "details", "outcome"]),
+            table: "dsr_request", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email_hash = dsr_request.email_hash))",
+            columns: ["email", "email_hash", "name", "details", "outcome"]),
         Spec(
-            table: "complaint", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email = complaint.email))",
-            columns: ["name", "email", "text"]),
+            table: "complaint", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email_hash = complaint.email_hash))",
+            columns: ["name", "email", "email_hash", "text"]),
         Spec(table: "disclosure", subject: "user_id", columns: ["what"]),
         // The audit trail is not here: it stays under its legal hold in the live database too, and its hash chain
         // must verify in a restored copy.
@@ -43,7 +45,7 @@ enum BackupCipher {
             subject: SQLiteStore.soleMember(of: "tenant.id"), columns: ["name"]),
         Spec(
             table: "user", subject: "id",
-            columns: ["email", "first_name", "last_name", "company", "phone", "parent_email", "picture", "totp_secret"]),
+            columns: ["email", "email_hash", "first_name", "last_name", "company", "phone", "parent_email", "picture", "totp_secret"]),
     ]
 
     /// Readings and attributes are keyed by device; a device's person is its assignee or the only member of its tenant.

@@ -43,6 +43,15 @@ public final class PersonKeyStore: Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
+    /// Who contact details belong to when they belong to no account (a parent's address, a request from someone
+    /// without one): sealed with a key derived from the master key, which no erasure destroys.
+    public static let serviceSubject = UserID(UUID(uuidString: "00000000-0000-0000-0000-000000000000")!)
+
+    /// A key for one use, derived from the master key (never stored).
+    func derivedKey(_ label: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Array(label.utf8), using: master))
+    }
+
     /// The person's key, created on first use.
     public func key(for subject: UserID) throws -> SymmetricKey {
         if let key = try existingKey(for: subject) { return key }
@@ -62,6 +71,7 @@ public final class PersonKeyStore: Sendable {
 
     /// The person's key, or nil when it never existed or was destroyed.
     public func existingKey(for subject: UserID) throws -> SymmetricKey? {
+        if subject == Self.serviceSubject { return SymmetricKey(data: derivedKey("steward contact service key v1")) }
         if let bytes = cache.withLock({ $0[subject.description] }) { return SymmetricKey(data: bytes) }
         guard
             let wrapped = try queue.read({ db in
@@ -76,6 +86,7 @@ public final class PersonKeyStore: Sendable {
 
     /// Destroys the person's key; their data in every backup becomes unreadable.
     public func destroy(_ subject: UserID) throws {
+        guard subject != Self.serviceSubject else { return }
         cache.withLock { _ = $0.removeValue(forKey: subject.description) }
         try queue.write { db in
             try db.execute(sql: "DELETE FROM person_key WHERE subject = ?", arguments: [subject.description])

@@ -9,15 +9,17 @@ struct PersonalRecordKind: Sendable {
     var from: String
     /// The paging key.
     var key: String
-    var arguments: @Sendable (_ id: String, _ email: String) -> StatementArguments
+    /// The person's parameters from their id and the lookup hash of their address.
+    var arguments: @Sendable (_ id: String, _ emailHash: String) -> StatementArguments
 
     static let all: [PersonalRecordKind] = [
         PersonalRecordKind(
             name: "profile",
             select: """
-                u.id AS account_id, u.email, u.first_name, u.last_name, u.company, u.phone, u.authority,
+                u.id AS account_id, steward_plain(u.email, 'user.email') AS email, u.first_name, u.last_name, u.company,
+                steward_plain(u.phone, 'user.phone') AS phone, u.authority,
                 (SELECT t.name FROM tenant t WHERE t.id = u.tenant_id) AS tenant, u.jurisdiction AS country, u.age_basis,
-                u.parent_email, u.status, u.created_time, u.email_verified_time, u.second_factor,
+                steward_plain(u.parent_email, 'user.parent_email') AS parent_email, u.status, u.created_time, u.email_verified_time, u.second_factor,
                 u.picture IS NOT NULL AS has_picture, COALESCE(u.origin, 'unknown') AS source
                 """,
             from: "user u WHERE u.id = ?", key: "u.rowid", arguments: { id, _ in [id] }),
@@ -28,7 +30,8 @@ struct PersonalRecordKind: Sendable {
             name: "policy_agreements", select: "time, policy_version, method, ip, client", from: "policy_agreement WHERE user_id = ?",
             key: "id", arguments: { id, _ in [id] }),
         PersonalRecordKind(
-            name: "sign_ins", select: "time, email, outcome, new_place, ip, client", from: "sign_in WHERE (user_id = ? OR email = ?)",
+            name: "sign_ins", select: "time, \(SQLiteStore.signInEmail.plain), outcome, new_place, ip, client",
+            from: "sign_in WHERE (user_id = ? OR email_hash = ?)",
             key: "id", arguments: { id, email in [id, email] }),
         PersonalRecordKind(
             name: "sessions", select: "id, kind, stage, created_time, last_seen_time, expires_time, revoked_time, ip, client",
@@ -46,6 +49,6 @@ struct PersonalRecordKind: Sendable {
             key: "seq", arguments: { id, _ in [id] }),
         PersonalRecordKind(
             name: "mail", select: "created_time, subject, sent_time, attempts, last_error",
-            from: "mail_outbox WHERE recipient = ? COLLATE NOCASE", key: "id", arguments: { _, email in [email] }),
+            from: "mail_outbox WHERE recipient_hash = ?", key: "id", arguments: { _, email in [email] }),
     ]
 }

@@ -26,3 +26,23 @@ extension SQLiteSchema {
         ) WITHOUT ROWID;
         """
 }
+
+extension SQLiteSchema {
+    /// Contact details are stored sealed (promise MS-6); rows are found, and addresses kept unique, by keyed hashes.
+    /// `SQLiteStore.sealPlainContacts` seals what an older database holds in the clear and fills these.
+    static let sealedContactsSchema = """
+        ALTER TABLE user ADD COLUMN email_hash TEXT;
+        CREATE UNIQUE INDEX user_email_hash ON user(email_hash);
+        ALTER TABLE sign_in ADD COLUMN email_hash TEXT;
+        DROP INDEX sign_in_email;
+        CREATE INDEX sign_in_email_hash ON sign_in(email_hash, time);
+        ALTER TABLE mail_outbox ADD COLUMN recipient_hash TEXT;
+        CREATE INDEX mail_outbox_recipient_hash ON mail_outbox(recipient_hash);
+        ALTER TABLE dsr_request ADD COLUMN email_hash TEXT;
+        DROP INDEX dsr_request_email;
+        CREATE INDEX dsr_request_email_hash ON dsr_request(email_hash);
+        ALTER TABLE complaint ADD COLUMN email_hash TEXT;
+        DROP INDEX complaint_email;
+        CREATE INDEX complaint_email_hash ON complaint(email_hash, received_time);
+        """
+}

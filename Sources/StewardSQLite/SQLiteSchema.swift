@@ -150,6 +150,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-rights") { db in
             try db.execute(sql: rightsSchema)
         }
+        migrator.registerMigration("v7-sealed-contacts") { db in
+            try db.execute(sql: sealedContactsSchema)
+        }
         return migrator
     }
 }

@@ -83,11 +83,13 @@ extension SQLiteStore: AccountStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO user(id, tenant_id, customer_id, email, authority, first_name, last_name, password_hash, created_time, origin)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'an administrator of your organisation or of this Steward')
+                    INSERT INTO user(id, tenant_id, customer_id, email, email_hash, authority, first_name, last_name, password_hash,
+                        created_time, origin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'an administrator of your organisation or of this Steward')
                     """,
                 arguments: [
-                    user.id.description, user.tenantID?.description, user.customerID?.description, user.email,
+                    user.id.description, user.tenantID?.description, user.customerID?.description,
+                    try self.sealContact(db, user.email, in: Self.userEmail, owner: user.id.description), self.contactHash(user.email),
                     user.authority.rawValue, user.firstName, user.lastName, passwordHash, user.createdTime,
                 ])
         }
@@ -95,14 +97,14 @@ extension SQLiteStore: AccountStore {
 
     public func user(id: UserID) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id.description]).map(User.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE id = ?", arguments: [id.description]).map(User.init(row:))
         }
     }
 
     public func user(tenant: TenantID, id: UserID) async throws -> User? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM user WHERE tenant_id = ? AND id = ?", arguments: [tenant.description, id.description]
+                db, sql: "SELECT \(Self.userColumns) FROM user WHERE tenant_id = ? AND id = ?", arguments: [tenant.description, id.description]
             ).map(User.init(row:))
         }
     }
@@ -110,14 +112,14 @@ extension SQLiteStore: AccountStore {
     public func users(tenant: TenantID) async throws -> [User] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM user WHERE tenant_id = ? ORDER BY created_time", arguments: [tenant.description]
+                db, sql: "SELECT \(Self.userColumns) FROM user WHERE tenant_id = ? ORDER BY created_time", arguments: [tenant.description]
             ).map(User.init(row:))
         }
     }
 
     public func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM user WHERE email = ?", arguments: [email]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE email_hash = ?", arguments: [self.contactHash(email)]) else {
                 return nil
             }
             return (User(row: row), row["password_hash"])

@@ -60,15 +60,19 @@ extension SQLiteStore {
                     arguments: ["Workspace " + tenantName.dropFirst(first.count + 1), row["id"] as String])
                 counts.deleted["name in a shared workspace's name", default: 0] += 1
             }
-            try delete("sign-in records", "DELETE FROM sign_in WHERE user_id = ? OR email = ?", [id, plan.email])
+            let emailHash = contactHash(plan.email)
+            try delete("sign-in records", "DELETE FROM sign_in WHERE user_id = ? OR email_hash = ?", [id, emailHash])
             try delete("consent ledger entries", "DELETE FROM consent_event WHERE subject = ?", ["user:\(id)"])
-            try delete("mail", "DELETE FROM mail_outbox WHERE recipient = ? COLLATE NOCASE", [plan.email])
+            try delete("mail", "DELETE FROM mail_outbox WHERE recipient_hash = ?", [emailHash])
             // Mail about the person to someone else: a parent's consent request names the child.
             for other in plan.otherRecipients {
                 try delete(
                     "mail about you to others",
-                    "DELETE FROM mail_outbox WHERE recipient = ? COLLATE NOCASE AND instr(lower(text_body), lower(?)) > 0",
-                    [other, plan.email])
+                    """
+                    DELETE FROM mail_outbox
+                    WHERE recipient_hash = ? AND instr(lower(\(Self.mailText.opened)), lower(?)) > 0
+                    """,
+                    [contactHash(other), plan.email])
             }
             try delete("sessions", "DELETE FROM session WHERE user_id = ?", [id])
             try delete("API keys", "DELETE FROM api_key WHERE user_id = ?", [id])

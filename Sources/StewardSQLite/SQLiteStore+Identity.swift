@@ -26,20 +26,25 @@ extension SQLiteStore: IdentityStore {
         case .createUser(let user, let hash, let details):
             try db.execute(
                 sql: """
-                    INSERT INTO user(id, tenant_id, customer_id, email, authority, first_name, last_name, password_hash,
-                        created_time, status, email_verified_time, company, phone, jurisdiction, age_basis, parent_email, origin)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'you, on the sign-up form')
+                    INSERT INTO user(id, tenant_id, customer_id, email, email_hash, authority, first_name, last_name,
+                        password_hash, created_time, status, email_verified_time, company, phone, jurisdiction, age_basis,
+                        parent_email, origin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'you, on the sign-up form')
                     """,
                 arguments: [
-                    user.id.description, user.tenantID?.description, user.customerID?.description, user.email,
+                    user.id.description, user.tenantID?.description, user.customerID?.description,
+                    try sealContact(db, user.email, in: Self.userEmail, owner: user.id.description), contactHash(user.email),
                     user.authority.rawValue, user.firstName, user.lastName, hash, user.createdTime, details.status.rawValue,
-                    details.emailVerifiedTime, details.company, details.phone, details.jurisdiction, details.ageBasis,
-                    details.parentEmail,
+                    details.emailVerifiedTime, details.company,
+                    try sealContact(db, details.phone, in: Self.userPhone, owner: user.id.description), details.jurisdiction,
+                    details.ageBasis, try sealContact(db, details.parentEmail, in: Self.userParentEmail, owner: user.id.description),
                 ])
         case .updateProfile(let user, let firstName, let company, let phone):
             try db.execute(
                 sql: "UPDATE user SET first_name = ?, company = ?, phone = ? WHERE id = ?",
-                arguments: [firstName, company, phone, user.description])
+                arguments: [
+                    firstName, company, try sealContact(db, phone, in: Self.userPhone, owner: user.description), user.description,
+                ])
         case .setPicture(let user, let bytes, let type):
             try db.execute(
                 sql: "UPDATE user SET picture = ?, picture_type = ? WHERE id = ?",
@@ -76,14 +81,18 @@ extension SQLiteStore: IdentityStore {
                 sql: "UPDATE one_time_token SET used_time = ? WHERE user_id = ? AND purpose = ? AND used_time IS NULL",
                 arguments: [time, user.description, purpose.rawValue])
         case .enqueueMail(let mail):
+            let lookup = contactHash(mail.recipient)
             let headers = JSONValue.array(mail.headers.map { .array($0.map(JSONValue.string)) }).serialized
             try db.execute(
                 sql: """
-                    INSERT INTO mail_outbox(recipient, subject, text_body, html_body, headers, created_time, next_attempt_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO mail_outbox(recipient, recipient_hash, subject, text_body, html_body, headers, created_time,
+                        next_attempt_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    mail.recipient, mail.subject, mail.textBody, mail.htmlBody, headers, WallClock.nowMillis(), 0,
+                    try sealContact(db, mail.recipient, in: Self.mailRecipient, owner: nil, hash: lookup), lookup, mail.subject,
+                    try sealContact(db, mail.textBody, in: Self.mailText, owner: nil, hash: lookup),
+                    try sealContact(db, mail.htmlBody, in: Self.mailHTML, owner: nil, hash: lookup), headers, WallClock.nowMillis(), 0,
                 ])
         case .recordAgreement(let agreement):
             try db.execute(
@@ -162,10 +171,16 @@ extension SQLiteStore: IdentityStore {
                 throw StewardError.unauthorized("That recovery code is not valid or was already used")
             }
         case .recordSignIn(let record):
+            let lookup = contactHash(record.email)
             try db.execute(
-                sql: "INSERT INTO sign_in(time, email, user_id, ip, client, outcome, new_place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO sign_in(time, email, email_hash, user_id, ip, client, outcome, new_place)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
                 arguments: [
-                    record.time, record.email, record.userID?.description, record.ip, record.client,
+                    record.time,
+                    try sealContact(db, record.email, in: Self.signInEmail, owner: record.userID?.description, hash: lookup),
+                    lookup, record.userID?.description, record.ip, record.client,
                     record.outcome.rawValue, record.newPlace,
                 ])
         case .lockAccount(let user, let until):

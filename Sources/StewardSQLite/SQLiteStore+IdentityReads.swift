@@ -6,13 +6,13 @@ import StewardStore
 extension SQLiteStore {
     public func account(email: String) async throws -> AccountRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE email = ?", arguments: [email]).map(AccountRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE email_hash = ?", arguments: [self.contactHash(email)]).map(AccountRecord.init(row:))
         }
     }
 
     public func account(id: UserID) async throws -> AccountRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id.description]).map(AccountRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE id = ?", arguments: [id.description]).map(AccountRecord.init(row:))
         }
     }
 
@@ -98,7 +98,7 @@ extension SQLiteStore {
     public func signIns(of user: UserID, limit: Int) async throws -> [SignInRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM sign_in WHERE user_id = ? ORDER BY time DESC, id DESC LIMIT ?",
+                db, sql: "SELECT \(Self.signInColumns) FROM sign_in WHERE user_id = ? ORDER BY time DESC, id DESC LIMIT ?",
                 arguments: [user.description, limit]
             ).map(SignInRecord.init(row:))
         }
@@ -107,8 +107,8 @@ extension SQLiteStore {
     public func failedSignIns(email: String, since: Int64) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM sign_in WHERE email = ? AND time >= ? AND outcome IN ('wrong-password', 'wrong-factor')",
-                arguments: [email, since]) ?? 0
+                db, sql: "SELECT COUNT(*) FROM sign_in WHERE email_hash = ? AND time >= ? AND outcome IN ('wrong-password', 'wrong-factor')",
+                arguments: [self.contactHash(email), since]) ?? 0
         }
     }
 
@@ -189,7 +189,7 @@ extension SQLiteStore {
     public func deleteUnopenedAccounts(createdBefore: Int64) async throws -> [User] {
         try await pool.write { db in
             let users = try Row.fetchAll(
-                db, sql: "SELECT * FROM user WHERE status IN ('awaiting-email', 'awaiting-parent') AND created_time < ?",
+                db, sql: "SELECT \(Self.userColumns) FROM user WHERE status IN ('awaiting-email', 'awaiting-parent') AND created_time < ?",
                 arguments: [createdBefore]
             ).map(User.init(row:))
             for user in users {

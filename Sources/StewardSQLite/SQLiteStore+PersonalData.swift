@@ -39,7 +39,7 @@ extension SQLiteStore: PersonalDataStore {
             throw StewardError.badRequest("No kind of record called \(kind)")
         }
         let id = user.description
-        guard let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [id]) else {
+        guard let email = try String.fetchOne(db, sql: "SELECT email_hash FROM user WHERE id = ?", arguments: [id]) else {
             throw StewardError.notFound("No account with id \(id); it may already have been erased")
         }
         return (spec, spec.arguments(id, email))

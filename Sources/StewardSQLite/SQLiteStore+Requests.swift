@@ -10,14 +10,16 @@ extension SQLiteStore {
         case .createRequest(let r):
             try db.execute(
                 sql: """
-                    INSERT INTO dsr_request(id, tenant_id, user_id, email, name, kind, details, jurisdiction, status, source,
+                    INSERT INTO dsr_request(id, tenant_id, user_id, email, email_hash, name, kind, details, jurisdiction, status, source,
                         verification_hash, verification_expires, received_time, verified_time, acknowledge_by,
                         acknowledged_time, due_time, extended_due_time, extension_reason, extension_notified_time,
                         closed_time, closed_by, outcome)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    r.id, r.tenantID?.description, r.userID?.description, r.email, r.name, r.kind.rawValue, r.details,
+                    r.id, r.tenantID?.description, r.userID?.description,
+                    try sealContact(db, r.email, in: Self.requestEmail, owner: r.userID?.description, hash: contactHash(r.email)),
+                    contactHash(r.email), r.name, r.kind.rawValue, r.details,
                     r.jurisdiction, r.status.rawValue, r.source.rawValue, r.verificationHash, r.verificationExpires,
                     r.receivedTime, r.verifiedTime, r.acknowledgeBy, r.acknowledgedTime, r.dueTime, r.extendedDueTime,
                     r.extensionReason, r.extensionNotifiedTime, r.closedTime, r.closedBy?.description, r.outcome,
@@ -57,19 +59,38 @@ extension SQLiteStore {
                 sql: "DELETE FROM dsr_request WHERE status = 'awaiting-verification' AND verification_expires < ?",
                 arguments: [before])
         case .pseudonymizeRequests(let user, let email, let pseudonym):
+            // The person's account is gone by now: the pseudonym is sealed with the service key.
+            let pseudonymHash = contactHash(pseudonym)
             try db.execute(
                 sql: """
-                    UPDATE dsr_request SET email = ?1, name = NULL, details = '',
-                        outcome = replace(outcome, ?3, ?1) WHERE user_id = ?2 OR email = ?3
+                    UPDATE dsr_request SET email = ?1, email_hash = ?2, name = NULL, details = '',
+                        outcome = replace(outcome, ?5, ?6) WHERE user_id = ?3 OR email_hash = ?4
                     """,
-                arguments: [pseudonym, user.description, email])
+                arguments: [
+                    try sealContact(db, pseudonym, in: Self.requestEmail, owner: nil, hash: pseudonymHash), pseudonymHash,
+                    user.description, contactHash(email), email, pseudonym,
+                ])
             try db.execute(
-                sql: "UPDATE complaint SET email = ?1, name = NULL, text = replace(text, ?3, ?1) WHERE user_id = ?2 OR email = ?3",
-                arguments: [pseudonym, user.description, email])
+                sql: """
+                    UPDATE complaint SET email = ?1, email_hash = ?2, name = NULL, text = replace(text, ?5, ?6)
+                    WHERE user_id = ?3 OR email_hash = ?4
+                    """,
+                arguments: [
+                    try sealContact(db, pseudonym, in: Self.complaintEmail, owner: nil, hash: pseudonymHash), pseudonymHash,
+                    user.description, contactHash(email), email, pseudonym,
+                ])
         case .recordComplaint(let c):
+            let lookup = contactHash(c.email)
             try db.execute(
-                sql: "INSERT INTO complaint(id, tenant_id, user_id, name, email, text, received_time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [c.id, c.tenantID?.description, c.userID?.description, c.name, c.email, c.text, c.receivedTime])
+                sql: """
+                    INSERT INTO complaint(id, tenant_id, user_id, name, email, email_hash, text, received_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    c.id, c.tenantID?.description, c.userID?.description, c.name,
+                    try sealContact(db, c.email, in: Self.complaintEmail, owner: c.userID?.description, hash: lookup), lookup, c.text,
+                    c.receivedTime,
+                ])
         case .recordDisclosure(let d):
             try db.execute(
                 sql: """
@@ -90,10 +111,10 @@ extension SQLiteStore {
             let rows: [Row]
             if let tenant {
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM dsr_request WHERE tenant_id = ? ORDER BY received_time, id",
+                    db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE tenant_id = ? ORDER BY received_time, id",
                     arguments: [tenant.description])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM dsr_request ORDER BY received_time, id")
+                rows = try Row.fetchAll(db, sql: "SELECT \(Self.requestColumns) FROM dsr_request ORDER BY received_time, id")
             }
             return rows.map(RequestRecord.init(row:))
         }
@@ -101,13 +122,13 @@ extension SQLiteStore {
 
     public func request(id: String) async throws -> RequestRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM dsr_request WHERE id = ?", arguments: [id]).map(RequestRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE id = ?", arguments: [id]).map(RequestRecord.init(row:))
         }
     }
 
     public func request(verificationHash: String) async throws -> RequestRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM dsr_request WHERE verification_hash = ?", arguments: [verificationHash])
+            try Row.fetchOne(db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE verification_hash = ?", arguments: [verificationHash])
                 .map(RequestRecord.init(row:))
         }
     }
@@ -115,7 +136,8 @@ extension SQLiteStore {
     public func requests(email: String) async throws -> [RequestRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dsr_request WHERE email = ? ORDER BY received_time, id", arguments: [email]
+                db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE email_hash = ? ORDER BY received_time, id",
+                arguments: [self.contactHash(email)]
             ).map(RequestRecord.init(row:))
         }
     }
@@ -123,7 +145,7 @@ extension SQLiteStore {
     public func requests(user: UserID) async throws -> [RequestRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dsr_request WHERE user_id = ? ORDER BY received_time, id", arguments: [user.description]
+                db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE user_id = ? ORDER BY received_time, id", arguments: [user.description]
             ).map(RequestRecord.init(row:))
         }
     }
@@ -133,10 +155,10 @@ extension SQLiteStore {
             let rows: [Row]
             if let tenant {
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM complaint WHERE tenant_id = ? ORDER BY received_time DESC, id",
+                    db, sql: "SELECT \(Self.complaintColumns) FROM complaint WHERE tenant_id = ? ORDER BY received_time DESC, id",
                     arguments: [tenant.description])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM complaint ORDER BY received_time DESC, id")
+                rows = try Row.fetchAll(db, sql: "SELECT \(Self.complaintColumns) FROM complaint ORDER BY received_time DESC, id")
             }
             return rows.map(ComplaintRecord.init(row:))
         }
@@ -145,7 +167,8 @@ extension SQLiteStore {
     public func complaintCount(email: String, since: Int64) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM complaint WHERE email = ? AND received_time >= ?", arguments: [email, since]) ?? 0
+                db, sql: "SELECT COUNT(*) FROM complaint WHERE email_hash = ? AND received_time >= ?",
+                arguments: [self.contactHash(email), since]) ?? 0
         }
     }
 

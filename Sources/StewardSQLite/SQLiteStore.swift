@@ -37,6 +37,8 @@ public final class SQLiteStore: Sendable {
     /// Per-person keys (`keys.sqlite`), when a master key was given: sensitive readings are sealed with them at
     /// rest, and backups seal everything personal with them.
     public let keys: PersonKeyStore?
+    /// The key of the hashes contact details are looked up by (see `SQLiteStore+Contacts`).
+    let lookupKey: [UInt8]
     /// Whether a telemetry key (on a device of the given profile) is in a sensitive data category.
     let sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)?
 
@@ -54,6 +56,7 @@ public final class SQLiteStore: Sendable {
             return try PersonKeyStore(path: (directory as NSString).appendingPathComponent("keys.sqlite"), masterKey: $0)
         }
         self.keys = keys
+        lookupKey = Self.lookupKey(keys: keys)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -72,10 +75,15 @@ public final class SQLiteStore: Sendable {
                 guard let keys else { return nil }
                 return try SealedReadings.open(values[0], keys: keys)
             })
+            // Reads open contact details in SQL: `steward_plain(email, 'user.email') AS email, *`.
+            db.add(function: DatabaseFunction("steward_plain", argumentCount: 2, pure: true) { values in
+                try Self.openContact(values[0], context: String.fromDatabaseValue(values[1]) ?? "", keys: keys)
+            })
         }
         let path = (directory as NSString).appendingPathComponent("steward.sqlite")
         pool = try DatabasePool(path: path, configuration: config)
         try SQLiteSchema.migrator.migrate(pool)
+        try sealPlainContacts()
     }
 
     /// The integer key a device's rows are stored under. Looked up in the database every time (once per device

@@ -14,7 +14,7 @@ struct SQLiteMailOutbox: MailOutboxStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM mail_outbox WHERE sent_time IS NULL AND next_attempt_time <= ?
+                    SELECT \(SQLiteStore.mailColumns) FROM mail_outbox WHERE sent_time IS NULL AND next_attempt_time <= ?
                     ORDER BY next_attempt_time, id LIMIT ?
                     """,
                 arguments: [now, limit]

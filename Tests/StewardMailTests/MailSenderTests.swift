@@ -108,7 +108,7 @@ import Testing
 
     @Test func permanentRefusalStaysQueuedForRetry() async throws {
         var behavior = TestSMTPServer.Behavior()
-        behavior.rcptReply = ["550 5.1.1 User unknown"]
+        behavior.rcptReply = ["550 5.1.1 <Nobody@example.org>: User unknown"]
         let server = try await TestSMTPServer.start(behavior)
         let store = FakeOutbox()
         let clock = TestClock(50_000)
@@ -125,6 +125,9 @@ import Testing
         #expect(row.retryAt == 55_000)
         #expect(row.lastError?.contains("550") == true)
         #expect(row.lastError?.contains("User unknown") == true)
+        // The server echoed the address; the record keeps the reason, not the address (it is sealed elsewhere).
+        #expect(row.lastError?.contains("<recipient>") == true)
+        #expect(row.lastError?.lowercased().contains("nobody@example.org") == false)
     }
 
     @Test func wakeSendsBeforeThePollInterval() async throws {

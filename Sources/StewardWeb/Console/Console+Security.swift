@@ -66,6 +66,11 @@ extension Console {
         let signIns = try await identity.signIns(of: viewer.user.id, limit: 20)
         let keys = try await identity.apiKeys(of: viewer.user.id)
         let reads = try await identity.auditEntries(tenant: nil, subject: viewer.user.id, event: "personal-data.read", limit: 50)
+        // The trail names readers by id; who they are is read now (their address is sealed in their account).
+        var readers: [UserID: String] = [:]
+        for actor in Set(reads.compactMap(\.event.actorID)) {
+            readers[actor] = try await identity.account(id: actor)?.user.email ?? "an account that no longer exists"
+        }
         var data: [String: Any] = [
             "sessions": sessions.map {
                 [
@@ -90,7 +95,10 @@ extension Console {
                 ] as [String: Any]
             },
             "reads": reads.map {
-                ["time": ConsoleFormat.time($0.event.time), "detail": $0.event.detail, "credential": $0.event.credential ?? ""]
+                [
+                    "time": ConsoleFormat.time($0.event.time), "detail": $0.event.detail,
+                    "reader": $0.event.actorID.flatMap { readers[$0] } ?? "", "credential": $0.event.credential ?? "",
+                ]
             },
             "roles": APIKeyRole.allCases.map { ["value": $0.rawValue] },
         ]

@@ -635,11 +635,19 @@ class ConsoleServer(StewardServer):
         finally:
             con.close()
 
+    def email_hash(self, email: str) -> str:
+        """The keyed hash Steward stores contact addresses under and finds rows by (they are sealed themselves):
+        HMAC-SHA256 of the lower-cased address, keyed by HMAC-SHA256(master key, "steward contact lookup v1")."""
+        master = (self.data_dir / "master.key").read_bytes()[:32]
+        lookup = hmac.new(master, b"steward contact lookup v1", hashlib.sha256).digest()
+        return hmac.new(lookup, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
     def user_row(self, email: str) -> dict:
+        """The account's raw row (its contact details sealed), found by the address's lookup hash."""
         con = sqlite3.connect(str(self.db_path), timeout=30)
         con.row_factory = sqlite3.Row
         try:
-            row = con.execute("SELECT * FROM user WHERE email = ? COLLATE NOCASE", (email,)).fetchone()
+            row = con.execute("SELECT * FROM user WHERE email_hash = ?", (self.email_hash(email),)).fetchone()
             return dict(row) if row else {}
         finally:
             con.close()

@@ -55,8 +55,8 @@ def allowed(acct: Account) -> bool:
 
 
 def queued_to(srv: ConsoleServer, recipient: str, subject: str) -> int:
-    return srv.sql("SELECT COUNT(*) FROM mail_outbox WHERE recipient = ? COLLATE NOCASE AND subject = ?",
-                   (recipient, subject))[0][0]
+    return srv.sql("SELECT COUNT(*) FROM mail_outbox WHERE recipient_hash = ? AND subject = ?",
+                   (srv.email_hash(recipient), subject))[0][0]
 
 
 def announce(srv: StewardServer, subject: str, text: str):

@@ -54,8 +54,8 @@ def versions(srv: ConsoleServer) -> list[str]:
 
 
 def outbox_subjects(srv: ConsoleServer, recipient: str) -> list[str]:
-    return [s for (s,) in srv.sql("SELECT subject FROM mail_outbox WHERE recipient = ? COLLATE NOCASE ORDER BY id",
-                                  (recipient,))]
+    return [s for (s,) in srv.sql("SELECT subject FROM mail_outbox WHERE recipient_hash = ? ORDER BY id",
+                                  (srv.email_hash(recipient),))]
 
 
 def agreements(srv: ConsoleServer, user_id: str) -> list[tuple[str, str]]:
