@@ -43,7 +43,7 @@ extension SQLiteStore {
     static let requestEmail = SealedColumn(table: "dsr_request", column: "email", hash: "email_hash", owner: "user_id")
     static let complaintEmail = SealedColumn(table: "complaint", column: "email", hash: "email_hash", owner: "user_id")
 
-    static let contactColumns = [
+    static let sealedColumns = [
         userEmail, userPhone, userParentEmail, signInEmail, mailRecipient, mailText, mailHTML, requestEmail, complaintEmail,
     ]
 
@@ -55,38 +55,15 @@ extension SQLiteStore {
     static let requestColumns = "\(requestEmail.plain), *"
     static let complaintColumns = "\(complaintEmail.plain), *"
 
-    /// The keyed hash an address is stored and looked up under: hex HMAC-SHA256 of the trimmed, lower-cased address.
+    /// The keyed hash an address is stored and looked up under.
     public func contactHash(_ address: String) -> String {
-        let normalized = address.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let code = HMAC<SHA256>.authenticationCode(for: Array(normalized.utf8), using: SymmetricKey(data: lookupKey))
-        return code.map { String(format: "%02x", $0) }.joined()
+        sealer.hash(address)
     }
 
-    /// The key of the lookup hashes: derived from the master key, or a fixed one when the store has none (then
-    /// nothing is sealed either).
-    static func lookupKey(keys: PersonKeyStore?) -> [UInt8] {
-        keys?.derivedKey("steward contact lookup v1") ?? Array("steward contact lookup, no master key".utf8)
-    }
-
-    /// The value as stored: sealed with the person's key (`owner`), else with the key of the account whose address
-    /// has the lookup hash `hash`, else with the service key. Plain when the store has no master key; empty stays empty.
     func sealContact(_ db: Database, _ value: String?, in column: SealedColumn, owner: String?, hash: String? = nil) throws
         -> DatabaseValue
     {
-        guard let keys, let value, !value.isEmpty else { return value.databaseValue }
-        let subject = try contactSubject(db, owner: owner, hash: hash)
-        return try BackupCipher.seal(value.databaseValue, subject: subject.description, context: column.context, key: keys.key(for: subject))
-    }
-
-    func contactSubject(_ db: Database, owner: String?, hash: String?) throws -> UserID {
-        if let owner, let id = UserID(owner) { return id }
-        if let hash,
-            let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM user WHERE email_hash = ?"), arguments: [hash])
-                .flatMap(UserID.init)
-        {
-            return id
-        }
-        return PersonKeyStore.serviceSubject
+        try sealer.seal(db, value, in: column, owner: owner, hash: hash)
     }
 
     /// `steward_plain(value, context)`: a sealed contact detail opened, anything else as it is. A key that is missing
@@ -101,36 +78,10 @@ extension SQLiteStore {
         return plain
     }
 
-    /// Seals every contact detail still stored in the clear (a database from before sealing, a restored backup) and
-    /// fills its lookup hash, then checkpoints so the clear copies do not linger in the write-ahead log (freed space
-    /// is zeroed: `secure_delete`). Runs at every start; costs one scan per table when there is nothing to do.
+    /// Seals what is still in the clear (see `ContactSealer.sealPlain`), then checkpoints so the clear copies do not
+    /// linger in the write-ahead log (freed space is zeroed: `secure_delete`).
     func sealPlainContacts() throws {
-        let changed = try pool.write { db -> Int in
-            var changed = 0
-            for column in Self.contactColumns {
-                let owner = column.owner.map { "\($0) AS owner" } ?? "NULL AS owner"
-                let ownerHash = column.ownerHash.map { "\($0) AS owner_hash" } ?? "NULL AS owner_hash"
-                // Without a master key values stay plain; only missing hashes are filled.
-                let pending = keys == nil ? (column.hash.map { "\($0) IS NULL" } ?? "0") : "typeof(\(column.column)) = 'text' AND \(column.column) <> ''"
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT rowid AS rid, \(column.column) AS value, \(owner), \(ownerHash) FROM \(column.table) WHERE \(pending)")
-                for row in rows {
-                    guard let value: String = row["value"] else { continue }
-                    let lookup = column.hash == nil ? nil : contactHash(value)
-                    let sealed = try sealContact(db, value, in: column, owner: row["owner"], hash: lookup ?? row["owner_hash"])
-                    if let hashColumn = column.hash {
-                        try db.execute(
-                            sql: "UPDATE \(column.table) SET \(column.column) = ?, \(hashColumn) = ? WHERE rowid = ?",
-                            arguments: [sealed, lookup, row["rid"]])
-                    } else {
-                        try db.execute(
-                            sql: "UPDATE \(column.table) SET \(column.column) = ? WHERE rowid = ?", arguments: [sealed, row["rid"]])
-                    }
-                    changed += 1
-                }
-            }
-            return changed
-        }
+        let changed = try pool.write { db in try sealer.sealPlain(db) }
         if changed > 0, keys != nil {
             // Best effort: another process reading the database (the server beside a CLI) may hold the log open.
             try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }

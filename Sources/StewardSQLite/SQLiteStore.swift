@@ -37,8 +37,8 @@ public final class SQLiteStore: Sendable {
     /// Per-person keys (`keys.sqlite`), when a master key was given: sensitive readings are sealed with them at
     /// rest, and backups seal everything personal with them.
     public let keys: PersonKeyStore?
-    /// The key of the hashes contact details are looked up by (see `SQLiteStore+Contacts`).
-    let lookupKey: [UInt8]
+    /// Seals contact details and hashes them for lookups (see `SQLiteStore+Contacts`).
+    let sealer: ContactSealer
     /// Whether a telemetry key (on a device of the given profile) is in a sensitive data category.
     let sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)?
 
@@ -56,7 +56,7 @@ public final class SQLiteStore: Sendable {
             return try PersonKeyStore(path: (directory as NSString).appendingPathComponent("keys.sqlite"), masterKey: $0)
         }
         self.keys = keys
-        lookupKey = Self.lookupKey(keys: keys)
+        sealer = ContactSealer(keys: keys)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)

@@ -213,7 +213,9 @@ import Testing
         #expect(event.credential == "session:abc")
         #expect(event.ip == "203.0.113.5")
         #expect(event.detail.contains("user profile (REST)"))
-        #expect(event.detail.contains("admin@example.com"))
+        // The reader is named by id and role, never by address: the trail keeps no contact details (MS-6).
+        #expect(event.detail.contains("read by a TENANT_ADMIN"))
+        #expect(!event.detail.contains("admin@example.com"))
         // The person can find it by their own id.
         #expect(try await fixture.audit("personal-data.read", subject: member.id).count == 1)
         #expect(try await fixture.store.verifyAuditChain() == .intact(entries: 1))

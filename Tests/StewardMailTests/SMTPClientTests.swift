@@ -125,13 +125,13 @@ import Testing
         var behavior = TestSMTPServer.Behavior()
         behavior.stallOn = "MAIL"
         try await withServer(behavior) { server in
-            let started = ContinuousClock.now
             let error = await #expect(throws: SMTPError.self) {
                 try await client(port: server.port, timeout: .seconds(1)).send(message(), date: date)
             }
             #expect(error?.stage == .timeout)
+            // The stage and the stated limit prove the client's own timeout ended it (no wall-clock assertion).
             #expect(error?.detail.contains("during mailFrom") == true, "\(String(describing: error))")
-            #expect(ContinuousClock.now - started < .seconds(4))
+            #expect(error?.detail.contains("no reply within 1") == true, "\(String(describing: error))")
         }
     }
 
