@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from browser_support import (
-    Shots, chrome, fill, flash, loaded, no_sideways_scroll, submit, wait_for, wait_path)
+    Shots, chrome, fill, flash, loaded, no_sideways_scroll, replaced, submit, wait_for, wait_path)
 from console_support import GOOD_PASSWORD, TotpDevice, link_from
 from steward_harness import OUTPUT_DIR, unique
 
@@ -65,7 +64,7 @@ def test_browser_sign_up_to_sign_out(server, smtp, browser):
 
     old = d.find_element(By.TAG_NAME, "html")
     confirmed.find_element(By.CSS_SELECTOR, "a[href='/sign-in']").click()
-    WebDriverWait(d, 20).until(EC.staleness_of(old))
+    WebDriverWait(d, 20).until(replaced(old))
     wait_path(d, "/sign-in")
     shot("sign-in")
     sign_in_form(d, base, email, GOOD_PASSWORD)

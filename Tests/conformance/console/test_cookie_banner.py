@@ -7,11 +7,9 @@ import sqlite3
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from console_support import ConsoleClient
-from browser_support import Shots, chrome, loaded, submit, wait_for
+from browser_support import Shots, chrome, click_and_wait, submit, wait_for
 
 REQUIRED = {"steward_session", "steward_csrf", "steward_consent"}
 
@@ -95,24 +93,15 @@ def test_banner_in_a_real_browser(server, browser):
     banner = wait_for(d, "#cookie-banner")
     shot("cookie-banner")
     assert {c["name"] for c in d.get_cookies()} <= REQUIRED - {"steward_consent"}
-    old = d.find_element(By.TAG_NAME, "html")
-    banner.find_element(By.ID, "reject-all").click()
-    WebDriverWait(d, 30).until(EC.staleness_of(old))
-    loaded(d)
+    click_and_wait(d, banner.find_element(By.ID, "reject-all"))
     assert not d.find_elements(By.ID, "cookie-banner")
     names = {c["name"] for c in d.get_cookies()}
     assert "steward_consent" in names and names <= REQUIRED, names
     shot("after-reject-all")
-    old = d.find_element(By.TAG_NAME, "html")
-    d.find_element(By.ID, "cookie-settings").click()  # the footer link reopens the choice
-    WebDriverWait(d, 30).until(EC.staleness_of(old))
-    loaded(d)
+    click_and_wait(d, d.find_element(By.ID, "cookie-settings"))  # the footer link reopens the choice
     form = wait_for(d, "#cookie-form")
     form.find_element(By.CSS_SELECTOR, "input[value='analytics']").click()
-    old = d.find_element(By.TAG_NAME, "html")
-    form.find_element(By.ID, "save-choice").click()
-    WebDriverWait(d, 30).until(EC.staleness_of(old))
-    loaded(d)
+    click_and_wait(d, form.find_element(By.ID, "save-choice"))
     consent = next(c["value"] for c in d.get_cookies() if c["name"] == "steward_consent")
     assert consent.split("~")[1] == "analytics"
     shot("cookie-settings-saved")
