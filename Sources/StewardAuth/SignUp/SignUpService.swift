@@ -173,7 +173,8 @@ public struct SignUpService: Sendable {
             .recordAgreement(
                 PolicyAgreement(
                     userID: record.user.id, policyVersion: configuration.policyVersion, time: time,
-                    method: "parent-email:\(record.details.parentEmail ?? "")", ip: ip, client: client)),
+                    // The address the link went to is the account's parent address, stored sealed there (MS-6).
+                    method: "parent-email", ip: ip, client: client)),
             .audit(
                 AuditEvent(
                     time: time, tenantID: record.user.tenantID, actorID: nil, credential: "parent-link",

@@ -210,20 +210,21 @@ public struct RequestService: Sendable {
         }
         let held = try await DataInventory(store: store, declaration: declaration)
             .categories(email: request.email, at: time, apartFrom: request.id)
-        let answer = confirmationAnswer(held, email: request.email)
+        let answer = confirmationAnswer(held)
         return [
             .rights(.closeRequest(id: request.id, status: .done, outcome: answer, by: nil, at: time)),
             .enqueueMail(mail.confirmationAnswer(request, answer: answer)),
         ]
     }
 
-    /// "Yes, these categories" or "no", in words, with what the request itself leaves behind.
-    func confirmationAnswer(_ held: [DataCategory], email: String) -> String {
+    /// "Yes, these categories" or "no", in words, with what the request itself leaves behind. It is also the
+    /// request's stored outcome, so it speaks of "you", never of the address (contact details are stored sealed only).
+    func confirmationAnswer(_ held: [DataCategory]) -> String {
         let kept = declaration.retentionRule(for: "user.privacy_request").map { " for \(Durations.words($0.period))" } ?? ""
         guard !held.isEmpty else {
-            return "No. We hold no personal data about \(email), apart from the record of this request, which we keep\(kept) to prove it was answered."
+            return "No. We hold no personal data about you, apart from the record of this request, which we keep\(kept) to prove it was answered."
         }
-        return "Yes. We hold data about \(email) in these categories: \(held.map(\.name).joined(separator: "; ")). Each is described, with its purpose, legal basis and retention, in our privacy policy at \(publicURL)/privacy."
+        return "Yes. We hold data about you in these categories: \(held.map(\.name).joined(separator: "; ")). Each is described, with its purpose, legal basis and retention, in our privacy policy at \(publicURL)/privacy."
     }
 
     /// The rules for a country (an account's stored country or the one given on the form).

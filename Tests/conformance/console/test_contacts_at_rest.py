@@ -8,7 +8,8 @@ import datetime
 import time
 import uuid
 
-from console_support import ConsoleClient, download_export, files_containing, sign_in, sign_up, zip_csv
+from console_support import (ConsoleClient, confirm_link, download_export, files_containing, link_from, sign_in,
+                             sign_up, zip_csv)
 from steward_harness import unique
 
 THIS_YEAR = datetime.date.today().year
@@ -30,18 +31,21 @@ def test_contact_details_are_sealed_at_rest_and_everything_that_needs_them_works
     saved = acct.client.post_form("/account/profile", {**values, "phone": phone}, csrf=False)
     assert saved.status == 200 and saved.flash and saved.flash[0] == "notice", saved.describe()
 
-    # A child's sign-up names a parent; a visitor without an account files a request and a complaint.
+    # A child's sign-up names a parent; a visitor without an account asks whether we hold data about them (answered
+    # automatically once the mailed link is followed, and stored) and complains.
     child, parent, visitor = (f"{unique(who)}@example.test" for who in ("child", "parent", "visitor"))
     page = sign_up(ConsoleClient(server.base_url), child, jurisdiction="DE", birth_year=THIS_YEAR - 12, parent_email=parent)
     assert page.status == 200 and page.has("check-email"), page.describe()
     smtp.wait_for_mail(parent, "")
     c = ConsoleClient(server.base_url)
     _, values = c.get_form("/privacy/request", form_id="request-form")
-    values.update(requester_name="Vi Sitor", requester_email=visitor, requester_country="DE", request_kind="access",
-                  request_details="")
+    values.update(requester_name="Vi Sitor", requester_email=visitor, requester_country="DE",
+                  request_kind="confirmation", request_details="")
     filed = c.post_form("/privacy/request", values, csrf=False)
     assert filed.status == 200, filed.describe()
-    smtp.wait_for_mail(visitor, "Confirm your privacy request")
+    verified = confirm_link(c, link_from(smtp.wait_for_mail(visitor, "Confirm your privacy request"), "/privacy/request/verify"))
+    assert verified.status == 200 and verified.by_id("request-answer").text().startswith("No."), verified.describe()
+    smtp.wait_for_mail(visitor, "Do we hold data about you")
     _, values = c.get_form("/privacy/complaint", form_id="complaint-form")
     values.update(requester_name="Vi Sitor", requester_email=visitor, complaint_text="Please stop.")
     answered = c.post_form("/privacy/complaint", values, csrf=False)
@@ -62,7 +66,7 @@ def test_contact_details_are_sealed_at_rest_and_everything_that_needs_them_works
         assert isinstance(row[column], bytes) and row[column].startswith(b"STW1"), (column, row[column])
     assert server.sql("SELECT COUNT(*) FROM sign_in WHERE email_hash = ? AND outcome = 'wrong-password'",
                       (server.email_hash(acct.email),))[0][0] == 1
-    assert server.sql("SELECT COUNT(*) FROM dsr_request WHERE email_hash = ?", (server.email_hash(visitor),))[0][0] == 1
+    assert server.sql("SELECT status FROM dsr_request WHERE email_hash = ?", (server.email_hash(visitor),)) == [("done",)]
     assert server.sql("SELECT COUNT(*) FROM complaint WHERE email_hash = ?", (server.email_hash(visitor),))[0][0] == 1
     assert server.sql("SELECT COUNT(*) FROM mail_outbox WHERE recipient_hash = ?", (server.email_hash(parent),))[0][0] >= 1
 
