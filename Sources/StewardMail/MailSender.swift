@@ -107,8 +107,7 @@ public final class MailSender: Service, Sendable {
     func deliver(_ mail: OutboxMail) async -> Outcome {
         var logger = self.logger
         logger[metadataKey: "mail.id"] = "\(mail.id)"
-        logger.debug(
-            "sending mail", metadata: ["mail.recipient": "\(mail.recipient)", "mail.subject": "\(mail.subject)"])
+        logger.debug("sending mail", metadata: ["mail.id": "\(mail.id)", "mail.subject": "\(mail.subject)"])
         let configuration = client.configuration
         let message = MailMessage(mail, from: configuration.sender, fromName: configuration.senderName)
         let domain = SMTPConfiguration.domain(of: configuration.sender) ?? configuration.heloName

@@ -282,8 +282,9 @@ public struct SMTPClient: Sendable {
         guard valid else {
             throw SMTPError(
                 stage: stage,
-                detail: "the \(role) address \"\(address.prefix(100))\" is not a plain ASCII email address "
-                    + "(internationalized addresses are not supported)")
+                // The recipient's address is not quoted: the error is stored with the mail and logged.
+                detail: "the \(role) address\(role == "recipient" ? "" : " \"\(address.prefix(100))\"") is not a plain ASCII email "
+                    + "address (internationalized addresses are not supported)")
         }
         return address
     }

@@ -15,59 +15,65 @@ struct ContactSealer: Sendable {
         lookupKey = keys?.derivedKey("steward contact lookup v1") ?? Array("steward contact lookup, no master key".utf8)
     }
 
-    /// Hex HMAC-SHA256 of the trimmed, lower-cased address: addresses are found, and kept unique, ignoring case.
+    /// Hex HMAC-SHA256 of the trimmed address with ASCII letters lower-cased (what `COLLATE NOCASE` compared before):
+    /// addresses are found, and kept unique, ignoring case.
     func hash(_ address: String) -> String {
-        let normalized = address.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let code = HMAC<SHA256>.authenticationCode(for: Array(normalized.utf8), using: SymmetricKey(data: lookupKey))
+        let folded = address.trimmingCharacters(in: .whitespacesAndNewlines).utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }
+        let code = HMAC<SHA256>.authenticationCode(for: folded, using: SymmetricKey(data: lookupKey))
         return code.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The value as stored: sealed with the person's key (`owner`), else with the key of the account whose address
-    /// has the lookup hash `hash`, else with the service key. Plain when there is no master key; empty stays empty.
-    func seal(_ db: Database, _ value: String?, in column: SealedColumn, owner: String?, hash: String? = nil) throws -> DatabaseValue {
+    /// The value as stored: sealed with `person`'s key in an account's own columns, else with the service key.
+    /// Plain when there is no master key; empty stays empty.
+    func seal(_ value: String?, in column: SealedColumn, person: UserID?) throws -> DatabaseValue {
         guard let keys, let value, !value.isEmpty else { return value.databaseValue }
-        let subject = try subject(db, owner: owner, hash: hash)
+        let subject = column.personal ? (person ?? PersonKeyStore.serviceSubject) : PersonKeyStore.serviceSubject
         return try BackupCipher.seal(value.databaseValue, subject: subject.description, context: column.context, key: keys.key(for: subject))
     }
 
-    func subject(_ db: Database, owner: String?, hash: String?) throws -> UserID {
-        if let owner, let id = UserID(owner) { return id }
-        if let hash,
-            let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM user WHERE email_hash = ?"), arguments: [hash])
-                .flatMap(UserID.init)
-        {
-            return id
-        }
-        return PersonKeyStore.serviceSubject
+    /// Whether the database may still hold contact details in the clear: before the first start with a master key
+    /// (an older database, one a store without a master key wrote to, a restored backup).
+    func needsSealing(_ db: Database) throws -> Bool {
+        guard keys != nil else { return true }
+        return try Int.fetchOne(db, sql: "SELECT value FROM sealing_state WHERE name = 'contacts'") != 1
     }
 
-    /// Seals every value still stored in the clear (a database from before sealing, a restored backup) and fills its
-    /// lookup hash; returns how many it sealed. Runs at every start; one scan per table when there is nothing to do.
+    /// Seals every value still stored in the clear and fills its lookup hash (without a master key: only fills
+    /// missing hashes), a page of rows at a time; returns how many rows changed. Records the state `needsSealing`
+    /// reads.
     func sealPlain(_ db: Database) throws -> Int {
         var changed = 0
         for column in SQLiteStore.sealedColumns where try db.tableExists(column.table) {
-            let owner = column.owner.map { "\($0) AS owner" } ?? "NULL AS owner"
-            let ownerHash = column.ownerHash.map { "\($0) AS owner_hash" } ?? "NULL AS owner_hash"
-            // Without a master key values stay plain; only missing hashes are filled.
+            let person = column.personal ? "id" : "NULL"
             let pending =
                 keys == nil
                 ? (column.hash.map { "\($0) IS NULL" } ?? "0") : "typeof(\(column.column)) = 'text' AND \(column.column) <> ''"
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT rowid AS rid, \(column.column) AS value, \(owner), \(ownerHash) FROM \(column.table) WHERE \(pending)")
-            for row in rows {
-                guard let value: String = row["value"] else { continue }
-                let lookup = column.hash == nil ? nil : hash(value)
-                let sealed = try seal(db, value, in: column, owner: row["owner"], hash: lookup ?? row["owner_hash"])
-                if let hashColumn = column.hash {
-                    try db.execute(
-                        sql: "UPDATE \(column.table) SET \(column.column) = ?, \(hashColumn) = ? WHERE rowid = ?",
-                        arguments: [sealed, lookup, row["rid"]])
-                } else {
-                    try db.execute(sql: "UPDATE \(column.table) SET \(column.column) = ? WHERE rowid = ?", arguments: [sealed, row["rid"]])
+            var cursor: Int64 = 0
+            while true {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT rowid AS rid, \(column.column) AS value, \(person) AS person FROM \(column.table)
+                        WHERE rowid > ? AND \(pending) ORDER BY rowid LIMIT 1000
+                        """, arguments: [cursor])
+                guard let last = rows.last else { break }
+                for row in rows {
+                    guard let value: String = row["value"] else { continue }
+                    let sealed = try seal(value, in: column, person: (row["person"] as String?).flatMap(UserID.init))
+                    if let hashColumn = column.hash {
+                        try db.execute(
+                            sql: "UPDATE \(column.table) SET \(column.column) = ?, \(hashColumn) = ? WHERE rowid = ?",
+                            arguments: [sealed, hash(value), row["rid"]])
+                    } else {
+                        try db.execute(sql: "UPDATE \(column.table) SET \(column.column) = ? WHERE rowid = ?", arguments: [sealed, row["rid"]])
+                    }
+                    changed += 1
                 }
-                changed += 1
+                cursor = last["rid"]
             }
         }
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO sealing_state(name, value) VALUES ('contacts', ?)", arguments: [keys == nil ? 0 : 1])
         return changed
     }
 }

@@ -93,9 +93,9 @@ public final class PersonKeyStore: Sendable {
         }
     }
 
-    /// Every subject that has a key.
-    public func subjects() throws -> Set<String> {
-        Set(try queue.read { db in try String.fetchAll(db, sql: "SELECT subject FROM person_key") })
+    /// Every subject that has a key, or only those whose key was made before `time` (Unix ms).
+    public func subjects(createdBefore time: Int64 = .max) throws -> Set<String> {
+        Set(try queue.read { db in try String.fetchAll(db, sql: "SELECT subject FROM person_key WHERE created_time < ?", arguments: [time]) })
     }
 
     /// Destroys these subjects' keys (an erasure that stopped between its commit and the key's destruction leaves

@@ -44,5 +44,12 @@ extension SQLiteSchema {
         ALTER TABLE complaint ADD COLUMN email_hash TEXT;
         DROP INDEX complaint_email;
         CREATE INDEX complaint_email_hash ON complaint(email_hash, received_time);
+        -- 'contacts' = 1 once every contact detail is sealed under the master key (see ContactSealer.needsSealing).
+        CREATE TABLE sealing_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        -- Stored texts that quoted an address in the clear no longer do.
+        UPDATE policy_agreement SET method = 'parent-email' WHERE method LIKE 'parent-email:%';
+        UPDATE dsr_request SET outcome = replace(outcome, email, 'you') WHERE outcome IS NOT NULL AND typeof(email) = 'text';
+        UPDATE mail_outbox SET last_error = replace(last_error, recipient, '<recipient>')
+            WHERE last_error IS NOT NULL AND typeof(recipient) = 'text';
         """
 }

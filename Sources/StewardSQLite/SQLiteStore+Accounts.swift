@@ -89,7 +89,7 @@ extension SQLiteStore: AccountStore {
                     """,
                 arguments: [
                     user.id.description, user.tenantID?.description, user.customerID?.description,
-                    try self.sealContact(db, user.email, in: Self.userEmail, owner: user.id.description), self.contactHash(user.email),
+                    try self.sealContact(user.email, in: Self.userEmail, person: user.id), self.contactHash(user.email),
                     user.authority.rawValue, user.firstName, user.lastName, passwordHash, user.createdTime,
                 ])
         }

@@ -10,10 +10,10 @@ struct SealedColumn: Sendable {
     var column: String
     /// The column holding the value's keyed lookup hash, when rows are found by this value.
     var hash: String? = nil
-    /// The column naming the account the value belongs to, when the table has one.
-    var owner: String? = nil
-    /// The column holding the lookup hash of the address whose account the value belongs to, when there is no owner.
-    var ownerHash: String? = nil
+    /// Whether the row is an account and the value is sealed with that person's key. Rows of other tables can outlive
+    /// the account they mention (requests and complaints stay under a legal hold, mail waits for delivery), so they
+    /// are sealed with the service key and are deleted or pseudonymised by an erasure instead.
+    var personal = false
 
     /// Binds a sealed value to its place: a value moved to another column does not open.
     var context: String { "\(table).\(column)" }
@@ -27,21 +27,22 @@ struct SealedColumn: Sendable {
 }
 
 /// Contact details are data classed sensitive (promise MS-6), so the live database never holds them in the clear:
-/// each is sealed (AES-GCM, `BackupCipher`'s format) with the key of the person it belongs to, or with the service
-/// key derived from the master key when it belongs to no account. Rows are found by a keyed hash of the lower-cased
-/// address instead (HMAC-SHA256 under a key derived from the master key), which also keeps addresses unique
-/// ignoring case. Reads open them in SQL with `steward_plain`; erasing a person destroys their key, so a copy of
-/// their address left anywhere is noise.
+/// an account's own (email, phone, a parent's email) are sealed (AES-GCM, `BackupCipher`'s format) with the person's
+/// key, and addresses kept elsewhere (sign-in attempts, requests, complaints, the outbox and its texts) with the
+/// service key derived from the master key. Rows are found by a keyed hash of the lower-cased address instead
+/// (HMAC-SHA256 under a key derived from the master key), which also keeps addresses unique ignoring case. Reads
+/// open them in SQL with `steward_plain`; erasing a person destroys their key, and backups seal every row about a
+/// living person with that person's key.
 extension SQLiteStore {
-    static let userEmail = SealedColumn(table: "user", column: "email", hash: "email_hash", owner: "id")
-    static let userPhone = SealedColumn(table: "user", column: "phone", owner: "id")
-    static let userParentEmail = SealedColumn(table: "user", column: "parent_email", owner: "id")
-    static let signInEmail = SealedColumn(table: "sign_in", column: "email", hash: "email_hash", owner: "user_id")
-    static let mailRecipient = SealedColumn(table: "mail_outbox", column: "recipient", hash: "recipient_hash", ownerHash: "recipient_hash")
-    static let mailText = SealedColumn(table: "mail_outbox", column: "text_body", ownerHash: "recipient_hash")
-    static let mailHTML = SealedColumn(table: "mail_outbox", column: "html_body", ownerHash: "recipient_hash")
-    static let requestEmail = SealedColumn(table: "dsr_request", column: "email", hash: "email_hash", owner: "user_id")
-    static let complaintEmail = SealedColumn(table: "complaint", column: "email", hash: "email_hash", owner: "user_id")
+    static let userEmail = SealedColumn(table: "user", column: "email", hash: "email_hash", personal: true)
+    static let userPhone = SealedColumn(table: "user", column: "phone", personal: true)
+    static let userParentEmail = SealedColumn(table: "user", column: "parent_email", personal: true)
+    static let signInEmail = SealedColumn(table: "sign_in", column: "email", hash: "email_hash")
+    static let mailRecipient = SealedColumn(table: "mail_outbox", column: "recipient", hash: "recipient_hash")
+    static let mailText = SealedColumn(table: "mail_outbox", column: "text_body")
+    static let mailHTML = SealedColumn(table: "mail_outbox", column: "html_body")
+    static let requestEmail = SealedColumn(table: "dsr_request", column: "email", hash: "email_hash")
+    static let complaintEmail = SealedColumn(table: "complaint", column: "email", hash: "email_hash")
 
     static let sealedColumns = [
         userEmail, userPhone, userParentEmail, signInEmail, mailRecipient, mailText, mailHTML, requestEmail, complaintEmail,
@@ -60,10 +61,9 @@ extension SQLiteStore {
         sealer.hash(address)
     }
 
-    func sealContact(_ db: Database, _ value: String?, in column: SealedColumn, owner: String?, hash: String? = nil) throws
-        -> DatabaseValue
-    {
-        try sealer.seal(db, value, in: column, owner: owner, hash: hash)
+    /// The value as stored (see `ContactSealer.seal`).
+    func sealContact(_ value: String?, in column: SealedColumn, person: UserID? = nil) throws -> DatabaseValue {
+        try sealer.seal(value, in: column, person: person)
     }
 
     /// `steward_plain(value, context)`: a sealed contact detail opened, anything else as it is. A key that is missing
@@ -78,10 +78,11 @@ extension SQLiteStore {
         return plain
     }
 
-    /// Seals what is still in the clear (see `ContactSealer.sealPlain`), then checkpoints so the clear copies do not
-    /// linger in the write-ahead log (freed space is zeroed: `secure_delete`).
+    /// Seals what is still in the clear, once (see `ContactSealer.sealPlain`), then checkpoints so the clear copies
+    /// do not linger in the write-ahead log (freed space is zeroed: `secure_delete`).
     func sealPlainContacts() throws {
-        let changed = try pool.write { db in try sealer.sealPlain(db) }
+        guard try pool.read({ db in try sealer.needsSealing(db) }) else { return }
+        let changed = try pool.write { db in try sealer.needsSealing(db) ? try sealer.sealPlain(db) : 0 }
         if changed > 0, keys != nil {
             // Best effort: another process reading the database (the server beside a CLI) may hold the log open.
             try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }

@@ -33,17 +33,17 @@ extension SQLiteStore: IdentityStore {
                     """,
                 arguments: [
                     user.id.description, user.tenantID?.description, user.customerID?.description,
-                    try sealContact(db, user.email, in: Self.userEmail, owner: user.id.description), contactHash(user.email),
+                    try sealContact(user.email, in: Self.userEmail, person: user.id), contactHash(user.email),
                     user.authority.rawValue, user.firstName, user.lastName, hash, user.createdTime, details.status.rawValue,
                     details.emailVerifiedTime, details.company,
-                    try sealContact(db, details.phone, in: Self.userPhone, owner: user.id.description), details.jurisdiction,
-                    details.ageBasis, try sealContact(db, details.parentEmail, in: Self.userParentEmail, owner: user.id.description),
+                    try sealContact(details.phone, in: Self.userPhone, person: user.id), details.jurisdiction,
+                    details.ageBasis, try sealContact(details.parentEmail, in: Self.userParentEmail, person: user.id),
                 ])
         case .updateProfile(let user, let firstName, let company, let phone):
             try db.execute(
                 sql: "UPDATE user SET first_name = ?, company = ?, phone = ? WHERE id = ?",
                 arguments: [
-                    firstName, company, try sealContact(db, phone, in: Self.userPhone, owner: user.description), user.description,
+                    firstName, company, try sealContact(phone, in: Self.userPhone, person: user), user.description,
                 ])
         case .setPicture(let user, let bytes, let type):
             try db.execute(
@@ -90,9 +90,9 @@ extension SQLiteStore: IdentityStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    try sealContact(db, mail.recipient, in: Self.mailRecipient, owner: nil, hash: lookup), lookup, mail.subject,
-                    try sealContact(db, mail.textBody, in: Self.mailText, owner: nil, hash: lookup),
-                    try sealContact(db, mail.htmlBody, in: Self.mailHTML, owner: nil, hash: lookup), headers, WallClock.nowMillis(), 0,
+                    try sealContact(mail.recipient, in: Self.mailRecipient), lookup, mail.subject,
+                    try sealContact(mail.textBody, in: Self.mailText),
+                    try sealContact(mail.htmlBody, in: Self.mailHTML), headers, WallClock.nowMillis(), 0,
                 ])
         case .recordAgreement(let agreement):
             try db.execute(
@@ -179,7 +179,7 @@ extension SQLiteStore: IdentityStore {
                     """,
                 arguments: [
                     record.time,
-                    try sealContact(db, record.email, in: Self.signInEmail, owner: record.userID?.description, hash: lookup),
+                    try sealContact(record.email, in: Self.signInEmail),
                     lookup, record.userID?.description, record.ip, record.client,
                     record.outcome.rawValue, record.newPlace,
                 ])

@@ -254,8 +254,9 @@ extension SQLiteStore {
         guard let keys else {
             throw StewardError.badRequest("Backups need the key store; the server opens it with its master key")
         }
-        // Keys are listed before people, so a person who signs up in between keeps theirs.
-        let keyed = try keys.subjects()
+        // Keys are listed before people, so a person who signs up in between keeps theirs; a key younger than an hour
+        // is never swept, as its account may not have committed yet (keys are made inside the account's transaction).
+        let keyed = try keys.subjects(createdBefore: WallClock.nowMillis() - 3_600_000)
         let living = try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM user")) }
         try keys.destroyKeys(keyed.subtracting(living))
         // The copy is plain until it is sealed: it is made owner-only and under another name, and removed unless the
@@ -299,6 +300,8 @@ extension SQLiteStore {
         var result = (opened: 0, dropped: 0)
         do {
             let queue = try DatabaseQueue(path: target)
+            // A backup from an older Steward gets today's schema first (the sealing below needs its hash columns).
+            try SQLiteSchema.migrator.migrate(queue)
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA secure_delete = ON")
                 try db.execute(sql: "PRAGMA foreign_keys = ON")

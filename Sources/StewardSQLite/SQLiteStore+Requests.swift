@@ -18,7 +18,7 @@ extension SQLiteStore {
                     """,
                 arguments: [
                     r.id, r.tenantID?.description, r.userID?.description,
-                    try sealContact(db, r.email, in: Self.requestEmail, owner: r.userID?.description, hash: contactHash(r.email)),
+                    try sealContact(r.email, in: Self.requestEmail),
                     contactHash(r.email), r.name, r.kind.rawValue, r.details,
                     r.jurisdiction, r.status.rawValue, r.source.rawValue, r.verificationHash, r.verificationExpires,
                     r.receivedTime, r.verifiedTime, r.acknowledgeBy, r.acknowledgedTime, r.dueTime, r.extendedDueTime,
@@ -67,7 +67,7 @@ extension SQLiteStore {
                         outcome = replace(outcome, ?5, ?6) WHERE user_id = ?3 OR email_hash = ?4
                     """,
                 arguments: [
-                    try sealContact(db, pseudonym, in: Self.requestEmail, owner: nil, hash: pseudonymHash), pseudonymHash,
+                    try sealContact(pseudonym, in: Self.requestEmail), pseudonymHash,
                     user.description, contactHash(email), email, pseudonym,
                 ])
             try db.execute(
@@ -76,7 +76,7 @@ extension SQLiteStore {
                     WHERE user_id = ?3 OR email_hash = ?4
                     """,
                 arguments: [
-                    try sealContact(db, pseudonym, in: Self.complaintEmail, owner: nil, hash: pseudonymHash), pseudonymHash,
+                    try sealContact(pseudonym, in: Self.complaintEmail), pseudonymHash,
                     user.description, contactHash(email), email, pseudonym,
                 ])
         case .recordComplaint(let c):
@@ -88,7 +88,7 @@ extension SQLiteStore {
                     """,
                 arguments: [
                     c.id, c.tenantID?.description, c.userID?.description, c.name,
-                    try sealContact(db, c.email, in: Self.complaintEmail, owner: c.userID?.description, hash: lookup), lookup, c.text,
+                    try sealContact(c.email, in: Self.complaintEmail), lookup, c.text,
                     c.receivedTime,
                 ])
         case .recordDisclosure(let d):

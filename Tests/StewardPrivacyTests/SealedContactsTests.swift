@@ -111,6 +111,38 @@ import Testing
     }
 
     // promise: MS-6
+    @Test func recordsThatOutliveAnAccountStayReadableAndNewKeysSurviveABackup() async throws {
+        let directory = makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStore(directory: directory, durability: .normal, masterKey: Self.master)
+        let c = Contacts()
+        let user = try await holdContacts(store, c)
+        // A request and a complaint filed from the account are kept under a legal hold after it is gone; they are
+        // sealed with the service key, so losing the person's key does not make them (or the lists) unreadable.
+        try await store.apply([
+            .rights(
+                .createRequest(
+                    RequestRecord(
+                        id: UUID().uuidString, tenantID: nil, userID: user.id, email: c.email, name: nil, kind: .erasure, details: "",
+                        jurisdiction: "DE", status: .open, source: .selfService, receivedTime: 7))),
+            .rights(
+                .recordComplaint(
+                    ComplaintRecord(id: UUID().uuidString, tenantID: nil, userID: user.id, name: nil, email: c.email, text: "Slow", receivedTime: 8))),
+        ])
+        let keys = try #require(store.keys)
+        try keys.destroy(user.id)
+        #expect(try await store.requests(user: user.id).map(\.email) == [c.email])
+        #expect(try await store.complaints(tenant: nil).map(\.email).sorted() == [c.email, c.stranger].sorted())
+        #expect(try await outbox(store).count == 2)
+
+        // A key made in a transaction that has not committed yet (no account row) is not swept by a backup.
+        let newcomer = UserID()
+        _ = try keys.key(for: newcomer)
+        try store.backup(to: (directory as NSString).appendingPathComponent("backup.sqlite"))
+        #expect(try keys.existingKey(for: newcomer) != nil)
+    }
+
+    // promise: MS-6
     @Test func aDatabaseWrittenInTheClearIsSealedWhenOpenedWithTheMasterKey() async throws {
         let directory = makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
