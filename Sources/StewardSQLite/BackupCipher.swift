@@ -168,6 +168,15 @@ enum BackupCipher {
         let attributes = try Row.fetchAll(db, sql: "SELECT device_seq, scope, key, t, v FROM attribute_kv WHERE t >= 100")
         for row in attributes {
             let match: StatementArguments = [row["device_seq"], row["scope"], row["key"]]
+            if !isSealed(row["key"]) {
+                // Sealed in the live database already (a sensitive attribute, sealed like a reading), not by the
+                // backup: it stays sealed, or goes when its person's key is gone.
+                if try SealedReadings.open(row["v"], keys: keys) == nil {
+                    try db.execute(sql: "DELETE FROM attribute_kv WHERE device_seq = ? AND scope = ? AND key = ?", arguments: match)
+                    dropped += 1
+                }
+                continue
+            }
             if let v = try open(row["v"], context: "attribute_kv", keys: keys),
                 let key = try open(row["key"], context: "attribute_kv.key", keys: keys)
             {

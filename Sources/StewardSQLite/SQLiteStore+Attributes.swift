@@ -1,17 +1,32 @@
+import Crypto
 import GRDB
 import StewardCore
 import StewardStore
 
 extension SQLiteStore: AttributeStore {
+    /// An attribute's type tag and value as stored: sealed with the person's key, like a reading, when its key is in
+    /// a sensitive category (a device reporting its position as `latitude`/`longitude` attributes) and the device
+    /// concerns a person (promise MS-6). Its key stays plain, so it is still found by key.
+    func storedAttribute(_ kv: KeyValue, target: IngestTarget?) throws -> (t: Int64, v: DatabaseValue) {
+        guard let target, let person = target.person, let keyBytes = target.keyBytes,
+            sensitiveTelemetry?(kv.key, target.profile) == true
+        else { return (kv.value.typeTag, kv.value.storedValue) }
+        let sealed = try BackupCipher.seal(
+            kv.value.storedValue, subject: person, context: SealedReadings.context, key: SymmetricKey(data: keyBytes))
+        return (kv.value.typeTag + SealedReadings.offset, sealed)
+    }
+
     public func saveAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64)
         async throws
     {
         try await pool.write { db in
             let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
+            let target = try self.ingestTarget(db, device)
             let statement = try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO attribute_kv(device_seq, scope, key, last_update_ts, t, v) VALUES (?, ?, ?, ?, ?, ?)")
             for kv in values {
-                try statement.execute(arguments: [seq, scope.code, kv.key, ts, kv.value.typeTag, kv.value.storedValue])
+                let stored = try self.storedAttribute(kv, target: target)
+                try statement.execute(arguments: [seq, scope.code, kv.key, ts, stored.t, stored.v])
             }
         }
     }
@@ -30,7 +45,7 @@ extension SQLiteStore: AttributeStore {
             }
             sql += " ORDER BY key"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-                KVValue(typeTag: row["t"], stored: row["v"]).map {
+                SealedReadings.value(t: row["t"], v: row["v"], keys: self.keys).map {
                     AttributeEntry(key: row["key"], value: $0, lastUpdateTs: row["last_update_ts"])
                 }
             }

@@ -211,7 +211,7 @@ extension SQLiteStore: PersonalDataStore {
                 arguments: [seq]
             ).map { row in
                 let scope = AttributeScope.allCases.first { Int64($0.code) == row["scope"] as Int64 }
-                let value = KVValue(typeTag: row["t"], stored: row["v"])
+                let value = SealedReadings.value(t: row["t"], v: row["v"], keys: self.keys)
                 return [
                     .string(scope?.rawValue ?? "\(row["scope"] as Int64)"), .string(row["key"]), .number("\(row["last_update_ts"] as Int64)"),
                     value.map { .string($0.stringValue) } ?? .null,

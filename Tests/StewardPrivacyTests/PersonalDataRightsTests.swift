@@ -236,7 +236,7 @@ import Testing
         }
     }
 
-    // Part of promise MS-6 (sensitive readings at rest); contact details at rest and TLS-only travel are not done yet.
+    // promise: MS-6
     @Test func sensitiveReadingsAreSealedAtRestAndReadBackPlain() async throws {
         try store.append([
             TelemetryBatch(
@@ -268,6 +268,38 @@ import Testing
         #expect(try await store.history(tenant: ownTenant, device: ownDevice.id, query: average)["heartRate"]?.first?.value == .double(65))
         let page = try await store.readings(device: try #require(await store.devices(concerning: ada.id).first?.seq), after: nil, limit: 10_000)
         #expect(page.readings.contains { $0.key == "gpsTrace" && $0.value == .string("51.4934N-0.0098E-greenwich") })
+    }
+
+    // promise: MS-6
+    @Test func sensitiveAttributesAreSealedAtRestFoundByKeyAndSurviveABackup() async throws {
+        // A device reporting where it is as attributes, not telemetry: the same keys, the same category.
+        try await store.saveAttributes(
+            tenant: ownTenant, device: ownDevice.id, scope: .client,
+            values: [KeyValue("gpsTrace", .string("48.8584N-2.2945E-eiffel")), KeyValue("firmware", .string("v1.2.3-plainfw"))],
+            ts: 1_800_000_000_000)
+        let stored = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, t FROM attribute_kv ORDER BY key").map { ($0["key"] as String, $0["t"] as Int64) }
+        }
+        #expect(stored.first { $0.0 == "gpsTrace" }?.1 ?? 0 >= 100)
+        #expect(stored.first { $0.0 == "firmware" }.map { $0.1 < 100 } == true)
+        try await store.checkpoint()
+        #expect(scan(directory + "/steward.sqlite", for: ["eiffel"]).isEmpty)
+        #expect(!scan(directory + "/steward.sqlite", for: ["plainfw"]).isEmpty, "the scan finds what is stored plain")
+        // Read back plain, by key, and in the export's rows.
+        let read = try await store.attributes(tenant: ownTenant, device: ownDevice.id, scope: .client, keys: ["gpsTrace"])
+        #expect(read.map(\.value) == [.string("48.8584N-2.2945E-eiffel")])
+        let rows = try await store.attributeRows(device: try #require(await store.devices(concerning: ada.id).first?.seq))
+        #expect(rows.contains { $0.contains(.string("48.8584N-2.2945E-eiffel")) })
+        // A backup and a restore keep it, sealed in the restored copy too.
+        let backup = directory + "/attributes.sqlite"
+        try store.backup(to: backup)
+        let target = directory + "/restored-attributes"
+        _ = try SQLiteStore.restore(backup: backup, into: target, keys: try #require(store.keys))
+        try FileManager.default.copyItem(atPath: directory + "/keys.sqlite", toPath: target + "/keys.sqlite")
+        let copy = try SQLiteStore(directory: target, durability: .normal, masterKey: Array(repeating: 9, count: 32))
+        #expect(try await copy.attributes(tenant: ownTenant, device: ownDevice.id, scope: .client, keys: ["gpsTrace"]).map(\.value)
+            == [.string("48.8584N-2.2945E-eiffel")])
+        #expect(scan(target + "/steward.sqlite", for: ["eiffel"]).isEmpty)
     }
 
     @Test func backupsAfterAnErasureMakeNoKeyForTheErasedAndOlderBackupsStillRestore() async throws {
