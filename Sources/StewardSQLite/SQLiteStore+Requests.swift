@@ -59,8 +59,8 @@ extension SQLiteStore {
                 sql: "DELETE FROM dsr_request WHERE status = 'awaiting-verification' AND verification_expires < ?",
                 arguments: [before])
         case .pseudonymizeRequests(let user, let email, let pseudonym):
-            // The person's account is gone by now: the pseudonym is sealed with the service key.
             let pseudonymHash = contactHash(pseudonym)
+            let emailHash = contactHash(email)
             try db.execute(
                 sql: """
                     UPDATE dsr_request SET email = ?1, email_hash = ?2, name = NULL, details = '',
@@ -68,7 +68,7 @@ extension SQLiteStore {
                     """,
                 arguments: [
                     try sealContact(pseudonym, in: Self.requestEmail), pseudonymHash,
-                    user.description, contactHash(email), email, pseudonym,
+                    user.description, emailHash, email, pseudonym,
                 ])
             try db.execute(
                 sql: """
@@ -77,7 +77,7 @@ extension SQLiteStore {
                     """,
                 arguments: [
                     try sealContact(pseudonym, in: Self.complaintEmail), pseudonymHash,
-                    user.description, contactHash(email), email, pseudonym,
+                    user.description, emailHash, email, pseudonym,
                 ])
         case .recordComplaint(let c):
             let lookup = contactHash(c.email)
