@@ -81,6 +81,7 @@ def _connects(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+# promise: MS-6
 def test_tls_only_serves_nothing_in_the_clear(smtp, certs):
     """Part of MS-6 (sensitive data travels only over TLS): with --tls-only the plain MQTT port is not opened,
     MQTT over TLS and HTTPS are, and HTTPS answers carry Strict-Transport-Security."""
@@ -103,6 +104,21 @@ def test_tls_only_serves_nothing_in_the_clear(smtp, certs):
             requests.get(f"http://127.0.0.1:{srv.http_port}/privacy", timeout=5)
     finally:
         srv.cleanup()
+
+
+# promise: MS-6
+def test_tls_only_refuses_mail_that_could_leave_in_the_clear(smtp, certs):
+    """Under --tls-only mail to another machine must be encrypted (STARTTLS required or implicit TLS); a relay on
+    loopback may take it in the clear (the test above runs with one)."""
+    from console_support import start_refused
+    for security in ("none", "starttls"):
+        srv = ConsoleServer(f"test_tls_only_mail_{security}", smtp, security=security, tls=certs,
+                            env={"STEWARD_TLS_ONLY": "true", "STEWARD_SMTP_HOST": "mail.example.test"})
+        try:
+            code, output = start_refused(srv)
+            assert "STEWARD_SMTP_SECURITY" in output and "mail.example.test" in output, output
+        finally:
+            srv.cleanup()
 
 
 def test_tls_only_without_a_certificate_is_refused(smtp):
