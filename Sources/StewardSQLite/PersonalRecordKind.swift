@@ -16,10 +16,10 @@ struct PersonalRecordKind: Sendable {
         PersonalRecordKind(
             name: "profile",
             select: """
-                u.id AS account_id, steward_plain(u.email, 'user.email') AS email, u.first_name, u.last_name, u.company,
-                steward_plain(u.phone, 'user.phone') AS phone, u.authority,
+                u.id AS account_id, \(SQLiteStore.userEmail.plain), u.first_name, u.last_name, u.company,
+                \(SQLiteStore.userPhone.plain), u.authority,
                 (SELECT t.name FROM tenant t WHERE t.id = u.tenant_id) AS tenant, u.jurisdiction AS country, u.age_basis,
-                steward_plain(u.parent_email, 'user.parent_email') AS parent_email, u.status, u.created_time, u.email_verified_time, u.second_factor,
+                \(SQLiteStore.userParentEmail.plain), u.status, u.created_time, u.email_verified_time, u.second_factor,
                 u.picture IS NOT NULL AS has_picture, COALESCE(u.origin, 'unknown') AS source
                 """,
             from: "user u WHERE u.id = ?", key: "u.rowid", arguments: { id, _ in [id] }),
@@ -32,7 +32,7 @@ struct PersonalRecordKind: Sendable {
         PersonalRecordKind(
             name: "sign_ins", select: "time, \(SQLiteStore.signInEmail.plain), outcome, new_place, ip, client",
             from: "sign_in WHERE (user_id = ? OR email_hash = ?)",
-            key: "id", arguments: { id, email in [id, email] }),
+            key: "id", arguments: { id, emailHash in [id, emailHash] }),
         PersonalRecordKind(
             name: "sessions", select: "id, kind, stage, created_time, last_seen_time, expires_time, revoked_time, ip, client",
             from: "session WHERE user_id = ?", key: "rowid", arguments: { id, _ in [id] }),
@@ -49,6 +49,6 @@ struct PersonalRecordKind: Sendable {
             key: "seq", arguments: { id, _ in [id] }),
         PersonalRecordKind(
             name: "mail", select: "created_time, subject, sent_time, attempts, last_error",
-            from: "mail_outbox WHERE recipient_hash = ?", key: "id", arguments: { _, email in [email] }),
+            from: "mail_outbox WHERE recipient_hash = ?", key: "id", arguments: { _, emailHash in [emailHash] }),
     ]
 }

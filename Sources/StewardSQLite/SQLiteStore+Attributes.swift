@@ -11,8 +11,7 @@ extension SQLiteStore: AttributeStore {
         guard let target, let person = target.person, let keyBytes = target.keyBytes,
             sensitiveTelemetry?(kv.key, target.profile) == true
         else { return (kv.value.typeTag, kv.value.storedValue) }
-        let sealed = try BackupCipher.seal(
-            kv.value.storedValue, subject: person, context: SealedReadings.context, key: SymmetricKey(data: keyBytes))
+        let sealed = try SealedReadings.sealedValue(kv.value, subject: person, key: SymmetricKey(data: keyBytes))
         return (kv.value.typeTag + SealedReadings.offset, sealed)
     }
 

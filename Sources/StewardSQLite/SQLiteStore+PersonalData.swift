@@ -39,10 +39,10 @@ extension SQLiteStore: PersonalDataStore {
             throw StewardError.badRequest("No kind of record called \(kind)")
         }
         let id = user.description
-        guard let email = try String.fetchOne(db, sql: "SELECT email_hash FROM user WHERE id = ?", arguments: [id]) else {
+        guard let emailHash = try String.fetchOne(db, sql: "SELECT email_hash FROM user WHERE id = ?", arguments: [id]) else {
             throw StewardError.notFound("No account with id \(id); it may already have been erased")
         }
-        return (spec, spec.arguments(id, email))
+        return (spec, spec.arguments(id, emailHash))
     }
 
     /// Rows of one query as a table; the first column (`_rid`) is the paging key, not part of the table.

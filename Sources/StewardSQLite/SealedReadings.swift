@@ -11,9 +11,13 @@ enum SealedReadings {
     static let offset: Int64 = 100
 
     static func seal(_ value: KVValue, subject: String, key: SymmetricKey) throws -> [UInt8] {
-        guard case .blob(let data) = try BackupCipher.seal(value.storedValue, subject: subject, context: context, key: key).storage
-        else { return [] }
+        guard case .blob(let data) = try sealedValue(value, subject: subject, key: key).storage else { return [] }
         return Array(data)
+    }
+
+    /// The sealed value as a database value (attributes are written through GRDB arguments, readings by the row writer).
+    static func sealedValue(_ value: KVValue, subject: String, key: SymmetricKey) throws -> DatabaseValue {
+        try BackupCipher.seal(value.storedValue, subject: subject, context: context, key: key)
     }
 
     /// The plain value of a sealed reading (nil when its key is gone); other values pass through.
