@@ -10,6 +10,9 @@ public struct StewardError: Error, Sendable, Equatable, CustomStringConvertible 
         case payloadTooLarge
         case timeout
         case unavailable
+        /// The disk (or the database's quota) is full: nothing new can be stored until space is freed.
+        /// HTTP answers 507, MQTT 5 PUBACK 0x97 (quota exceeded) with a reason string.
+        case storageFull
         case `internal`
     }
 
@@ -28,4 +31,6 @@ public struct StewardError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func unauthorized(_ message: String) -> StewardError { .init(.unauthorized, message) }
     public static func forbidden(_ message: String) -> StewardError { .init(.forbidden, message) }
     public static func conflict(_ message: String) -> StewardError { .init(.conflict, message) }
+    public static func storageFull(_ message: String = "Storage full: the server cannot store anything more until disk space is freed")
+        -> StewardError { .init(.storageFull, message) }
 }

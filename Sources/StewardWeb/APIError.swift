@@ -24,7 +24,7 @@ public struct APIError: HTTPResponseError {
         case .unauthorized: code = 10
         case .forbidden: code = 20
         case .notFound: code = 32
-        case .timeout, .unavailable, .internal: code = 2
+        case .timeout, .unavailable, .storageFull, .internal: code = 2
         }
         self.init(status: error.kind.httpStatus, message: error.message, errorCode: code)
     }
@@ -64,6 +64,7 @@ public struct DeviceAPIError: HTTPResponseError {
             case .unauthorized: return DeviceAPIError(status: .unauthorized, message: "")
             case .notFound: return DeviceAPIError(status: .notFound, message: error.message)
             case .payloadTooLarge: return DeviceAPIError(status: .contentTooLarge, message: error.message)
+            case .storageFull, .unavailable, .timeout: return DeviceAPIError(status: error.kind.httpStatus, message: error.message)
             default: return DeviceAPIError(status: .internalServerError, message: error.message)
             }
         }
@@ -110,6 +111,7 @@ extension StewardError.Kind {
         case .payloadTooLarge: .contentTooLarge
         case .timeout: .requestTimeout
         case .unavailable: .serviceUnavailable
+        case .storageFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
         case .internal: .internalServerError
         }
     }
