@@ -10,6 +10,8 @@ public final class DeviceService: Sendable {
     public let writer: TelemetryWriter
     public let hub: DeviceHub
     public let limits: SessionLimits
+    /// Server timestamps for readings without their own, increasing per device.
+    let serverTimestamps = ServerTimestamps()
 
     public init(
         devices: any DeviceStore, attributes: any AttributeStore, telemetry: any TelemetryStore, writer: TelemetryWriter,
@@ -38,7 +40,7 @@ public final class DeviceService: Sendable {
     ) {
         let entries: [TimedValues]
         do {
-            entries = try parseTelemetry(payload)
+            entries = try parseTelemetry(device, payload)
         } catch {
             completion(.failure(error))
             return
@@ -51,13 +53,15 @@ public final class DeviceService: Sendable {
     }
 
     public func saveTelemetry(_ device: Device, payload: some Collection<UInt8>) async throws {
-        let entries = try parseTelemetry(payload)
+        let entries = try parseTelemetry(device, payload)
         if entries.allSatisfy({ $0.values.isEmpty }) { return }
         try await writer.write(TelemetryBatch(device: device.id, entries: entries))
     }
 
-    func parseTelemetry(_ payload: some Collection<UInt8>) throws(StewardError) -> [TimedValues] {
-        try ThingsBoardJSON.telemetry(try Self.parseJSON(payload), serverTs: WallClock.nowMillis())
+    func parseTelemetry(_ device: Device, _ payload: some Collection<UInt8>) throws(StewardError) -> [TimedValues] {
+        let json = try Self.parseJSON(payload)
+        let serverTs = serverTimestamps.reserve(device.id, count: ThingsBoardJSON.untimedCount(json))
+        return try ThingsBoardJSON.telemetry(json, serverTs: serverTs)
     }
 
     static func parseJSON(_ payload: some Collection<UInt8>) throws(StewardError) -> JSONValue {
@@ -160,14 +164,29 @@ public final class DeviceService: Sendable {
 
     /// Default claim window when the device gives none (ThingsBoard's `security.claim.duration`).
     public static let defaultClaimDurationMs: Int64 = 86_400_000
+    /// The longest claim window a device may ask for: one year. Longer (up to `Int64.max`) used to overflow the
+    /// expiry time and stop the server.
+    public static let maximumClaimDurationMs: Int64 = 31_536_000_000
+    /// A claim secret is a short shared code, not a document.
+    public static let maximumClaimSecretLength = 256
 
     /// Records that the device may be claimed with `secretKey` until the window ends.
     public func offerClaim(_ device: Device, payload: some Collection<UInt8>) async throws {
         let json = payload.isEmpty ? JSONValue.object([]) : try Self.parseJSON(payload)
         guard case .object = json else { throw StewardError.badRequest("A claim request must be a JSON object") }
-        let secret = json["secretKey"]?.stringValue ?? ""
-        var duration = json["durationMs"]?.int64Value ?? 0
-        if duration <= 0 { duration = Self.defaultClaimDurationMs }
+        let secret: String
+        switch json["secretKey"] {
+        case nil, .null?: secret = ""
+        case .string(let text)?:
+            guard text.utf8.count <= Self.maximumClaimSecretLength else {
+                throw StewardError.badRequest("'secretKey' must be at most \(Self.maximumClaimSecretLength) bytes")
+            }
+            secret = text
+        case let other?:
+            throw StewardError.badRequest("'secretKey' must be a string, not \(ThingsBoardJSON.describe(other))")
+        }
+        var duration = try IntegerInput.member(json, "durationMs", range: 0...Self.maximumClaimDurationMs) ?? 0
+        if duration == 0 { duration = Self.defaultClaimDurationMs }
         try await devices.saveClaimOffer(
             device: device.id, offer: ClaimOffer(secretKey: secret, expiresAt: WallClock.nowMillis() + duration))
     }

@@ -10,21 +10,35 @@ public enum ThingsBoardJSON {
     public static let maximumKeyLength = 255
     /// Decimal places a double keeps; longer fractions are stored as strings, as ThingsBoard does.
     public static let maximumDecimals = 16
+    /// The longest number kept exactly as written (in characters, after expanding an exponent). A longer number
+    /// is stored as a double when a double can hold it, and refused otherwise: `1e99999` would otherwise be
+    /// stored as 100,000 digits.
+    public static let maximumExactNumberLength = 100
+    /// The most readings (or attributes) one message may carry; a message costs at most this many rows.
+    public static let maximumValuesPerMessage = 10_000
 
     /// Parses a telemetry payload in any of its shapes: an object, an object with `ts` and `values`, or an
     /// array mixing both.
+    ///
+    /// Readings without their own `ts` get the server's time: the first element without one gets `serverTs`, the
+    /// next `serverTs + 1`, and so on, so two of them never share a timestamp and replace each other.
     public static func telemetry(_ json: JSONValue, serverTs: Int64) throws(StewardError) -> [TimedValues] {
+        var untimed: Int64 = 0
         switch json {
         case .object:
-            return [try timedValues(json, serverTs: serverTs)]
+            return [try timedValues(json, serverTs: serverTs, untimed: &untimed)]
         case .array(let items):
             var result: [TimedValues] = []
             result.reserveCapacity(items.count)
+            var count = 0
             for (index, item) in items.enumerated() {
                 guard case .object = item else {
                     throw .badRequest("Telemetry array element \(index) must be a JSON object, not \(describe(item))")
                 }
-                result.append(try timedValues(item, serverTs: serverTs))
+                let entry = try timedValues(item, serverTs: serverTs, untimed: &untimed)
+                count += entry.values.count
+                guard count <= maximumValuesPerMessage else { throw tooManyValues() }
+                result.append(entry)
             }
             return result
         default:
@@ -32,17 +46,36 @@ public enum ThingsBoardJSON {
         }
     }
 
-    static func timedValues(_ object: JSONValue, serverTs: Int64) throws(StewardError) -> TimedValues {
+    /// How many elements of a telemetry payload take the server's time (have no `ts` of their own).
+    public static func untimedCount(_ json: JSONValue) -> Int64 {
+        switch json {
+        case .object: return isTimed(json) ? 0 : 1
+        case .array(let items): return Int64(items.count { !isTimed($0) })
+        default: return 0
+        }
+    }
+
+    static func isTimed(_ object: JSONValue) -> Bool { object["ts"] != nil && object["values"] != nil }
+
+    static func timedValues(_ object: JSONValue, serverTs: Int64, untimed: inout Int64) throws(StewardError) -> TimedValues {
         if let tsValue = object["ts"], let values = object["values"] {
             guard let ts = tsValue.int64Value else {
-                throw .badRequest("Telemetry 'ts' must be a number of milliseconds, not \(tsValue.serialized)")
+                throw .badRequest("Telemetry 'ts' must be a number of milliseconds, not \(describe(tsValue))")
+            }
+            guard IntegerInput.timestamps.contains(ts) else {
+                throw .badRequest("Telemetry 'ts' must be from 0 to \(IntegerInput.maximumTimestamp) (milliseconds since 1970), not \(ts)")
             }
             guard case .object = values else {
                 throw .badRequest("Telemetry 'values' must be a JSON object, not \(describe(values))")
             }
             return TimedValues(ts: ts, values: try keyValues(values))
         }
-        return TimedValues(ts: serverTs, values: try keyValues(object))
+        defer { untimed += 1 }
+        return TimedValues(ts: serverTs + untimed, values: try keyValues(object))
+    }
+
+    static func tooManyValues() -> StewardError {
+        .badRequest("A message may carry at most \(maximumValuesPerMessage) values; send the rest in another message")
     }
 
     /// Parses a JSON object of attributes or telemetry values; `null` members are dropped.
@@ -50,6 +83,7 @@ public enum ThingsBoardJSON {
         guard let members = object.objectMembers else {
             throw .badRequest("Expected a JSON object of key-value pairs, not \(describe(object))")
         }
+        guard members.count <= maximumValuesPerMessage else { throw tooManyValues() }
         var result: [KeyValue] = []
         result.reserveCapacity(members.count)
         for member in members {
@@ -70,21 +104,31 @@ public enum ThingsBoardJSON {
         case .null: return nil
         case .bool(let b): return .bool(b)
         case .object, .array: return .json(json.serialized)
-        case .number(let text): return numeric(text)
+        case .number(let text): return try numeric(text, key: key)
         case .string(let s):
-            if isPlainDecimal(s) { return numeric(s) }
+            // A long string of digits is text that happens to be digits: it stays a string.
+            if s.utf8.count <= maximumExactNumberLength, isPlainDecimal(s) { return try numeric(s, key: key) }
             return .string(s)
         }
     }
 
     /// A number by how it was written: exponent forms are longs when integral, a decimal point makes a double,
     /// and integers too large for 64 bits are kept as strings rather than rounded.
-    static func numeric(_ text: String) -> KVValue {
+    ///
+    /// A number longer than `maximumExactNumberLength` (as written, or once its exponent is expanded) is stored as
+    /// a double when it is within a double's range, and refused otherwise, so one value never costs more than a
+    /// few hundred bytes however it is written.
+    static func numeric(_ text: String, key: String = "") throws(StewardError) -> KVValue {
+        if text.utf8.count > maximumExactNumberLength { return try approximate(text, key: key) }
         if text.contains(where: { $0 == "e" || $0 == "E" }) {
-            guard let decimal = ExactDecimal(text) else { return .string(text) }
-            if decimal.stripped.scale <= 0 {
+            guard let decimal = ExactDecimal(text) else { return try approximate(text, key: key) }
+            let stripped = decimal.stripped
+            if stripped.plainLength > maximumExactNumberLength || decimal.plainLength > maximumExactNumberLength {
+                return try approximate(text, key: key)
+            }
+            if stripped.scale <= 0 {
                 // Integral: a long when it fits, else the exact digits (never a rounded double).
-                let plain = decimal.stripped.plainString
+                let plain = stripped.plainString
                 return Int64(plain).map(KVValue.long) ?? .string(plain)
             }
             if decimal.scale > maximumDecimals { return .string(decimal.plainString) }
@@ -97,6 +141,16 @@ public enum ThingsBoardJSON {
         }
         if let l = Int64(text) { return .long(l) }
         return .string(text.hasPrefix("+") ? String(text.dropFirst()) : text)
+    }
+
+    /// A number too long to keep exactly: a double if it is finite, else a refusal that says why.
+    static func approximate(_ text: String, key: String) throws(StewardError) -> KVValue {
+        if let double = Double(text), double.isFinite { return .double(double) }
+        let shown = text.utf8.count <= 24 ? text : String(text.prefix(24)) + "…"
+        let subject = key.isEmpty ? "A number" : "The value of '\(key.prefix(64))'"
+        throw .badRequest(
+            "\(subject) (\(shown)) is out of range: numbers longer than \(maximumExactNumberLength) digits are stored as doubles, "
+                + "and this one is beyond a double's range (about ±1.8e308)")
     }
 
     /// Apache Commons `NumberUtils.isParsable`: an optional minus, digits, at most one decimal point, not at the end.
@@ -257,6 +311,14 @@ struct ExactDecimal: Equatable {
             scale -= 1
         }
         return ExactDecimal(negative: negative, digits: String(digits), scale: scale)
+    }
+
+    /// The length `plainString` would have, computed without building it.
+    var plainLength: Int {
+        let sign = negative && digits != "0" ? 1 : 0
+        if scale <= 0 { return sign + digits.count + (digits == "0" ? 0 : -scale) }
+        if digits.count > scale { return sign + digits.count + 1 }
+        return sign + 2 + scale
     }
 
     /// BigDecimal's `toPlainString`: no exponent.

@@ -94,7 +94,8 @@ extension SQLiteStore: TelemetryStore {
     }
 
     public func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] {
-        try await pool.read { db in
+        try query.validate()
+        return try await pool.read { db in
             let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
             let keyIDs = try self.existingTelemetryKeyIDs(db, query.keys)
             var result: [String: [TimeSeriesPoint]] = [:]

@@ -34,6 +34,35 @@ public struct TimeSeriesQuery: Sendable, Equatable {
         self.limit = limit
         self.ascending = ascending
     }
+
+    /// The most buckets one aggregated query may produce (ThingsBoard's `MAX_INTERVALS` guard): more would
+    /// cost the server far more than any chart can show.
+    public static let maximumIntervals: Int64 = 700
+
+    /// The largest number of raw points per key one query may ask for (ThingsBoard reads `limit` as a Java `int`).
+    public static let maximumLimit = Int(Int32.max)
+
+    /// Refuses a query whose numbers are out of range, so that no arithmetic on them can overflow: timestamps
+    /// within `IntegerInput.timestamps`, the end not before the start, a non-negative interval and a positive limit.
+    /// Every store calls it before reading; the REST API and the CLI call it to answer 400 with its message.
+    public func validate() throws(StewardError) {
+        guard IntegerInput.timestamps.contains(startTs) else {
+            throw .badRequest("'startTs' must be from 0 to \(IntegerInput.maximumTimestamp) (milliseconds since 1970), not \(startTs)")
+        }
+        guard IntegerInput.timestamps.contains(endTs) else {
+            throw .badRequest("'endTs' must be from 0 to \(IntegerInput.maximumTimestamp) (milliseconds since 1970), not \(endTs)")
+        }
+        guard endTs >= startTs else { throw .badRequest("'endTs' must not be before 'startTs'") }
+        guard (0...IntegerInput.maximumTimestamp).contains(interval) else {
+            throw .badRequest("'interval' must be from 0 to \(IntegerInput.maximumTimestamp) milliseconds, not \(interval)")
+        }
+        if aggregation != .none, interval > 0, (endTs - startTs) / interval > Self.maximumIntervals {
+            throw .badRequest("The query asks for more than \(Self.maximumIntervals) intervals; widen 'interval'")
+        }
+        guard (1...Self.maximumLimit).contains(limit) else {
+            throw .badRequest("'limit' must be from 1 to \(Self.maximumLimit), not \(limit)")
+        }
+    }
 }
 
 /// Readings of one device, ready to be committed.

@@ -22,9 +22,9 @@ struct AccountRoutes {
         router.get("api/tenants") { request, context in
             try await api {
                 try await requireSystemAdmin(request, context)
-                let (pageSize, page) = try WebContext.paging(request)
+                let (pageSize, page, offset) = try WebContext.paging(request)
                 let all = try await web.accounts.tenants()
-                let slice = all.dropFirst(page * pageSize).prefix(pageSize)
+                let slice = all.dropFirst(offset).prefix(pageSize)
                 return HTTP.json(EntityJSON.page(slice.map(EntityJSON.tenant), total: all.count, pageSize: pageSize, page: page).serialized)
             }
         }
@@ -48,9 +48,9 @@ struct AccountRoutes {
         router.get("api/customers") { request, context in
             try await api {
                 let tenant = try web.requireTenantAdmin(try await web.principal(request, context))
-                let (pageSize, page) = try WebContext.paging(request)
+                let (pageSize, page, offset) = try WebContext.paging(request)
                 let all = try await web.accounts.customers(tenant: tenant)
-                let slice = all.dropFirst(page * pageSize).prefix(pageSize)
+                let slice = all.dropFirst(offset).prefix(pageSize)
                 return HTTP.json(EntityJSON.page(slice.map(EntityJSON.customer), total: all.count, pageSize: pageSize, page: page).serialized)
             }
         }

@@ -48,13 +48,13 @@ struct DeviceHTTPRoutes {
         }
         group.get(":token/attributes/updates") { request, context in
             try await withDevice(request, context) { device in
-                await longPoll(request, subscribe: { service.hub.subscribeAttributes(device.id, $0) },
+                try await longPoll(request, subscribe: { service.hub.subscribeAttributes(device.id, $0) },
                     unsubscribe: { service.hub.unsubscribeAttributes(device.id, $0) })
             }
         }
         group.get(":token/rpc") { request, context in
             try await withDevice(request, context) { device in
-                await longPoll(request, subscribe: { service.hub.subscribeRPC(device.id, $0) },
+                try await longPoll(request, subscribe: { service.hub.subscribeRPC(device.id, $0) },
                     unsubscribe: { service.hub.unsubscribeRPC(device.id, $0) })
             }
         }
@@ -106,15 +106,18 @@ struct DeviceHTTPRoutes {
     /// Holds the request until the hub pushes to it or the timeout passes (408), as ThingsBoard's long polls do.
     func longPoll(
         _ request: Request, subscribe: (LongPollSink) -> Void, unsubscribe: (LongPollSink) -> Void
-    ) async -> Response {
+    ) async throws -> Response {
+        let timeout = try pollTimeout(request)
         let sink = LongPollSink()
-        let outcome = await sink.wait(timeout: pollTimeout(request)) { subscribe(sink) } unregister: { unsubscribe(sink) }
+        let outcome = await sink.wait(timeout: timeout) { subscribe(sink) } unregister: { unsubscribe(sink) }
         return Self.response(outcome)
     }
 
-    func pollTimeout(_ request: Request) -> Duration {
-        var timeout = request.uri.queryParameters.get("timeout", as: Int64.self) ?? 0
-        if timeout <= 0 { timeout = defaultPollTimeout }
+    /// The long poll's `timeout` query parameter in milliseconds (0 or absent: the default), capped at the maximum.
+    func pollTimeout(_ request: Request) throws -> Duration {
+        var timeout = try IntegerInput.parse(
+            request.uri.queryParameters.get("timeout"), name: "timeout", range: 0...Int64(Int32.max)) ?? 0
+        if timeout == 0 { timeout = defaultPollTimeout }
         return .milliseconds(min(timeout, maximumPollTimeout))
     }
 

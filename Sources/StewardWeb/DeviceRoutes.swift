@@ -118,10 +118,10 @@ struct DeviceRoutes {
     }
 
     func page(_ request: Request, tenant: TenantID, customer: CustomerID?) async throws -> Response {
-        let (pageSize, page) = try WebContext.paging(request)
+        let (pageSize, page, offset) = try WebContext.paging(request)
         let search = request.uri.queryParameters.get("textSearch")
         let devices = try await web.devices.devices(
-            tenant: tenant, customer: customer, textSearch: search, limit: pageSize, offset: page * pageSize)
+            tenant: tenant, customer: customer, textSearch: search, limit: pageSize, offset: offset)
         let total = try await web.devices.deviceCount(tenant: tenant, customer: customer, textSearch: search)
         let profile = try await web.defaultProfile(tenant)
         return HTTP.json(

@@ -102,13 +102,15 @@ enum EntityJSON {
         ])
     }
 
+    /// ThingsBoard's `PageData`; `page` and `pageSize` were checked by `WebContext.paging`, so the arithmetic fits.
     static func page(_ items: [JSONValue], total: Int, pageSize: Int, page: Int) -> JSONValue {
         let pages = pageSize > 0 ? (total + pageSize - 1) / pageSize : 0
+        let (end, overflow) = (page + 1).multipliedReportingOverflow(by: pageSize)
         return .object([
             JSONMember("data", .array(items)),
             JSONMember("totalPages", .number(String(pages))),
             JSONMember("totalElements", .number(String(total))),
-            JSONMember("hasNext", .bool((page + 1) * pageSize < total)),
+            JSONMember("hasNext", .bool(!overflow && end < total)),
         ])
     }
 

@@ -7,8 +7,6 @@ import StewardStore
 /// `/api/plugins/telemetry/…`: attributes by scope, latest values and history with aggregation.
 struct TelemetryRoutes {
     let web: WebContext
-    /// ThingsBoard's `DATABASE_TS_MAX_INTERVALS`: more buckets than this in one query is refused.
-    static let maximumIntervals: Int64 = 700
 
     func register(on router: Router<StewardRequestContext>) {
         let group = router.group("api/plugins/telemetry")
@@ -74,7 +72,12 @@ struct TelemetryRoutes {
             try await api { try await saveTelemetry(request, context) }
         }
         group.post(":entityType/:entityId/timeseries/:scope/:ttl") { request, context in
-            try await api { try await saveTelemetry(request, context) }
+            try await api {
+                // A time to live in seconds; checked here so no later arithmetic on it can overflow.
+                _ = try IntegerInput.parse(
+                    context.parameters.get("ttl"), name: "ttl", range: 0...IntegerInput.maximumTimestamp / 1000)
+                return try await saveTelemetry(request, context)
+            }
         }
         group.get(":entityType/:entityId/values/timeseries") { request, context in
             try await api {
@@ -179,27 +182,25 @@ struct TelemetryRoutes {
         let query = request.uri.queryParameters
         let requested = keys(request)
         guard !requested.isEmpty else { throw StewardError.badRequest("Parameter 'keys' is required") }
-        guard let start = query.get("startTs", as: Int64.self), let end = query.get("endTs", as: Int64.self) else {
+        let range = IntegerInput.timestamps
+        guard let start = try IntegerInput.parse(query.get("startTs"), name: "startTs", range: range),
+            let end = try IntegerInput.parse(query.get("endTs"), name: "endTs", range: range)
+        else {
             throw StewardError.badRequest("Parameters 'startTs' and 'endTs' are required (milliseconds)")
         }
-        guard end >= start else { throw StewardError.badRequest("'endTs' must not be before 'startTs'") }
         let aggText = query.get("agg") ?? "NONE"
         guard let aggregation = Aggregation(rawValue: aggText) else {
             throw StewardError.badRequest("Invalid 'agg': \(aggText). Use NONE, AVG, MIN, MAX, SUM or COUNT")
         }
-        let interval = query.get("interval", as: Int64.self) ?? 0
-        guard interval >= 0 else { throw StewardError.badRequest("'interval' must not be negative") }
-        if aggregation != .none, interval > 0, (end - start) / interval > Self.maximumIntervals {
-            throw StewardError.badRequest("The query asks for more than \(Self.maximumIntervals) intervals; widen 'interval'")
-        }
-        let limit = query.get("limit", as: Int.self) ?? 100
-        guard limit > 0 else { throw StewardError.badRequest("'limit' must be positive") }
+        let interval = try IntegerInput.parse(query.get("interval"), name: "interval", range: range) ?? 0
+        let limit = try IntegerInput.parse(
+            query.get("limit"), name: "limit", range: 1...Int64(TimeSeriesQuery.maximumLimit)) ?? 100
         let ascending = (query.get("orderBy") ?? "DESC").uppercased() == "ASC"
-        let points = try await web.deviceService.telemetry.history(
-            tenant: device.tenantID, device: device.id,
-            query: TimeSeriesQuery(
-                keys: requested, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: limit,
-                ascending: ascending))
+        let timeSeries = TimeSeriesQuery(
+            keys: requested, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: Int(limit),
+            ascending: ascending)
+        try timeSeries.validate()
+        let points = try await web.deviceService.telemetry.history(tenant: device.tenantID, device: device.id, query: timeSeries)
         let strict = query.get("useStrictDataTypes")?.lowercased() == "true"
         let series = requested.compactMap { key in points[key].map { (key, $0.map(Optional.some)) } }
         return HTTP.json(ThingsBoardJSON.renderSeries(series, strict: strict, nullTs: 0))

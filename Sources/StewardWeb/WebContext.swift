@@ -82,14 +82,20 @@ struct WebContext: Sendable {
         }
     }
 
-    static func paging(_ request: Request) throws -> (pageSize: Int, page: Int) {
+    /// The largest page a list answers; a bigger `pageSize` is served as this many items.
+    static let maximumPageSize = 10_000
+
+    /// ThingsBoard's `pageSize` (required, at least 1) and `page` (from 0). Both are read as Java `int`s, so
+    /// larger numbers are refused; `offset` is their product, checked, so no page number can overflow it.
+    static func paging(_ request: Request) throws -> (pageSize: Int, page: Int, offset: Int) {
         let query = request.uri.queryParameters
-        guard let pageSize = query.get("pageSize", as: Int.self), pageSize > 0 else {
+        let int32 = Int64(Int32.max)
+        guard let pageSize = try IntegerInput.parse(query.get("pageSize"), name: "pageSize", range: 1...int32) else {
             throw StewardError.badRequest("Parameter 'pageSize' is required and must be a positive integer")
         }
-        let page = query.get("page", as: Int.self) ?? 0
-        guard page >= 0 else { throw StewardError.badRequest("Parameter 'page' must not be negative") }
-        return (min(pageSize, 10_000), page)
+        let page = Int(try IntegerInput.parse(query.get("page"), name: "page", range: 0...int32) ?? 0)
+        let size = min(Int(pageSize), maximumPageSize)
+        return (size, page, try IntegerInput.product(page, size, what: "The page number"))
     }
 }
 

@@ -124,11 +124,11 @@ struct TelemetryCommand: AsyncParsableCommand {
             let steward = try common.open()
             let device = try await Resolver(steward: steward).device(device, tenant: tenant)
             let keyList = keys.split(separator: ",").map(String.init)
-            let result = try await steward.store.history(
-                tenant: device.tenantID, device: device.id,
-                query: TimeSeriesQuery(
-                    keys: keyList, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: limit,
-                    ascending: order.uppercased() == "ASC"))
+            let query = TimeSeriesQuery(
+                keys: keyList, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: limit,
+                ascending: order.uppercased() == "ASC")
+            try query.validate()
+            let result = try await steward.store.history(tenant: device.tenantID, device: device.id, query: query)
             let series = keyList.compactMap { key in result[key].map { (key, $0) } }
             Output.print(
                 json: ThingsBoardJSON.renderSeries(series.map { ($0.0, $0.1.map(Optional.some)) }, strict: true, nullTs: 0),

@@ -165,12 +165,13 @@ private func stewardError(
         #expect(entries == [TimedValues(ts: 77, values: [KeyValue("temperature", .double(21.5)), KeyValue("humidity", .long(40))])])
     }
 
+    /// Elements without `ts` get consecutive server timestamps, so none replaces another.
     @Test func arrayOfObjects() throws {
         let entries = try telemetry(#"[{"temperature":21.5},{"humidity":40}]"#)
         #expect(
             entries == [
                 TimedValues(ts: 5, values: [KeyValue("temperature", .double(21.5))]),
-                TimedValues(ts: 5, values: [KeyValue("humidity", .long(40))]),
+                TimedValues(ts: 6, values: [KeyValue("humidity", .long(40))]),
             ])
     }
 
