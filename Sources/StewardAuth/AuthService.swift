@@ -62,12 +62,17 @@ public struct AuthService: Sendable {
         guard case .complete(let grant) = try await signIn.signIn(email: email, password: password, kind: .api, from: client) else {
             throw StewardError.unauthorized("Two-factor sign-in is on for this account: programs use an application key")
         }
-        let pair = issue(for: grant.user, sessionID: grant.session.id)
+        let pair = issue(for: grant.user, sessionID: grant.session.id, refreshID: grant.refreshID ?? Secrets.token())
         return (pair.token, pair.refreshToken, grant.user)
     }
 
-    /// Exchanges a valid refresh token of a live session for a new pair.
-    public func refresh(_ refreshToken: String) async throws -> (token: String, refreshToken: String) {
+    /// Exchanges the current refresh token of a live session for a new pair. Refresh tokens rotate: each works once,
+    /// and the new one replaces it. One that comes back after it was replaced was copied (or the pair was, and someone
+    /// else refreshed first), so the session ends, taking every access token of it along, and the event is audited and
+    /// mailed to the owner.
+    public func refresh(_ refreshToken: String, from client: ClientInfo = ClientInfo(ip: "unknown", client: "")) async throws
+        -> (token: String, refreshToken: String)
+    {
         let claims: JSONValue
         do {
             claims = try signer.verify(refreshToken)
@@ -75,9 +80,41 @@ public struct AuthService: Sendable {
             throw StewardError.unauthorized(error == .expired ? "Token has expired" : "Invalid refresh token")
         }
         guard case .array(let scopes)? = claims["scopes"], scopes.contains(.string("REFRESH_TOKEN")),
-            let (user, session) = try await liveSession(claims)
+            let refreshID = claims["jti"]?.stringValue, let (user, session) = try await liveSession(claims)
         else { throw StewardError.unauthorized("Invalid refresh token") }
-        return issue(for: user, sessionID: session)
+        let presented = Secrets.sha256Hex(refreshID)
+        if let current = session.refreshHash, !Secrets.constantTimeEquals(current, presented) {
+            try await endReplayedSession(session, of: user, from: client)
+        }
+        let next = Secrets.token()
+        do {
+            try await store.apply([.rotateRefreshToken(sessionID: session.id, from: session.refreshHash, to: Secrets.sha256Hex(next))])
+        } catch let error as StewardError where error.kind == .conflict {
+            // Another use of the same token won the race: one of the two is not the owner.
+            try await endReplayedSession(session, of: user, from: client)
+        }
+        return issue(for: user, sessionID: session.id, refreshID: next)
+    }
+
+    func endReplayedSession(_ session: Session, of user: User, from client: ClientInfo) async throws -> Never {
+        let time = signIn.now()
+        try await store.apply([
+            .revokeSession(id: session.id, userID: user.id, at: time),
+            .audit(
+                AuditEvent(
+                    time: time, tenantID: user.tenantID, actorID: nil, credential: "session:\(session.id)", subjectID: user.id,
+                    event: "session.refresh-token-reused",
+                    detail: "a refresh token was used after it had been replaced; session \(session.id) ended", ip: client.ip)),
+            .enqueueMail(
+                signIn.mail.securityChange(
+                    to: user.email,
+                    what: """
+                        A program's sign-in session to your account (started from \(session.ip)) was ended: one of its refresh \
+                        tokens was used again after it had been replaced, which happens when a token is copied. The last \
+                        attempt came from \(client.ip).
+                        """)),
+        ])
+        throw StewardError.unauthorized("This refresh token was already used, so its session is ended in case it was copied; sign in again")
     }
 
     /// Resolves an access token to the principal it was issued to, if its session is still open.
@@ -91,7 +128,7 @@ public struct AuthService: Sendable {
         guard case .array(let scopes)? = claims["scopes"], !scopes.contains(.string("REFRESH_TOKEN")),
             let (user, session) = try await liveSession(claims)
         else { throw StewardError.unauthorized("Authentication failed") }
-        return Principal(user: user, credential: "session:\(session)")
+        return Principal(user: user, credential: "session:\(session.id)")
     }
 
     /// Resolves `X-Authorization: ApiKey …`.
@@ -106,16 +143,17 @@ public struct AuthService: Sendable {
         try await signIn.signOut(sessionID: String(principal.credential.dropFirst("session:".count)), user: principal.userID)
     }
 
-    func liveSession(_ claims: JSONValue) async throws -> (User, String)? {
+    func liveSession(_ claims: JSONValue) async throws -> (User, Session)? {
         guard let userText = claims["userId"]?.stringValue, let userID = UserID(userText),
             let sessionID = claims["sessionId"]?.stringValue, let session = try await store.session(id: sessionID),
             session.userID == userID, session.stage == .complete, session.isLive(at: signIn.now()),
             let account = try await store.account(id: userID), account.details.status == .active
         else { return nil }
-        return (account.user, sessionID)
+        return (account.user, session)
     }
 
-    func issue(for user: User, sessionID: String) -> (token: String, refreshToken: String) {
+    /// An access token and a refresh token whose `jti` is `refreshID` (the session keeps only its hash).
+    func issue(for user: User, sessionID: String, refreshID: String) -> (token: String, refreshToken: String) {
         let now = WallClock.nowMillis() / 1000
         let session = JSONValue.string(sessionID)
         let access: [JSONMember] = [
@@ -140,13 +178,10 @@ public struct AuthService: Sendable {
             JSONMember("sessionId", session),
             JSONMember("iss", .string(Self.issuer)),
             JSONMember("isPublic", .bool(false)),
-            JSONMember("jti", .string(UUID().uuidString.lowercased())),
+            JSONMember("jti", .string(refreshID)),
             JSONMember("iat", .number(String(now))),
             JSONMember("exp", .number(String(now + refreshTokenLifetime))),
         ]
         return (signer.sign(claims: access), signer.sign(claims: refresh))
     }
-
-    /// A valid bcrypt hash of a random string, checked against when the email is unknown.
-    static let decoyHash = "$2b$12$C6UzMDM.H6dfI/f/IKxGhu3HvNpa6CjS3lm7Z3dgJ6uzfIB3nOQ1O"
 }

@@ -153,6 +153,30 @@ enum SQLiteSchema {
         migrator.registerMigration("v7-sealed-contacts") { db in
             try db.execute(sql: sealedContactsSchema)
         }
+        migrator.registerMigration("v8-account-abuse-limits") { db in
+            try db.execute(
+                sql: """
+                    -- The one refresh token of an API session that may still be used (SHA-256 of its jti).
+                    ALTER TABLE session ADD COLUMN refresh_hash TEXT;
+                    -- Reset and "someone tried to sign up" mails asked for from the public forms, counted per address
+                    -- (keyed hash) and per client; rows older than the counting window are deleted as new ones arrive.
+                    CREATE TABLE mail_request (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        recipient_hash TEXT NOT NULL,
+                        client TEXT NOT NULL
+                    );
+                    CREATE INDEX mail_request_recipient ON mail_request(recipient_hash, time);
+                    CREATE INDEX mail_request_client ON mail_request(client, time);
+                    CREATE INDEX mail_request_time ON mail_request(time);
+                    -- Sign-in locks of addresses that have no account (an account's own lock is user.locked_until).
+                    CREATE TABLE address_lock (
+                        email_hash TEXT PRIMARY KEY,
+                        until INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

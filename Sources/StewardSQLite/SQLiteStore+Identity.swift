@@ -105,12 +105,12 @@ extension SQLiteStore: IdentityStore {
             try db.execute(
                 sql: """
                     INSERT INTO session(id, secret_hash, user_id, kind, stage, csrf_secret, created_time, last_seen_time,
-                        expires_time, ip, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        expires_time, ip, client, refresh_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     session.id, session.secretHash, session.userID.description, session.kind.rawValue,
                     session.stage.rawValue, session.csrfSecret, session.createdTime, session.lastSeenTime,
-                    session.expiresTime, session.ip, session.client,
+                    session.expiresTime, session.ip, session.client, session.refreshHash,
                 ])
         case .promoteSession(let id, let secretHash, let csrf):
             try db.execute(
@@ -121,6 +121,16 @@ extension SQLiteStore: IdentityStore {
             try db.execute(
                 sql: "UPDATE session SET revoked_time = ? WHERE id = ? AND user_id = ? AND revoked_time IS NULL",
                 arguments: [time, id, user.description])
+        case .rotateRefreshToken(let id, let from, let to):
+            try db.execute(
+                sql: """
+                    UPDATE session SET refresh_hash = ?
+                    WHERE id = ? AND revoked_time IS NULL AND refresh_hash IS ?
+                    """,
+                arguments: [to, id, from])
+            guard db.changesCount == 1 else {
+                throw StewardError.conflict("This refresh token was already used; sign in again")
+            }
         case .revokeAllSessions(let user, let time):
             try db.execute(
                 sql: "UPDATE session SET revoked_time = ? WHERE user_id = ? AND revoked_time IS NULL",
@@ -185,6 +195,15 @@ extension SQLiteStore: IdentityStore {
                 ])
         case .lockAccount(let user, let until):
             try db.execute(sql: "UPDATE user SET locked_until = ? WHERE id = ?", arguments: [until, user.description])
+        case .lockAddress(let email, let until, let time):
+            try db.execute(sql: "DELETE FROM address_lock WHERE until <= ?", arguments: [time])
+            try db.execute(
+                sql: "INSERT INTO address_lock(email_hash, until) VALUES (?, ?) ON CONFLICT(email_hash) DO UPDATE SET until = excluded.until",
+                arguments: [contactHash(email), until])
+        case .withinMailAllowance(let allowance, let then):
+            if try grantMailRequest(allowance, db) {
+                for change in then { try apply(change, db) }
+            }
         case .audit(let event):
             try AuditChain.append(event, key: auditKey, db)
         case .recordConsent(let record):
@@ -214,5 +233,24 @@ extension SQLiteStore: IdentityStore {
         case .rights(let change):
             try apply(change, db)
         }
+    }
+}
+
+extension SQLiteStore {
+    /// Counts what the allowance's window holds for its address and client and, if both are under their limits,
+    /// records the request. Rows past the window are deleted first, so the table holds at most one window of requests.
+    func grantMailRequest(_ allowance: MailAllowance, _ db: Database) throws -> Bool {
+        let since = allowance.time - allowance.window
+        try db.execute(sql: "DELETE FROM mail_request WHERE time < ?", arguments: [since])
+        let lookup = contactHash(allowance.recipient)
+        let forRecipient = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM mail_request WHERE recipient_hash = ? AND time >= ?", arguments: [lookup, since]) ?? 0
+        let fromClient = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM mail_request WHERE client = ? AND time >= ?", arguments: [allowance.client, since]) ?? 0
+        guard forRecipient < allowance.perRecipient, fromClient < allowance.perClient else { return false }
+        try db.execute(
+            sql: "INSERT INTO mail_request(time, kind, recipient_hash, client) VALUES (?, ?, ?, ?)",
+            arguments: [allowance.time, allowance.kind, lookup, allowance.client])
+        return true
     }
 }

@@ -107,7 +107,11 @@ extension SQLiteStore {
     public func failedSignIns(email: String, since: Int64) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM sign_in WHERE email_hash = ? AND time >= ? AND outcome IN ('wrong-password', 'wrong-factor')",
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM sign_in WHERE email_hash = ? AND time >= ?
+                    AND outcome IN ('wrong-password', 'unknown-account', 'not-confirmed', 'wrong-factor')
+                    """,
                 arguments: [self.contactHash(email), since]) ?? 0
         }
     }
@@ -121,6 +125,14 @@ extension SQLiteStore {
                     AND outcome IN ('wrong-password', 'unknown-account', 'wrong-factor')
                     """,
                 arguments: [ip, since]) ?? 0
+        }
+    }
+
+    public func addressLockedUntil(email: String, at time: Int64) async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT until FROM address_lock WHERE email_hash = ? AND until > ?",
+                arguments: [self.contactHash(email), time])
         }
     }
 
@@ -230,7 +242,8 @@ extension Session {
             id: row["id"], secretHash: row["secret_hash"], userID: UserID(row["user_id"] as String)!,
             kind: Kind(rawValue: row["kind"]) ?? .web, stage: Stage(rawValue: row["stage"]) ?? .secondFactor,
             csrfSecret: row["csrf_secret"], createdTime: row["created_time"], lastSeenTime: row["last_seen_time"],
-            expiresTime: row["expires_time"], ip: row["ip"], client: row["client"], revokedTime: row["revoked_time"])
+            expiresTime: row["expires_time"], ip: row["ip"], client: row["client"], revokedTime: row["revoked_time"],
+            refreshHash: row["refresh_hash"])
     }
 }
 

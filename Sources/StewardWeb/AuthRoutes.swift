@@ -25,7 +25,8 @@ struct AuthRoutes {
                 guard let refresh = body["refreshToken"]?.stringValue else {
                     throw StewardError.badRequest("Send {\"refreshToken\": \"…\"}")
                 }
-                let pair = try await web.auth.refresh(refresh)
+                // Rotates: the answer's refreshToken replaces the one sent, which stops working.
+                let pair = try await web.auth.refresh(refresh, from: WebContext.client(request, context))
                 return Self.pair(pair.token, pair.refreshToken)
             }
         }

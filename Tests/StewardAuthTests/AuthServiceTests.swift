@@ -115,13 +115,13 @@ func stewardError(
     @Test func wrongPasswordIsUnauthorized() async {
         let error = await stewardError { _ = try await service.login(email: "alice@example.com", password: "wrong password") }
         #expect(error?.kind == .unauthorized)
-        #expect(error?.message == "Invalid username or password")
+        #expect(error?.message == SignInService.invalidCredentials.message)
     }
 
     @Test func unknownEmailGetsTheSameAnswer() async {
         let error = await stewardError { _ = try await service.login(email: "nobody@example.com", password: Self.password) }
         #expect(error?.kind == .unauthorized)
-        #expect(error?.message == "Invalid username or password")
+        #expect(error?.message == SignInService.invalidCredentials.message)
     }
 
     @Test func expiredAccessTokenIsUnauthorized() async throws {

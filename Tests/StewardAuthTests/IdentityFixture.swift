@@ -36,6 +36,17 @@ final class PauseRecorder: Sendable {
     func reset() { requested.withLock { $0.removeAll() } }
 }
 
+/// Records every piece of bcrypt work a `PasswordHasher` does, so tests can compare two code paths.
+final class HashWorkRecorder: Sendable {
+    private let recorded = Mutex<[PasswordHasher.Work]>([])
+
+    var work: [PasswordHasher.Work] { recorded.withLock { $0 } }
+
+    var observer: @Sendable (PasswordHasher.Work) -> Void { { work in self.recorded.withLock { $0.append(work) } } }
+
+    func reset() { recorded.withLock { $0.removeAll() } }
+}
+
 /// One row of `mail_outbox`.
 struct OutboxMail: Sendable, Equatable {
     var recipient: String
@@ -54,7 +65,9 @@ final class IdentityFixture: Sendable {
     let store: SQLiteStore
     let clock: TestClock
     let pauses = PauseRecorder()
-    let hasher = PasswordHasher(cost: 4)
+    /// Every bcrypt hash and verification the services asked for (`hasher` reports to it).
+    let hashWork: HashWorkRecorder
+    let hasher: PasswordHasher
     let configuration: IdentityConfiguration
     let signer = JWTSigner(secret: Array("identity-fixture-secret".utf8))
 
@@ -66,7 +79,12 @@ final class IdentityFixture: Sendable {
     let auth: AuthService
     let accessLog: AccessLog
 
-    init(configure: (inout IdentityConfiguration) -> Void = { _ in }, start: Int64 = IdentityFixture.start) throws {
+    init(
+        configure: (inout IdentityConfiguration) -> Void = { _ in }, start: Int64 = IdentityFixture.start, cost: UInt8 = 4
+    ) throws {
+        let recorder = HashWorkRecorder()
+        hashWork = recorder
+        hasher = PasswordHasher(cost: cost, observer: recorder.observer)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-identity-\(UUID().uuidString)").path
         store = try SQLiteStore(directory: directory, durability: .normal, auditKey: Array("audit key kept outside the database".utf8))
         clock = TestClock(start)
@@ -228,13 +246,13 @@ final class IdentityFixture: Sendable {
         return (grant, factor)
     }
 
-    /// Fails `count` sign-ins with a wrong password, each expected to answer "Invalid username or password".
+    /// Fails `count` sign-ins with a wrong password, each expected to answer "Invalid username or password…".
     func failSignIns(_ email: String, count: Int, from client: ClientInfo? = nil, sourceLocation: SourceLocation = #_sourceLocation) async {
         for _ in 0..<count {
             let error = await stewardError(sourceLocation: sourceLocation) {
                 _ = try await self.signIn.signIn(email: email, password: "wrong-password-9", kind: .web, from: client ?? self.client())
             }
-            #expect(error?.message == "Invalid username or password", sourceLocation: sourceLocation)
+            #expect(error?.message == SignInService.invalidCredentials.message, sourceLocation: sourceLocation)
         }
     }
 }

@@ -79,7 +79,7 @@ import Testing
         #expect(try await fixture.audit("password.reset", subject: user.id).count == 1)
         #expect(try await fixture.mails(to: "alice@example.com").last?.subject.hasPrefix("Security change") == true)
 
-        #expect(await stewardError { _ = try await fixture.completeSignIn() }?.message == "Invalid username or password")
+        #expect(await stewardError { _ = try await fixture.completeSignIn() }?.message == SignInService.invalidCredentials.message)
         _ = try await fixture.completeSignIn(password: Self.newPassword)
     }
 

@@ -47,7 +47,7 @@ import Testing
                 email: "alice@example.com", password: "not-the-password", kind: .web, from: fixture.client("203.0.113.5", "curl/8"))
         }
         #expect(error?.kind == .unauthorized)
-        #expect(error?.message == "Invalid username or password")
+        #expect(error?.message == SignInService.invalidCredentials.message)
 
         let records = try await fixture.store.signIns(of: user.id, limit: 10)
         #expect(
@@ -70,7 +70,7 @@ import Testing
             _ = try await fixture.signIn.signIn(email: "nobody@example.com", password: IdentityFixture.password, kind: .web, from: fixture.client())
         }
         #expect(error?.kind == .unauthorized)
-        #expect(error?.message == "Invalid username or password")
+        #expect(error?.message == SignInService.invalidCredentials.message)
         #expect(try await fixture.signInOutcomes(email: "nobody@example.com") == ["unknown-account"])
         #expect(try await fixture.count("sign_in", where: "email = 'nobody@example.com' AND user_id IS NULL") == 1)
     }
@@ -362,7 +362,7 @@ import Testing
         #expect(try await fixture.store.session(id: otherWeb.session.id)?.revokedTime == IdentityFixture.start + 2 * 60_000)
         #expect(try await fixture.store.session(id: otherAPI.session.id)?.revokedTime == IdentityFixture.start + 2 * 60_000)
 
-        #expect(await stewardError { _ = try await fixture.completeSignIn() }?.message == "Invalid username or password")
+        #expect(await stewardError { _ = try await fixture.completeSignIn() }?.message == SignInService.invalidCredentials.message)
         _ = try await fixture.completeSignIn(password: "a-brand-new-secret")
         #expect(try await fixture.audit("password.changed", subject: user.id).count == 1)
         #expect(try await fixture.mails(to: "alice@example.com").last?.subject.hasPrefix("Security change") == true)

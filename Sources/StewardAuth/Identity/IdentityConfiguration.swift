@@ -1,3 +1,5 @@
+import StewardStore
+
 /// The knobs of account handling, with defaults a careful operator would choose.
 public struct IdentityConfiguration: Sendable {
     /// The address people reach the console at, used in mailed links (no trailing slash).
@@ -21,6 +23,13 @@ public struct IdentityConfiguration: Sendable {
     public var blockAddressAfterFailures = 20
     public var failureWindow: Int64 = 15 * 60_000
     public var lockDuration: Int64 = 15 * 60_000
+    /// Reset and "someone tried to sign up with your address" mails asked for from the public forms: at most this many
+    /// per address in `accountMailWindow`, whoever asks (`STEWARD_ACCOUNT_MAIL_PER_ADDRESS`).
+    public var accountMailPerAddress = 3
+    /// … and at most this many asked for from one client (an IPv4 address or an IPv6 /64) in the window
+    /// (`STEWARD_ACCOUNT_MAIL_PER_CLIENT`). Beyond either, the form answers the same and no mail goes out.
+    public var accountMailPerClient = 20
+    public var accountMailWindow: Int64 = 3_600_000
     /// Administrators must set up a second factor before they can use the console.
     public var requireAdminSecondFactor = false
     /// Whether anyone may create an account and a tenant of their own from the sign-up page.
@@ -28,5 +37,12 @@ public struct IdentityConfiguration: Sendable {
 
     public init(publicURL: String) {
         self.publicURL = publicURL
+    }
+
+    /// The allowance a mail of `kind` to `recipient` asked for by `client` at `time` is counted against.
+    func mailAllowance(_ kind: String, to recipient: String, from client: ClientInfo, at time: Int64) -> MailAllowance {
+        MailAllowance(
+            kind: kind, recipient: recipient, client: client.rateLimitKey, time: time, window: accountMailWindow,
+            perRecipient: accountMailPerAddress, perClient: accountMailPerClient)
     }
 }

@@ -22,6 +22,15 @@ public struct ClientInfo: Sendable, Equatable {
         return Self.ipv6Groups(address).prefix(3).map { String($0, radix: 16) }.joined(separator: ":") + "::/48"
     }
 
+    /// Who counts as one client for rate limits: an IPv4 address, or an IPv6 /64 (the block one household or
+    /// host is given, so a client cannot dodge a limit by changing the low bits).
+    public var rateLimitKey: String {
+        let address = ip.lowercased()
+        if address.hasPrefix("::ffff:"), address.contains(".") { return String(address.dropFirst("::ffff:".count)) }
+        guard address.contains(":") else { return address }
+        return Self.ipv6Groups(address).prefix(4).map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
+    }
+
     static func ipv4Network(_ address: String) -> String {
         address.split(separator: ".").prefix(3).joined(separator: ".") + ".0/24"
     }

@@ -8,6 +8,8 @@ public struct SessionGrant: Sendable {
     /// The cookie value for a web session; only its hash is stored.
     public var secret: String?
     public var user: User
+    /// For an API session, the id (`jti`) of its first refresh token; only its hash is stored.
+    public var refreshID: String?
 }
 
 public enum SignInStep: Sendable {
@@ -42,8 +44,14 @@ public struct SignInService: Sendable {
         self.pause = pause
     }
 
-    static let invalidCredentials = StewardError.unauthorized("Invalid username or password")
+    /// The one answer to a wrong password, an unknown address and an unconfirmed account: whoever signed up with
+    /// someone else's address knows the password they chose, so "confirm your email" must not be a separate answer.
+    static let invalidCredentials = StewardError.unauthorized(
+        "Invalid username or password. Just signed up? Confirm your email first: open the link we mailed you")
 
+    /// Every answer here is the same for an address with an account and one without, in content and in work: the
+    /// unknown address is checked against a decoy hash at the configured cost, counts its failures by the address's
+    /// hash and is locked after as many as an account would be, with the same message.
     public func signIn(email rawEmail: String, password: String, kind: Session.Kind, from client: ClientInfo) async throws -> SignInStep {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         let time = now()
@@ -58,20 +66,22 @@ public struct SignInService: Sendable {
         if failures >= configuration.slowDownAfterFailures {
             await pause(min(failures - configuration.slowDownAfterFailures + 1, 5))
         }
-        guard let account = try await store.account(email: email) else {
-            _ = await hasher.verify(password, hash: AuthService.decoyHash)
-            try await record(email, nil, client, .unknownAccount)
-            throw Self.invalidCredentials
-        }
-        if let until = account.details.lockedUntil, until > time {
-            try await record(email, account.user.id, client, .locked)
+        let account = try await store.account(email: email)
+        let addressLock = try await store.addressLockedUntil(email: email, at: time)
+        if let until = account != nil ? account?.details.lockedUntil : addressLock, until > time {
+            try await record(email, account?.user.id, client, .locked)
             throw StewardError(.unauthorized, Self.lockedMessage(until: until))
+        }
+        guard let account else {
+            await hasher.verifyDecoy(password)
+            try await failedUnknown(email, client, failuresBefore: failures)
+            throw Self.invalidCredentials
         }
         guard await hasher.verify(password, hash: account.passwordHash) else {
             try await failed(account, client, .wrongPassword, failuresBefore: failures)
             throw Self.invalidCredentials
         }
-        try await requireOpen(account, client)
+        try await requireOpen(account, client, failuresBefore: failures)
         if let factor = account.details.secondFactor {
             guard kind == .web else {
                 try await record(email, account.user.id, client, .awaitingFactor)
@@ -143,12 +153,13 @@ public struct SignInService: Sendable {
         return grant
     }
 
-    func requireOpen(_ account: AccountRecord, _ client: ClientInfo) async throws {
+    func requireOpen(_ account: AccountRecord, _ client: ClientInfo, failuresBefore: Int) async throws {
         let message: String
         switch account.details.status {
         case .active: return
         case .awaitingEmail:
-            message = "Confirm your email address first: open the link we mailed to \(account.user.email)"
+            try await failed(account, client, .notConfirmed, failuresBefore: failuresBefore)
+            throw Self.invalidCredentials
         case .awaitingParent:
             message = "This account opens once a parent confirms it from the mail we sent them"
         case .disabled:
@@ -156,7 +167,7 @@ public struct SignInService: Sendable {
         case .deactivated:
             message = "This account is deactivated. To reactivate it, use “Forgot your password?” and follow the mailed link"
         }
-        try await record(account.user.email, account.user.id, client, .notConfirmed)
+        try await record(account.user.email, account.user.id, client, .closed)
         throw StewardError.unauthorized(message)
     }
 
@@ -172,8 +183,24 @@ public struct SignInService: Sendable {
             changes += [
                 .lockAccount(account.user.id, until: until),
                 .audit(event("sign-in.locked", account.user, client, detail: "until \(Self.format(until))", credential: nil)),
-                .enqueueMail(mail.accountLocked(to: account.user.email, minutes: configuration.lockDuration / 60_000, ip: client.ip)),
             ]
+            // No mail to an address nobody has confirmed: it may belong to someone who never signed up.
+            if account.details.status != .awaitingEmail {
+                changes.append(.enqueueMail(mail.accountLocked(to: account.user.email, minutes: configuration.lockDuration / 60_000, ip: client.ip)))
+            }
+        }
+        try await store.apply(changes)
+    }
+
+    /// A failure for an address with no account: recorded under the address's hash like any other, and locking it
+    /// after as many failures as would lock an account.
+    func failedUnknown(_ email: String, _ client: ClientInfo, failuresBefore: Int) async throws {
+        let time = now()
+        var changes: [IdentityChange] = [
+            .recordSignIn(SignInRecord(time: time, email: email, userID: nil, ip: client.ip, client: client.client, outcome: .unknownAccount))
+        ]
+        if failuresBefore + 1 >= configuration.lockAfterFailures {
+            changes.append(.lockAddress(email: email, until: time + configuration.lockDuration, at: time))
         }
         try await store.apply(changes)
     }
@@ -186,12 +213,13 @@ public struct SignInService: Sendable {
 
     func newSession(_ user: User, kind: Session.Kind, stage: Session.Stage, client: ClientInfo, time: Int64) -> SessionGrant {
         let secret = kind == .web ? Secrets.token() : nil
+        let refreshID = kind == .api ? Secrets.token() : nil
         let lifetime = stage == .secondFactor ? configuration.factorStageLifetime : configuration.webSessionLifetime
         let session = Session(
             id: UUID().uuidString.lowercased(), secretHash: secret.map(Secrets.sha256Hex), userID: user.id, kind: kind, stage: stage,
             csrfSecret: Secrets.token(), createdTime: time, lastSeenTime: time, expiresTime: time + lifetime, ip: client.ip,
-            client: client.client)
-        return SessionGrant(session: session, secret: secret, user: user)
+            client: client.client, refreshHash: refreshID.map(Secrets.sha256Hex))
+        return SessionGrant(session: session, secret: secret, user: user, refreshID: refreshID)
     }
 
     func event(_ name: String, _ user: User, _ client: ClientInfo, detail: String, credential: String?) -> AuditEvent {

@@ -55,8 +55,9 @@ public struct SignUpService: Sendable {
     }
 
     /// Validates the form and, if valid, creates the pending account with its confirmation mail in one
-    /// transaction. The answer is the same whether or not the email was already registered; the owner of an
-    /// existing address gets a mail instead.
+    /// transaction. The answer is the same whether or not the email was already registered, in content and in the
+    /// work done before it (one bcrypt hash at the configured cost, one transaction); the owner of an existing address
+    /// gets a mail instead, at most `accountMailPerAddress` an hour.
     public func signUp(_ request: SignUpRequest) async throws {
         guard configuration.openSignUp else {
             throw StewardError.forbidden("Sign-up is closed on this server; ask an administrator for an account")
@@ -81,11 +82,18 @@ public struct SignUpService: Sendable {
         guard request.agreedToPolicyVersion == configuration.policyVersion else {
             throw StewardError.badRequest("Please read the privacy policy and tick the box to agree to it")
         }
-        if try await store.account(email: email) != nil {
-            try await store.apply([.enqueueMail(mail.signUpForExistingAccount(to: email))])
+        let existing = try await store.account(email: email)
+        // The same bcrypt work and one write transaction either way, so the time taken does not tell them apart.
+        let hash = await hasher.hash(request.password)
+        let client = ClientInfo(ip: request.ip, client: request.client)
+        if existing != nil {
+            try await store.apply([
+                .withinMailAllowance(
+                    configuration.mailAllowance("sign-up-existing", to: email, from: client, at: time),
+                    then: [.enqueueMail(mail.signUpForExistingAccount(to: email))])
+            ])
             return
         }
-        let hash = await hasher.hash(request.password)
         let tenant = Tenant(name: "\(name.prefix(200)) (\(RandomToken.alphanumeric(length: 6)))", createdTime: time)
         let user = User(
             tenantID: tenant.id, customerID: nil, email: email, authority: .tenantAdmin, firstName: name, createdTime: time)
@@ -114,13 +122,17 @@ public struct SignUpService: Sendable {
         ]
         if let parentEmail {
             let parentToken = Secrets.token()
-            changes += [
-                .issueToken(
-                    OneTimeToken(
-                        hash: Secrets.sha256Hex(parentToken), userID: user.id, purpose: .parentConsent, createdTime: time,
-                        expiresTime: time + configuration.parentLinkLifetime)),
-                .enqueueMail(mail.parentConsent(to: parentEmail, childName: name, childEmail: email, token: parentToken)),
-            ]
+            // Anyone can name any address as a parent's, so these mails count against that address's allowance too.
+            changes.append(
+                .withinMailAllowance(
+                    configuration.mailAllowance("parent-consent", to: parentEmail, from: client, at: time),
+                    then: [
+                        .issueToken(
+                            OneTimeToken(
+                                hash: Secrets.sha256Hex(parentToken), userID: user.id, purpose: .parentConsent, createdTime: time,
+                                expiresTime: time + configuration.parentLinkLifetime)),
+                        .enqueueMail(mail.parentConsent(to: parentEmail, childName: name, childEmail: email, token: parentToken)),
+                    ]))
         }
         try await store.apply(changes)
     }

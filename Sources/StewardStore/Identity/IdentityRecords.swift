@@ -127,10 +127,13 @@ public struct Session: Sendable, Equatable {
     public var ip: String
     public var client: String
     public var revokedTime: Int64?
+    /// For an API session, the SHA-256 of the id (`jti`) of the only refresh token that may still be used: each
+    /// refresh replaces it, and an older one coming back means it was copied, so the session ends.
+    public var refreshHash: String?
 
     public init(
         id: String, secretHash: String?, userID: UserID, kind: Kind, stage: Stage, csrfSecret: String, createdTime: Int64,
-        lastSeenTime: Int64, expiresTime: Int64, ip: String, client: String, revokedTime: Int64? = nil
+        lastSeenTime: Int64, expiresTime: Int64, ip: String, client: String, revokedTime: Int64? = nil, refreshHash: String? = nil
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -144,6 +147,7 @@ public struct Session: Sendable, Equatable {
         self.ip = ip
         self.client = client
         self.revokedTime = revokedTime
+        self.refreshHash = refreshHash
     }
 
     public func isLive(at now: Int64) -> Bool { revokedTime == nil && expiresTime > now }
@@ -196,7 +200,11 @@ public struct SignInRecord: Sendable, Equatable {
         case success
         case wrongPassword = "wrong-password"
         case unknownAccount = "unknown-account"
+        /// The right password of an account whose address is not confirmed yet; answered and counted like a wrong
+        /// password, since whoever signed up with someone else's address knows the password they chose.
         case notConfirmed = "not-confirmed"
+        /// The right password of an account that is switched off, deactivated or waiting for a parent's consent.
+        case closed = "account-closed"
         case locked
         case throttled
         case wrongFactor = "wrong-factor"

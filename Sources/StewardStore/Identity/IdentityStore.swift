@@ -24,6 +24,10 @@ public enum IdentityChange: Sendable {
     case createSession(Session)
     case promoteSession(id: String, newSecretHash: String?, csrfSecret: String)
     case revokeSession(id: String, userID: UserID, at: Int64)
+    /// Replaces the SHA-256 of the one refresh token of an API session that may still be used. Fails with `conflict`
+    /// when `from` is not the current one (nil: none was recorded yet), so a refresh token works once, and of two
+    /// concurrent uses only one wins.
+    case rotateRefreshToken(sessionID: String, from: String?, to: String)
     case revokeAllSessions(UserID, at: Int64)
     case createAPIKey(APIKeyRecord)
     case revokeAPIKey(id: String, userID: UserID, at: Int64)
@@ -35,6 +39,12 @@ public enum IdentityChange: Sendable {
     case useRecoveryCode(UserID, hash: String, at: Int64)
     case recordSignIn(SignInRecord)
     case lockAccount(UserID, until: Int64?)
+    /// Locks sign-in for an address that has no account, exactly as `lockAccount` does for one that has, so the
+    /// answers to repeated failures do not tell the two apart.
+    case lockAddress(email: String, until: Int64, at: Int64)
+    /// Applies `then` only while the allowance's limits hold (see `MailAllowance`); a granted request is recorded, a
+    /// refused one changes nothing and fails nothing.
+    case withinMailAllowance(MailAllowance, then: [IdentityChange])
     case audit(AuditEvent)
     case recordConsent(ConsentRecord)
     case recordPolicyVersion(PolicyVersionRecord)
@@ -66,9 +76,11 @@ public protocol IdentityStore: Sendable {
     func unusedRecoveryCodeCount(of user: UserID) async throws -> Int
 
     func signIns(of user: UserID, limit: Int) async throws -> [SignInRecord]
-    /// Failed attempts since `since` for an email (any outcome but success) and from an IP.
+    /// Failed attempts since `since` for an email (whether or not an account has it) and from an IP.
     func failedSignIns(email: String, since: Int64) async throws -> Int
     func failedSignIns(ip: String, since: Int64) async throws -> Int
+    /// Until when sign-in is locked for an address that has no account (`lockAddress`), if it is now.
+    func addressLockedUntil(email: String, at time: Int64) async throws -> Int64?
     /// Distinct (ip, client) pairs of the user's successful sign-ins, newest first.
     func signInPlaces(of user: UserID, limit: Int) async throws -> [SignInPlace]
 

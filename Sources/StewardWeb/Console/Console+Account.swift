@@ -66,11 +66,15 @@ extension Console {
         router.post("account/password") { request, context in
             try await signedInForm(request) { viewer, form in
                 do {
+                    let revokeKeys = Self.revokeKeys(form.fields)
                     try await signIn.changePassword(
                         viewer.user, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
-                        keepSession: viewer.session.id, from: client(request, context))
+                        keepSession: viewer.session.id, revokeKeys: revokeKeys, from: client(request, context))
                     mailQueued()
-                    return try await accountPage(viewer, flash: .notice("Password changed. Every other session was signed out."))
+                    let done = revokeKeys
+                        ? "Password changed. Every other session was signed out and your application keys were revoked."
+                        : "Password changed. Every other session was signed out; your application keys still work."
+                    return try await accountPage(viewer, flash: .notice(done))
                 } catch let error as StewardError {
                     return try await accountPage(viewer, flash: .error(error.message), status: Self.status(of: error))
                 }
@@ -95,9 +99,10 @@ extension Console {
         let details = fresh.details
         var tenantName = ""
         if let tenant = fresh.user.tenantID { tenantName = try await accounts.tenant(id: tenant)?.name ?? "" }
+        let keys = Self.keyChoice(try await signIn.activeKeyCount(of: viewer.user.id))
         return page(
             viewer, "account", title: "My Account",
-            [
+            keys.merging([
                 "accountId": fresh.user.id.description, "email": fresh.user.email,
                 "role": fresh.user.authority.rawValue, "tenant": tenantName,
                 "name": form["name"] ?? fresh.user.firstName ?? "", "company": form["company"] ?? details.company ?? "",
@@ -107,7 +112,7 @@ extension Console {
                 "agreements": agreements.map {
                     ["version": $0.policyVersion, "time": ConsoleFormat.time($0.time), "method": $0.method, "ip": $0.ip]
                 },
-            ], flash: flash, status: status)
+            ]) { _, new in new }, flash: flash, status: status)
     }
 }
 

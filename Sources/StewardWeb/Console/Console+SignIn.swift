@@ -98,8 +98,8 @@ extension Console {
         router.get("reset-password") { request, _ in
             let token = request.uri.queryParameters.get("token") ?? ""
             do {
-                _ = try await resets.check(token: token)
-                return publicPage(request, "reset-password", title: "Choose a new password", ["token": token])
+                let keys = try await resets.activeKeyCount(token: token)
+                return publicPage(request, "reset-password", title: "Choose a new password", resetData(token, keys: keys))
             } catch let error as StewardError {
                 return errorPage(request, viewer: nil, error)
             }
@@ -109,20 +109,38 @@ extension Console {
             let token = form["token"] ?? ""
             do {
                 try checkAnonymousCSRF(request, form)
-                _ = try await resets.reset(token: token, newPassword: form["password"] ?? "", from: client(request, context))
+                _ = try await resets.reset(
+                    token: token, newPassword: form["password"] ?? "", revokeKeys: Self.revokeKeys(form.fields),
+                    from: client(request, context))
                 mailQueued()
                 return publicPage(
                     request, "message", title: "Password changed",
                     ["message": "Your password is changed and every session was signed out. Sign in with the new password."],
                     flash: .notice("Password changed."))
             } catch let error as StewardError where error.kind == .badRequest {
+                let keys = (try? await resets.activeKeyCount(token: token)) ?? 0
                 return publicPage(
-                    request, "reset-password", title: "Choose a new password", ["token": token], flash: .error(error.message),
-                    status: .badRequest)
+                    request, "reset-password", title: "Choose a new password", resetData(token, keys: keys),
+                    flash: .error(error.message), status: .badRequest)
             } catch let error as StewardError {
                 return errorPage(request, viewer: nil, error)
             }
         }
+    }
+
+    /// The password forms' "also revoke my application keys" box. Keys are revoked unless the form offered the box
+    /// (`keys_offered`) and it came back unticked, so a key made after the page was shown is revoked too.
+    static func revokeKeys(_ fields: [String: String]) -> Bool {
+        fields["keys_offered"] == nil || fields["revoke_keys"] != nil
+    }
+
+    /// What the reset and password-change forms need to offer revoking the person's `keys` application keys.
+    static func keyChoice(_ keys: Int) -> [String: Any] {
+        ["hasKeys": keys > 0, "keyCount": keys, "keyLabel": keys == 1 ? "my application key" : "my \(keys) application keys"]
+    }
+
+    func resetData(_ token: String, keys: Int) -> [String: Any] {
+        Self.keyChoice(keys).merging(["token": token]) { _, new in new }
     }
 
     func sessionCookie(_ grant: SessionGrant, lifetime: Int64? = nil) -> String {

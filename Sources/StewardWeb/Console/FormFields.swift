@@ -12,6 +12,8 @@ enum FormFields {
         "password": ("security", "authentication"),
         "current_password": ("security", "confirms a change"),
         "new_password": ("security", "authentication"),
+        "revoke_keys": ("security", "also revokes your application keys with a new password"),
+        "keys_offered": ("security", "whether the password form offered to revoke your application keys"),
         "jurisdiction": ("age_gate", "the age of digital consent and request deadlines of where you live"),
         "birth_year": ("age_gate", "age gate only, never stored"),
         "parent_email": ("age_gate", "a parent's consent below the age of digital consent"),

@@ -1,0 +1,30 @@
+/// A request that makes Steward mail an address on an anonymous visitor's behalf: a password-reset link, or "someone
+/// tried to sign up with your address". Nobody proves they own the address before asking, so these requests are
+/// counted per address and per client, and one beyond either limit is dropped without a trace in the answer (the form
+/// says the same thing; the mail is simply not sent again). Requests are counted whether or not an account has the
+/// address, so the limit itself tells nothing about who is registered.
+public struct MailAllowance: Sendable, Equatable {
+    /// What the mail is (`password-reset`, `sign-up-existing`), recorded with the request.
+    public var kind: String
+    /// The address the mail would go to; only its keyed hash is stored.
+    public var recipient: String
+    /// The client the request came from (an IPv4 address, or an IPv6 /64 network).
+    public var client: String
+    public var time: Int64
+    /// How far back requests count, in milliseconds.
+    public var window: Int64
+    /// Granted requests for one address in `window` after which further ones are dropped.
+    public var perRecipient: Int
+    /// Granted requests from one client in `window` after which further ones are dropped.
+    public var perClient: Int
+
+    public init(kind: String, recipient: String, client: String, time: Int64, window: Int64, perRecipient: Int, perClient: Int) {
+        self.kind = kind
+        self.recipient = recipient
+        self.client = client
+        self.time = time
+        self.window = window
+        self.perRecipient = perRecipient
+        self.perClient = perClient
+    }
+}
