@@ -37,6 +37,9 @@ public struct ServerConfiguration: Sendable {
     public var requireAdminSecondFactor = false
     /// Whether visitors may create accounts (and tenants) on their own.
     public var openSignUp = true
+    /// Reset and "someone tried to sign up" mails per address, and per client, in an hour (see `IdentityConfiguration`).
+    public var accountMailPerAddress = 3
+    public var accountMailPerClient = 20
 
     public init() {}
 
@@ -74,6 +77,8 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_MASTER_KEY_FILE"] { masterKeyFile = value }
         if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
         if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
+        if let value = environment["STEWARD_ACCOUNT_MAIL_PER_ADDRESS"].flatMap(Int.init), value > 0 { accountMailPerAddress = value }
+        if let value = environment["STEWARD_ACCOUNT_MAIL_PER_CLIENT"].flatMap(Int.init), value > 0 { accountMailPerClient = value }
     }
 
     static func flag(_ text: String) -> Bool { ["1", "true", "yes", "on"].contains(text.lowercased()) }

@@ -52,6 +52,8 @@ public struct Steward: Sendable {
         identity.policyVersion = privacy.version
         identity.requireAdminSecondFactor = configuration.requireAdminSecondFactor
         identity.openSignUp = configuration.openSignUp
+        identity.accountMailPerAddress = configuration.accountMailPerAddress
+        identity.accountMailPerClient = configuration.accountMailPerClient
         self.identity = identity
         signUp = SignUpService(store: store, hasher: hasher, configuration: identity)
         signIn = SignInService(store: store, hasher: hasher, configuration: identity)
