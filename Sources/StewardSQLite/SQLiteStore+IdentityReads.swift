@@ -122,7 +122,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT COUNT(*) FROM sign_in WHERE ip = ? AND time >= ?
-                    AND outcome IN ('wrong-password', 'unknown-account', 'wrong-factor')
+                    AND outcome IN ('wrong-password', 'unknown-account', 'not-confirmed', 'wrong-factor')
                     """,
                 arguments: [ip, since]) ?? 0
         }
