@@ -150,6 +150,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MQTTServerTests", dependencies: ["MQTTServer", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StewardSQLiteTests", dependencies: ["StewardSQLite", "StewardStore", "StewardCore"], swiftSettings: swiftSettings),
         .testTarget(

@@ -57,4 +57,5 @@ enum ReasonCode {
     static let administrativeAction: UInt8 = 0x98
     static let payloadFormatInvalid: UInt8 = 0x99
     static let qosNotSupported: UInt8 = 0x9B
+    static let maximumConnectTime: UInt8 = 0xA0
 }

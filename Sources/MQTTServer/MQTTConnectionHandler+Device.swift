@@ -115,9 +115,18 @@ extension MQTTConnectionHandler {
         case .success:
             complete(slot, outcome: .ack(ReasonCode.success, followUp: nil))
         case .failure(let error):
-            let isBadPayload = (error as? StewardError)?.kind == .badRequest
+            let kind = (error as? StewardError)?.kind
+            let isBadPayload = kind == .badRequest
             logger.info("Refused a device publish", metadata: ["reason": "\(error)"])
-            if isBadPayload {
+            if kind == .storageFull || kind == .unavailable {
+                // The server cannot store now; MQTT 5 says so in the PUBACK and keeps the session.
+                let reason = kind == .storageFull ? ReasonCode.quotaExceeded : ReasonCode.implementationSpecificError
+                if version == .v5 && qos != .atMostOnce {
+                    complete(slot, outcome: .refuse(reason, reason: "\(error)"))
+                } else {
+                    complete(slot, outcome: .disconnect(reason))
+                }
+            } else if isBadPayload {
                 if version == .v5 && qos != .atMostOnce {
                     complete(slot, outcome: .ack(ReasonCode.payloadFormatInvalid, followUp: nil))
                 } else {

@@ -58,6 +58,14 @@ extension MQTTConnectionHandler {
                     wrote = true
                 }
                 continue
+            case .refuse(let reason, let text):
+                _ = acks.removeFirst()
+                ackBase += 1
+                if let id = first.packetID {
+                    write(.puback(MQTTAck(packetID: id, reasonCode: reason, properties: [.reasonString(text)])), context: context)
+                    wrote = true
+                }
+                continue
             case .disconnect(let reason):
                 acks.removeAll()
                 if wrote { context.flush() }
@@ -161,8 +169,10 @@ extension MQTTConnectionHandler {
         sink = nil
         keepAliveTimer?.cancel()
         closeTimer?.cancel()
+        lifetimeTimer?.cancel()
         keepAliveTimer = nil
         closeTimer = nil
+        lifetimeTimer = nil
         preConnectQueue = []
         outgoingInFlight = [:]
     }
@@ -173,6 +183,19 @@ extension MQTTConnectionHandler {
         guard closeTimer == nil, case .awaitingConnect = phase else { return }
         scheduleTimer(in: .seconds(configuration.connectTimeoutSeconds)) { handler in
             if case .awaitingConnect = handler.phase { handler.closeNow() }
+        }
+    }
+
+    /// A provisioning session never authenticates: it gets a fixed lifetime from CONNECT, keep-alive 0 or not, so
+    /// such sessions cannot pile up and hold connections (MQTT 5 clients are told why: 0xA0, maximum connect time).
+    func startProvisioningLifetime() {
+        guard let context else { return }
+        let bound = loopBound
+        lifetimeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(configuration.provisioningSessionSeconds)) {
+            let handler = bound.value
+            guard case .provisioning = handler.phase else { return }
+            handler.logger.debug("Closing a provisioning session at the end of its lifetime")
+            handler.disconnect(ReasonCode.maximumConnectTime)
         }
     }
 

@@ -26,6 +26,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         case pending
         /// PUBACK with this reason (a plain PUBACK on 3.1.1), then the optional response publish.
         case ack(UInt8, followUp: (topic: String, payload: String)?)
+        /// PUBACK with this failure reason and a reason string saying why (MQTT 5 only).
+        case refuse(UInt8, reason: String)
         /// End the session: a DISCONNECT with this reason on MQTT 5, a plain close on 3.1.1.
         case disconnect(UInt8)
     }
@@ -39,6 +41,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     let provisioning: ProvisioningService
     let configuration: MQTTServerConfiguration
     var logger: Logger
+    /// The listener's connection limits and this connection's id there, told when CONNECT arrives and when the
+    /// device authenticates.
+    let limiter: ConnectionLimiter?
+    let ticket: UInt64
 
     var context: ChannelHandlerContext?
     var phase = Phase.awaitingConnect
@@ -47,6 +53,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     var lastActivity = NIODeadline.now()
     var keepAliveTimer: Scheduled<Void>?
     var closeTimer: Scheduled<Void>?
+    /// Ends a provisioning session after `provisioningSessionSeconds`, whatever it does meanwhile.
+    var lifetimeTimer: Scheduled<Void>?
     var preConnectQueue: [MQTTPacket] = []
     var acks = CircularBuffer<AckSlot>(initialCapacity: 16)
     /// Sequence number of `acks.first`; slots are addressed by sequence so completions can arrive in any order.
@@ -58,11 +66,16 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     var outgoingInFlight: [UInt16: @Sendable () -> Void] = [:]
     var sink: MQTTSessionSink?
 
-    init(service: DeviceService, provisioning: ProvisioningService, configuration: MQTTServerConfiguration, logger: Logger) {
+    init(
+        service: DeviceService, provisioning: ProvisioningService, configuration: MQTTServerConfiguration, logger: Logger,
+        limiter: ConnectionLimiter? = nil, ticket: UInt64 = 0
+    ) {
         self.service = service
         self.provisioning = provisioning
         self.configuration = configuration
         self.logger = logger
+        self.limiter = limiter
+        self.ticket = ticket
     }
 
     var loopBound: NIOLoopBound<MQTTConnectionHandler> {
@@ -92,6 +105,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         switch phase {
         case .awaitingConnect:
             guard case .connect(let connect) = packet else { return closeNow() }
+            limiter?.connectReceived(ticket)
             handleConnect(connect)
         case .authenticating:
             if preConnectQueue.count >= configuration.preConnectQueueLimit {
@@ -137,6 +151,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         if username == "provision" || connect.clientID == "provision" {
             phase = .provisioning
             acceptConnect(connect)
+            startProvisioningLifetime()
             return
         }
         let hasPassword = connect.password != nil
@@ -174,6 +189,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             refuseConnect(v5: ReasonCode.badUsernameOrPassword, v3: ReasonCode.v3NotAuthorized)
         case .success(let device?):
             phase = .device(device)
+            limiter?.authenticated(ticket)
             logger[metadataKey: "device"] = "\(device.id)"
             let sink = MQTTSessionSink(handler: loopBound, eventLoop: context!.eventLoop)
             self.sink = sink

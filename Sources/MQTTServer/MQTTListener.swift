@@ -14,6 +14,8 @@ public final class MQTTListener: Service {
     let provisioning: ProvisioningService
     let logger: Logger
     let group: any EventLoopGroup
+    /// Shared by every listener of this server, so the limits hold across plain and TLS ports.
+    public let limiter: ConnectionLimiter
 
     public init(
         configuration: MQTTServerConfiguration, service: DeviceService, provisioning: ProvisioningService, logger: Logger,
@@ -24,6 +26,7 @@ public final class MQTTListener: Service {
         self.provisioning = provisioning
         self.logger = logger
         self.group = group
+        self.limiter = ConnectionLimiter(policy: configuration.connectionLimits, logger: logger)
     }
 
     /// Binds the listeners; returns the bound channels so callers can learn the ports.
@@ -46,6 +49,7 @@ public final class MQTTListener: Service {
         let service = self.service
         let provisioning = self.provisioning
         let logger = self.logger
+        let limiter = self.limiter
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -57,14 +61,17 @@ public final class MQTTListener: Service {
             .childChannelOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1_024, maximum: 16_384))
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                // Counted and possibly refused before any handler (TLS included) reads from the socket.
+                guard let ticket = limiter.admit(channel) else { return channel.eventLoop.makeSucceededVoidFuture() }
+                return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     try pipeline.addHandler(
                         ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize + 5)))
                     try pipeline.addHandler(
                         MQTTConnectionHandler(
-                            service: service, provisioning: provisioning, configuration: configuration, logger: logger))
+                            service: service, provisioning: provisioning, configuration: configuration, logger: logger,
+                            limiter: limiter, ticket: ticket))
                 }
             }
             .bind(host: configuration.host, port: port)

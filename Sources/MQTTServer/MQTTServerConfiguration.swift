@@ -15,6 +15,12 @@ public struct MQTTServerConfiguration: Sendable {
     public var keepAliveFactor: Double
     /// Time a new connection gets to send CONNECT.
     public var connectTimeoutSeconds: Int64
+    /// How long a `provision` session may stay open, whatever its keep-alive (ThingsBoard also ends them after
+    /// a minute): it never authenticates, so it must not hold a connection for long.
+    public var provisioningSessionSeconds: Int64 = 60
+    /// Limits on connections, counted before anything is read from a socket (see `ConnectionLimits`).
+    public var connectionLimits = ConnectionLimits.Policy(
+        maximumConnections: 100_000, maximumUnauthenticated: 10_000, maximumUnauthenticatedPerAddress: 256)
     /// Packets accepted before the CONNECT is authenticated; beyond this the session is refused.
     public var preConnectQueueLimit: Int
     /// QoS 1 acknowledgements outstanding before the server stops reading from the socket (backpressure).

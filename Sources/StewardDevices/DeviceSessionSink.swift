@@ -28,4 +28,11 @@ public protocol DeviceSessionSink: AnyObject, Sendable {
     func pushRPC(_ request: ServerRPCRequest, delivered: @escaping @Sendable () -> Void) -> Bool
     /// The device was deleted or its credentials changed: end the session.
     func close(reason: String)
+    /// The server is shutting down: a session that would hold the shutdown (an HTTP long poll) ends now.
+    func serverStopping()
+}
+
+extension DeviceSessionSink {
+    /// MQTT sessions end with their listener; nothing to do by default.
+    public func serverStopping() {}
 }

@@ -37,6 +37,25 @@ public struct ServerConfiguration: Sendable {
     public var requireAdminSecondFactor = false
     /// Whether visitors may create accounts (and tenants) on their own.
     public var openSignUp = true
+    /// MQTT connections at once; nil: as many as the open-file limit leaves room for (see `OpenFileLimit`).
+    public var mqttMaximumConnections: Int?
+    /// MQTT connections that have not authenticated (awaiting CONNECT, authenticating, provisioning) at once;
+    /// never more than nine tenths of `mqttMaximumConnections`, the rest being reserved for devices.
+    public var mqttMaximumUnauthenticated = 10_000
+    /// Unauthenticated MQTT connections from one address (IPv4 address or IPv6 /64) at once.
+    public var mqttMaximumUnauthenticatedPerAddress = 256
+    /// Seconds a new MQTT connection gets to send CONNECT.
+    public var mqttConnectTimeoutSeconds: Int64 = 10
+    /// Seconds a `provision` MQTT session may stay open, whatever its keep-alive.
+    public var mqttProvisionLifetimeSeconds: Int64 = 60
+    /// Server-side RPCs waiting for one device at once.
+    public var rpcMaximumPendingPerDevice = 100
+    /// Server-side RPCs one user (all their sessions and keys) has waiting at once.
+    public var rpcMaximumPendingPerCaller = 100
+    /// Seconds shutdown waits for work in progress after SIGTERM/SIGINT before cancelling it.
+    public var shutdownGraceSeconds: Int64 = 10
+    /// Environment variables that were set to something unusable; `steward serve` refuses to start and names them.
+    public var invalidSettings: [String] = []
     /// Reset and "someone tried to sign up" mails per address, and per client, in an hour (see `IdentityConfiguration`).
     public var accountMailPerAddress = 3
     public var accountMailPerClient = 20
@@ -77,8 +96,27 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_MASTER_KEY_FILE"] { masterKeyFile = value }
         if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
         if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
+        if let value = Self.positive(environment, "STEWARD_MQTT_MAX_CONNECTIONS", &invalidSettings) { mqttMaximumConnections = Int(value) }
+        if let value = Self.positive(environment, "STEWARD_MQTT_MAX_UNAUTHENTICATED", &invalidSettings) { mqttMaximumUnauthenticated = Int(value) }
+        if let value = Self.positive(environment, "STEWARD_MQTT_MAX_UNAUTHENTICATED_PER_ADDRESS", &invalidSettings) { mqttMaximumUnauthenticatedPerAddress = Int(value) }
+        if let value = Self.positive(environment, "STEWARD_MQTT_CONNECT_TIMEOUT", &invalidSettings) { mqttConnectTimeoutSeconds = value }
+        if let value = Self.positive(environment, "STEWARD_MQTT_PROVISION_LIFETIME", &invalidSettings) { mqttProvisionLifetimeSeconds = value }
+        if let value = Self.positive(environment, "STEWARD_RPC_MAX_PENDING_PER_DEVICE", &invalidSettings) { rpcMaximumPendingPerDevice = Int(value) }
+        if let value = Self.positive(environment, "STEWARD_RPC_MAX_PENDING_PER_CALLER", &invalidSettings) { rpcMaximumPendingPerCaller = Int(value) }
+        if let value = Self.positive(environment, "STEWARD_SHUTDOWN_GRACE", &invalidSettings) { shutdownGraceSeconds = value }
         if let value = environment["STEWARD_ACCOUNT_MAIL_PER_ADDRESS"].flatMap(Int.init), value > 0 { accountMailPerAddress = value }
         if let value = environment["STEWARD_ACCOUNT_MAIL_PER_CLIENT"].flatMap(Int.init), value > 0 { accountMailPerClient = value }
+    }
+
+    /// Applies a limit that must be a whole number from 1 to 100,000,000; anything else is recorded in
+    /// `invalidSettings` rather than silently ignored.
+    static func positive(_ environment: [String: String], _ name: String, _ invalid: inout [String]) -> Int64? {
+        guard let text = environment[name] else { return nil }
+        guard let value = Int64(text.trimmingCharacters(in: .whitespaces)), (1...100_000_000).contains(value) else {
+            invalid.append("\(name)=\(text) (expected a whole number from 1 to 100000000)")
+            return nil
+        }
+        return value
     }
 
     static func flag(_ text: String) -> Bool { ["1", "true", "yes", "on"].contains(text.lowercased()) }

@@ -41,7 +41,8 @@ public struct Steward: Sendable {
             masterKey: try Self.masterKey(configuration),
             sensitiveTelemetry: { key, profile in privacy.category(forTelemetryKey: key, profile: profile).sensitive })
         writer = TelemetryWriter(store: store)
-        hub = DeviceHub()
+        hub = DeviceHub(limits: .init(
+            maximumPendingPerDevice: configuration.rpcMaximumPendingPerDevice, maximumPendingPerCaller: configuration.rpcMaximumPendingPerCaller))
         deviceService = DeviceService(
             devices: store, attributes: store, telemetry: store, writer: writer, hub: hub,
             limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize))

@@ -7,6 +7,7 @@ import NIOSSL
 import ServiceLifecycle
 import StewardAuth
 import StewardCore
+import StewardDevices
 import StewardPrivacy
 import StewardStore
 import UnixSignals
@@ -24,6 +25,10 @@ public struct StewardServer {
     }
 
     public func run() async throws {
+        if !configuration.invalidSettings.isEmpty {
+            throw StewardError.badRequest("Invalid settings: " + configuration.invalidSettings.joined(separator: "; "))
+        }
+        let connectionBudget = raiseOpenFileLimit()
         let steward = try Steward(configuration: configuration, logger: logger)
         // Before anything is served: a new declaration version is recorded and announced, or start-up is refused.
         try await steward.policyChanges.recordLoaded()
@@ -36,6 +41,9 @@ public struct StewardServer {
             host: configuration.host, port: configuration.mqttPort, tlsPort: tls == nil ? nil : configuration.mqttTLSPort,
             tls: tls, maximumPacketSize: configuration.maximumPacketSize)
         mqttConfiguration.plainListener = !configuration.tlsOnly
+        mqttConfiguration.connectTimeoutSeconds = configuration.mqttConnectTimeoutSeconds
+        mqttConfiguration.provisioningSessionSeconds = configuration.mqttProvisionLifetimeSeconds
+        mqttConfiguration.connectionLimits = try mqttConnectionLimits(budget: connectionBudget)
 
         let mqtt = MQTTListener(
             configuration: mqttConfiguration,
@@ -73,14 +81,19 @@ public struct StewardServer {
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             },
             logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: boundMQTT), .init(service: app),
-                    .init(service: MaintenanceService(sweeper: UnopenedAccountSweeper(store: steward.store, configuration: steward.identity), logger: logger)),
-                ] + (steward.mailSender.map { [.init(service: $0)] } ?? []),
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: boundMQTT), .init(service: app),
+                .init(service: MaintenanceService(sweeper: UnopenedAccountSweeper(store: steward.store, configuration: steward.identity), logger: logger)),
+            ] + (steward.mailSender.map { [.init(service: $0)] } ?? [])
+                // Last, so it is the first to stop: RPC callers and long polls get their answer before HTTP waits
+                // for the requests in flight.
+                + [.init(service: DeviceHubShutdown(hub: steward.hub), successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // Whatever still runs after the grace period is cancelled, so SIGTERM always ends the process.
+        groupConfiguration.maximumGracefulShutdownDuration = Duration.seconds(configuration.shutdownGraceSeconds)
+        let group = ServiceGroup(configuration: groupConfiguration)
         defer {
             steward.writer.shutdown()
             let statistics = steward.writer.statistics
@@ -89,6 +102,31 @@ public struct StewardServer {
                 metadata: ["batches": "\(statistics.batches)", "groupCommits": "\(statistics.commits)"])
         }
         try await group.run()
+    }
+
+    /// Raises the open-file limit as far as the system allows and says, once, how many connections it permits.
+    func raiseOpenFileLimit() -> Int {
+        let limit = OpenFileLimit.raise()
+        let connections = OpenFileLimit.connections(for: limit)
+        logger.info("Open-file limit \(limit.formatted()): up to ~\(connections.formatted()) connections")
+        return connections
+    }
+
+    /// The MQTT limits: the configured ones, with the total defaulting to what the open-file limit permits.
+    func mqttConnectionLimits(budget: Int) throws -> ConnectionLimits.Policy {
+        let maximum = configuration.mqttMaximumConnections ?? budget
+        if maximum > budget {
+            logger.warning(
+                "STEWARD_MQTT_MAX_CONNECTIONS \(maximum) is more than the open-file limit permits (~\(budget)); raise the hard limit (ulimit -Hn, LimitNOFILE=) or lower it")
+        }
+        let policy = ConnectionLimits.Policy(
+            maximumConnections: maximum, maximumUnauthenticated: configuration.mqttMaximumUnauthenticated,
+            maximumUnauthenticatedPerAddress: configuration.mqttMaximumUnauthenticatedPerAddress)
+        guard policy.unauthenticatedCeiling > 0 else {
+            throw StewardError.badRequest(
+                "STEWARD_MQTT_MAX_CONNECTIONS \(maximum) leaves no room for connections that have not authenticated yet; allow at least 2")
+        }
+        return policy
     }
 
     func tlsConfiguration() throws -> TLSConfiguration? {
@@ -103,5 +141,16 @@ public struct StewardServer {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         return tls
+    }
+}
+
+/// Ends the hub's waits when graceful shutdown begins: pending server-side RPCs are refused (503) and HTTP long
+/// polls answer 408, so neither holds the process open after SIGTERM.
+struct DeviceHubShutdown: Service {
+    let hub: DeviceHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        hub.shutdown()
     }
 }

@@ -54,4 +54,7 @@ final class LongPollSink: DeviceSessionSink {
     }
 
     func close(reason: String) { finish(.closed) }
+
+    /// Answers as if the poll timed out (408): the device simply polls again, against the restarted server.
+    func serverStopping() { finish(.timeout) }
 }

@@ -38,9 +38,23 @@ struct RPCRoutes {
             timeout = max(min(timeout, expiration - WallClock.nowMillis()), 0)
         }
         let params = body["params"]?.serialized ?? "null"
-        let outcome = await web.deviceService.hub.callRPC(
-            device.id, method: method, paramsJSON: params, oneWay: oneWay, timeout: .milliseconds(timeout))
+        let hub = web.deviceService.hub
+        let deviceID = device.id
+        let wait = Duration.milliseconds(timeout)
+        // Every session and key of one user counts as one caller; if the caller hangs up, the request is dropped.
+        let caller = "user:\(principal.userID)"
+        let outcome = await CallerGoneWatcher.run(on: context.channel) {
+            await hub.callRPC(
+                deviceID, method: method, paramsJSON: params, oneWay: oneWay, timeout: wait, caller: caller)
+        }
         switch outcome {
+        case .refused(.stopping):
+            throw APIError(status: .serviceUnavailable, message: RPCRefusal.stopping.description, errorCode: 2)
+        case .refused(let refusal):
+            throw APIError(status: .tooManyRequests, message: refusal.description, errorCode: 2)
+        case .abandoned:
+            // Nobody is listening any more; the status only shows in logs.
+            throw APIError(status: .requestTimeout, message: "The caller went away; RPC '\(method)' was dropped", errorCode: 2)
         case .delivered:
             return HTTP.ok()
         case .timeout:
