@@ -180,3 +180,4 @@ let package = Package(
             swiftSettings: swiftSettings),
     ]
 )
+                .product(name: "NIOHTTP1", package: "swift-nio"),

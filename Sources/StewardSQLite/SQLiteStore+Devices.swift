@@ -6,7 +6,7 @@ import Synchronization
 
 extension SQLiteStore: DeviceStore {
     public func createDevice(_ device: Device) async throws {
-        try await pool.write { db in
+        try await Self.mappingTokenConflict { try await self.pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO device(id, tenant_id, customer_id, profile_id, name, type, label, is_gateway, access_token, created_time)
@@ -17,11 +17,23 @@ extension SQLiteStore: DeviceStore {
                     device.profileID?.description, device.name, device.type, device.label, device.isGateway,
                     device.accessToken, device.createdTime,
                 ])
+        } }
+    }
+
+    /// A token taken by another device (of any tenant; the check before the write can race) fails the UNIQUE
+    /// constraint: answered as `accessTokenUnavailable` (400), never a 500 that would confirm the token exists.
+    static func mappingTokenConflict(_ write: () async throws -> Void) async throws {
+        do {
+            try await write()
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("access_token")
+        {
+            throw StewardError.accessTokenUnavailable
         }
     }
 
     public func updateDevice(_ device: Device) async throws {
-        try await pool.write { db in
+        try await Self.mappingTokenConflict { try await self.pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE device SET customer_id = ?, profile_id = ?, name = ?, type = ?, label = ?, is_gateway = ?, access_token = ?
@@ -32,7 +44,7 @@ extension SQLiteStore: DeviceStore {
                     device.isGateway, device.accessToken, device.id.description, device.tenantID.description,
                 ])
             if db.changesCount == 0 { throw StewardError.notFound("Device with id [\(device.id)] is not found") }
-        }
+        } }
         forgetCachedToken(of: device.id)
     }
 

@@ -45,9 +45,12 @@ public final class SQLiteStore: Sendable {
     /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date. With a
     /// `masterKey`, also the per-person key store `keys.sqlite` beside it; with `sensitiveTelemetry` as well,
     /// readings of sensitive keys from a device that concerns a person are sealed with that person's key (MS-6).
+    ///
+    /// `maximumSize` (bytes) caps the database file: a write that would grow it further fails with `SQLITE_FULL`,
+    /// which callers see as "storage full" (see `DatabaseError+StorageFull`), while reads keep working.
     public init(
         directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil, masterKey: [UInt8]? = nil,
-        sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)? = nil
+        maximumSize: Int64? = nil, sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)? = nil
     ) throws {
         self.auditKey = auditKey
         self.sensitiveTelemetry = sensitiveTelemetry
@@ -70,6 +73,10 @@ public final class SQLiteStore: Sendable {
             // often it changed. Measured: 1,000 pages (SQLite's default) 30.7k msg/s, 10,000 pages 41.6k msg/s.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
             try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walCheckpointPages * 4096 * 2)")
+            if let maximumSize {
+                let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                try db.execute(sql: "PRAGMA max_page_count = \(max(1, maximumSize / max(pageSize, 512)))")
+            }
             // Aggregations open sealed readings inside SQL: `CASE WHEN t >= 100 THEN steward_open(v) ELSE v END`.
             db.add(function: DatabaseFunction("steward_open", argumentCount: 1, pure: true) { values in
                 guard let keys else { return nil }

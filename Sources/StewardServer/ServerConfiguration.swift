@@ -1,4 +1,5 @@
 import Foundation
+import StewardWeb
 
 /// Everything `steward serve` can be told, from flags or `STEWARD_*` environment variables.
 public struct ServerConfiguration: Sendable {
@@ -37,6 +38,15 @@ public struct ServerConfiguration: Sendable {
     public var requireAdminSecondFactor = false
     /// Whether visitors may create accounts (and tenants) on their own.
     public var openSignUp = true
+    /// Seconds an HTTP request gets to arrive in full once it has begun (slow clients are disconnected).
+    public var httpReadTimeoutSeconds: Int64 = HTTPLimits.defaultReadTimeoutSeconds
+    /// Seconds an idle keep-alive HTTP connection stays open.
+    public var httpIdleTimeoutSeconds: Int64 = HTTPLimits.defaultIdleTimeoutSeconds
+    /// HTTP connections at once; nil: a quarter of what the open-file limit permits, at most 4,096.
+    public var httpMaximumConnections: Int?
+    /// The most the database (`steward.sqlite`) may grow to, in bytes; nil: as large as the disk allows. When it is
+    /// reached, writes are refused as "storage full" (HTTP 507) and `/api/health` says so, reads keep working.
+    public var maximumDatabaseSize: Int64?
     /// MQTT connections at once; nil: as many as the open-file limit leaves room for (see `OpenFileLimit`).
     public var mqttMaximumConnections: Int?
     /// MQTT connections that have not authenticated (awaiting CONNECT, authenticating, provisioning) at once;
@@ -96,6 +106,7 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_MASTER_KEY_FILE"] { masterKeyFile = value }
         if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
         if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
+        applyStorageAndHTTPEnvironment(environment)
         if let value = Self.positive(environment, "STEWARD_MQTT_MAX_CONNECTIONS", &invalidSettings) { mqttMaximumConnections = Int(value) }
         if let value = Self.positive(environment, "STEWARD_MQTT_MAX_UNAUTHENTICATED", &invalidSettings) { mqttMaximumUnauthenticated = Int(value) }
         if let value = Self.positive(environment, "STEWARD_MQTT_MAX_UNAUTHENTICATED_PER_ADDRESS", &invalidSettings) { mqttMaximumUnauthenticatedPerAddress = Int(value) }

@@ -15,6 +15,8 @@ import StewardWeb
 public struct Steward: Sendable {
     public let store: SQLiteStore
     public let writer: TelemetryWriter
+    /// Whether the last write failed for lack of space; `/api/health` reports it.
+    public let storage: StorageStatus
     public let hub: DeviceHub
     public let deviceService: DeviceService
     public let provisioning: ProvisioningService
@@ -32,15 +34,18 @@ public struct Steward: Sendable {
     public let logger: Logger
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
+        // Before anything is opened or created: the database holds device tokens, the key files unlock everyone's data.
+        try DataDirectory.secure(configuration.dataDirectory, logger: logger)
         let durability = SQLiteStore.Durability(rawValue: configuration.durability) ?? .full
         let privacy = try Self.declaration(directory: configuration.dataDirectory)
         self.privacy = privacy
         store = try SQLiteStore(
             directory: configuration.dataDirectory, durability: durability,
             auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory),
-            masterKey: try Self.masterKey(configuration),
+            masterKey: try Self.masterKey(configuration), maximumSize: configuration.maximumDatabaseSize,
             sensitiveTelemetry: { key, profile in privacy.category(forTelemetryKey: key, profile: profile).sensitive })
-        writer = TelemetryWriter(store: store)
+        storage = StorageStatus { line in logger.error("\(line)") }
+        writer = TelemetryWriter(store: store, storage: storage)
         hub = DeviceHub(limits: .init(
             maximumPendingPerDevice: configuration.rpcMaximumPendingPerDevice, maximumPendingPerCaller: configuration.rpcMaximumPendingPerCaller))
         deviceService = DeviceService(

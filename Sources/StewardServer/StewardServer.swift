@@ -52,12 +52,12 @@ public struct StewardServer {
         let router = WebApplication.router(
             auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning,
             console: try steward.console(secureCookies: tls != nil), privacy: steward.privacy, strictTransportSecurity: tls != nil,
-            personalData: steward.store)
+            personalData: steward.store, storage: steward.storage)
         let scheme = tls == nil ? "http" : "https"
         let configuration = self.configuration
         let app = Application(
             router: router,
-            server: try WebApplication.server(tls: tls),
+            server: try httpServer(tls: tls, connectionBudget: connectionBudget),
             configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Steward"),
             onServerRunning: { _ in
                 var lines = [

@@ -30,10 +30,13 @@ public final class TelemetryWriter: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Upper bound of batches per transaction, so one huge group cannot stall the others for long.
     private let maximumGroupSize: Int
+    /// Told about every commit and every failure for lack of space (health, the error log).
+    private let storage: StorageStatus?
 
-    public init(store: any TelemetryStore, maximumGroupSize: Int = 4096) {
+    public init(store: any TelemetryStore, maximumGroupSize: Int = 4096, storage: StorageStatus? = nil) {
         self.store = store
         self.maximumGroupSize = maximumGroupSize
+        self.storage = storage
         let thread = Thread { [self] in self.run() }
         thread.name = "steward-telemetry-writer"
         thread.start()
@@ -111,11 +114,12 @@ public final class TelemetryWriter: Sendable {
                 $0.commits += 1
                 $0.committedBatches += group.count
             }
+            if !batches.isEmpty { storage?.recordSuccess() }
             for item in group { item.completion(.success(())) }
         } catch {
             // Isolate the failing batch so one bad submitter does not fail everyone else's readings.
             guard group.count > 1 else {
-                group[0].completion(.failure(error))
+                group[0].completion(.failure(mapped(error)))
                 return
             }
             for item in group {
@@ -123,9 +127,16 @@ public final class TelemetryWriter: Sendable {
                     if !item.batch.entries.isEmpty { try store.append([item.batch]) }
                     item.completion(.success(()))
                 } catch {
-                    item.completion(.failure(error))
+                    item.completion(.failure(mapped(error)))
                 }
             }
         }
+    }
+
+    /// A full disk or database quota becomes `StewardError.storageFull` (HTTP 507, MQTT 5 0x97) and is recorded;
+    /// other errors pass unchanged.
+    private func mapped(_ error: any Error) -> any Error {
+        if let storage { return storage.classify(error) }
+        return StorageStatus.storageFull(error) ?? error
     }
 }

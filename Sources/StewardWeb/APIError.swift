@@ -34,6 +34,7 @@ public struct APIError: HTTPResponseError {
         if error is APIError || error is DeviceAPIError { return error }
         if let error = error as? StewardError { return APIError(error) }
         if let error = error as? any HTTPResponseError { return error }
+        if let full = StorageStatus.storageFull(error) { return APIError(full) }
         return APIError(status: .internalServerError, message: "Internal server error", errorCode: 2)
     }
 
@@ -41,7 +42,9 @@ public struct APIError: HTTPResponseError {
         var body = "{\"status\":\(status.code),\"message\":"
         JSONValue.writeString(message, to: &body)
         body += ",\"errorCode\":\(errorCode),\"timestamp\":\(WallClock.nowMillis())}"
-        return HTTP.json(body, status: status)
+        var response = HTTP.json(body, status: status)
+        HTTP.closeIfUnread(&response)
+        return response
     }
 }
 
@@ -69,14 +72,19 @@ public struct DeviceAPIError: HTTPResponseError {
             }
         }
         if let error = error as? any HTTPResponseError { return error }
+        if let full = StorageStatus.storageFull(error) { return DeviceAPIError(status: full.kind.httpStatus, message: full.message) }
         return DeviceAPIError(status: .internalServerError, message: "Internal server error")
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        guard !message.isEmpty else { return Response(status: status) }
-        return Response(
-            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: message)))
+        var response =
+            message.isEmpty
+            ? Response(status: status)
+            : Response(
+                status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: message)))
+        HTTP.closeIfUnread(&response)
+        return response
     }
 }
 
@@ -89,8 +97,18 @@ enum HTTP {
 
     static func ok() -> Response { Response(status: .ok) }
 
-    /// Reads the whole body up to `limit` bytes; a bigger body is answered with 413.
+    /// A 413 leaves the rest of the body unread: `Connection: close` makes the server close the connection after
+    /// the answer (see `RequestBoundaryObserver`) instead of reading and discarding what is left.
+    static func closeIfUnread(_ response: inout Response) {
+        if response.status == .contentTooLarge { response.headers[.connection] = "close" }
+    }
+
+    /// Reads the whole body up to `limit` bytes; a bigger body is answered with 413, at once when its
+    /// `Content-Length` says so (nothing of it is read, and the 413 closes the connection).
     static func body(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap({ UInt64($0) }), declared > UInt64(limit) {
+            throw StewardError(.payloadTooLarge, "The request body (\(declared) bytes) is larger than \(limit) bytes")
+        }
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {

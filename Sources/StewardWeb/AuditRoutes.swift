@@ -12,7 +12,8 @@ struct AuditRoutes {
         router.get("api/audit") { request, context in
             try await api {
                 let principal = try await web.principal(request, context)
-                let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1_000)
+                // 1…1000 (default 100): a negative or zero limit would be read by SQLite as "no limit".
+                let limit = Int(try IntegerInput.parse(request.uri.queryParameters.get("limit"), name: "limit", range: 1...1_000) ?? 100)
                 let event = request.uri.queryParameters.get("event")
                 let entries: [AuditEntry]
                 switch principal.authority {

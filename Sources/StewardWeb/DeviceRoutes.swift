@@ -155,7 +155,7 @@ struct DeviceRoutes {
         }
         let token = accessToken ?? RandomToken.alphanumeric()
         if try await web.devices.device(accessToken: token) != nil {
-            throw StewardError.badRequest("Device credentials are already assigned to another device!")
+            throw StewardError.accessTokenUnavailable
         }
         let device = Device(
             tenantID: tenant, profileID: try await web.defaultProfile(tenant), name: name, type: type, label: label,

@@ -15,10 +15,11 @@ public enum WebApplication {
     public static func router(
         auth: AuthService, accounts: AccountService, deviceService: DeviceService, provisioning: ProvisioningService,
         console: Console?, privacy: PrivacyDeclaration, strictTransportSecurity: Bool = false, personalData: any PersonalDataStore,
-        maximumDeviceBodySize: Int = 1 << 20
+        maximumDeviceBodySize: Int = 1 << 20, storage: StorageStatus? = nil
     ) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
         if strictTransportSecurity { router.add(middleware: StrictTransportSecurity()) }
+        router.add(middleware: EdgeErrors(storage: storage))
         router.add(middleware: APICallAudit(identity: auth.store))
         let web = WebContext(
             auth: auth, accounts: accounts.accounts, identity: auth.store, devices: deviceService.devices,
@@ -34,14 +35,8 @@ public enum WebApplication {
         DataCategoryRoutes(web: web, privacy: privacy).register(on: router)
         PersonRoutes(web: web, store: personalData).register(on: router)
         console?.register(on: router)
-        router.get("api/health") { _, _ in HTTP.json("{\"status\":\"UP\"}") }
+        HealthRoutes.register(on: router, storage: storage)
         return router
-    }
-
-    /// The server builder: plain HTTP/1.1, or HTTPS when a TLS configuration is given.
-    public static func server(tls: TLSConfiguration?) throws -> HTTPServerBuilder {
-        guard let tls else { return .http1() }
-        return try .tls(.http1(), tlsConfiguration: tls)
     }
 }
 

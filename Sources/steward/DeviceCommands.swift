@@ -35,7 +35,7 @@ struct DeviceCommand: AsyncParsableCommand {
                 throw ValidationError("--token must be 1 to 256 characters without spaces")
             }
             if try await steward.store.device(accessToken: token) != nil {
-                throw ValidationError("Another device already uses this access token")
+                throw ValidationError(StewardError.accessTokenUnavailable.message)
             }
             let device = Device(
                 tenantID: tenant.id, profileID: profile?.id, name: name, type: self.profile ?? type, isGateway: gateway,

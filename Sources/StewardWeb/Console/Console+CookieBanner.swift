@@ -107,7 +107,7 @@ extension Console {
             try await identity.apply(changes)
             let choice = CookieChoice(version: privacy.version, allowed: allowed, visitor: visitor)
             let cookie = cookies.setCookie(Self.consentCookie, choice.cookieValue, maxAge: 183 * 86_400)
-            let back = form["return_to"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/cookies"
+            let back = form["return_to"].map { Self.sameSitePath($0) ?? "/" } ?? "/cookies"
             return redirect(back, cookies: [cookie])
         }
     }

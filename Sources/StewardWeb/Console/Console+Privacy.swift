@@ -22,8 +22,13 @@ extension Console {
                 return page(viewer, "privacy-data", title: "Your data", Self.reportData(report))
             }
         }
-        router.get("account/privacy/export") { request, context in
-            try await signedIn(request) { viewer in try await exportResponse(viewer, client(request, context)) }
+        // The download is a POST with the form's CSRF token: each one is recorded as a request, so a link on
+        // another site must not be able to make a signed-in browser add records. GET shows the button.
+        router.get("account/privacy/export") { request, _ in
+            try await signedIn(request) { viewer in page(viewer, "export", title: "Download your data") }
+        }
+        router.post("account/privacy/export") { request, context in
+            try await signedInForm(request) { viewer, _ in try await exportResponse(viewer, client(request, context)) }
         }
         for kind in [RequestKind.restriction, .objection] {
             let path = kind == .restriction ? "restrict" : "object"

@@ -52,6 +52,7 @@ public struct Console: Sendable {
     }
 
     func register(on router: Router<StewardRequestContext>) {
+        router.add(middleware: ConsoleErrors(console: self))
         router.get("static/steward.css") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
@@ -187,6 +188,17 @@ extension Console {
             template == "cookies" ? nil : bannerData(choice: viewer.cookieChoice, signals: viewer.signals, returnTo: viewer.path)
         return renderer.page(
             template, data, layout: layout(title, viewer: viewer, flash: flash, banner: banner, csrf: viewer.csrf), status: status)
+    }
+
+    /// `path` if it is a path on this site, else nil. Browsers read `//host` and `/\\host` (and, after dropping
+    /// tabs and newlines, `/\t/host`) as another site, so only a single leading `/` followed by no backslash and
+    /// no control character is accepted: a redirect to it can never leave the site (no open redirect).
+    static func sameSitePath(_ path: String) -> String? {
+        let bytes = Array(path.utf8)
+        guard bytes.first == UInt8(ascii: "/"), bytes.count < 2 || bytes[1] != UInt8(ascii: "/"),
+            !bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F })
+        else { return nil }
+        return path
     }
 
     func redirect(_ location: String, cookies extra: [String] = []) -> Response {

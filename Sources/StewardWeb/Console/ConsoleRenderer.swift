@@ -9,18 +9,25 @@ struct ConsoleRenderer: Sendable {
     let library: MustacheLibrary
     let stylesheet: String
 
+    /// The directory holding `Templates` and `Static`. Foundation on Linux reports a bundle's `Resources`
+    /// subdirectory as its resource URL when there is one (StewardWeb ships one for the OpenAPI document), so
+    /// the bundle's own directory is tried as well.
+    static var resourceRoot: URL? {
+        let candidates = [Bundle.module.resourceURL, Bundle.module.bundleURL].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("Templates").path) }
+    }
+
     /// Loads every `.mustache` template shipped in the module's resources.
     static func load() throws -> ConsoleRenderer {
-        guard let root = Bundle.module.resourceURL?.appendingPathComponent("Templates") else {
-            throw ConsoleError.missingResources
-        }
+        guard let base = resourceRoot else { throw ConsoleError.missingResources }
+        let root = base.appendingPathComponent("Templates")
         var library = MustacheLibrary()
         let files = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".mustache") }
         for file in files {
             let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
             try library.register(text, named: String(file.dropLast(".mustache".count)))
         }
-        let css = Bundle.module.resourceURL!.appendingPathComponent("Static/steward.css")
+        let css = base.appendingPathComponent("Static/steward.css")
         return ConsoleRenderer(library: library, stylesheet: try String(contentsOf: css, encoding: .utf8))
     }
 

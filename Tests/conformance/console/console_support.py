@@ -731,14 +731,19 @@ def create_api_key(client: ConsoleClient, name: str, role: str = "full") -> str:
     return code.text()
 
 
-def download_export(client: requests.Session, path: str = "/account/privacy/export") -> "zipfile.ZipFile":
-    """GETs the personal-data export and opens it with `zipfile`, checking every member's CRC."""
+def export_response(client: "ConsoleClient", path: str = "/account/privacy/export") -> requests.Response:
+    """Downloads the personal-data export as a person does: the page's form, POSTed with its CSRF token."""
+    _, values = client.get_form(path, "export-form")
+    return client.post(client.url(path), data=values, allow_redirects=False, timeout=180)
+
+
+def download_export(client: "ConsoleClient", path: str = "/account/privacy/export") -> "zipfile.ZipFile":
+    """Downloads the personal-data export and opens it with `zipfile`, checking every member's CRC."""
     import io
     import zipfile
 
-    url = client.url(path) if isinstance(client, ConsoleClient) else path
-    r = client.get(url, allow_redirects=False, timeout=180)
-    assert r.status_code == 200, f"GET {path}: {r.status_code} {r.headers} {r.text[:300]}"
+    r = export_response(client, path)
+    assert r.status_code == 200, f"POST {path}: {r.status_code} {r.headers} {r.text[:300]}"
     assert r.headers.get("Content-Type", "").startswith("application/zip"), r.headers
     archive = zipfile.ZipFile(io.BytesIO(r.content))
     assert archive.testzip() is None, "a member of the export fails its CRC check"

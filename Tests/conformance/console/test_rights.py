@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from console_support import (DEFAULT_PRIVACY_YAML, GOOD_PASSWORD, OTHER_PASSWORD, ConsoleClient, api,
-                             create_api_key, delete_account, download_export, files_containing, form_values,
+                             create_api_key, delete_account, download_export, export_response, files_containing, form_values,
                              link_from, rest_login, sign_in, tiny_png, zip_csv, zip_csv_header)
 from mqtt_wire import Closed, connected
 from steward_harness import Tenant, now_ms, unique
@@ -227,7 +227,7 @@ def test_the_export_is_a_zip_of_csv_and_json_with_a_readme_saying_what_why_who_a
     png = tiny_png()
     upload_picture(acct, png)
 
-    r = acct.client.get(acct.client.url("/account/privacy/export"), allow_redirects=False, timeout=120)
+    r = export_response(acct.client)
     assert r.status_code == 200, (r.status_code, r.text[:300])
     assert r.headers["Content-Type"] == "application/zip", r.headers
     assert re.match(r'attachment; filename="[^"/]+\.zip"', r.headers.get("Content-Disposition", "")), r.headers

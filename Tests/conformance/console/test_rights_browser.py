@@ -87,10 +87,18 @@ def test_browser_see_download_and_delete_my_data(server, smtp, browser):
     download = d.find_element(By.ID, "download-data")
     href = download.get_attribute("href")
     assert urlparse(href).path == "/account/privacy/export" and href.startswith(base), href
-    r = requests.get(href, cookies=cookies_of(d), timeout=120)  # what the link gives this browser's session
+    # The link leads to a page whose button POSTs the download with the session's CSRF token.
+    click_and_wait(d, download)
+    wait_path(d, "/account/privacy/export")
+    export_form = wait_for(d, "#export-form")
+    csrf = export_form.find_element(By.CSS_SELECTOR, "input[name='csrf']").get_attribute("value")
+    r = requests.post(href, data={"csrf": csrf}, cookies=cookies_of(d), timeout=120)  # what the button gives this session
     assert r.status_code == 200 and r.headers["Content-Type"] == "application/zip", (r.status_code, r.headers)
     archive = zipfile.ZipFile(io.BytesIO(r.content))
     assert archive.testzip() is None and email in archive.read("profile.csv").decode()
+    d.back()
+    wait_path(d, "/account")
+    wait_for(d, "#profile-form")
     shot("account-back")
 
     click_and_wait(d, d.find_element(By.ID, "delete-account"))

@@ -1,0 +1,19 @@
+import Hummingbird
+import StewardCore
+
+/// A console page that fails with a `StewardError` (a form sent without a body or in another encoding, a missing
+/// field, a refused change) answers with the error page and the error's status, never a bare 500: the person
+/// reads what was wrong. API paths keep their JSON errors.
+struct ConsoleErrors: RouterMiddleware {
+    typealias Context = StewardRequestContext
+    let console: Console
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as StewardError where !request.uri.path.hasPrefix("/api/") && error.kind != .storageFull {
+            let viewer = try? await console.viewer(request)
+            return console.errorPage(request, viewer: viewer, error)
+        }
+    }
+}

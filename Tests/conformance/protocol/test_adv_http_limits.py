@@ -1,0 +1,245 @@
+"""HTTP connection limits under attack (issue 11): slow-loris, idle keep-alive, too many sockets, huge bodies.
+
+The server under test runs with short limits (read timeout 2 s, idle timeout 3 s, 40 connections) so the
+attacks resolve quickly. The assertions are about behaviour (a socket is closed by the server although it
+kept sending, a 503 / 413 arrives, health and MQTT answer during the attack), never about how long it took.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from adversarial import assert_still_serving
+from mqtt_wire import RawMqtt
+from steward_harness import StewardServer, unique
+
+MAX_CONNECTIONS = 40
+#: How long the test waits for something the server must do within a few seconds; only a bound, not a measure.
+PATIENCE_S = 30
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = StewardServer("adv_http_limits", env={
+        "STEWARD_HTTP_READ_TIMEOUT": "2",
+        "STEWARD_HTTP_IDLE_TIMEOUT": "3",
+        "STEWARD_HTTP_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
+    })
+    try:
+        srv.start()
+    except Exception:
+        srv.cleanup()
+        raise
+    yield srv
+    srv.cleanup()
+
+
+def open_socket(server) -> socket.socket:
+    s = socket.create_connection((server.host, server.http_port), timeout=10)
+    s.settimeout(PATIENCE_S)
+    return s
+
+
+def closed_by_server(s: socket.socket, timeout: float = PATIENCE_S) -> bytes | None:
+    """Reads until the server closes `s`; returns what it sent, or None if it was still open at `timeout`."""
+    s.settimeout(timeout)
+    received = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                return received
+            received += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        return received
+    except socket.timeout:
+        return None
+    return None
+
+
+def good_device_publishes(server, token: str) -> bool:
+    with RawMqtt(server.host, server.mqtt_port) as client:
+        if client.connect(username=token, keepalive=30).reason != 0:
+            return False
+        ack = client.publish("v1/devices/me/telemetry", json.dumps({"duringAttack": 1}).encode(), qos=1, pid=3)
+        return ack is not None and ack.pid == 3
+
+
+def test_slow_loris_sockets_are_closed_while_http_and_mqtt_keep_serving(server):
+    token = server.create_device(server.create_tenant()["id"], unique("loris-good"))["accessToken"]
+    silent = [open_socket(server) for _ in range(10)]
+    trickling = [open_socket(server) for _ in range(10)]
+    header = b"GET /api/health HTTP/1.1\r\nHost: steward\r\nX-Slow: " + b"a" * 200
+    stop = threading.Event()
+    still_sending = {id(s): True for s in trickling}
+
+    def trickle(s: socket.socket) -> None:
+        # One byte every 0.2 s, never finishing the header: activity that must not keep the socket alive.
+        for byte in header:
+            if stop.is_set():
+                return
+            try:
+                s.send(bytes([byte]))
+            except OSError:
+                still_sending[id(s)] = False
+                return
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=trickle, args=(s,), daemon=True) for s in trickling]
+    for t in threads:
+        t.start()
+    try:
+        # During the attack: HTTP answers and a device publishes.
+        health = requests.get(f"{server.base_url}/api/health", timeout=10)
+        assert health.status_code == 200, health.text
+        assert good_device_publishes(server, token), "a good device was not served during the slow-loris attack"
+
+        for s in silent + trickling:
+            answer = closed_by_server(s)
+            assert answer is not None, "a slow-loris socket was still open long after the read timeout"
+            assert b"200 OK" not in answer, answer  # no request ever completed on it
+        # The trickling sockets were closed by the server while they were still sending their header (it
+        # would have taken 48 s): activity alone does not keep a request alive.
+        for t in threads:
+            t.join(timeout=10)
+        assert not any(still_sending.values()), "a trickling socket could finish sending its header"
+    finally:
+        stop.set()
+        for s in silent + trickling:
+            s.close()
+    assert_still_serving(server, token)
+
+
+def test_an_idle_keep_alive_connection_is_closed_but_serves_while_in_use(server):
+    s = open_socket(server)
+    try:
+        for _ in range(2):  # two requests on one connection: keep-alive works
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: steward\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = s.recv(4096)
+                assert chunk, "the server closed a keep-alive connection in the middle of use"
+                head += chunk
+            assert head.startswith(b"HTTP/1.1 200"), head
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+            body = head.split(b"\r\n\r\n", 1)[1]
+            while len(body) < length:
+                body += s.recv(4096)
+            assert json.loads(body)["status"] == "UP"
+        # Now idle: the server closes it.
+        assert closed_by_server(s) == b"", "an idle keep-alive connection was never closed"
+    finally:
+        s.close()
+    assert_still_serving(server)
+
+
+def test_connections_over_the_limit_are_refused_and_the_server_recovers(server):
+    held = [open_socket(server) for _ in range(MAX_CONNECTIONS)]
+    try:
+        extra = open_socket(server)
+        answer = closed_by_server(extra)
+        extra.close()
+        assert answer is not None, "a connection over the limit was kept open"
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 503"), answer
+        if answer:
+            assert b"too many HTTP connections" in answer, answer
+    finally:
+        for s in held:
+            s.close()
+    # The held sockets are gone: new connections are served again.
+    def served() -> bool:
+        try:
+            return requests.get(f"{server.base_url}/api/health", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+    deadline = time.monotonic() + PATIENCE_S
+    while not served():
+        assert time.monotonic() < deadline, "HTTP did not recover after the sockets over the limit were closed"
+        time.sleep(0.2)
+    assert_still_serving(server)
+
+
+@pytest.mark.parametrize("path,rest", [("/api/v1/{token}/telemetry", False), ("/api/device", True)])
+def test_a_huge_content_length_is_refused_before_the_body_is_read(server, path, rest):
+    token = server.create_device(server.create_tenant()["id"], unique("big"))["accessToken"]
+    s = open_socket(server)
+    try:
+        s.sendall((f"POST {path.format(token=token)} HTTP/1.1\r\nHost: steward\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 10737418240\r\n\r\n{\"a\":").encode())
+        answer = closed_by_server(s)
+    finally:
+        s.close()
+    assert answer is not None, "the connection stayed open waiting for 10 GB"
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert b"connection: close" in head.lower(), head
+    if rest:
+        error = json.loads(body)
+        assert error["status"] == 413 and "10737418240" in error["message"], error
+    else:
+        assert b"larger than" in body, body
+    assert_still_serving(server, token)
+
+
+def test_a_route_refuses_a_body_over_its_own_limit_without_waiting_for_it(server):
+    # /api/auth/login reads at most 16 KiB; 100 KB is declared but never sent: the 413 comes anyway.
+    s = open_socket(server)
+    try:
+        s.sendall(b"POST /api/auth/login HTTP/1.1\r\nHost: steward\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 100000\r\n\r\n")
+        answer = closed_by_server(s)
+    finally:
+        s.close()
+    assert answer is not None and answer.startswith(b"HTTP/1.1 413"), answer
+    assert b"larger than 16384 bytes" in answer, answer
+    assert_still_serving(server)
+
+
+def test_an_unknown_api_path_says_so(server):
+    r = requests.get(f"{server.base_url}/api/no-such-thing", timeout=10)
+    assert r.status_code == 404
+    error = r.json()
+    assert error["status"] == 404 and "No such API endpoint: GET /api/no-such-thing" in error["message"], error
+    assert_still_serving(server)
+
+
+# -- small REST fixes ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("limit", ["-1", "0", "1001", str(-(2**63)), "abc"])
+def test_the_audit_limit_must_be_1_to_1000(server, limit):
+    jwt = server.login(server.admin_email, server.admin_password)["token"]
+    r = server.rest("GET", "/api/audit", jwt=jwt, params={"limit": limit})
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    assert "'limit'" in r.json()["message"] and "1000" in r.json()["message"], r.text
+    ok = server.rest("GET", "/api/audit", jwt=jwt, params={"limit": "1000"})
+    assert ok.status_code == 200 and len(ok.json()) <= 1000
+    assert_still_serving(server)
+
+
+def test_a_token_in_use_anywhere_is_refused_the_same_way_without_a_server_error(server):
+    from steward_harness import Tenant
+
+    mine, theirs = Tenant(server), Tenant(server)
+    taken_elsewhere = theirs.device(unique("theirs"))["accessToken"]
+    taken_here = mine.device(unique("mine"))["accessToken"]
+    answers = []
+    for token in (taken_elsewhere, taken_here):
+        # Create with a taken token.
+        r = mine.rest("POST", "/api/device", params={"accessToken": token}, json={"name": unique("new"), "type": "default"})
+        answers.append((r.status_code, r.json()["message"]))
+        # Change an existing device's token to a taken one.
+        own = mine.rest("POST", "/api/device", json={"name": unique("own"), "type": "default"}).json()
+        r = mine.rest("POST", "/api/device", params={"accessToken": token},
+                      json={"id": own["id"], "name": own["name"], "type": "default"})
+        answers.append((r.status_code, r.json()["message"]))
+    assert set(answers) == {(400, "This access token is not available; choose another")}, answers
+    cli = server.cli("device", "create", "--tenant", mine.id, "--name", unique("cli"), "--token", taken_elsewhere,
+                     json_out=False, check=False)
+    assert cli.returncode != 0 and "This access token is not available; choose another" in cli.stderr + cli.stdout, cli
+    assert_still_serving(server, taken_elsewhere)
