@@ -113,7 +113,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            resources: [.copy("Console/Templates"), .copy("Console/Static")],
+            resources: [.copy("Console/Templates"), .copy("Console/Static"), .copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -149,6 +149,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Coverage-guided fuzzing (scripts/fuzz.sh builds these with libFuzzer; plain builds replay inputs).
+        .target(
+            name: "StewardFuzzKit",
+            dependencies: ["MQTTCore", "StewardCore", "StewardDevices", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "StewardFuzzMQTT", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
+        .executableTarget(name: "StewardFuzzJSON", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
+        .executableTarget(name: "StewardFuzzThingsBoard", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MQTTServerTests", dependencies: ["MQTTServer", .product(name: "NIOCore", package: "swift-nio")],

@@ -3,6 +3,8 @@
 #   .venv-sdk     : official ThingsBoard SDK (tb-mqtt-client) + pytest
 #   .venv-paho    : paho-mqtt 2.x + tb-rest-client + pytest
 #   .venv-console : selenium + aiosmtpd + requests + pytest (web console, accounts, audit)
+#   .venv-schemathesis : schemathesis + openapi-spec-validator (run as programs by the OpenAPI tests;
+#                   their pinned jsonschema/hypothesis versions stay out of the other environments)
 # The SDK's dependency tb-paho-mqtt-client installs the same top-level module
 # `paho` as paho-mqtt, so they must live in separate environments.
 # Usage: scripts/conformance-env.sh   (prints nothing but errors when up to date)
@@ -42,3 +44,7 @@ make_env .venv-paho \
 make_env .venv-console \
   "pytest requests selenium aiosmtpd" \
   "import pytest, requests, selenium, aiosmtpd"
+
+make_env .venv-schemathesis \
+  "schemathesis>=4,<5 openapi-spec-validator" \
+  "import schemathesis, openapi_spec_validator"

@@ -28,5 +28,10 @@ swift build --build-tests
 echo "== swift test"
 swift test --skip-build --parallel
 
-echo "== conformance suite"
+echo "== conformance suite (includes schemathesis against /api/openapi.json: protocol/test_adv_schemathesis.py)"
 STEWARD_BIN="$ROOT/.build/debug/steward" "$ROOT/Tests/conformance/run.sh"
+
+# Bounded coverage-guided fuzzing (libFuzzer) of the MQTT decoder, the JSON parser and ThingsBoard's typing
+# rules; scripts/fuzz.sh 600 is the longer run.
+echo "== fuzzing, ${STEWARD_FUZZ_SECONDS:-60}s per target"
+"$ROOT/scripts/fuzz.sh" "${STEWARD_FUZZ_SECONDS:-60}"

@@ -35,6 +35,7 @@ public enum WebApplication {
         DataCategoryRoutes(web: web, privacy: privacy).register(on: router)
         PersonRoutes(web: web, store: personalData).register(on: router)
         console?.register(on: router)
+        OpenAPIRoutes.register(on: router)  // GET /api/openapi.json
         HealthRoutes.register(on: router, storage: storage)
         return router
     }

@@ -1,0 +1,15 @@
+import StewardFuzzKit
+
+/// libFuzzer's entry point: one input through the MQTT decoder and its invariants (`MQTTFuzz`).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    MQTTFuzz.run(UnsafeBufferPointer(start: start, count: start == nil ? 0 : count))
+    return 0
+}
+
+@main
+enum Fuzzer {
+    static func main() {
+        FuzzMain.run(name: "StewardFuzzMQTT", entry: fuzzOneInput)
+    }
+}
