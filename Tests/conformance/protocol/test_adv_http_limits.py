@@ -243,3 +243,24 @@ def test_a_token_in_use_anywhere_is_refused_the_same_way_without_a_server_error(
                      json_out=False, check=False)
     assert cli.returncode != 0 and "This access token is not available; choose another" in cli.stderr + cli.stdout, cli
     assert_still_serving(server, taken_elsewhere)
+
+
+def test_a_tls_handshake_that_never_finishes_is_closed(tmp_path):
+    from steward_harness import make_self_signed_cert
+
+    cert, key = make_self_signed_cert(tmp_path)
+    srv = StewardServer("adv_http_limits_tls", tls=(cert, key), env={"STEWARD_HTTP_READ_TIMEOUT": "2"})
+    srv.verify = str(cert)
+    try:
+        srv.start()
+        silent = open_socket(srv)
+        half_hello = open_socket(srv)
+        half_hello.sendall(bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))  # a ClientHello record header, then nothing
+        for s in (silent, half_hello):
+            assert closed_by_server(s) is not None, "a TLS connection that never finished its handshake stayed open"
+            s.close()
+        r = requests.get(f"{srv.base_url}/api/health", timeout=10, verify=srv.verify)
+        assert r.status_code == 200 and r.json()["status"] == "UP"
+        assert_still_serving(srv)
+    finally:
+        srv.cleanup()
