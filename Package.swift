@@ -112,6 +112,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Console/Templates"), .copy("Console/Static"), .copy("Resources")],
             swiftSettings: swiftSettings
@@ -189,4 +190,3 @@ let package = Package(
             swiftSettings: swiftSettings),
     ]
 )
-                .product(name: "NIOHTTP1", package: "swift-nio"),
