@@ -62,7 +62,7 @@ public struct AuthService: Sendable {
         guard case .complete(let grant) = try await signIn.signIn(email: email, password: password, kind: .api, from: client) else {
             throw StewardError.unauthorized("Two-factor sign-in is on for this account: programs use an application key")
         }
-        let pair = issue(for: grant.user, sessionID: grant.session.id, refreshID: grant.refreshID ?? Secrets.token())
+        let pair = issue(for: grant.user, sessionID: grant.session.id, refreshID: grant.refreshID ?? UUID().uuidString.lowercased())
         return (pair.token, pair.refreshToken, grant.user)
     }
 
@@ -86,7 +86,7 @@ public struct AuthService: Sendable {
         if let current = session.refreshHash, !Secrets.constantTimeEquals(current, presented) {
             try await endReplayedSession(session, of: user, from: client)
         }
-        let next = Secrets.token()
+        let next = UUID().uuidString.lowercased()
         do {
             try await store.apply([.rotateRefreshToken(sessionID: session.id, from: session.refreshHash, to: Secrets.sha256Hex(next))])
         } catch let error as StewardError where error.kind == .conflict {

@@ -213,7 +213,7 @@ public struct SignInService: Sendable {
 
     func newSession(_ user: User, kind: Session.Kind, stage: Session.Stage, client: ClientInfo, time: Int64) -> SessionGrant {
         let secret = kind == .web ? Secrets.token() : nil
-        let refreshID = kind == .api ? Secrets.token() : nil
+        let refreshID = kind == .api ? UUID().uuidString.lowercased() : nil
         let lifetime = stage == .secondFactor ? configuration.factorStageLifetime : configuration.webSessionLifetime
         let session = Session(
             id: UUID().uuidString.lowercased(), secretHash: secret.map(Secrets.sha256Hex), userID: user.id, kind: kind, stage: stage,
