@@ -128,7 +128,8 @@ extension MQTTConnectionHandler {
                 }
             } else if isBadPayload {
                 if version == .v5 && qos != .atMostOnce {
-                    complete(slot, outcome: .ack(ReasonCode.payloadFormatInvalid, followUp: nil))
+                    // The reason string says what was wrong, as the HTTP API's 400 body does.
+                    complete(slot, outcome: .refuse(ReasonCode.payloadFormatInvalid, reason: "\(error)"))
                 } else {
                     complete(slot, outcome: .disconnect(ReasonCode.payloadFormatInvalid))
                 }

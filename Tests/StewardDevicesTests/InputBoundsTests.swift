@@ -97,7 +97,7 @@ import Testing
     @Test func longNumbersWithinADoublesRangeBecomeDoubles() throws {
         #expect(try typed("1e300") == .double(1e300))
         #expect(try typed("1e-99999") == .double(0))
-        #expect(try typed(String(repeating: "7", count: 500)) == .double(Double(String(repeating: "7", count: 500))!))
+        #expect(try typed(String(repeating: "7", count: 300)) == .double(Double(String(repeating: "7", count: 300))!))
         // Up to the bound the exact text is kept, as before.
         #expect(try typed("1e19") == .string("10000000000000000000"))
         #expect(try typed("1e99") == .string("1" + String(repeating: "0", count: 99)))

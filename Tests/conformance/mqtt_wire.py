@@ -201,6 +201,8 @@ def decode(p: Packet) -> Packet:
     elif p.type in (PUBACK, PUBREC, PUBREL, PUBCOMP):
         p.pid = struct.unpack("!H", b[:2])[0]
         p.reason = b[2] if (v5 and len(b) >= 3) else 0
+        if v5 and len(b) > 3:
+            p.properties, _ = parse_properties(b, 3)
     elif p.type in (SUBACK, UNSUBACK):
         p.pid = struct.unpack("!H", b[:2])[0]
         pos = 2

@@ -207,14 +207,14 @@ def test_huge_exponent_is_refused_and_big_numbers_stay_small(server, tenant, set
     payload = b'{"huge":1e99999}'
     r = requests.post(device_url(server, token, "/telemetry"), data=payload, timeout=30)
     assert r.status_code == 400 and "out of range" in r.text, r.text
-    r = requests.post(device_url(server, token, "/telemetry"), data=b'{"big":1e300,"tiny":1e-99999,"long":' + b"7" * 500 + b"}",
+    r = requests.post(device_url(server, token, "/telemetry"), data=b'{"big":1e300,"tiny":1e-99999,"long":' + b"7" * 300 + b"}",
                       timeout=30)
     assert r.status_code == 200, r.text
     latest = tenant.rest("GET", f"/api/plugins/telemetry/DEVICE/{setup['device']['id']}/values/timeseries?keys=big,tiny,long"
                          "&useStrictDataTypes=true").json()
     assert latest["big"][0]["value"] == 1e300
     assert latest["tiny"][0]["value"] == 0.0
-    assert isinstance(latest["long"][0]["value"], float) and latest["long"][0]["value"] > 7e499 / 1e200
+    assert latest["long"][0]["value"] == float("7" * 300)
     assert_still_serving(server, token)
 
 
