@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// Invariant checks for the fuzz targets.
 ///
@@ -22,7 +18,7 @@ public enum FuzzCheck {
 
     /// Prints `message` to standard error and aborts the process.
     public static func fail(_ message: String) -> Never {
-        fputs(message + "\n", stderr)
+        FileHandle.standardError.write(Data((message + "\n").utf8))
         abort()
     }
 

@@ -8,14 +8,14 @@ import StewardDevices
 /// - a refusal is a `badRequest` with a message;
 /// - keys are never empty nor longer than `ThingsBoardJSON.maximumKeyLength`, `null` members are dropped and
 ///   every other member is kept, in order;
-/// - the stored text of a number is bounded: never more than `storedTextSlack` bytes longer than the number as
-///   the device wrote it (so a short message cannot turn into megabytes on disk);
+/// - the stored text of a number is bounded by `ThingsBoardJSON.maximumExactNumberLength` (plus sign, point and
+///   leading zero), however the device wrote it (`1e99999` must not become 100,000 digits on disk);
 /// - a stored double is finite (an infinite one would be read back as `null`, a silently lost reading);
 /// - booleans, longs, strings and JSON values type back to themselves when rendered and typed again, and a
 ///   JSON value keeps the document it came from.
 public enum ThingsBoardFuzz {
-    /// How much longer than its source text a stored number may become.
-    public static let storedTextSlack = 1_024
+    /// The longest text a number may be stored as: the exact digits Steward keeps, a sign, a point, a leading zero.
+    public static let storedNumberTextBound = ThingsBoardJSON.maximumExactNumberLength + 3
 
     public static func run(_ input: UnsafeBufferPointer<UInt8>) {
         guard let json = try? JSONParser.parse(input) else { return }
@@ -34,7 +34,7 @@ public enum ThingsBoardFuzz {
     }
 
     static func requireBadRequest(_ error: StewardError, _ json: JSONValue) {
-        guard case .badRequest(let message) = error, !message.isEmpty else {
+        guard error.kind == .badRequest, !error.message.isEmpty else {
             FuzzCheck.fail("\(json.serialized.prefix(200)) was refused with \(error), not a bad request with a message")
         }
     }
@@ -83,13 +83,13 @@ public enum ThingsBoardFuzz {
 
     static func checkNumber(_ value: KVValue, sourceText: String) {
         switch value {
-        case .long(let l):
-            FuzzCheck.require(String(l).utf8.count <= sourceText.utf8.count + storedTextSlack, "\(sourceText) → \(l)")
+        case .long:
+            return
         case .double(let d):
             FuzzCheck.require(d.isFinite, "\(sourceText.prefix(200)) (\(sourceText.utf8.count) bytes) stored as the double \(d)")
         case .string(let s):
             FuzzCheck.require(
-                s.utf8.count <= sourceText.utf8.count + storedTextSlack,
+                s.utf8.count <= storedNumberTextBound,
                 "the number \(sourceText.prefix(64)) (\(sourceText.utf8.count) bytes) is stored as \(s.utf8.count) bytes of text")
         case .bool, .json:
             FuzzCheck.fail("the number \(sourceText.prefix(200)) typed as \(value)")

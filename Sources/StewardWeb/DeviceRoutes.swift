@@ -142,6 +142,9 @@ struct DeviceRoutes {
             guard var device = try await web.devices.device(tenant: tenant, id: DeviceID(uuid)) else {
                 throw StewardError.notFound("Device with id [\(uuid.uuidString.lowercased())] is not found")
             }
+            if name != device.name, try await web.devices.device(tenant: tenant, named: name) != nil {
+                throw StewardError.badRequest("Device with such name already exists!")
+            }
             device.name = name
             device.type = type
             device.label = label
