@@ -10,6 +10,8 @@ struct RPCRoutes {
     let web: WebContext
     static let defaultTimeoutMs: Int64 = 10_000
     static let minimumTimeoutMs: Int64 = 5_000
+    /// The longest a caller may wait for a device's answer: one day.
+    static let maximumTimeoutMs: Int64 = 86_400_000
 
     func register(on router: Router<StewardRequestContext>) {
         for (prefix, timeoutStatus) in [("api/plugins/rpc", HTTPResponse.Status.requestTimeout), ("api/rpc", .gatewayTimeout)] {
@@ -32,9 +34,9 @@ struct RPCRoutes {
         guard case .string(let method)? = body["method"], !method.isEmpty else {
             throw StewardError.badRequest("Invalid request body: 'method' is required")
         }
-        var timeout = body["timeout"]?.int64Value ?? Self.defaultTimeoutMs
+        var timeout = try IntegerInput.member(body, "timeout", range: 0...Self.maximumTimeoutMs) ?? Self.defaultTimeoutMs
         timeout = max(timeout, Self.minimumTimeoutMs)
-        if let expiration = body["expirationTime"]?.int64Value, expiration > 0 {
+        if let expiration = try IntegerInput.member(body, "expirationTime", range: IntegerInput.timestamps), expiration > 0 {
             timeout = max(min(timeout, expiration - WallClock.nowMillis()), 0)
         }
         let params = body["params"]?.serialized ?? "null"
