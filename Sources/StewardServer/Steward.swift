@@ -149,13 +149,6 @@ public struct Steward: Sendable {
             throw StewardError.badRequest(
                 "STEWARD_SMTP_SECURITY must be none, starttls, starttls-required or tls (got '\(configuration.smtpSecurity)')")
         }
-        // Mail carries addresses and names: under --tls-only it leaves the machine encrypted or not at all (MS-6). A
-        // relay on this machine (loopback) may take it in the clear and is then responsible for the rest.
-        if configuration.tlsOnly, security == .none || security == .startTLSIfOffered, !Self.isLoopback(host) {
-            throw StewardError.badRequest(
-                "--tls-only (STEWARD_TLS_ONLY): mail to \(host) could travel in the clear; set STEWARD_SMTP_SECURITY to "
-                    + "starttls-required or tls, or relay through a mail server on this machine (127.0.0.1)")
-        }
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = configuration.smtpCAFile {
             let extra = try NIOSSLCertificate.fromPEMFile(caFile)
@@ -165,12 +158,15 @@ public struct Steward: Sendable {
             host: host, port: configuration.smtpPort, security: security, username: configuration.smtpUsername,
             password: configuration.smtpPassword, sender: configuration.mailFrom, senderName: "Steward",
             tlsConfiguration: tls)
+        // Mail carries addresses and names: under --tls-only it leaves the machine encrypted or not at all (MS-6). A
+        // relay on this machine (a literal loopback address or `localhost`) may take it in the clear and is then
+        // responsible for the rest.
+        if configuration.tlsOnly, security == .none || security == .startTLSIfOffered, !smtp.hostIsLoopback {
+            throw StewardError.badRequest(
+                "--tls-only (STEWARD_TLS_ONLY): mail to \(host) could travel in the clear; set STEWARD_SMTP_SECURITY to "
+                    + "starttls-required or tls, or relay through a mail server on this machine (127.0.0.1)")
+        }
         return MailSender(store: SQLiteMailOutbox(pool: store.pool), client: SMTPClient(configuration: smtp), logger: logger)
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        let name = host.lowercased()
-        return name == "localhost" || name == "::1" || name == "[::1]" || name.hasPrefix("127.")
     }
 
     /// The web console over these services.

@@ -114,12 +114,23 @@ func eventually(
         #expect(staying.attributeUpdates == ["{\"n\":1}", "{\"n\":2}"])
     }
 
+    /// Pushes, closes, detaches and replies for a device without sessions reach nobody, and leave the hub serving
+    /// the devices that do have one.
     @Test func publishingToADeviceWithoutSessionsIsHarmless() {
         let hub = DeviceHub()
-        hub.publishAttributeUpdate(DeviceID(), json: "{}")
-        hub.closeSessions(DeviceID(), reason: "gone")
-        hub.detach(DeviceID(), RecordingSink())
-        hub.replyRPC(DeviceID(), id: 0, payload: "{}")
+        let listening = DeviceID()
+        let sink = RecordingSink()
+        hub.attach(listening, sink)
+        hub.subscribeAttributes(listening, sink)
+        let absent = DeviceID()
+        hub.publishAttributeUpdate(absent, json: "{}")
+        hub.closeSessions(absent, reason: "gone")
+        hub.detach(absent, RecordingSink())
+        hub.replyRPC(absent, id: 0, payload: "{}")
+        #expect(sink.attributeUpdates.isEmpty)
+        #expect(sink.closeReasons.isEmpty)
+        hub.publishAttributeUpdate(listening, json: #"{"a":1}"#)
+        #expect(sink.attributeUpdates == [#"{"a":1}"#])
     }
 
     @Test func closeSessionsClosesEveryAttachedSessionOfTheDevice() {

@@ -20,6 +20,10 @@ public struct PrivacySignals: Sendable, Equatable {
 
     public static let none = PrivacySignals(gpc: false, dnt: false)
 
+    /// The name of the signal the browser sends, for telling the person ("Global Privacy Control" first), or nil
+    /// when it sends none.
+    public var name: String? { gpc ? "Global Privacy Control" : dnt ? "Do Not Track" : nil }
+
     /// Whether a signal switches this purpose off.
     public func switchesOff(_ purpose: Purpose) -> Bool { (gpc && purpose.offByGPC) || (dnt && purpose.offByDNT) }
 

@@ -60,7 +60,8 @@ extension Console {
         return page(
             viewer, "consents", title: "Consents",
             [
-                "signal": signals.gpc ? "Global Privacy Control" : signals.dnt ? "Do Not Track" : "",
+                // A section renders for any string, even an empty one: `false` when the browser sends no signal.
+            "signal": signals.name.map { $0 as Any } ?? false,
                 "purposes": ledger.consentPurposes.map { purpose -> [String: Any] in
                     let entry = current[purpose.key]
                     return [

@@ -55,7 +55,8 @@ extension Console {
         if !always, let choice, choice.version >= bannerVersion { return nil }
         return [
             "returnTo": returnTo,
-            "signal": signals.gpc ? "Global Privacy Control" : signals.dnt ? "Do Not Track" : "",
+            // A section renders for any string, even an empty one: `false` when the browser sends no signal.
+            "signal": signals.name.map { $0 as Any } ?? false,
             "required": privacy.cookies(in: .necessary).map {
                 ["name": $0.name, "lifetime": Durations.words($0.lifetime), "description": $0.description]
             },

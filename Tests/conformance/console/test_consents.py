@@ -76,6 +76,8 @@ def test_gpc_is_honoured_recorded_and_published(server, new_account):
     assert page.status == 200
     # Every cookie the server set is a required one.
     assert set(acct.client.cookies.keys()) <= {"steward_session", "steward_csrf"}, acct.client.cookies.keys()
+    quiet = acct.client.page("/account/consents")
+    assert not quiet.has("signal-applied"), "no signal was sent: " + quiet.describe()
     consents = acct.client.page("/account/consents", headers={"Sec-GPC": "1"})
     assert consents.has("signal-applied"), consents.describe()
     assert consents.by_id("consent-analytics").text().strip() == "withdrawn"

@@ -78,6 +78,18 @@ def test_gpc_shows_in_the_banner_and_keeps_optional_purposes_off(server):
         ("analytics", "refused", "gpc"), ("marketing", "refused", "gpc")}
 
 
+# promise: MS-9
+def test_no_signal_no_signal_notice(server):
+    """A browser that sends no GPC/DNT (or sends them empty or as 0) is not told it sends one."""
+    for headers in ({}, {"Sec-GPC": "", "DNT": ""}, {"Sec-GPC": "0", "DNT": "0"}):
+        c = ConsoleClient(server.base_url)
+        c.headers.update(headers)
+        page = c.page("/sign-in")
+        assert page.has("cookie-banner"), page.describe()
+        assert page.by_id("banner-signal") is None, (headers, page.describe())
+        assert "Your browser sends" not in page.html, headers
+
+
 @pytest.fixture(scope="module")
 def browser():
     driver = chrome("cookies-")
