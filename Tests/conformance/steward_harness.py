@@ -303,6 +303,17 @@ class StewardServer:
                                 verify=verify, **kw)
 
 
+def running(name: str, env: dict[str, str] | None = None, **kwargs: Any):
+    """A fixture body for a server with its own settings: `yield from running("name", env={...})` starts it,
+    hands it to the tests and removes it afterwards, even when it fails to start."""
+    srv = StewardServer(name, env=env, **kwargs)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.cleanup()
+
+
 class Tenant:
     """A tenant with one tenant-admin user (created through the CLI)."""
 

@@ -16,7 +16,7 @@ import requests
 
 from adversarial import assert_still_serving
 from mqtt_wire import RawMqtt
-from steward_harness import StewardServer, unique
+from steward_harness import StewardServer, running, unique
 
 MAX_CONNECTIONS = 40
 #: How long the test waits for something the server must do within a few seconds; only a bound, not a measure.
@@ -25,18 +25,11 @@ PATIENCE_S = 30
 
 @pytest.fixture(scope="module")
 def server():
-    srv = StewardServer("adv_http_limits", env={
+    yield from running("adv_http_limits", env={
         "STEWARD_HTTP_READ_TIMEOUT": "2",
         "STEWARD_HTTP_IDLE_TIMEOUT": "3",
         "STEWARD_HTTP_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
     })
-    try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    yield srv
-    srv.cleanup()
 
 
 def open_socket(server) -> socket.socket:

@@ -16,7 +16,7 @@ import pytest
 
 import adversarial
 import mqtt_wire
-from steward_harness import StewardServer, unique
+from steward_harness import StewardServer, running, unique
 
 UNAUTHENTICATED = 20
 PER_ADDRESS = 5
@@ -28,17 +28,12 @@ PATIENCE_S = 30
 
 @pytest.fixture(scope="module")
 def server():
-    srv = StewardServer("adv_mqtt_exhaustion", env={
+    yield from running("adv_mqtt_exhaustion", env={
         "STEWARD_MQTT_MAX_UNAUTHENTICATED": str(UNAUTHENTICATED),
         "STEWARD_MQTT_MAX_UNAUTHENTICATED_PER_ADDRESS": str(PER_ADDRESS),
         "STEWARD_MQTT_CONNECT_TIMEOUT": str(CONNECT_DEADLINE_S),
         "STEWARD_MQTT_PROVISION_LIFETIME": str(PROVISION_LIFETIME_S),
     })
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 
 import adversarial
 import mqtt_wire
-from steward_harness import StewardServer, Tenant, unique
+from steward_harness import StewardServer, Tenant, running, unique
 
 PER_DEVICE = 3
 PER_CALLER = 5
@@ -26,15 +26,10 @@ PATIENCE_S = 20
 
 @pytest.fixture(scope="module")
 def server():
-    srv = StewardServer("adv_rpc", env={
+    yield from running("adv_rpc", env={
         "STEWARD_RPC_MAX_PENDING_PER_DEVICE": str(PER_DEVICE),
         "STEWARD_RPC_MAX_PENDING_PER_CALLER": str(PER_CALLER),
     })
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import requests
 
 from adversarial import assert_still_serving
 from mqtt_wire import PUBACK, V5, Closed, RawMqtt
-from steward_harness import StewardServer, Tenant, unique
+from steward_harness import StewardServer, Tenant, running, unique
 
 PRIVATE_FILES = ["steward.sqlite", "steward.sqlite-wal", "steward.sqlite-shm", "keys.sqlite", "master.key",
                  "audit-chain.key", "jwt-signing.key"]
@@ -77,14 +77,7 @@ QUOTA = 4 << 20
 
 @pytest.fixture(scope="module")
 def full_server():
-    srv = StewardServer("adv_storage_full", env={"STEWARD_MAX_DATABASE_SIZE": str(QUOTA)})
-    try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    yield srv
-    srv.cleanup()
+    yield from running("adv_storage_full", env={"STEWARD_MAX_DATABASE_SIZE": str(QUOTA)})
 
 
 def publish_v5(server, token: str, payload: dict):

@@ -6,19 +6,14 @@ import json
 import pytest
 
 from mqtt_wire import DISCONNECT, MAXIMUM_PACKET_SIZE, PUBLISH, V5, V311, connected, publish_packet
-from steward_harness import StewardServer, Tenant, series
+from steward_harness import Tenant, running, series
 
 LIMIT = 4096
 
 
 @pytest.fixture(scope="module")
 def small_server():
-    srv = StewardServer("test_max_packet_size", env={"STEWARD_MAX_PACKET_SIZE": str(LIMIT)})
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from running("test_max_packet_size", env={"STEWARD_MAX_PACKET_SIZE": str(LIMIT)})
 
 
 @pytest.fixture(scope="module")

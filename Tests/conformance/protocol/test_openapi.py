@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import adversarial
-from steward_harness import REPO_ROOT, StewardServer, Tenant
+from steward_harness import REPO_ROOT, StewardServer, Tenant, running
 
 DOCUMENT = REPO_ROOT / "Sources" / "StewardWeb" / "Resources" / "openapi.json"
 VALIDATOR = REPO_ROOT / ".venv-schemathesis" / "bin" / "openapi-spec-validator"
@@ -27,12 +27,7 @@ METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 @pytest.fixture(scope="module")
 def traced_server():
-    srv = StewardServer("openapi-routes", env={"STEWARD_LOG_LEVEL": "trace"})
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from running("openapi-routes", env={"STEWARD_LOG_LEVEL": "trace"})
 
 
 @pytest.fixture(scope="module")
