@@ -163,7 +163,9 @@ let package = Package(
         .testTarget(
             name: "MQTTServerTests", dependencies: ["MQTTServer", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore", "StewardStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore", "StewardStore", "StewardSQLite"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "StewardSQLiteTests", dependencies: ["StewardSQLite", "StewardStore", "StewardCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardAuthTests",

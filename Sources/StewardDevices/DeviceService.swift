@@ -27,7 +27,7 @@ public final class DeviceService: Sendable {
 
     /// Finds the device an access token belongs to.
     public func authenticate(token: String) async throws -> Device? {
-        guard !token.isEmpty, token.utf8.count <= 256 else { return nil }
+        guard DeviceRules.mayAuthenticate(token) else { return nil }
         return try await devices.device(accessToken: token)
     }
 
@@ -189,25 +189,5 @@ public final class DeviceService: Sendable {
         if duration == 0 { duration = Self.defaultClaimDurationMs }
         try await devices.saveClaimOffer(
             device: device.id, offer: ClaimOffer(secretKey: secret, expiresAt: WallClock.nowMillis() + duration))
-    }
-
-    /// A customer claims a device by name with the secret the device offered.
-    public func claim(tenant: TenantID, customer: CustomerID, deviceName: String, secretKey: String) async throws -> Device {
-        guard var device = try await devices.device(tenant: tenant, named: deviceName) else {
-            throw StewardError.notFound("Device with name [\(deviceName)] is not found")
-        }
-        if device.customerID != nil {
-            throw StewardError.badRequest("Device [\(deviceName)] is already claimed")
-        }
-        guard let offer = try await devices.claimOffer(device: device.id), offer.expiresAt > WallClock.nowMillis() else {
-            throw StewardError.badRequest("Device [\(deviceName)] is not open for claiming; the device must send a claim request first")
-        }
-        guard offer.secretKey == secretKey else {
-            throw StewardError.badRequest("The secret key does not match the one the device offered")
-        }
-        device.customerID = customer
-        try await devices.updateDevice(device)
-        try await devices.deleteClaimOffer(device: device.id)
-        return device
     }
 }

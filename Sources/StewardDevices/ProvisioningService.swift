@@ -5,10 +5,17 @@ import StewardStore
 /// Device provisioning: a device that knows its profile's key and secret gets (or creates) its credentials.
 /// Answers always carry a `status` (SUCCESS, NOT_FOUND, FAILURE), never a transport error, as ThingsBoard's do.
 public struct ProvisioningService: Sendable {
-    public let devices: any DeviceStore
+    /// Creates devices under the same rules as every other transport.
+    public let management: DeviceManagement
+    var devices: any DeviceStore { management.devices }
 
+    public init(management: DeviceManagement) {
+        self.management = management
+    }
+
+    /// Provisioning over a bare store (tests): creation needs nothing else.
     public init(devices: any DeviceStore) {
-        self.devices = devices
+        self.init(management: DeviceManagement(devices: devices))
     }
 
     /// Handles one provisioning request and returns the response JSON.
@@ -43,15 +50,20 @@ public struct ProvisioningService: Sendable {
             switch strategy {
             case .allowCreateNewDevices:
                 if existing != nil { return Self.failure("FAILURE", "Failed to provision device! A device named \(name) exists") }
-                let token = json["token"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? RandomToken.alphanumeric()
-                if try await devices.device(accessToken: token) != nil {
+                let token = json["token"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                if let token, try await devices.device(accessToken: token) != nil {
                     return Self.failure("FAILURE", "Failed to provision device! The requested token is taken")
                 }
-                let device = Device(
-                    tenantID: profile.tenantID, profileID: profile.id, name: name, type: profile.name,
-                    isGateway: json["gateway"] == .bool(true), accessToken: token, createdTime: WallClock.nowMillis())
-                try await devices.createDevice(device)
-                return Self.success(token: token)
+                let draft = DeviceDraft(
+                    name: name, type: profile.name, isGateway: json["gateway"] == .bool(true), profile: profile.id,
+                    accessToken: token)
+                let device: Device
+                do {
+                    device = try await management.create(tenant: profile.tenantID, draft)
+                } catch let error as StewardError where error.kind == .badRequest {
+                    return Self.failure("FAILURE", "Failed to provision device! \(error.message)")
+                }
+                return Self.success(token: device.accessToken)
             case .checkPreProvisionedDevices:
                 guard let existing, existing.profileID == profile.id else {
                     return Self.failure("FAILURE", "Failed to provision device! Device \(name) was not pre-provisioned")

@@ -177,6 +177,20 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v9-device-change") { db in
+            try db.execute(
+                sql: """
+                    -- Device changes another process must follow (closing sessions, dropping cached tokens), written in
+                    -- the transaction that makes them; readers resume after the last id they saw, old rows are pruned.
+                    CREATE TABLE device_change (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        device_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        time INTEGER NOT NULL
+                    );
+                    CREATE INDEX device_change_time ON device_change(time);
+                    """)
+        }
         return migrator
     }
 }

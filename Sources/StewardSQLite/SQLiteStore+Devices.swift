@@ -34,6 +34,9 @@ extension SQLiteStore: DeviceStore {
 
     public func updateDevice(_ device: Device) async throws {
         try await Self.mappingTokenConflict { try await self.pool.write { db in
+            let previousToken = try String.fetchOne(
+                db, sql: "SELECT access_token FROM device WHERE id = ? AND tenant_id = ?",
+                arguments: [device.id.description, device.tenantID.description])
             try db.execute(
                 sql: """
                     UPDATE device SET customer_id = ?, profile_id = ?, name = ?, type = ?, label = ?, is_gateway = ?, access_token = ?
@@ -44,6 +47,9 @@ extension SQLiteStore: DeviceStore {
                     device.isGateway, device.accessToken, device.id.description, device.tenantID.description,
                 ])
             if db.changesCount == 0 { throw StewardError.notFound("Device with id [\(device.id)] is not found") }
+            if previousToken != device.accessToken {
+                try Self.recordDeviceChange(db, kind: .credentialsChanged, device: device.id)
+            }
         } }
         forgetCachedToken(of: device.id)
     }
@@ -110,6 +116,7 @@ extension SQLiteStore: DeviceStore {
             try db.execute(sql: "DELETE FROM ts_kv_latest WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM attribute_kv WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM device WHERE seq = ?", arguments: [seq])
+            try Self.recordDeviceChange(db, kind: .deleted, device: id)
             return true
         }
         forgetCachedToken(of: id)

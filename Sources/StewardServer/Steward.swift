@@ -19,6 +19,10 @@ public struct Steward: Sendable {
     public let storage: StorageStatus
     public let hub: DeviceHub
     public let deviceService: DeviceService
+    /// Applies device changes (deletions, new tokens, erasures) to this process's sessions and caches.
+    public let deviceChanges: DeviceChangeWatcher
+    /// Creating, changing and deleting devices, for every transport.
+    public let devices: DeviceManagement
     public let provisioning: ProvisioningService
     public let accounts: AccountService
     public let auth: AuthService
@@ -51,7 +55,9 @@ public struct Steward: Sendable {
         deviceService = DeviceService(
             devices: store, attributes: store, telemetry: store, writer: writer, hub: hub,
             limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize))
-        provisioning = ProvisioningService(devices: store)
+        deviceChanges = DeviceChangeWatcher(log: store, hub: hub)
+        devices = DeviceManagement(devices: store, accounts: store, people: store, changes: deviceChanges)
+        provisioning = ProvisioningService(management: devices)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         accounts = AccountService(accounts: store, devices: store, hasher: hasher)
         var identity = IdentityConfiguration(publicURL: configuration.effectivePublicURL)

@@ -86,6 +86,7 @@ public struct StewardServer {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: boundMQTT), .init(service: app),
+                .init(service: DeviceChangeService(watcher: steward.deviceChanges, logger: logger)),
                 .init(service: MaintenanceService(sweeper: UnopenedAccountSweeper(store: steward.store, configuration: steward.identity), logger: logger)),
             ] + (steward.mailSender.map { [.init(service: $0)] } ?? [])
                 // Last, so it is the first to stop: RPC callers and long polls get their answer before HTTP waits

@@ -1,6 +1,7 @@
 import Hummingbird
 import StewardAuth
 import StewardCore
+import StewardDevices
 import StewardStore
 
 /// `GET /api/audit`: the audit trail of the caller's tenant for its administrators (every tenant for the system
@@ -15,23 +16,14 @@ struct AuditRoutes {
                 // 1…1000 (default 100): a negative or zero limit would be read by SQLite as "no limit".
                 let limit = Int(try IntegerInput.parse(request.uri.queryParameters.get("limit"), name: "limit", range: 1...1_000) ?? 100)
                 let event = request.uri.queryParameters.get("event")
-                let entries: [AuditEntry]
-                switch principal.authority {
-                case .systemAdmin:
-                    entries = try await web.identity.auditEntries(tenant: nil, subject: nil, event: event, limit: limit)
-                case .tenantAdmin:
-                    entries = try await web.identity.auditEntries(
-                        tenant: try web.tenant(of: principal), subject: nil, event: event, limit: limit)
-                case .customerUser:
-                    throw StewardError.forbidden("You don't have permission to perform this operation!")
-                }
+                let entries = try await web.scope.auditEntries(WebContext.scope(principal), event: event, limit: limit)
                 return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
             }
         }
         router.get("api/audit/me") { request, context in
             try await api {
                 let principal = try await web.principal(request, context)
-                let entries = try await web.identity.auditEntries(tenant: nil, subject: principal.userID, event: nil, limit: 500)
+                let entries = try await web.scope.ownAuditEntries(WebContext.scope(principal), limit: 500)
                 return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
             }
         }

@@ -32,8 +32,7 @@ struct DeviceRoutes {
                 let principal = try await web.principal(request, context)
                 let tenant = try web.requireTenantAdmin(principal)
                 let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                _ = try await web.devices.deleteDevice(tenant: tenant, id: device.id)
-                web.deviceService.hub.closeSessions(device.id, reason: "Device was deleted")
+                try await web.management.delete(tenant: tenant, id: device.id)
                 return HTTP.ok()
             }
         }
@@ -48,27 +47,25 @@ struct DeviceRoutes {
         router.get("api/tenant/devices") { request, context in
             try await api {
                 let principal = try await web.principal(request, context)
-                let tenant = try web.requireTenantAdmin(principal)
-                return try await page(request, tenant: tenant, customer: nil)
+                _ = try web.requireTenantAdmin(principal)
+                return try await page(request, principal, customer: nil)
             }
         }
         router.get("api/customer/:customerId/devices") { request, context in
             try await api {
                 let principal = try await web.principal(request, context)
-                let tenant = try web.tenant(of: principal)
-                guard let customer = CustomerID(try context.parameters.require("customerId")),
-                    principal.authority == .tenantAdmin || principal.customerID == customer,
-                    try await web.accounts.customer(tenant: tenant, id: customer) != nil
-                else { throw StewardError.notFound("Customer is not found") }
-                return try await page(request, tenant: tenant, customer: customer)
+                guard let customer = CustomerID(try context.parameters.require("customerId")) else {
+                    throw StewardError.notFound("Customer is not found")
+                }
+                return try await page(request, principal, customer: customer)
             }
         }
         router.get("api/tenant/device") { request, context in
             try await api {
                 let principal = try await web.principal(request, context)
-                let tenant = try web.requireTenantAdmin(principal)
+                _ = try web.requireTenantAdmin(principal)
                 guard let name = request.uri.queryParameters.get("deviceName"),
-                    let device = try await web.devices.device(tenant: tenant, named: name)
+                    let device = try await web.scope.device(WebContext.scope(principal), named: name)
                 else { throw StewardError.notFound("Requested device wasn't found!") }
                 return try await deviceResponse(device)
             }
@@ -77,23 +74,19 @@ struct DeviceRoutes {
             try await api {
                 let principal = try await web.principal(request, context)
                 let tenant = try web.requireTenantAdmin(principal)
-                var device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                guard let customerID = CustomerID(try context.parameters.require("customerId")),
-                    try await web.accounts.customer(tenant: tenant, id: customerID) != nil
-                else { throw StewardError.notFound("Customer is not found") }
-                device.customerID = customerID
-                try await web.devices.updateDevice(device)
-                return try await deviceResponse(device)
+                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+                guard let customerID = CustomerID(try context.parameters.require("customerId")) else {
+                    throw StewardError.notFound("Customer is not found")
+                }
+                return try await deviceResponse(try await web.management.assign(tenant: tenant, device: device.id, customer: customerID))
             }
         }
         router.delete("api/customer/device/:deviceId") { request, context in
             try await api {
                 let principal = try await web.principal(request, context)
-                _ = try web.requireTenantAdmin(principal)
-                var device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                device.customerID = nil
-                try await web.devices.updateDevice(device)
-                return try await deviceResponse(device)
+                let tenant = try web.requireTenantAdmin(principal)
+                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+                return try await deviceResponse(try await web.management.assign(tenant: tenant, device: device.id, customer: nil))
             }
         }
         router.post("api/customer/device/:deviceId/claim") { request, context in
@@ -104,7 +97,7 @@ struct DeviceRoutes {
                 }
                 let tenant = try web.tenant(of: principal)
                 let body = try await WebContext.parseBody(request, limit: 16_384)
-                let device = try await web.deviceService.claim(
+                let device = try await web.management.claim(
                     tenant: tenant, customer: customer, deviceName: try context.parameters.require("deviceId"),
                     secretKey: body["secretKey"]?.stringValue ?? "")
                 return try await deviceResponse(device)
@@ -117,53 +110,31 @@ struct DeviceRoutes {
         HTTP.json(EntityJSON.device(device, defaultProfile: try await web.defaultProfile(device.tenantID)).serialized)
     }
 
-    func page(_ request: Request, tenant: TenantID, customer: CustomerID?) async throws -> Response {
+    func page(_ request: Request, _ principal: Principal, customer: CustomerID?) async throws -> Response {
         let (pageSize, page, offset) = try WebContext.paging(request)
         let search = request.uri.queryParameters.get("textSearch")
-        let devices = try await web.devices.devices(
-            tenant: tenant, customer: customer, textSearch: search, limit: pageSize, offset: offset)
-        let total = try await web.devices.deviceCount(tenant: tenant, customer: customer, textSearch: search)
-        let profile = try await web.defaultProfile(tenant)
+        let scope = WebContext.scope(principal)
+        let (devices, total) = try await web.scope.devices(
+            scope, customer: customer, textSearch: search, limit: pageSize, offset: offset)
+        let profile = try await web.defaultProfile(try web.scope.tenant(scope))
         return HTTP.json(
             EntityJSON.page(devices.map { EntityJSON.device($0, defaultProfile: profile) }, total: total, pageSize: pageSize, page: page)
                 .serialized)
     }
 
-    /// Creates a device (no `id` in the body) or renames/retypes an existing one.
+    /// Creates a device (no `id` in the body) or renames/retypes an existing one, through `DeviceManagement`.
     func save(_ body: JSONValue, tenant: TenantID, accessToken: String?) async throws -> Device {
-        guard let name = body["name"]?.stringValue, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw StewardError.badRequest("Device name should be specified!")
-        }
-        guard name.count <= 255 else { throw StewardError.badRequest("Device name is longer than 255 characters") }
-        let type = body["type"]?.stringValue ?? "default"
-        let label = body["label"]?.stringValue
-        let gateway = body["additionalInfo"]?["gateway"] == .bool(true)
+        guard let name = body["name"]?.stringValue else { throw StewardError.badRequest("Device name should be specified!") }
+        _ = try DeviceRules.name(name)  // a bad name is answered before a missing device, as before
+        let draft = DeviceDraft(
+            name: name, type: body["type"]?.stringValue ?? "default", label: body["label"]?.stringValue,
+            isGateway: body["additionalInfo"]?["gateway"] == .bool(true), accessToken: accessToken)
         if let uuid = EntityJSON.uuid(from: body["id"]) {
-            guard var device = try await web.devices.device(tenant: tenant, id: DeviceID(uuid)) else {
+            guard try await web.devices.device(tenant: tenant, id: DeviceID(uuid)) != nil else {
                 throw StewardError.notFound("Device with id [\(uuid.uuidString.lowercased())] is not found")
             }
-            if name != device.name, try await web.devices.device(tenant: tenant, named: name) != nil {
-                throw StewardError.badRequest("Device with such name already exists!")
-            }
-            device.name = name
-            device.type = type
-            device.label = label
-            device.isGateway = gateway
-            if let accessToken { device.accessToken = accessToken }
-            try await web.devices.updateDevice(device)
-            return device
+            return try await web.management.update(tenant: tenant, id: DeviceID(uuid), draft)
         }
-        if try await web.devices.device(tenant: tenant, named: name) != nil {
-            throw StewardError.badRequest("Device with such name already exists!")
-        }
-        let token = accessToken ?? RandomToken.alphanumeric()
-        if try await web.devices.device(accessToken: token) != nil {
-            throw StewardError.accessTokenUnavailable
-        }
-        let device = Device(
-            tenantID: tenant, profileID: try await web.defaultProfile(tenant), name: name, type: type, label: label,
-            isGateway: gateway, accessToken: token, createdTime: WallClock.nowMillis())
-        try await web.devices.createDevice(device)
-        return device
+        return try await web.management.create(tenant: tenant, draft)
     }
 }

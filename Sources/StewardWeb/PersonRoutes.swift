@@ -1,5 +1,6 @@
 import Hummingbird
 import StewardCore
+import StewardDevices
 import StewardStore
 
 /// `POST|DELETE /api/privacy/device/{deviceId}/person[/{userId}]`: links a tenant's device to the person it concerns
@@ -7,7 +8,6 @@ import StewardStore
 /// administrators only, within their tenant.
 struct PersonRoutes {
     let web: WebContext
-    let store: any PersonalDataStore
 
     func register(on router: Router<StewardRequestContext>) {
         router.post("api/privacy/device/:deviceId/person/:userId") { request, context in
@@ -19,7 +19,7 @@ struct PersonRoutes {
                 guard let person = UserID(try context.parameters.require("userId")) else {
                     throw StewardError.badRequest("The user id is not a UUID")
                 }
-                try await store.assignDevice(tenant: tenant, device: device, to: person)
+                try await web.management.assign(tenant: tenant, device: device, person: person)
                 return HTTP.ok()
             }
         }
@@ -29,7 +29,7 @@ struct PersonRoutes {
                 guard let device = DeviceID(try context.parameters.require("deviceId")) else {
                     throw StewardError.badRequest("The device id is not a UUID")
                 }
-                try await store.assignDevice(tenant: tenant, device: device, to: nil)
+                try await web.management.assign(tenant: tenant, device: device, person: nil)
                 return HTTP.ok()
             }
         }

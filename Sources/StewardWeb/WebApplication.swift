@@ -23,7 +23,8 @@ public enum WebApplication {
         router.add(middleware: APICallAudit(identity: auth.store))
         let web = WebContext(
             auth: auth, accounts: accounts.accounts, identity: auth.store, devices: deviceService.devices,
-            deviceService: deviceService)
+            deviceService: deviceService, management: provisioning.management,
+            scope: ScopeService(devices: deviceService.devices, accounts: accounts.accounts, identity: auth.store))
         DeviceHTTPRoutes(service: deviceService, provisioning: provisioning, maximumBodySize: maximumDeviceBodySize)
             .register(on: router)
         AuthRoutes(web: web).register(on: router)
@@ -33,7 +34,7 @@ public enum WebApplication {
         AccountRoutes(web: web, accountsService: accounts).register(on: router)
         AuditRoutes(web: web).register(on: router)
         DataCategoryRoutes(web: web, privacy: privacy).register(on: router)
-        PersonRoutes(web: web, store: personalData).register(on: router)
+        PersonRoutes(web: web).register(on: router)
         console?.register(on: router)
         OpenAPIRoutes.register(on: router)  // GET /api/openapi.json
         HealthRoutes.register(on: router, storage: storage)

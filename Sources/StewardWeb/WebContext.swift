@@ -15,6 +15,10 @@ struct WebContext: Sendable {
     let identity: any IdentityStore
     let devices: any DeviceStore
     let deviceService: DeviceService
+    /// Creating, changing and deleting devices: every rule for them lives there.
+    let management: DeviceManagement
+    /// What each principal may see.
+    let scope: ScopeService
 
     /// The principal of `X-Authorization: Bearer <JWT>` or `X-Authorization: ApiKey <key>` (also accepted in
     /// `Authorization`). A read-only key may only read.
@@ -43,29 +47,24 @@ struct WebContext: Sendable {
         ClientInfo(ip: context.clientIP, client: request.headers[.userAgent] ?? "")
     }
 
+    /// The visibility scope of a principal, for `ScopeService`.
+    static func scope(_ principal: Principal) -> Scope {
+        Scope(user: principal.userID, authority: principal.authority, tenant: principal.tenantID, customer: principal.customerID)
+    }
+
     /// The tenant a tenant admin or customer user acts in; the system administrator owns no devices.
     func tenant(of principal: Principal) throws -> TenantID {
-        guard let tenant = principal.tenantID else {
-            throw StewardError.forbidden("You don't have permission to perform this operation!")
-        }
-        return tenant
+        try scope.tenant(Self.scope(principal))
     }
 
     func requireTenantAdmin(_ principal: Principal) throws -> TenantID {
-        guard principal.authority == .tenantAdmin, let tenant = principal.tenantID else {
-            throw StewardError.forbidden("You don't have permission to perform this operation!")
-        }
-        return tenant
+        try scope.administeredTenant(Self.scope(principal))
     }
 
-    /// A device the principal may see: in its tenant and, for a customer user, assigned to its customer.
-    /// Anything else is "not found", so ids of other tenants reveal nothing.
+    /// A device the principal may see (`ScopeService.device`); anything else is "not found", so ids of other
+    /// tenants reveal nothing.
     func visibleDevice(_ principal: Principal, _ idText: String) async throws -> Device {
-        let tenant = try tenant(of: principal)
-        guard let id = DeviceID(idText), let device = try await devices.device(tenant: tenant, id: id),
-            principal.authority != .customerUser || device.customerID == principal.customerID
-        else { throw StewardError.notFound("Device with id [\(idText)] is not found") }
-        return device
+        try await scope.device(Self.scope(principal), id: idText)
     }
 
     func defaultProfile(_ tenant: TenantID) async throws -> DeviceProfileID? {

@@ -24,23 +24,21 @@ struct DeviceCommand: AsyncParsableCommand {
         func run() async throws {
             let steward = try common.open()
             let tenant = try await Resolver(steward: steward).tenant(tenant)
-            let profileName = profile ?? "default"
-            let profile = try await steward.store.profile(tenant: tenant.id, named: profileName)
-            if self.profile != nil && profile == nil { throw ValidationError("No device profile named '\(profileName)'") }
-            if try await steward.store.device(tenant: tenant.id, named: name) != nil {
-                throw ValidationError("The tenant already has a device named '\(name)'")
+            var profileID: DeviceProfileID?
+            if let profile {
+                guard let found = try await steward.store.profile(tenant: tenant.id, named: profile) else {
+                    throw ValidationError("No device profile named '\(profile)'")
+                }
+                profileID = found.id
             }
-            let token = token ?? RandomToken.alphanumeric()
-            guard !token.isEmpty, token.count <= 256, !token.contains(where: \.isWhitespace) else {
-                throw ValidationError("--token must be 1 to 256 characters without spaces")
+            let device: Device
+            do {
+                device = try await steward.devices.create(
+                    tenant: tenant.id,
+                    DeviceDraft(name: name, type: profile ?? type, isGateway: gateway, profile: profileID, accessToken: token))
+            } catch let error as StewardError where error.kind == .badRequest {
+                throw ValidationError(error.message)
             }
-            if try await steward.store.device(accessToken: token) != nil {
-                throw ValidationError(StewardError.accessTokenUnavailable.message)
-            }
-            let device = Device(
-                tenantID: tenant.id, profileID: profile?.id, name: name, type: self.profile ?? type, isGateway: gateway,
-                accessToken: token, createdTime: WallClock.nowMillis())
-            try await steward.store.createDevice(device)
             Output.print(Output.device(device), asJSON: common.json, text: "Created device \(device.name) (\(device.id))\nAccess token: \(device.accessToken)")
         }
     }
@@ -73,7 +71,8 @@ struct DeviceCommand: AsyncParsableCommand {
         func run() async throws {
             let steward = try common.open()
             let device = try await Resolver(steward: steward).device(device, tenant: tenant)
-            _ = try await steward.store.deleteDevice(tenant: device.tenantID, id: device.id)
+            // Recorded with the deletion: a running server closes the device's sessions within about a second.
+            try await steward.devices.delete(tenant: device.tenantID, id: device.id)
             Output.print(.object([JSONMember("deleted", .string(device.id.description))]), asJSON: common.json, text: "Deleted device \(device.name)")
         }
     }

@@ -1,0 +1,59 @@
+import GRDB
+import StewardCore
+import StewardStore
+import Synchronization
+
+/// `device_change`: device changes recorded in the transaction that makes them, so the server that holds the
+/// sessions follows changes made by the CLI (another process) as it follows its own.
+extension SQLiteStore: DeviceChangeLog {
+    public func deviceChanges(after id: Int64, limit: Int) async throws -> [DeviceChange] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, device_id, kind, time FROM device_change WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [id, limit]
+            ).compactMap { row in
+                guard let device = DeviceID(row["device_id"] as String),
+                    let kind = DeviceChange.Kind(rawValue: row["kind"] as String)
+                else { return nil }
+                return DeviceChange(id: row["id"], device: device, kind: kind, time: row["time"])
+            }
+        }
+    }
+
+    public func lastDeviceChangeID() async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM device_change") ?? 0
+        }
+    }
+
+    public func pruneDeviceChanges(before time: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM device_change WHERE time < ?", arguments: [time])
+        }
+    }
+
+    public func forgetCachedState(of devices: [DeviceID]) {
+        guard !devices.isEmpty else { return }
+        let ids = Set(devices)
+        tokenCache.withLock { cache in
+            for (token, entry) in cache where ids.contains(entry.device.id) { cache[token] = nil }
+        }
+        forgetSealingTargets()
+    }
+
+    /// Records `kind` for every device `selection` (a `SELECT id FROM device …`) names, inside the caller's
+    /// transaction: before the devices are deleted, so the rows name them.
+    static func recordDeviceChanges(
+        _ db: Database, kind: DeviceChange.Kind, selection: String, arguments: StatementArguments
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO device_change(device_id, kind, time) SELECT id, ?, ? FROM (\(selection))",
+            arguments: [kind.rawValue, WallClock.nowMillis()] + arguments)
+    }
+
+    static func recordDeviceChange(_ db: Database, kind: DeviceChange.Kind, device: DeviceID) throws {
+        try db.execute(
+            sql: "INSERT INTO device_change(device_id, kind, time) VALUES (?, ?, ?)",
+            arguments: [device.description, kind.rawValue, WallClock.nowMillis()])
+    }
+}
