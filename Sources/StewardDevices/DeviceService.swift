@@ -49,13 +49,13 @@ public final class DeviceService: Sendable {
             completion(.success(()))
             return
         }
-        writer.submit(TelemetryBatch(device: device.id, entries: entries), completion: completion)
+        writer.submit(TelemetryBatch(tenant: device.tenantID, device: device.id, entries: entries), completion: completion)
     }
 
     public func saveTelemetry(_ device: Device, payload: some Collection<UInt8>) async throws {
         let entries = try parseTelemetry(device, payload)
         if entries.allSatisfy({ $0.values.isEmpty }) { return }
-        try await writer.write(TelemetryBatch(device: device.id, entries: entries))
+        try await writer.write(TelemetryBatch(tenant: device.tenantID, device: device.id, entries: entries))
     }
 
     func parseTelemetry(_ device: Device, _ payload: some Collection<UInt8>) throws(StewardError) -> [TimedValues] {
@@ -82,8 +82,9 @@ public final class DeviceService: Sendable {
         }
         let values = try ThingsBoardJSON.keyValues(json)
         guard !values.isEmpty else { return }
-        try await attributes.saveAttributes(
-            tenant: device.tenantID, device: device.id, scope: .client, values: values, ts: WallClock.nowMillis())
+        let ts = WallClock.nowMillis()
+        try await attributes.saveAttributes(tenant: device.tenantID, device: device.id, scope: .client, values: values, ts: ts)
+        publishAttributes(device, scope: .client, change: .saved(values), ts: ts)
     }
 
     /// Parses an MQTT attribute request payload into the two key lists (nil = all of that scope).
@@ -122,8 +123,9 @@ public final class DeviceService: Sendable {
 
     /// Saves server or shared attributes (from the REST API) and pushes shared changes to the device.
     public func saveAttributes(_ device: Device, scope: AttributeScope, values: [KeyValue]) async throws {
-        try await attributes.saveAttributes(
-            tenant: device.tenantID, device: device.id, scope: scope, values: values, ts: WallClock.nowMillis())
+        let ts = WallClock.nowMillis()
+        try await attributes.saveAttributes(tenant: device.tenantID, device: device.id, scope: scope, values: values, ts: ts)
+        if !values.isEmpty { publishAttributes(device, scope: scope, change: .saved(values), ts: ts) }
         if scope == .shared, !values.isEmpty {
             hub.publishAttributeUpdate(device.id, json: ThingsBoardJSON.renderObject(values.map { ($0.key, $0.value) }))
         }
@@ -132,6 +134,7 @@ public final class DeviceService: Sendable {
     /// Deletes attributes and tells the device about deleted shared ones.
     public func deleteAttributes(_ device: Device, scope: AttributeScope, keys: [String]) async throws {
         let deleted = try await attributes.deleteAttributes(tenant: device.tenantID, device: device.id, scope: scope, keys: keys)
+        if !deleted.isEmpty { publishAttributes(device, scope: scope, change: .deleted(deleted), ts: WallClock.nowMillis()) }
         if scope == .shared, !deleted.isEmpty {
             hub.publishAttributeUpdate(device.id, json: "{\"deleted\":" + JSONValue.array(deleted.map(JSONValue.string)).serialized + "}")
         }

@@ -67,10 +67,13 @@ public struct TimeSeriesQuery: Sendable, Equatable {
 
 /// Readings of one device, ready to be committed.
 public struct TelemetryBatch: Sendable {
+    /// The device's tenant, when the submitter knows it: the post-commit feed publishes only batches that carry it.
+    public var tenant: TenantID?
     public var device: DeviceID
     public var entries: [TimedValues]
 
-    public init(device: DeviceID, entries: [TimedValues]) {
+    public init(tenant: TenantID? = nil, device: DeviceID, entries: [TimedValues]) {
+        self.tenant = tenant
         self.device = device
         self.entries = entries
     }

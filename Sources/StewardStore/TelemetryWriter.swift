@@ -8,6 +8,9 @@ import Synchronization
 /// While one transaction is being committed (and fsynced) the next group fills up, so the cost of a durable
 /// commit is shared by all readings that arrived meanwhile: throughput grows with load instead of being bounded
 /// by fsync latency.
+///
+/// After a group commits and its completions have run, the writer hands the committed batches to `feed`; a
+/// failed commit publishes nothing, and no subscriber can delay an acknowledgement.
 public final class TelemetryWriter: Sendable {
     public typealias Completion = @Sendable (Result<Void, any Error>) -> Void
 
@@ -32,11 +35,16 @@ public final class TelemetryWriter: Sendable {
     private let maximumGroupSize: Int
     /// Told about every commit and every failure for lack of space (health, the error log).
     private let storage: StorageStatus?
+    /// Told about every committed batch that names its tenant, after the commit.
+    public let feed: CommitFeed
 
-    public init(store: any TelemetryStore, maximumGroupSize: Int = 4096, storage: StorageStatus? = nil) {
+    public init(
+        store: any TelemetryStore, maximumGroupSize: Int = 4096, storage: StorageStatus? = nil, feed: CommitFeed = CommitFeed()
+    ) {
         self.store = store
         self.maximumGroupSize = maximumGroupSize
         self.storage = storage
+        self.feed = feed
         let thread = Thread { [self] in self.run() }
         thread.name = "steward-telemetry-writer"
         thread.start()
@@ -116,21 +124,36 @@ public final class TelemetryWriter: Sendable {
             }
             if !batches.isEmpty { storage?.recordSuccess() }
             for item in group { item.completion(.success(())) }
+            publish(batches)
         } catch {
             // Isolate the failing batch so one bad submitter does not fail everyone else's readings.
             guard group.count > 1 else {
                 group[0].completion(.failure(mapped(error)))
                 return
             }
+            var committed: [TelemetryBatch] = []
             for item in group {
                 do {
                     if !item.batch.entries.isEmpty { try store.append([item.batch]) }
                     item.completion(.success(()))
+                    if feed.hasSubscribers, !item.batch.entries.isEmpty { committed.append(item.batch) }
                 } catch {
                     item.completion(.failure(mapped(error)))
                 }
             }
+            publish(committed)
         }
+    }
+
+    /// Hands committed batches to the feed, after their completions have run. With no subscriber this costs one
+    /// atomic load; with subscribers, one event per batch that shares the batch's readings.
+    private func publish(_ batches: [TelemetryBatch]) {
+        guard feed.hasSubscribers, !batches.isEmpty else { return }
+        let events = batches.compactMap { batch -> CommitEvent? in
+            guard let tenant = batch.tenant else { return nil }
+            return .telemetry(CommittedTelemetry(tenant: tenant, device: batch.device, readings: batch.entries))
+        }
+        feed.publish(events)
     }
 
     /// A full disk or database quota becomes `StewardError.storageFull` (HTTP 507, MQTT 5 0x97) and is recorded;
