@@ -30,32 +30,3 @@ enum DeviceTopics {
         return Int32(topic.dropFirst(prefix.utf8.count))
     }
 }
-
-/// MQTT reason codes and 3.1.1 return codes Steward sends.
-enum ReasonCode {
-    static let success: UInt8 = 0x00
-    static let v3NotAuthorized: UInt8 = 0x05
-    static let v3IdentifierRejected: UInt8 = 0x02
-    static let v3ServerUnavailable: UInt8 = 0x03
-    static let v3UnacceptableProtocol: UInt8 = 0x01
-    static let v3SubscribeFailure: UInt8 = 0x80
-    static let unspecifiedError: UInt8 = 0x80
-    static let malformedPacket: UInt8 = 0x81
-    static let protocolError: UInt8 = 0x82
-    static let implementationSpecificError: UInt8 = 0x83
-    static let unsupportedProtocolVersion: UInt8 = 0x84
-    static let clientIdentifierNotValid: UInt8 = 0x85
-    static let badUsernameOrPassword: UInt8 = 0x86
-    static let notAuthorized: UInt8 = 0x87
-    static let serverUnavailable: UInt8 = 0x88
-    static let keepAliveTimeout: UInt8 = 0x8D
-    static let topicFilterInvalid: UInt8 = 0x8F
-    static let topicNameInvalid: UInt8 = 0x90
-    static let noSubscriptionExisted: UInt8 = 0x11
-    static let packetTooLarge: UInt8 = 0x95
-    static let quotaExceeded: UInt8 = 0x97
-    static let administrativeAction: UInt8 = 0x98
-    static let payloadFormatInvalid: UInt8 = 0x99
-    static let qosNotSupported: UInt8 = 0x9B
-    static let maximumConnectTime: UInt8 = 0xA0
-}
