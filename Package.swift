@@ -50,6 +50,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StewardJobs",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StewardStore",
             dependencies: ["StewardCore"],
             swiftSettings: swiftSettings
@@ -121,7 +129,7 @@ let package = Package(
             name: "StewardServer",
             dependencies: [
                 "StewardCore", "StewardStore", "StewardSQLite", "StewardDevices", "StewardAuth",
-                "MQTTServer", "StewardWeb", "StewardMail", "StewardPrivacy",
+                "MQTTServer", "StewardWeb", "StewardMail", "StewardPrivacy", "StewardJobs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -161,13 +169,7 @@ let package = Package(
         .executableTarget(name: "StewardFuzzThingsBoard", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MQTTServerTests",
-            dependencies: [
-                "MQTTServer", "MQTTCore", "StewardCore", "StewardDevices",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            name: "MQTTServerTests", dependencies: ["MQTTServer", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore", "StewardStore", "StewardSQLite"],
@@ -185,6 +187,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardJobsTests",
+            dependencies: [
+                "StewardJobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardMailTests",
             dependencies: [

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import StewardAuth
 import StewardCore
 import StewardDevices
+import StewardJobs
 import StewardPrivacy
 import StewardStore
 import UnixSignals
@@ -87,7 +88,7 @@ public struct StewardServer {
             services: [
                 .init(service: boundMQTT), .init(service: app),
                 .init(service: DeviceChangeService(watcher: steward.deviceChanges, logger: logger)),
-                .init(service: MaintenanceService(sweeper: UnopenedAccountSweeper(store: steward.store, configuration: steward.identity), logger: logger)),
+                .init(service: JobRunner(jobs: steward.scheduledJobs(logger: logger), logger: logger)),
             ] + (steward.mailSender.map { [.init(service: $0)] } ?? [])
                 // Last, so it is the first to stop: RPC callers and long polls get their answer before HTTP waits
                 // for the requests in flight.
