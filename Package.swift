@@ -169,7 +169,13 @@ let package = Package(
         .executableTarget(name: "StewardFuzzThingsBoard", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MQTTServerTests", dependencies: ["MQTTServer", .product(name: "NIOCore", package: "swift-nio")],
+            name: "MQTTServerTests",
+            dependencies: [
+                "MQTTServer", "MQTTCore", "StewardCore", "StewardDevices",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore", "StewardStore", "StewardSQLite"],
