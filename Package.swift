@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "StewardSQLite",
             dependencies: [
-                "StewardCore", "StewardStore",
+                "StewardCore", "StewardStore", "StewardMail",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -172,7 +172,7 @@ public struct Steward: Sendable {
                 "--tls-only (STEWARD_TLS_ONLY): mail to \(host) could travel in the clear; set STEWARD_SMTP_SECURITY to "
                     + "starttls-required or tls, or relay through a mail server on this machine (127.0.0.1)")
         }
-        return MailSender(store: SQLiteMailOutbox(pool: store.pool), client: SMTPClient(configuration: smtp), logger: logger)
+        return MailSender(store: SQLiteMailOutbox(store: store), client: SMTPClient(configuration: smtp), logger: logger)
     }
 
     /// The web console over these services.

@@ -2,14 +2,18 @@ import Foundation
 import GRDB
 import StewardCore
 import StewardMail
-import StewardSQLite
 
 /// The mail outbox table as the sender sees it. Rows are written by identity changes (`.enqueueMail`) in the same
-/// transaction as the change itself.
-struct SQLiteMailOutbox: MailOutboxStore {
+/// transaction as the change itself; recipients and texts are opened here, so the sender never sees a sealed value.
+public struct SQLiteMailOutbox: MailOutboxStore {
     let pool: DatabasePool
 
-    func dueMail(now: Int64, limit: Int) async throws -> [OutboxMail] {
+    /// The outbox of `store`'s database.
+    public init(store: SQLiteStore) {
+        pool = store.pool
+    }
+
+    public func dueMail(now: Int64, limit: Int) async throws -> [OutboxMail] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -35,7 +39,7 @@ struct SQLiteMailOutbox: MailOutboxStore {
 
     /// Marks the mail sent and drops its body: bodies carry single-use links, which must not outlive delivery in
     /// the database. Recipient, subject and times stay as the record that the mail went out.
-    func markSent(id: Int64, at time: Int64) async throws {
+    public func markSent(id: Int64, at time: Int64) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -45,7 +49,7 @@ struct SQLiteMailOutbox: MailOutboxStore {
         }
     }
 
-    func markFailed(id: Int64, attempts: Int, retryAt: Int64, error: String) async throws {
+    public func markFailed(id: Int64, attempts: Int, retryAt: Int64, error: String) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE mail_outbox SET attempts = ?, next_attempt_time = ?, last_error = ? WHERE id = ?",
