@@ -2,6 +2,8 @@ import Logging
 import MQTTCore
 import NIOCore
 import NIOEmbedded
+import StewardCore
+import StewardDevices
 import Testing
 
 @testable import MQTTServer
@@ -114,5 +116,56 @@ import Testing
         var written = 0
         while let buffer = try await channel.readOutbound(as: ByteBuffer.self) { written += buffer.readableBytes }
         #expect(written == 0)
+    }
+
+    @Test func aSubscribedDeviceReceivesSharedAttributesAndIsClosedByTheHub() async throws {
+        let device = FakeDeviceAPI.device(token: "good")
+        let api = FakeDeviceAPI(devices: [device])
+        let channel = try await Self.channel(api: api)
+        let connect = MQTTPacket.connect(MQTTConnect(version: .v5, clientID: "c", keepAliveSeconds: 0, username: "good"))
+        try await channel.writeInbound(Self.bytes([connect], version: .v5))
+        _ = try await Self.nextPacket(channel, version: .v5)
+
+        let subscribe = MQTTSubscribe(packetID: 3, subscriptions: [MQTTSubscription(filter: "v1/devices/me/attributes", qos: .atMostOnce)])
+        try await channel.writeInbound(Self.bytes([.subscribe(subscribe)], version: .v5))
+        #expect(try await Self.nextPacket(channel, version: .v5) == .suback(MQTTSubAck(packetID: 3, reasonCodes: [0])))
+
+        api.hub.publishAttributeUpdate(device.id, json: #"{"interval":5}"#)
+        guard case .publish(let push) = try await Self.nextPacket(channel, version: .v5) else {
+            Issue.record("expected the shared attributes to be pushed")
+            return
+        }
+        #expect(push.topic == "v1/devices/me/attributes")
+        #expect(String(buffer: push.payload) == #"{"interval":5}"#)
+
+        api.hub.closeSessions(device.id, reason: "deleted")
+        #expect(
+            try await Self.nextPacket(channel, version: .v5)
+                == .disconnect(MQTTDisconnect(reasonCode: MQTTReasonCode.administrativeAction)))
+        try await channel.closeFuture.get()
+        api.hub.publishAttributeUpdate(device.id, json: #"{"interval":6}"#)
+        await channel.testingEventLoop.run()
+        var after = 0
+        while let buffer = try await channel.readOutbound(as: ByteBuffer.self) { after += buffer.readableBytes }
+        #expect(after == 0, "a closed session is no longer in the hub")
+    }
+
+    @Test func aProvisioningSessionGetsItsAnswerAfterThePuback() async throws {
+        let channel = try await Self.channel(api: FakeDeviceAPI())
+        let connect = MQTTPacket.connect(MQTTConnect(version: .v3_1_1, clientID: "x", keepAliveSeconds: 0, username: "provision"))
+        try await channel.writeInbound(Self.bytes([connect], version: .v3_1_1))
+        #expect(try await Self.nextPacket(channel, version: .v3_1_1) == .connack(MQTTConnAck(returnCode: 0)))
+
+        let request = MQTTPublish(
+            topic: "/provision/request", payload: ByteBuffer(string: #"{"provisionDeviceKey":"k"}"#), qos: .atLeastOnce, packetID: 1)
+        try await channel.writeInbound(Self.bytes([.publish(request)], version: .v3_1_1))
+        #expect(try await Self.nextPacket(channel, version: .v3_1_1) == .puback(MQTTAck(packetID: 1)))
+        guard case .publish(let answer) = try await Self.nextPacket(channel, version: .v3_1_1) else {
+            Issue.record("expected the provisioning answer")
+            return
+        }
+        #expect(answer.topic == "/provision/response")
+        #expect(String(buffer: answer.payload) == #"{"status":"SUCCESS"}"#)
+        _ = try await channel.finish(acceptAlreadyClosed: true)
     }
 }

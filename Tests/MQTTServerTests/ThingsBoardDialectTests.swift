@@ -1,3 +1,4 @@
+import Logging
 import MQTTCore
 import NIOCore
 import StewardCore
@@ -6,6 +7,8 @@ import Testing
 @testable import MQTTServer
 
 @Suite struct ThingsBoardDialectTests {
+    static let logger = Logger(label: "test")
+
     // MARK: CONNECT
 
     @Test func credentialsFollowThingsBoardsRules() {
@@ -42,7 +45,7 @@ import Testing
         let dialect = ThingsBoardDialect(api: api)
         let completion = RecordedCompletion()
         let publish = MQTTPublish(topic: "v1/devices/me/telemetry", payload: ByteBuffer(string: #"{"t":1}"#), qos: .atLeastOnce, packetID: 1)
-        dialect.handle(publish, device: FakeDeviceAPI.device(token: "a"), version: .v5, completion: completion)
+        dialect.handle(publish, device: FakeDeviceAPI.device(token: "a"), version: .v5, logger: Self.logger, completion: completion)
         #expect(completion.recorded.isEmpty)
         api.commitTelemetry(at: 0)
         #expect(completion.recorded == [.finished(.ack(0, followUp: nil))])
@@ -51,7 +54,7 @@ import Testing
     @Test func aClientRPCIsAnsweredOnItsResponseTopic() {
         let completion = RecordedCompletion()
         let publish = MQTTPublish(topic: "v1/devices/me/rpc/request/7", payload: ByteBuffer(string: #"{"method":"getCurrentTime"}"#))
-        ThingsBoardDialect(api: FakeDeviceAPI()).handle(publish, device: FakeDeviceAPI.device(token: "a"), version: .v3_1_1, completion: completion)
+        ThingsBoardDialect(api: FakeDeviceAPI()).handle(publish, device: FakeDeviceAPI.device(token: "a"), version: .v3_1_1, logger: Self.logger, completion: completion)
         #expect(
             completion.recorded
                 == [.finished(.ack(0, followUp: ResponsePublish(topic: "v1/devices/me/rpc/response/7", payload: #"{"time":1}"#)))])
@@ -61,7 +64,7 @@ import Testing
         let publish = MQTTPublish(topic: "somewhere/else", payload: ByteBuffer(string: "{}"), qos: .atLeastOnce, packetID: 1)
         for (version, reason) in [(MQTTProtocolVersion.v5, MQTTReasonCode.topicNameInvalid), (.v3_1_1, MQTTReasonCode.success)] {
             let completion = RecordedCompletion()
-            ThingsBoardDialect(api: FakeDeviceAPI()).handle(publish, device: FakeDeviceAPI.device(token: "a"), version: version, completion: completion)
+            ThingsBoardDialect(api: FakeDeviceAPI()).handle(publish, device: FakeDeviceAPI.device(token: "a"), version: version, logger: Self.logger, completion: completion)
             #expect(completion.recorded == [.finished(.ack(reason, followUp: nil))])
         }
     }
@@ -69,7 +72,7 @@ import Testing
     @Test func aNonIntegerRequestIDIsAPayloadError() {
         let completion = RecordedCompletion()
         let publish = MQTTPublish(topic: "v1/devices/me/attributes/request/x", payload: ByteBuffer(string: "{}"))
-        ThingsBoardDialect(api: FakeDeviceAPI()).handle(publish, device: FakeDeviceAPI.device(token: "a"), version: .v5, completion: completion)
+        ThingsBoardDialect(api: FakeDeviceAPI()).handle(publish, device: FakeDeviceAPI.device(token: "a"), version: .v5, logger: Self.logger, completion: completion)
         guard case .failed(let message) = completion.recorded.first else {
             Issue.record("expected a failure, got \(completion.recorded)")
             return

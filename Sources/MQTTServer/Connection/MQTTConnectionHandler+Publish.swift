@@ -9,7 +9,8 @@ extension MQTTConnectionHandler {
 
     func publishFromDevice(_ publish: MQTTPublish, device: Device) {
         let slot = reserveAck(for: publish)
-        dialect.handle(publish, device: device, version: machine.version, completion: completion(slot, publish.qos))
+        dialect.handle(
+            publish, device: device, version: machine.version, logger: logger, completion: completion(slot, publish.qos))
     }
 
     func publishFromProvisioning(_ publish: MQTTPublish) {

@@ -1,3 +1,4 @@
+import Logging
 import MQTTCore
 import NIOCore
 import StewardCore
@@ -83,7 +84,8 @@ struct ThingsBoardDialect: Sendable {
 
     /// Starts the work a device's PUBLISH asks for; `completion` hears how it ended, possibly before this returns.
     func handle(
-        _ publish: MQTTPublish, device: Device, version: MQTTProtocolVersion, completion: some PublishCompletion
+        _ publish: MQTTPublish, device: Device, version: MQTTProtocolVersion, logger: Logger,
+        completion: some PublishCompletion
     ) {
         let api = self.api
         let payload = publish.payload
@@ -125,6 +127,7 @@ struct ThingsBoardDialect: Sendable {
             // ThingsBoard parses the id with Integer.parseInt: a non-integer id is a payload error, not an unknown topic.
             completion.fail(StewardError.badRequest("The request id in '\(publish.topic)' must be an integer"))
         case .unknown:
+            logger.debug("PUBLISH to a topic Steward does not serve", metadata: ["topic": "\(publish.topic)"])
             completion.finish(.ack(version == .v5 ? MQTTReasonCode.topicNameInvalid : MQTTReasonCode.success, followUp: nil))
         }
     }
