@@ -228,7 +228,7 @@ extension SQLiteStore: PersonalDataStore {
         }
     }
 
-    public func checkpoint() async throws {
+    public func purgeErasedRemnants() async throws {
         try await pool.writeWithoutTransaction { db in
             _ = try db.checkpoint(.truncate)
         }

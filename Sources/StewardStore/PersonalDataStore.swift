@@ -154,7 +154,9 @@ public protocol PersonalDataStore: Sendable {
 
     /// The counts an erasure will report, computed in its transaction; `receiptBody` turns them into the receipt.
     func erase(_ plan: ErasurePlan, receiptBody: @Sendable (ErasureCounts) -> String) async throws -> ErasureCounts
-    /// Folds the WAL into the database file and truncates it, so erased pages are not left in the log.
-    func checkpoint() async throws
+    /// Makes sure no copy of erased rows lingers outside the live tables: whatever the backend keeps besides them
+    /// (SQLite: the write-ahead log, folded into the file and truncated; freed pages are zeroed by `secure_delete`).
+    /// Called after an erasure has committed; best effort, as the backend does it on its own later too.
+    func purgeErasedRemnants() async throws
     func receipt(id: String) async throws -> ErasureReceiptRecord?
 }

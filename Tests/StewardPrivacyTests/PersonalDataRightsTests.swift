@@ -158,7 +158,7 @@ import Testing
         #expect(statistics.count >= 1 && statistics.allSatisfy { ($0["key"] as String) == "power" })
 
         // Nothing of Ada is left in the bytes of the database or its log.
-        try await store.checkpoint()
+        try await store.purgeErasedRemnants()
         for file in ["steward.sqlite", "steward.sqlite-wal"] {
             guard let bytes = FileManager.default.contents(atPath: directory + "/" + file) else { continue }
             for needle in [ada.email, "Lovelace", Self.phone, "Difference Works", "ride, \"fast\""] {
@@ -211,7 +211,7 @@ import Testing
 
         _ = try await rights().1.erase(self.ada.id, actor: "test")
         #expect(try store.keys?.existingKey(for: self.ada.id) == nil)
-        try await store.checkpoint()
+        try await store.purgeErasedRemnants()
         for file in ["steward.sqlite", "steward.sqlite-wal", "keys.sqlite"] {
             #expect(scan(directory + "/" + file, for: ada).isEmpty, "Ada in \(file)")
         }
@@ -255,7 +255,7 @@ import Testing
         }
         #expect(stored.filter { $0.0 != "temperature" }.allSatisfy { $0.1 >= 100 })
         #expect(stored.first { $0.0 == "temperature" }?.1 == 2)
-        try await store.checkpoint()
+        try await store.purgeErasedRemnants()
         #expect(scan(directory + "/steward.sqlite", for: ["greenwich"]).isEmpty)
         // Every read opens them: latest, raw history, aggregation and the export.
         let latest = try await store.latest(tenant: ownTenant, device: ownDevice.id, keys: ["gpsTrace", "heartRate"])
@@ -282,7 +282,7 @@ import Testing
         }
         #expect(stored.first { $0.0 == "gpsTrace" }?.1 ?? 0 >= 100)
         #expect(stored.first { $0.0 == "firmware" }.map { $0.1 < 100 } == true)
-        try await store.checkpoint()
+        try await store.purgeErasedRemnants()
         #expect(scan(directory + "/steward.sqlite", for: ["eiffel"]).isEmpty)
         #expect(!scan(directory + "/steward.sqlite", for: ["plainfw"]).isEmpty, "the scan finds what is stored plain")
         // Read back plain, by key, and in the export's rows.

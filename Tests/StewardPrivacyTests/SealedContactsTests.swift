@@ -95,7 +95,7 @@ import Testing
         }
 
         // None of them is in the clear in the database or its log; the scan does find what is stored plain.
-        try await store.checkpoint()
+        try await store.purgeErasedRemnants()
         #expect(try plainInFiles(directory, ["Analytical Engines", "192.0.2.77"]).count >= 2)
         #expect(try plainInFiles(directory, c.all) == [])
 
@@ -152,7 +152,7 @@ import Testing
             // A store without a master key writes them plain, as Steward did before sealing.
             let plain = try SQLiteStore(directory: directory, durability: .normal)
             user = try await holdContacts(plain, c)
-            try await plain.checkpoint()
+            try await plain.purgeErasedRemnants()
             #expect(try plainInFiles(directory, [c.email, c.phone, c.parent, c.stranger]).count >= 4)
         }
         let store = try SQLiteStore(directory: directory, durability: .normal, masterKey: Self.master)

@@ -83,8 +83,8 @@ public struct AccountEraser: Sendable {
         let counts = try await store.erase(fullPlan) { counts in
             Self.receiptBody(id: receiptID, time: time, counts: counts, aggregated: aggregatedCategories, declaration: declaration)
         }
-        // The erasure has committed; folding the log into the file is best effort (the next checkpoint does it).
-        try? await store.checkpoint()
+        // The erasure has committed; purging what the backend keeps besides the tables is best effort (it does so later too).
+        try? await store.purgeErasedRemnants()
         guard let receipt = try await store.receipt(id: receiptID) else {
             throw StewardError(.internal, "The erasure committed but its receipt cannot be read back")
         }
