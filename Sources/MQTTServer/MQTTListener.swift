@@ -46,8 +46,8 @@ public final class MQTTListener: Service {
 
     func bind(port: Int, tls: NIOSSLContext?) async throws -> any Channel {
         let configuration = self.configuration
-        let service = self.service
-        let provisioning = self.provisioning
+        // One value for every connection of this listener: what the ThingsBoard dialect calls.
+        let api: any ThingsBoardDeviceAPI = ThingsBoardServices(devices: service, provisioning: provisioning)
         let logger = self.logger
         let limiter = self.limiter
         return try await ServerBootstrap(group: group)
@@ -70,8 +70,7 @@ public final class MQTTListener: Service {
                         ByteToMessageHandler(MQTTPacketDecoder(maximumPacketSize: configuration.maximumPacketSize + 5)))
                     try pipeline.addHandler(
                         MQTTConnectionHandler(
-                            service: service, provisioning: provisioning, configuration: configuration, logger: logger,
-                            limiter: limiter, ticket: ticket))
+                            api: api, configuration: configuration, logger: logger, limiter: limiter, ticket: ticket))
                 }
             }
             .bind(host: configuration.host, port: port)

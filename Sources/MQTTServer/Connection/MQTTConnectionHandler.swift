@@ -47,15 +47,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         self.machine = StateMachine(configuration: .init(configuration), now: .now())
     }
 
-    convenience init(
-        service: DeviceService, provisioning: ProvisioningService, configuration: MQTTServerConfiguration,
-        logger: Logger, limiter: ConnectionLimiter? = nil, ticket: UInt64 = 0
-    ) {
-        self.init(
-            api: ThingsBoardServices(devices: service, provisioning: provisioning), configuration: configuration,
-            logger: logger, limiter: limiter, ticket: ticket)
-    }
-
     var loopBound: NIOLoopBound<MQTTConnectionHandler> {
         NIOLoopBound(self, eventLoop: context!.eventLoop)
     }

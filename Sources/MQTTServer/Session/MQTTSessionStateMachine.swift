@@ -334,11 +334,12 @@ struct MQTTSessionStateMachine<Principal> {
         case .malformedPacket, .malformedRemainingLength: return disconnect(MQTTReasonCode.malformedPacket)
         case .protocolViolation: return disconnect(MQTTReasonCode.protocolError)
         case .unsupportedProtocol:
-            let wasAwaitingConnect: Bool
-            if case .awaitingConnect = state { wasAwaitingConnect = true } else { wasAwaitingConnect = false }
+            var refusal: MQTTPacket?
+            if case .awaitingConnect = state {
+                refusal = .connack(MQTTConnAck(returnCode: MQTTReasonCode.v3UnacceptableProtocol))
+            }
             guard case .closeAfterWriting = disconnect(MQTTReasonCode.unsupportedProtocolVersion) else { return .none }
-            let refusal = MQTTPacket.connack(MQTTConnAck(returnCode: MQTTReasonCode.v3UnacceptableProtocol))
-            return .closeAfterWriting(wasAwaitingConnect ? refusal : nil, version: .v3_1_1)
+            return .closeAfterWriting(refusal, version: .v3_1_1)
         }
     }
 
