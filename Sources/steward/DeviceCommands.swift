@@ -54,7 +54,7 @@ struct DeviceCommand: AsyncParsableCommand {
             let tenants = try await resolver.tenants(tenant)
             var devices: [Device] = []
             for tenant in tenants {
-                devices += try await steward.store.devices(tenant: tenant.id, customer: nil, textSearch: nil, limit: Int.max, offset: 0)
+                devices += try await steward.devices.devices(tenant: tenant.id)
             }
             Output.print(
                 .array(devices.map(Output.device)), asJSON: common.json,

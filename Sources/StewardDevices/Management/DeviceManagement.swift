@@ -148,6 +148,11 @@ public struct DeviceManagement: Sendable {
 
     // MARK: Reading
 
+    /// Every device of a tenant, newest first: for the operator at the command line, who sees everything.
+    public func devices(tenant: TenantID) async throws -> [Device] {
+        try await devices.devices(tenant: tenant, customer: nil, textSearch: nil, limit: Int.max, offset: 0)
+    }
+
     /// The device's access token (ThingsBoard's credentials).
     public func credentials(tenant: TenantID, id: DeviceID) async throws -> String {
         try await require(tenant: tenant, id: id).accessToken

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import StewardAuth
 import StewardCore
+import StewardDevices
 import StewardStore
 
 /// The start page (devices and their latest readings), users of a tenant, tenants, and the audit trail.
@@ -14,8 +15,7 @@ extension Console {
                     return page(viewer, "start", title: "Start", ["isSystemAdmin": true, "tenantCount": tenants.count])
                 }
                 guard let tenant = viewer.user.tenantID else { return errorPage(request, viewer: viewer, .forbidden("No workspace")) }
-                let customer = viewer.user.authority == .customerUser ? viewer.user.customerID : nil
-                let list = try await devices.devices(tenant: tenant, customer: customer, textSearch: nil, limit: 200, offset: 0)
+                let list = try await scope.devices(WebContext.scope(viewer.principal), textSearch: nil, limit: 200, offset: 0).devices
                 var rows: [[String: Any]] = []
                 for device in list {
                     let latest = try await telemetry.latest(tenant: tenant, device: device.id, keys: nil)
@@ -31,10 +31,10 @@ extension Console {
         }
         router.get("users") { request, _ in
             try await signedIn(request) { viewer in
-                guard viewer.user.authority == .tenantAdmin, let tenant = viewer.user.tenantID else {
+                guard viewer.user.authority == .tenantAdmin else {
                     return errorPage(request, viewer: viewer, .forbidden("Only tenant administrators see the users of a tenant"))
                 }
-                let users = try await accounts.users(tenant: tenant)
+                let users = try await scope.users(WebContext.scope(viewer.principal))
                 return page(
                     viewer, "users", title: "Users",
                     ["users": users.map { ["id": $0.id.description, "email": $0.email, "role": $0.authority.rawValue] }])
@@ -42,8 +42,8 @@ extension Console {
         }
         router.get("users/:userId") { request, context in
             try await signedIn(request) { viewer in
-                guard viewer.user.authority == .tenantAdmin, let tenant = viewer.user.tenantID,
-                    let id = UserID(context.parameters.get("userId") ?? ""), let user = try await accounts.user(tenant: tenant, id: id),
+                guard viewer.user.authority == .tenantAdmin, let id = UserID(context.parameters.get("userId") ?? ""),
+                    let user = try? await scope.user(WebContext.scope(viewer.principal), id: id),
                     let account = try await identity.account(id: user.id)
                 else { return errorPage(request, viewer: viewer, .notFound("No such user in your tenant")) }
                 try await AccessLog(store: identity).personalDataRead(
@@ -70,13 +70,10 @@ extension Console {
         }
         router.get("audit") { request, _ in
             try await signedIn(request) { viewer in
-                let tenant: TenantID?
-                switch viewer.user.authority {
-                case .systemAdmin: tenant = nil
-                case .tenantAdmin: tenant = viewer.user.tenantID
-                case .customerUser: return errorPage(request, viewer: viewer, .forbidden("Only administrators see the audit trail"))
+                if viewer.user.authority == .customerUser {
+                    return errorPage(request, viewer: viewer, .forbidden("Only administrators see the audit trail"))
                 }
-                let entries = try await identity.auditEntries(tenant: tenant, subject: nil, event: nil, limit: 200)
+                let entries = try await scope.auditEntries(WebContext.scope(viewer.principal), event: nil, limit: 200)
                 return page(
                     viewer, "audit", title: "Audit trail",
                     [

@@ -3,6 +3,7 @@ import Hummingbird
 import QRCode
 import StewardAuth
 import StewardCore
+import StewardDevices
 import StewardStore
 
 /// Sessions, sign-in history, application keys, "I lost my credentials", who read my data, and two-factor set-up.
@@ -65,7 +66,7 @@ extension Console {
         let sessions = try await identity.sessions(of: viewer.user.id).filter { $0.isLive(at: now) && $0.stage == .complete }
         let signIns = try await identity.signIns(of: viewer.user.id, limit: 20)
         let keys = try await identity.apiKeys(of: viewer.user.id)
-        let reads = try await identity.auditEntries(tenant: nil, subject: viewer.user.id, event: "personal-data.read", limit: 50)
+        let reads = try await scope.ownAuditEntries(WebContext.scope(viewer.principal), event: "personal-data.read", limit: 50)
         // The trail names readers by id; who they are is read now (their address is sealed in their account).
         var readers: [UserID: String] = [:]
         for actor in Set(reads.compactMap(\.event.actorID)) {

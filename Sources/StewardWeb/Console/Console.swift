@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import StewardAuth
 import StewardCore
+import StewardDevices
 import StewardPrivacy
 import StewardStore
 
@@ -13,6 +14,8 @@ public struct Console: Sendable {
     let accounts: any AccountStore
     let devices: any DeviceStore
     let telemetry: any TelemetryStore
+    /// What each viewer may see: the same answers as the REST API's.
+    let scope: ScopeService
     let signUp: SignUpService
     let signIn: SignInService
     let resets: PasswordResetService
@@ -36,6 +39,7 @@ public struct Console: Sendable {
         self.accounts = accounts
         self.devices = devices
         self.telemetry = telemetry
+        self.scope = ScopeService(devices: devices, accounts: accounts, identity: identity)
         self.signUp = signUp
         self.signIn = signIn
         self.resets = resets
