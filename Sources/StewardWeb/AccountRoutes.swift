@@ -69,15 +69,7 @@ struct AccountRoutes {
             try await api {
                 let principal = try await web.principal(request, context)
                 guard let id = UserID(try context.parameters.require("userId")) else { throw StewardError.notFound("User is not found") }
-                let user: User?
-                if principal.authority == .systemAdmin {
-                    user = try await web.accounts.user(id: id)
-                } else if principal.authority == .tenantAdmin {
-                    user = try await web.accounts.user(tenant: try web.tenant(of: principal), id: id)
-                } else {
-                    user = id == principal.userID ? try await web.accounts.user(id: id) : nil
-                }
-                guard let user else { throw StewardError.notFound("User is not found") }
+                let user = try await web.scope.user(WebContext.scope(principal), id: id)
                 try await AccessLog(store: web.identity).personalDataRead(
                     by: principal, of: user, what: "user profile (REST)", ip: context.clientIP)
                 return HTTP.json(EntityJSON.user(user).serialized)

@@ -102,11 +102,19 @@ public struct ScopeService: Sendable {
         try await accounts.users(tenant: try administeredTenant(scope))
     }
 
-    /// A user the caller may see: themselves, or anyone of the tenant they administer. Else "not found".
+    /// A user the caller may see: anyone for the system administrator, anyone of their tenant for a tenant
+    /// administrator, themselves for everyone. Else "not found".
     public func user(_ scope: Scope, id: UserID) async throws -> User {
-        if id == scope.user, let user = try await accounts.user(id: id) { return user }
-        guard scope.authority == .tenantAdmin, let tenant = scope.tenant, let user = try await accounts.user(tenant: tenant, id: id)
-        else { throw StewardError.notFound("User with id [\(id)] is not found") }
+        let user: User?
+        switch scope.authority {
+        case .systemAdmin:
+            user = try await accounts.user(id: id)
+        case .tenantAdmin:
+            user = try await accounts.user(tenant: try tenant(scope), id: id)
+        case .customerUser:
+            user = id == scope.user ? try await accounts.user(id: id) : nil
+        }
+        guard let user else { throw StewardError.notFound("User is not found") }
         return user
     }
 
