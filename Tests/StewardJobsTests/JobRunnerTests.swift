@@ -5,7 +5,7 @@ import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 
-@Suite struct JobRunnerTests {
+@Suite(.timeLimit(.minutes(5))) struct JobRunnerTests {
     @Test func runsAtStartThenOnceEveryInterval() async throws {
         let clock = ManualClock()
         let runs = Counter()

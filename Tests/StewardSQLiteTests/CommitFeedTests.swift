@@ -244,9 +244,10 @@ import Testing
     }
 }
 
-/// Polls `condition` until it holds (bounded, so a broken test fails instead of hanging).
+/// Polls `condition` until it holds (bounded generously, so a broken test fails instead of hanging).
 func waitUntil(sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
-    for _ in 0..<10_000 {
+    let deadline = ContinuousClock.now + .seconds(50)
+    while ContinuousClock.now < deadline {
         if condition() { return }
         try await Task.sleep(for: .milliseconds(1))
     }

@@ -3,11 +3,11 @@ import Synchronization
 
 /// One subscriber's view of the `CommitFeed`: an asynchronous sequence of committed events, in commit order.
 ///
-/// Iterate it from a single task at a time. The sequence ends when the subscription is cancelled, when the task
-/// iterating it is cancelled, or when the subscription is dropped.
+/// Iterate it from a single task at a time. The sequence ends when the subscription is cancelled or the task
+/// iterating it is cancelled; dropping the subscription (and its iterator) unsubscribes too.
 public final class FeedSubscription: AsyncSequence, Sendable {
     /// What a subscriber receives.
-    public enum Delivery: Sendable {
+    public enum Delivery: Sendable, Equatable {
         /// A committed event.
         case event(CommitEvent)
         /// This many events, older than the next one delivered, were dropped because the buffer was full.
