@@ -1,7 +1,9 @@
 import StewardCore
 import Synchronization
 
-/// One subscriber's view of the `CommitFeed`: an asynchronous sequence of committed events, in commit order.
+/// One subscriber's view of the `CommitFeed`: an asynchronous sequence of committed events in the order they were
+/// published. Telemetry arrives in commit order (one writer thread publishes it); an attribute change is published
+/// by the call that stored it, so two changes stored at the same moment by different callers may arrive either way.
 ///
 /// Iterate it from a single task at a time. The sequence ends when the subscription is cancelled or the task
 /// iterating it is cancelled; dropping the subscription (and its iterator) unsubscribes too.
