@@ -39,8 +39,10 @@ product_of() {
   esac
 }
 
-# One build at a time on this machine: wait for any other SwiftPM build to finish first.
-while pgrep -f swift-build >/dev/null 2>&1; do
+# One build at a time on this machine: wait for any other SwiftPM build to finish first, but not forever (a shared
+# runner may always be building something): after 10 minutes, go ahead.
+for _ in $(seq 60); do
+  pgrep -f swift-build >/dev/null 2>&1 || break
   echo "fuzz: waiting for another swift build to finish" >&2
   sleep 10
 done
@@ -82,8 +84,14 @@ status=0
 for target in "${TARGETS[@]}"; do
   product="$(product_of "$target")"
   echo "== fuzz: building $product with libFuzzer and AddressSanitizer (.build-fuzz)"
-  swift build -c debug --product "$product" --scratch-path "$SCRATCH" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DSTEWARD_LIBFUZZER 2>&1 | tail -5
+  build_log="$OUT/build-$target.log"
+  if ! swift build -c debug --product "$product" --scratch-path "$SCRATCH" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DSTEWARD_LIBFUZZER >"$build_log" 2>&1; then
+    grep -E "error|undefined" "$build_log" | head -40 >&2 || tail -40 "$build_log" >&2
+    echo "fuzz: building $product failed (whole log: $build_log); libFuzzer comes with the swift.org toolchain" >&2
+    exit 1
+  fi
+  tail -1 "$build_log"
   binary="$SCRATCH/debug/$product"
   [[ -x "$binary" ]] || { echo "fuzz: $binary was not built" >&2; exit 1; }
 
