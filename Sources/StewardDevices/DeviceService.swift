@@ -60,7 +60,7 @@ public final class DeviceService: Sendable {
 
     func parseTelemetry(_ device: Device, _ payload: some Collection<UInt8>) throws(StewardError) -> [TimedValues] {
         let json = try Self.parseJSON(payload)
-        let serverTs = serverTimestamps.reserve(device.id, count: ThingsBoardJSON.untimedCount(json))
+        let serverTs = try serverTimestamps.reserve(device.id, count: ThingsBoardJSON.untimedCount(json))
         return try ThingsBoardJSON.telemetry(json, serverTs: serverTs)
     }
 

@@ -46,13 +46,18 @@ public enum ThingsBoardJSON {
         }
     }
 
-    /// How many elements of a telemetry payload take the server's time (have no `ts` of their own).
+    /// How many elements of a telemetry payload take the server's time: those without a `ts` of their own that
+    /// carry at least one member (an empty `{}` stores nothing and takes no millisecond).
     public static func untimedCount(_ json: JSONValue) -> Int64 {
         switch json {
-        case .object: return isTimed(json) ? 0 : 1
-        case .array(let items): return Int64(items.count { !isTimed($0) })
+        case .object: return takesServerTime(json) ? 1 : 0
+        case .array(let items): return Int64(items.count(where: takesServerTime))
         default: return 0
         }
+    }
+
+    static func takesServerTime(_ object: JSONValue) -> Bool {
+        !isTimed(object) && !(object.objectMembers?.isEmpty ?? true)
     }
 
     static func isTimed(_ object: JSONValue) -> Bool { object["ts"] != nil && object["values"] != nil }
@@ -70,8 +75,10 @@ public enum ThingsBoardJSON {
             }
             return TimedValues(ts: ts, values: try keyValues(values))
         }
+        let values = try keyValues(object)
+        guard !values.isEmpty else { return TimedValues(ts: serverTs, values: []) }
         defer { untimed += 1 }
-        return TimedValues(ts: serverTs + untimed, values: try keyValues(object))
+        return TimedValues(ts: serverTs + untimed, values: values)
     }
 
     static func tooManyValues() -> StewardError {

@@ -134,32 +134,49 @@ import Testing
 }
 
 @Suite struct ServerTimestampsTests {
-    @Test func timestampsOfOneDeviceOnlyIncrease() {
+    @Test func timestampsOfOneDeviceOnlyIncrease() throws {
         let clock = ServerTimestamps()
         let device = DeviceID()
-        #expect(clock.reserve(device, count: 1, now: 1_000) == 1_000)
-        #expect(clock.reserve(device, count: 3, now: 1_000) == 1_001)
-        #expect(clock.reserve(device, count: 1, now: 1_000) == 1_004)
-        #expect(clock.reserve(device, count: 1, now: 2_000) == 2_000)
+        #expect(try clock.reserve(device, count: 1, now: 1_000) == 1_000)
+        #expect(try clock.reserve(device, count: 3, now: 1_000) == 1_001)
+        #expect(try clock.reserve(device, count: 1, now: 1_000) == 1_004)
+        #expect(try clock.reserve(device, count: 1, now: 2_000) == 2_000)
         // Another device is not pushed ahead by the first.
-        #expect(clock.reserve(DeviceID(), count: 1, now: 1_000) == 1_000)
+        #expect(try clock.reserve(DeviceID(), count: 1, now: 1_000) == 1_000)
         // A message with only timed readings reserves nothing.
-        #expect(clock.reserve(device, count: 0, now: 1_500) == 1_500)
-        #expect(clock.reserve(device, count: 1, now: 1_500) == 2_001)
+        #expect(try clock.reserve(device, count: 0, now: 1_500) == 1_500)
+        #expect(try clock.reserve(device, count: 1, now: 1_500) == 2_001)
     }
 
-    @Test func forgettingDevicesInThePastKeepsTheRule() {
+    @Test func forgettingDevicesInThePastKeepsTheRule() throws {
         let clock = ServerTimestamps(pruneThreshold: 2)
         let device = DeviceID()
-        #expect(clock.reserve(device, count: 5, now: 100) == 100)
-        for _ in 0..<5 { _ = clock.reserve(DeviceID(), count: 1, now: 103) }
+        #expect(try clock.reserve(device, count: 5, now: 100) == 100)
+        for _ in 0..<5 { _ = try clock.reserve(DeviceID(), count: 1, now: 103) }
         // `device` was still ahead of the clock (104 >= 103), so it was kept.
-        #expect(clock.reserve(device, count: 1, now: 103) == 105)
+        #expect(try clock.reserve(device, count: 1, now: 103) == 105)
     }
 
     @Test func untimedElementsOfOneMessageAreCounted() throws {
         #expect(ThingsBoardJSON.untimedCount(try JSONParser.parse(#"{"a":1}"#)) == 1)
         #expect(ThingsBoardJSON.untimedCount(try JSONParser.parse(#"{"ts":1,"values":{"a":1}}"#)) == 0)
         #expect(ThingsBoardJSON.untimedCount(try JSONParser.parse(#"[{"a":1},{"ts":1,"values":{}},{"b":2}]"#)) == 2)
+        // Empty objects store nothing and take no millisecond: a body of `{}`s cannot push the clock ahead.
+        #expect(ThingsBoardJSON.untimedCount(try JSONParser.parse(#"[{},{},{"a":1},{}]"#)) == 1)
+        let entries = try ThingsBoardJSON.telemetry(JSONParser.parse(#"[{},{"a":1},{},{"b":2}]"#), serverTs: 50)
+        #expect(entries.filter { !$0.values.isEmpty }.map(\.ts) == [50, 51])
+    }
+
+    @Test func aDeviceMayRunAheadOfTheClockOnlyBoundedly() throws {
+        let clock = ServerTimestamps(maximumLead: 100)
+        let device = DeviceID()
+        #expect(try clock.reserve(device, count: 101, now: 1_000) == 1_000)
+        // 1,000…1,100 are taken; one more would be 101 ms ahead.
+        #expect(throws: StewardError.self) { try clock.reserve(device, count: 1, now: 1_000) }
+        // The refusal took nothing: once the clock moves on, the device gets the next millisecond.
+        #expect(try clock.reserve(device, count: 1, now: 1_001) == 1_101)
+        // One message larger than the lead is refused outright, and another device is unaffected.
+        #expect(throws: StewardError.self) { try clock.reserve(DeviceID(), count: 102, now: 5_000) }
+        #expect(try clock.reserve(DeviceID(), count: 1, now: 5_000) == 5_000)
     }
 }
