@@ -290,9 +290,8 @@ struct ExactDecimal: Equatable {
         if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
             var exponentText = rest[rest.index(after: e)...]
             if exponentText.first == "+" { exponentText = exponentText.dropFirst() }
-            guard let value = Int(exponentText),
-                abs(value) < 100_000
-            else { return nil }
+            // A range check, not `abs`: `abs(Int.min)` traps, and "1E-9223372036854775808" is one message away.
+            guard let value = Int(exponentText), (-99_999...99_999).contains(value) else { return nil }
             exponent = value
             rest = rest[..<e]
         }

@@ -80,6 +80,14 @@ import Testing
         try ThingsBoardJSON.keyValues(JSONParser.parse("{\"k\":\(literal)}")).first?.value
     }
 
+    /// Found by the ThingsBoard fuzzer: the smallest Int exponent used to trap in `abs`, stopping the server.
+    @Test func extremeExponentsNeitherTrapNorStoreHugeText() throws {
+        #expect(try typed("1E-9223372036854775808") == .double(0))
+        #expect(try typed("-1e-9223372036854775808") == .double(-0.0))
+        #expect(throws: StewardError.self) { try typed("1E9223372036854775807") }
+        #expect(throws: StewardError.self) { try typed("1e99999999999999999999999") }
+    }
+
     @Test func aHugeExponentIsRefusedWithAReason() {
         for literal in ["1e99999", "-1e99999", "1e400"] {
             do {
