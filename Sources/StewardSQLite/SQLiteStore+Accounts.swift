@@ -39,7 +39,7 @@ extension SQLiteStore: AccountStore {
                     sql: "DELETE FROM \(table) WHERE device_seq IN (SELECT seq FROM device WHERE tenant_id = ?)",
                     arguments: [id.description])
             }
-            try Self.recordDeviceChanges(
+            try self.recordDeviceChanges(
                 db, kind: .deleted, selection: "SELECT id FROM device WHERE tenant_id = ?", arguments: [id.description])
             try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [id.description])
             return db.changesCount > 0

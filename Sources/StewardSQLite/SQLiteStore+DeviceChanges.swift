@@ -41,19 +41,46 @@ extension SQLiteStore: DeviceChangeLog {
         forgetSealingTargets()
     }
 
+    public func onLocalDeviceChanges(_ handler: @escaping @Sendable () -> Void) {
+        deviceChangeListener.handler.withLock { $0 = handler }
+    }
+
     /// Records `kind` for every device `selection` (a `SELECT id FROM device …`) names, inside the caller's
     /// transaction: before the devices are deleted, so the rows name them.
-    static func recordDeviceChanges(
-        _ db: Database, kind: DeviceChange.Kind, selection: String, arguments: StatementArguments
-    ) throws {
+    func recordDeviceChanges(_ db: Database, kind: DeviceChange.Kind, selection: String, arguments: StatementArguments) throws {
         try db.execute(
             sql: "INSERT INTO device_change(device_id, kind, time) SELECT id, ?, ? FROM (\(selection))",
             arguments: [kind.rawValue, WallClock.nowMillis()] + arguments)
+        deviceChangeListener.arm(db)
     }
 
-    static func recordDeviceChange(_ db: Database, kind: DeviceChange.Kind, device: DeviceID) throws {
+    func recordDeviceChange(_ db: Database, kind: DeviceChange.Kind, device: DeviceID) throws {
         try db.execute(
             sql: "INSERT INTO device_change(device_id, kind, time) VALUES (?, ?, ?)",
             arguments: [device.description, kind.rawValue, WallClock.nowMillis()])
+        deviceChangeListener.arm(db)
+    }
+}
+
+/// Tells the handler once per committed transaction that recorded device changes; nothing on other transactions, so
+/// ingest never pays for it.
+final class DeviceChangeListener: Sendable {
+    let handler = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Whether the current transaction already asked to be told (writes are serial, so one flag suffices).
+    private let armed = Mutex(false)
+
+    func arm(_ db: Database) {
+        guard let handler = handler.withLock({ $0 }) else { return }
+        let first = armed.withLock { armed in
+            defer { armed = true }
+            return !armed
+        }
+        guard first else { return }
+        db.afterNextTransaction(
+            onCommit: { [self] _ in
+                armed.withLock { $0 = false }
+                handler()
+            },
+            onRollback: { [self] _ in armed.withLock { $0 = false } })
     }
 }

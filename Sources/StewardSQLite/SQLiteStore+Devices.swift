@@ -48,7 +48,7 @@ extension SQLiteStore: DeviceStore {
                 ])
             if db.changesCount == 0 { throw StewardError.notFound("Device with id [\(device.id)] is not found") }
             if previousToken != device.accessToken {
-                try Self.recordDeviceChange(db, kind: .credentialsChanged, device: device.id)
+                try self.recordDeviceChange(db, kind: .credentialsChanged, device: device.id)
             }
         } }
         forgetCachedToken(of: device.id)
@@ -116,7 +116,7 @@ extension SQLiteStore: DeviceStore {
             try db.execute(sql: "DELETE FROM ts_kv_latest WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM attribute_kv WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM device WHERE seq = ?", arguments: [seq])
-            try Self.recordDeviceChange(db, kind: .deleted, device: id)
+            try self.recordDeviceChange(db, kind: .deleted, device: id)
             return true
         }
         forgetCachedToken(of: id)

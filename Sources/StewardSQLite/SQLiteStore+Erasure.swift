@@ -45,7 +45,7 @@ extension SQLiteStore {
                 try delete("latest readings", "DELETE FROM ts_kv_latest WHERE device_seq = ?", [device.seq])
                 try delete("device attributes", "DELETE FROM attribute_kv WHERE device_seq = ?", [device.seq])
                 if device.tenantID != plan.tenantToDelete {
-                    try Self.recordDeviceChange(db, kind: .personErased, device: device.id)
+                    try self.recordDeviceChange(db, kind: .personErased, device: device.id)
                     // The organisation's device stays, no longer linked to anyone.
                     try db.execute(sql: "UPDATE device SET person_id = NULL WHERE seq = ?", arguments: [device.seq])
                 }
@@ -84,7 +84,7 @@ extension SQLiteStore {
             if let tenant = plan.tenantToDelete {
                 counts.deleted["devices", default: 0] += try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM device WHERE tenant_id = ?", arguments: [tenant.description]) ?? 0
-                try Self.recordDeviceChanges(
+                try self.recordDeviceChanges(
                     db, kind: .deleted, selection: "SELECT id FROM device WHERE tenant_id = ?", arguments: [tenant.description])
                 try delete("organisation", "DELETE FROM tenant WHERE id = ?", [tenant.description])
             }

@@ -25,6 +25,8 @@ public final class SQLiteStore: Sendable {
     /// Devices by access token, so authenticating an HTTP request or MQTT CONNECT rarely touches the database.
     /// Entries expire after `tokenCacheLifetime` so changes made by another process (the CLI) take effect.
     let tokenCache = Mutex<[String: (device: Device, expires: Int64)]>([:])
+    /// Told after each commit of this store that recorded device changes (`onLocalDeviceChanges`).
+    let deviceChangeListener = DeviceChangeListener()
     static let tokenCacheLifetimeMs: Int64 = 5_000
     static let tokenCacheCapacity = 100_000
     let telemetryKeys = Mutex<[String: Int64]>([:])

@@ -56,6 +56,7 @@ public struct Steward: Sendable {
             devices: store, attributes: store, telemetry: store, writer: writer, hub: hub,
             limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize))
         deviceChanges = DeviceChangeWatcher(log: store, hub: hub)
+        deviceChanges.followLocalChanges()
         devices = DeviceManagement(devices: store, accounts: store, people: store, changes: deviceChanges)
         provisioning = ProvisioningService(management: devices)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)

@@ -42,4 +42,8 @@ public protocol DeviceChangeLog: Sendable {
     /// Drops whatever this process caches about the devices (token lookups, whom they concern), so the next
     /// lookup reads the database.
     func forgetCachedState(of devices: [DeviceID])
+    /// Calls `handler` after each transaction of this process that recorded device changes has committed, whoever
+    /// made it (device management, an erasure, a tenant's deletion), so they apply at once instead of at the next
+    /// poll. Replaces an earlier handler.
+    func onLocalDeviceChanges(_ handler: @escaping @Sendable () -> Void)
 }

@@ -128,6 +128,33 @@ struct ManagementFixture {
         #expect(try await f.store.device(accessToken: "pump-token") == nil)
     }
 
+    @Test func aChangeCommittedInThisProcessWithoutTheServiceAppliesAtOnce() async throws {
+        let f = try await ManagementFixture()
+        defer { f.remove() }
+        f.watcher.followLocalChanges()
+        let device = try await f.management.create(tenant: f.tenant.id, DeviceDraft(name: "heater"))
+        let session = f.connect(device)
+        // As an erasure or a tenant's deletion does: straight through the store, nobody calls the watcher.
+        #expect(try await f.store.deleteDevice(tenant: f.tenant.id, id: device.id))
+        try await eventually("the session is closed") { session.closeReasons == ["Device was deleted"] }
+        #expect(try await f.watcher.catchUp().isEmpty)
+    }
+
+    @Test func aRefusedTokenChangeRecordsNothingAndClosesNothing() async throws {
+        let f = try await ManagementFixture()
+        defer { f.remove() }
+        f.watcher.followLocalChanges()
+        let device = try await f.management.create(tenant: f.tenant.id, DeviceDraft(name: "fan", accessToken: "fan-1"))
+        let other = try await f.management.create(tenant: f.tenant.id, DeviceDraft(name: "fan-2", accessToken: "fan-2"))
+        let session = f.connect(device)
+        var taken = device
+        taken.accessToken = other.accessToken  // the UNIQUE constraint rolls the update back
+        await #expect(throws: StewardError.accessTokenUnavailable) { try await f.store.updateDevice(taken) }
+        #expect(try await f.store.deviceChanges(after: 0, limit: 10).isEmpty)
+        #expect(try await f.watcher.catchUp().isEmpty)
+        #expect(session.closeReasons.isEmpty)
+    }
+
     @Test func deletingATenantRecordsEachOfItsDevices() async throws {
         let f = try await ManagementFixture()
         defer { f.remove() }

@@ -23,6 +23,15 @@ public actor DeviceChangeWatcher {
         self.hub = hub
     }
 
+    /// Applies the changes this process commits right after each commit, whoever made them (an erasure, a tenant's
+    /// deletion), without waiting for the next poll.
+    public nonisolated func followLocalChanges() {
+        log.onLocalDeviceChanges { [weak self] in
+            guard let self else { return }
+            Task { try? await self.catchUp() }  // a failure is retried by the next poll
+        }
+    }
+
     /// Marks where this process starts following the log. Call before making a change that `catchUp()` should apply.
     public func start() async throws {
         guard lastApplied == nil else { return }
