@@ -13,7 +13,8 @@ public final class ConnectionLimiter: Sendable {
         /// How to close each admitted connection, for evictions.
         var closers: [UInt64: @Sendable () -> Void] = [:]
         var refusals: [ConnectionLimits.Refusal: Int] = [:]
-        var evictions = 0
+        /// Evictions counted by `books` when the last warning was written: idle, provisioning.
+        var reportedEvictions = (idle: 0, provisioning: 0)
         var lastWarning: ContinuousClock.Instant?
     }
 
@@ -42,7 +43,6 @@ public final class ConnectionLimiter: Sendable {
                 state.closers[id] = { channel.close(promise: nil) }
                 if let evicting {
                     evictedCloser = state.closers.removeValue(forKey: evicting)
-                    state.evictions += 1
                 }
             case .refused(let refusal):
                 state.refusals[refusal, default: 0] += 1
@@ -64,6 +64,11 @@ public final class ConnectionLimiter: Sendable {
         state.withLock { $0.books.connectReceived(id) }
     }
 
+    /// The connection became a `provision` session (it may be closed to make room, after idle ones).
+    func provisioningStarted(_ id: UInt64) {
+        state.withLock { $0.books.provisioningStarted(id) }
+    }
+
     /// The connection authenticated as a device (it leaves the unauthenticated share).
     func authenticated(_ id: UInt64) {
         state.withLock { $0.books.authenticated(id) }
@@ -83,7 +88,9 @@ public final class ConnectionLimiter: Sendable {
 
     /// The warning to log now, if there is something to report and the last one is old enough; resets the counts.
     private static func takeWarning(_ state: inout State, now: ContinuousClock.Instant, interval: Duration) -> String? {
-        guard !state.refusals.isEmpty || state.evictions > 0 else { return nil }
+        let idle = state.books.evictedIdle - state.reportedEvictions.idle
+        let provisioning = state.books.evictedProvisioning - state.reportedEvictions.provisioning
+        guard !state.refusals.isEmpty || idle > 0 || provisioning > 0 else { return nil }
         if let last = state.lastWarning, now - last < interval { return nil }
         state.lastWarning = now
         let policy = state.books.policy
@@ -97,11 +104,14 @@ public final class ConnectionLimiter: Sendable {
         if let count = state.refusals[.tooManyConnections] {
             parts.append("\(count) over the limit of \(policy.maximumConnections) connections (STEWARD_MQTT_MAX_CONNECTIONS)")
         }
-        if state.evictions > 0 {
-            parts.append("\(state.evictions) idle connections that had not sent CONNECT closed to make room")
+        if idle > 0 {
+            parts.append("\(idle) idle connections that had not sent CONNECT closed to make room")
+        }
+        if provisioning > 0 {
+            parts.append("\(provisioning) provisioning sessions closed to make room")
         }
         state.refusals = [:]
-        state.evictions = 0
+        state.reportedEvictions = (state.books.evictedIdle, state.books.evictedProvisioning)
         return "MQTT connection limits reached since the last report: " + parts.joined(separator: "; ")
     }
 }

@@ -9,7 +9,10 @@ import NIOCore
 /// CONNECT, authenticating, or provisioning) are counted, in total and per client address, and may use only part
 /// of the connection budget; the rest is reserved for authenticated devices. When the budget is full, the oldest
 /// connection that has still not sent CONNECT is closed to make room: a real device sends CONNECT within one round
-/// trip, so that connection is almost certainly idle, and a flood of idle sockets cannot keep devices out.
+/// trip, so that connection is almost certainly idle, and a flood of idle sockets cannot keep devices out. If no
+/// such connection is left, the oldest `provision` session is closed instead: provisioning never authenticates, so
+/// otherwise a few addresses re-opening `provision` sessions could hold the whole share and refuse every device.
+/// Only connections that are authenticating (CONNECT sent, token being checked) are never closed to make room.
 public struct ConnectionLimits: Sendable {
     /// The configured limits.
     public struct Policy: Sendable, Equatable {
@@ -38,7 +41,8 @@ public struct ConnectionLimits: Sendable {
     public enum Refusal: Sendable, Equatable, Hashable, CaseIterable {
         /// Every connection slot is taken and no idle connection could be closed to make room.
         case tooManyConnections
-        /// The unauthenticated share is taken by connections that are past CONNECT (authenticating or provisioning).
+        /// The unauthenticated share is taken by connections that are authenticating (past CONNECT, token being
+        /// checked); nothing idle or provisioning was left to close.
         case tooManyUnauthenticated
         /// This address already holds its share of unauthenticated connections.
         case tooManyFromAddress
@@ -46,15 +50,51 @@ public struct ConnectionLimits: Sendable {
 
     /// The answer to a new connection.
     public enum Admission: Sendable, Equatable {
-        /// Serve it under `id`; close the connection `evicting` first when set (it was idle and made room).
+        /// Serve it under `id`; close the connection `evicting` first when set (it was idle, or provisioning, and
+        /// made room).
         case admitted(id: UInt64, evicting: UInt64?)
         case refused(Refusal)
     }
 
     enum Stage: Equatable {
         case awaitingConnect
+        /// CONNECT received, credentials being checked.
         case unauthenticated
+        /// A `provision` session: it stays unauthenticated until it ends.
+        case provisioning
         case authenticated
+    }
+
+    /// Ids in one evictable stage in the order they entered it (oldest first); may hold ids that moved on, which
+    /// are skipped lazily.
+    struct EvictionQueue {
+        let stage: Stage
+        var order = CircularBuffer<UInt64>()
+        /// How many ids in `order` are still in `stage`.
+        var live = 0
+
+        init(_ stage: Stage) { self.stage = stage }
+
+        mutating func append(_ id: UInt64) {
+            order.append(id)
+            live += 1
+        }
+
+        mutating func oldest(in entries: [UInt64: Entry]) -> UInt64? {
+            while let first = order.first {
+                if entries[first]?.stage == stage { return first }
+                order.removeFirst()
+            }
+            return nil
+        }
+
+        /// Drops ids that moved on once they outnumber the live ones, so the queue stays proportional to the
+        /// connections in the stage rather than to every connection made while one of them waited.
+        mutating func compactIfSparse(_ entries: [UInt64: Entry]) {
+            guard order.count > 64, order.count > 2 * live else { return }
+            let stage = self.stage
+            order = CircularBuffer(order.filter { entries[$0]?.stage == stage })
+        }
     }
 
     struct Entry {
@@ -67,9 +107,13 @@ public struct ConnectionLimits: Sendable {
     /// Connections that have not authenticated, in total and per address key.
     public private(set) var unauthenticated = 0
     private(set) var unauthenticatedByAddress: [String: Int] = [:]
-    /// Ids still awaiting CONNECT in admission order (oldest first); may hold ids that moved on, skipped lazily.
-    private var awaitingOrder = CircularBuffer<UInt64>()
-    private var awaitingCount = 0
+    /// Connections still awaiting CONNECT, closed first to make room.
+    private var awaiting = EvictionQueue(.awaitingConnect)
+    /// `provision` sessions, closed to make room when no connection awaits CONNECT.
+    private var provisioning = EvictionQueue(.provisioning)
+    /// Connections closed to make room so far: idle ones (no CONNECT yet) and provisioning sessions.
+    public private(set) var evictedIdle = 0
+    public private(set) var evictedProvisioning = 0
     private var nextID: UInt64 = 1
 
     public init(policy: Policy) {
@@ -90,52 +134,72 @@ public struct ConnectionLimits: Sendable {
         var evicted: UInt64?
         if total >= policy.maximumConnections || unauthenticated >= policy.unauthenticatedCeiling {
             let refusal: Refusal = total >= policy.maximumConnections ? .tooManyConnections : .tooManyUnauthenticated
-            // Closing one idle connection frees one slot of each count; only worth it if one slot is enough.
-            guard total <= policy.maximumConnections, unauthenticated <= policy.unauthenticatedCeiling,
-                let oldest = oldestAwaitingConnect()
-            else { return .refused(refusal) }
-            release(oldest)
-            evicted = oldest
+            // Closing one idle or provisioning connection frees one slot of each count; only worth it if one slot is
+            // enough.
+            guard total <= policy.maximumConnections, unauthenticated <= policy.unauthenticatedCeiling else {
+                return .refused(refusal)
+            }
+            if let oldest = awaiting.oldest(in: entries) {
+                evictedIdle += 1
+                evicted = oldest
+            } else if let oldest = provisioning.oldest(in: entries) {
+                evictedProvisioning += 1
+                evicted = oldest
+            } else {
+                return .refused(refusal)
+            }
+            release(evicted!)
         }
         let id = nextID
         nextID += 1
         entries[id] = Entry(address: address, stage: .awaitingConnect)
         unauthenticated += 1
         unauthenticatedByAddress[address, default: 0] += 1
-        awaitingOrder.append(id)
-        awaitingCount += 1
+        awaiting.append(id)
         return .admitted(id: id, evicting: evicted)
     }
 
-    /// The connection sent CONNECT: it is no longer idle, so it is no longer closed to make room.
+    /// The connection sent CONNECT: it is no longer idle, so it is not closed to make room while it authenticates.
     public mutating func connectReceived(_ id: UInt64) {
         guard entries[id]?.stage == .awaitingConnect else { return }
-        entries[id]!.stage = .unauthenticated
-        awaitingCount -= 1
-        compactIfSparse()
+        move(id, to: .unauthenticated)
+    }
+
+    /// The connection became a `provision` session: it stays in the unauthenticated share, and may be closed to make
+    /// room (after every connection still awaiting CONNECT), oldest first.
+    public mutating func provisioningStarted(_ id: UInt64) {
+        guard let stage = entries[id]?.stage, stage == .awaitingConnect || stage == .unauthenticated else { return }
+        move(id, to: .provisioning)
+        provisioning.append(id)
     }
 
     /// The connection authenticated as a device: it leaves the unauthenticated share.
     public mutating func authenticated(_ id: UInt64) {
         guard let entry = entries[id], entry.stage != .authenticated else { return }
-        if entry.stage == .awaitingConnect { awaitingCount -= 1 }
-        entries[id]!.stage = .authenticated
+        move(id, to: .authenticated)
         forgetUnauthenticated(entry.address)
+    }
+
+    /// Moves a counted connection to `stage`, keeping the eviction queues' live counts.
+    private mutating func move(_ id: UInt64, to stage: Stage) {
+        leaveQueue(entries[id]!.stage)
+        entries[id]!.stage = stage
         compactIfSparse()
+    }
+
+    private mutating func leaveQueue(_ stage: Stage) {
+        switch stage {
+        case .awaitingConnect: awaiting.live -= 1
+        case .provisioning: provisioning.live -= 1
+        case .unauthenticated, .authenticated: break
+        }
     }
 
     /// The connection closed (or was evicted). Unknown ids are ignored, so releasing twice is harmless.
     public mutating func release(_ id: UInt64) {
         guard let entry = entries.removeValue(forKey: id) else { return }
-        switch entry.stage {
-        case .awaitingConnect:
-            awaitingCount -= 1
-            forgetUnauthenticated(entry.address)
-        case .unauthenticated:
-            forgetUnauthenticated(entry.address)
-        case .authenticated:
-            break
-        }
+        leaveQueue(entry.stage)
+        if entry.stage != .authenticated { forgetUnauthenticated(entry.address) }
         compactIfSparse()
     }
 
@@ -145,20 +209,9 @@ public struct ConnectionLimits: Sendable {
         unauthenticatedByAddress[address] = left > 0 ? left : nil
     }
 
-    private mutating func oldestAwaitingConnect() -> UInt64? {
-        while let first = awaitingOrder.first {
-            if entries[first]?.stage == .awaitingConnect { return first }
-            awaitingOrder.removeFirst()
-        }
-        return nil
-    }
-
-    /// Drops ids that moved on once they outnumber the live ones, so the queue stays proportional to the idle
-    /// connections rather than to every connection made while one idle socket waited.
     private mutating func compactIfSparse() {
-        guard awaitingOrder.count > 64, awaitingOrder.count > 2 * awaitingCount else { return }
-        let entries = self.entries
-        awaitingOrder = CircularBuffer(awaitingOrder.filter { entries[$0]?.stage == .awaitingConnect })
+        awaiting.compactIfSparse(entries)
+        provisioning.compactIfSparse(entries)
     }
 
     /// The key unauthenticated connections are counted under: the IPv4 address, or the /64 prefix of an IPv6 address

@@ -58,13 +58,99 @@ import Testing
         #expect(fourth != third)
     }
 
-    @Test func refusesWhenEveryUnauthenticatedConnectionIsPastConnect() throws {
+    @Test func refusesWhenEveryUnauthenticatedConnectionIsAuthenticating() throws {
         var books = Self.limits(unauthenticated: 2, perAddress: 10)
         for address in ["a", "b"] {
             let id = try #require(Self.admittedID(books.admit(address: address)))
-            books.connectReceived(id)  // provisioning or authenticating: not idle, never evicted
+            books.connectReceived(id)  // authenticating: not idle, never evicted
         }
         #expect(books.admit(address: "c") == .refused(.tooManyUnauthenticated))
+    }
+
+    @Test func shareFullOfProvisioningSessionsEvictsTheOldestOneSoADeviceGetsIn() throws {
+        // 40 addresses x 256 `provision` sessions used to hold the whole share: none of them was ever closed.
+        var books = Self.limits(unauthenticated: 3, perAddress: 10)
+        var sessions: [UInt64] = []
+        for address in ["a", "b", "c"] {
+            let id = try #require(Self.admittedID(books.admit(address: address)))
+            books.connectReceived(id)
+            books.provisioningStarted(id)
+            sessions.append(id)
+        }
+        guard case .admitted(let device, let evicted) = books.admit(address: "device") else {
+            Issue.record("a device was refused while provisioning sessions held the unauthenticated share")
+            return
+        }
+        #expect(evicted == sessions[0], "the oldest provisioning session should make room")
+        #expect(books.unauthenticated == 3)
+        #expect(books.total == 3)
+        #expect(books.evictedProvisioning == 1)
+        books.release(sessions[0])  // its channel closes later: changes nothing
+        books.connectReceived(device)
+        books.authenticated(device)
+        #expect(books.unauthenticated == 2)
+        // The next newcomer takes the next oldest.
+        #expect(books.admit(address: "next") == .admitted(id: device + 1, evicting: nil))
+        guard case .admitted(_, let second) = books.admit(address: "another") else {
+            Issue.record("expected admission by eviction")
+            return
+        }
+        // "next" still awaits CONNECT, so it goes before any provisioning session.
+        #expect(second == device + 1)
+    }
+
+    @Test func idleSocketsAreEvictedBeforeProvisioningSessions() throws {
+        var books = Self.limits(unauthenticated: 3, perAddress: 10)
+        let provisioning = try #require(Self.admittedID(books.admit(address: "p")))
+        books.connectReceived(provisioning)
+        books.provisioningStarted(provisioning)
+        let idle = try #require(Self.admittedID(books.admit(address: "i")))
+        let authenticating = try #require(Self.admittedID(books.admit(address: "t")))
+        books.connectReceived(authenticating)
+        #expect(books.admit(address: "d1") == .admitted(id: authenticating + 1, evicting: idle))
+        books.connectReceived(authenticating + 1)
+        #expect(books.admit(address: "d2") == .admitted(id: authenticating + 2, evicting: provisioning))
+        books.connectReceived(authenticating + 2)
+        // Only authenticating connections are left: nothing may be closed for a newcomer.
+        #expect(books.admit(address: "d3") == .refused(.tooManyUnauthenticated))
+        #expect(books.evictedIdle == 1)
+        #expect(books.evictedProvisioning == 1)
+    }
+
+    @Test func fullTotalEvictsAProvisioningSessionRatherThanRefuseADevice() throws {
+        var books = Self.limits(total: 10, unauthenticated: 9, perAddress: 10)
+        for index in 0..<9 {
+            let id = try #require(Self.admittedID(books.admit(address: "d\(index)")))
+            books.authenticated(id)
+        }
+        let session = try #require(Self.admittedID(books.admit(address: "provisioner")))
+        books.provisioningStarted(session)
+        #expect(books.admit(address: "device") == .admitted(id: session + 1, evicting: session))
+        #expect(books.total == 10)
+    }
+
+    @Test func manyShortProvisioningSessionsKeepTheBooksExact() throws {
+        var books = Self.limits(total: 1_000, unauthenticated: 500, perAddress: 1_000)
+        let held = try #require(Self.admittedID(books.admit(address: "held")))
+        books.connectReceived(held)
+        books.provisioningStarted(held)
+        for _ in 0..<10_000 {
+            let id = try #require(Self.admittedID(books.admit(address: "provisioner")))
+            books.connectReceived(id)
+            books.provisioningStarted(id)
+            books.release(id)
+        }
+        #expect(books.total == 1)
+        #expect(books.unauthenticated == 1)
+        for index in 0..<499 {
+            let id = try #require(Self.admittedID(books.admit(address: "filler\(index)")))
+            books.connectReceived(id)
+        }
+        guard case .admitted(_, let evicted) = books.admit(address: "device") else {
+            Issue.record("expected admission by evicting the provisioning session")
+            return
+        }
+        #expect(evicted == held)
     }
 
     @Test func unauthenticatedConnectionsNeverTakeTheReserve() {

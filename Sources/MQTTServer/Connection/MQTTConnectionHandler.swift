@@ -137,6 +137,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         logger[metadataKey: "client"] = "\(connect.clientID)"
         switch ThingsBoardDialect.credentials(of: connect) {
         case .provisioning:
+            limiter?.provisioningStarted(ticket)
             accept(.provisioning)
             startProvisioningLifetime()
         case .refused(let v5, let v3):
