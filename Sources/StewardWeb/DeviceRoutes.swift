@@ -130,9 +130,6 @@ struct DeviceRoutes {
             name: name, type: body["type"]?.stringValue ?? "default", label: body["label"]?.stringValue,
             isGateway: body["additionalInfo"]?["gateway"] == .bool(true), accessToken: accessToken)
         if let uuid = EntityJSON.uuid(from: body["id"]) {
-            guard try await web.devices.device(tenant: tenant, id: DeviceID(uuid)) != nil else {
-                throw StewardError.notFound("Device with id [\(uuid.uuidString.lowercased())] is not found")
-            }
             return try await web.management.update(tenant: tenant, id: DeviceID(uuid), draft)
         }
         return try await web.management.create(tenant: tenant, draft)

@@ -68,7 +68,7 @@ struct WebContext: Sendable {
     }
 
     func defaultProfile(_ tenant: TenantID) async throws -> DeviceProfileID? {
-        try await devices.profile(tenant: tenant, named: "default")?.id
+        try await management.defaultProfile(tenant: tenant)
     }
 
     static func parseBody(_ request: Request, limit: Int = 1 << 20) async throws -> JSONValue {

@@ -66,7 +66,7 @@ public struct DeviceManagement: Sendable {
         }
         if try await devices.device(accessToken: token) != nil { throw StewardError.accessTokenUnavailable }
         var profile = draft.profile
-        if profile == nil { profile = try await devices.profile(tenant: tenant, named: "default")?.id }
+        if profile == nil { profile = try await defaultProfile(tenant: tenant) }
         let device = Device(
             tenantID: tenant, profileID: profile, name: name, type: draft.type ?? "default", label: draft.label,
             isGateway: draft.isGateway ?? false, accessToken: token, createdTime: WallClock.nowMillis())
@@ -151,6 +151,11 @@ public struct DeviceManagement: Sendable {
     /// Every device of a tenant, newest first: for the operator at the command line, who sees everything.
     public func devices(tenant: TenantID) async throws -> [Device] {
         try await devices.devices(tenant: tenant, customer: nil, textSearch: nil, limit: Int.max, offset: 0)
+    }
+
+    /// The tenant's `default` profile, which a device without one of its own follows.
+    public func defaultProfile(tenant: TenantID) async throws -> DeviceProfileID? {
+        try await devices.profile(tenant: tenant, named: "default")?.id
     }
 
     /// The device's access token (ThingsBoard's credentials).
