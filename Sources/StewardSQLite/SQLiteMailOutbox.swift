@@ -6,7 +6,7 @@ import StewardMail
 /// The mail outbox table as the sender sees it. Rows are written by identity changes (`.enqueueMail`) in the same
 /// transaction as the change itself; recipients and texts are opened here, so the sender never sees a sealed value.
 public struct SQLiteMailOutbox: MailOutboxStore {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     /// The outbox of `store`'s database.
     public init(store: SQLiteStore) {

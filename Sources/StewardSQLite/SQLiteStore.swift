@@ -21,7 +21,10 @@ public final class SQLiteStore: Sendable {
     /// WAL pages written between automatic checkpoints (about 40 MB).
     static let walCheckpointPages = 10_000
 
-    public let pool: DatabasePool
+    /// The database; every write passes `StoreDatabase`, which says "storage full" and records it in `storage`.
+    public let pool: StoreDatabase
+    /// Whether the last write failed for lack of space (shared with the telemetry writer and `/api/health`).
+    public var storage: StorageStatus { pool.storage }
     /// Devices by access token, so authenticating an HTTP request or MQTT CONNECT rarely touches the database.
     /// Entries expire after `tokenCacheLifetime` so changes made by another process (the CLI) take effect.
     let tokenCache = Mutex<[String: (device: Device, expires: Int64)]>([:])
@@ -49,10 +52,12 @@ public final class SQLiteStore: Sendable {
     /// readings of sensitive keys from a device that concerns a person are sealed with that person's key (MS-6).
     ///
     /// `maximumSize` (bytes) caps the database file: a write that would grow it further fails with `SQLITE_FULL`,
-    /// which callers see as "storage full" (see `DatabaseError+StorageFull`), while reads keep working.
+    /// which callers see as "storage full" (see `StoreDatabase`), while reads keep working. `storage` is told about
+    /// every write refused for lack of space and every commit.
     public init(
         directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil, masterKey: [UInt8]? = nil,
-        maximumSize: Int64? = nil, sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)? = nil
+        maximumSize: Int64? = nil, storage: StorageStatus = StorageStatus(),
+        sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)? = nil
     ) throws {
         self.auditKey = auditKey
         self.sensitiveTelemetry = sensitiveTelemetry
@@ -90,8 +95,8 @@ public final class SQLiteStore: Sendable {
             })
         }
         let path = (directory as NSString).appendingPathComponent("steward.sqlite")
-        pool = try DatabasePool(path: path, configuration: config)
-        try SQLiteSchema.migrator.migrate(pool)
+        pool = StoreDatabase(pool: try DatabasePool(path: path, configuration: config), storage: storage)
+        try SQLiteSchema.migrator.migrate(pool.pool)
         try sealPlainContacts()
     }
 

@@ -43,12 +43,14 @@ public struct Steward: Sendable {
         let durability = SQLiteStore.Durability(rawValue: configuration.durability) ?? .full
         let privacy = try Self.declaration(directory: configuration.dataDirectory)
         self.privacy = privacy
+        // Shared by the store's write path, the telemetry writer and `/api/health`.
+        let storage = StorageStatus { line in logger.error("\(line)") }
+        self.storage = storage
         store = try SQLiteStore(
             directory: configuration.dataDirectory, durability: durability,
             auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory),
-            masterKey: try Self.masterKey(configuration), maximumSize: configuration.maximumDatabaseSize,
+            masterKey: try Self.masterKey(configuration), maximumSize: configuration.maximumDatabaseSize, storage: storage,
             sensitiveTelemetry: { key, profile in privacy.category(forTelemetryKey: key, profile: profile).sensitive })
-        storage = StorageStatus { line in logger.error("\(line)") }
         writer = TelemetryWriter(store: store, storage: storage)
         hub = DeviceHub(limits: .init(
             maximumPendingPerDevice: configuration.rpcMaximumPendingPerDevice, maximumPendingPerCaller: configuration.rpcMaximumPendingPerCaller))

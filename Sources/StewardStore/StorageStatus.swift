@@ -44,9 +44,13 @@ public final class StorageStatus: Sendable {
     }
 
     /// `error` as callers should see it: "storage full" (recorded, and logged) when it means so, else unchanged.
+    ///
+    /// A `StewardError` of kind `.storageFull` is passed on without being recorded again: it was made by a boundary
+    /// that recorded it (the SQLite store's write path, or an earlier `classify`), and one refused write is counted
+    /// once however many layers it passes.
     public func classify(_ error: any Error) -> any Error {
         guard let full = Self.storageFull(error) else { return error }
-        recordFull(full.message)
+        if !(error is StewardError) { recordFull(full.message) }
         return full
     }
 
@@ -66,7 +70,8 @@ public final class StorageStatus: Sendable {
         if let line { report(line) }
     }
 
-    /// A write committed: storage is usable again.
+    /// A write committed to the database: storage is usable again. Only a commit may say so (the store's write
+    /// path and the telemetry writer call this), never a request that merely did not fail.
     public func recordSuccess() {
         guard state.withLock({ $0.full }) else { return }
         state.withLock {

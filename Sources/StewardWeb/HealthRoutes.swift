@@ -17,31 +17,26 @@ enum HealthRoutes {
 }
 
 /// The outermost word on errors: a full disk or quota is "storage full" (507) wherever it surfaced, and is
-/// recorded for `/api/health`; a write that succeeded clears it; an unknown path under `/api/` answers a 404 that
+/// recorded for `/api/health` unless the store already did (only a database commit clears it, never a response
+/// here: a request that wrote nothing proves nothing about space); an unknown path under `/api/` answers a 404 that
 /// says so, in ThingsBoard's error shape, instead of an empty body.
 struct EdgeErrors: RouterMiddleware {
     typealias Context = StewardRequestContext
     let storage: StorageStatus?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let response: Response
         do {
-            response = try await next(request, context)
+            return try await next(request, context)
         } catch {
             throw mapped(error, request)
         }
-        if response.status.code < 400, request.method != .get, request.method != .head { storage?.recordSuccess() }
-        return response
     }
 
     func mapped(_ error: any Error, _ request: Request) -> any Error {
         if let full = StorageStatus.storageFull(error) {
-            storage?.recordFull(full.message)
+            // A StewardError was recorded where it was made (the store's write path); anything else is new here.
+            if !(error is StewardError) { storage?.recordFull(full.message) }
             return request.uri.path.hasPrefix("/api/v1/") ? DeviceAPIError(status: full.kind.httpStatus, message: full.message) : APIError(full)
-        }
-        if let error = error as? any HTTPResponseError, error.status.code == 507 {
-            storage?.recordFull((error as? APIError)?.message ?? (error as? DeviceAPIError)?.message ?? "Storage full")
-            return error
         }
         if let error = error as? HTTPError, error.status == .notFound, request.uri.path.hasPrefix("/api/") {
             return APIError(

@@ -80,14 +80,18 @@ def full_server():
     yield from running("adv_storage_full", env={"STEWARD_MAX_DATABASE_SIZE": str(QUOTA)})
 
 
-def publish_v5(server, token: str, payload: dict):
-    """The PUBACK for one QoS 1 reading, or None when the server closed the connection instead."""
+def publish_v5(server, token: str, payload: dict, topic: str = "v1/devices/me/telemetry"):
+    """The PUBACK for one QoS 1 message, or None when the server closed the connection instead."""
     with RawMqtt(server.host, server.mqtt_port, version=V5) as client:
         assert client.connect(username=token, keepalive=30).reason == 0
         try:
-            return client.publish("v1/devices/me/telemetry", json.dumps(payload).encode(), qos=1, pid=11)
+            return client.publish(topic, json.dumps(payload).encode(), qos=1, pid=11)
         except Closed:
             return None
+
+
+def health_of(server) -> requests.Response:
+    return requests.get(f"{server.base_url}/api/health", timeout=10)
 
 
 def test_a_full_database_says_storage_full_and_recovers(full_server):
@@ -117,6 +121,20 @@ def test_a_full_database_says_storage_full_and_recovers(full_server):
     # MQTT 5: the reading is refused with "quota exceeded" (0x97), never acknowledged as stored.
     ack = publish_v5(srv, other["accessToken"], {"blob": blob})
     assert ack is None or (ack.type == PUBACK and ack.reason == 0x97), ack
+
+    # An attribute publish writes through the store, not the telemetry writer: it is refused the same way, in a
+    # PUBACK 0x97 whose reason string says why (not a DISCONNECT 0x83 without one), and the session goes on.
+    ack = publish_v5(srv, other["accessToken"], {"blobAttribute": blob}, topic="v1/devices/me/attributes")
+    assert ack is not None, "an attribute publish on a full database closed the connection instead of a PUBACK"
+    assert ack.type == PUBACK and ack.reason == 0x97, ack
+    assert "Storage full" in ack.properties.get(0x1F, ""), ack.properties
+
+    # A request that wrote nothing (a device's answer to an RPC nobody waits for: 200, no database write) does not
+    # make the server look healthy again: only a commit clears "storage full".
+    r = requests.post(f"{srv.base_url}/api/v1/{other['accessToken']}/rpc/12345", json={"ok": True}, timeout=30)
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    down = health_of(srv)
+    assert down.status_code == 503 and down.json()["status"] == "DOWN", down.text
 
     # REST writes say so too, and reads still work.
     r = tenant.rest("POST", "/api/device", json={"name": unique("nospace"), "type": "default", "label": blob})
