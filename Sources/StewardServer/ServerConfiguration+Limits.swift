@@ -3,13 +3,17 @@ import NIOCore
 import StewardWeb
 
 extension ServerConfiguration {
-    /// `STEWARD_HTTP_READ_TIMEOUT`, `STEWARD_HTTP_IDLE_TIMEOUT` (seconds), `STEWARD_HTTP_MAX_CONNECTIONS` and
+    /// `STEWARD_HTTP_READ_TIMEOUT`, `STEWARD_HTTP_IDLE_TIMEOUT` (seconds), `STEWARD_HTTP_MAX_CONNECTIONS`,
+    /// `STEWARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS` and
     /// `STEWARD_MAX_DATABASE_SIZE` (bytes, at least 1 MiB). An unusable value is recorded in `invalidSettings`, so
     /// `steward serve` refuses to start and names it instead of running without the limit.
     mutating func applyStorageAndHTTPEnvironment(_ environment: [String: String]) {
         if let value = Self.positive(environment, "STEWARD_HTTP_READ_TIMEOUT", &invalidSettings) { httpReadTimeoutSeconds = value }
         if let value = Self.positive(environment, "STEWARD_HTTP_IDLE_TIMEOUT", &invalidSettings) { httpIdleTimeoutSeconds = value }
         if let value = Self.positive(environment, "STEWARD_HTTP_MAX_CONNECTIONS", &invalidSettings) { httpMaximumConnections = Int(value) }
+        if let value = Self.positive(environment, "STEWARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS", &invalidSettings) {
+            httpMaximumConnectionsPerAddress = Int(value)
+        }
         if let text = environment["STEWARD_MAX_DATABASE_SIZE"] {
             if let value = Self.byteSize(text), value >= Self.minimumDatabaseSize {
                 maximumDatabaseSize = value
@@ -46,6 +50,7 @@ extension ServerConfiguration {
     func httpLimits(connectionBudget: Int) -> HTTPLimits {
         HTTPLimits(
             readTimeout: .seconds(httpReadTimeoutSeconds), idleTimeout: .seconds(httpIdleTimeoutSeconds),
-            maximumConnections: httpMaximumConnections ?? min(HTTPLimits.defaultMaximumConnections, max(64, connectionBudget / 4)))
+            maximumConnections: httpMaximumConnections ?? min(HTTPLimits.defaultMaximumConnections, max(64, connectionBudget / 4)),
+            maximumConnectionsPerAddress: httpMaximumConnectionsPerAddress)
     }
 }

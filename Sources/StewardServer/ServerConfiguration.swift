@@ -44,6 +44,8 @@ public struct ServerConfiguration: Sendable {
     public var httpIdleTimeoutSeconds: Int64 = HTTPLimits.defaultIdleTimeoutSeconds
     /// HTTP connections at once; nil: a quarter of what the open-file limit permits, at most 4,096.
     public var httpMaximumConnections: Int?
+    /// HTTP connections from one client address (IPv4 address or IPv6 /64) at once.
+    public var httpMaximumConnectionsPerAddress = HTTPLimits.defaultMaximumConnectionsPerAddress
     /// The most the database (`steward.sqlite`) may grow to, in bytes; nil: as large as the disk allows. When it is
     /// reached, writes are refused as "storage full" (HTTP 507) and `/api/health` says so, reads keep working.
     public var maximumDatabaseSize: Int64?

@@ -10,7 +10,7 @@ extension StewardServer {
     func httpServer(tls: TLSConfiguration?, connectionBudget: Int) throws -> HTTPServerBuilder {
         let limits = configuration.httpLimits(connectionBudget: connectionBudget)
         logger.info(
-            "HTTP limits: \(limits.maximumConnections) connections, a request must arrive within \(configuration.httpReadTimeoutSeconds) s, idle connections close after \(configuration.httpIdleTimeoutSeconds) s, bodies up to \(limits.maximumBodySize) bytes")
+            "HTTP limits: \(limits.maximumConnections) connections (\(limits.maximumConnectionsPerAddress) per address), a request must arrive within \(configuration.httpReadTimeoutSeconds) s, idle connections close after \(configuration.httpIdleTimeoutSeconds) s, bodies up to \(limits.maximumBodySize) bytes")
         return try WebApplication.server(tls: tls, limits: limits, logger: logger)
     }
 }

@@ -25,7 +25,13 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler {
     private var timerDeadline: NIODeadline?
     private var context: ChannelHandlerContext?
 
-    init(limits: HTTPLimits) { self.limits = limits }
+    /// Told once, when the head of the connection's first request arrives (it is then no longer silent).
+    private var firstRequestArrived: (() -> Void)?
+
+    init(limits: HTTPLimits, firstRequestArrived: (() -> Void)? = nil) {
+        self.limits = limits
+        self.firstRequestArrived = firstRequestArrived
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -56,6 +62,10 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler {
 
     /// A request head was decoded: a response is now owed.
     func requestHeadArrived() {
+        if let firstRequestArrived {
+            self.firstRequestArrived = nil
+            firstRequestArrived()
+        }
         openResponses += 1
         if !reading { startReading() }
     }
@@ -211,8 +221,9 @@ final class RequestBoundaryObserver: ChannelDuplexHandler {
     }
 }
 
-/// Installed instead of everything else on a connection over `HTTPLimits.maximumConnections`: answers 503 on plain
-/// HTTP (just closes under TLS) and reads nothing.
+/// Installed instead of everything else on a connection over `HTTPLimits.maximumConnections` (with none to close
+/// to make room) or over `maximumConnectionsPerAddress`: answers 503 on plain HTTP (just closes under TLS) and
+/// reads nothing.
 final class ConnectionRefusal: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -226,7 +237,7 @@ final class ConnectionRefusal: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        let body = "Steward has too many HTTP connections open; try again shortly\n"
+        let body = "Steward has too many HTTP connections open (in all, or from your address); try again shortly\n"
         let response =
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\n"
             + "Retry-After: 5\r\nConnection: close\r\n\r\n\(body)"

@@ -1,12 +1,14 @@
 """HTTP connection limits under attack (issue 11): slow-loris, idle keep-alive, too many sockets, huge bodies.
 
 The server under test runs with short limits (read timeout 2 s, idle timeout 3 s, 40 connections) so the
-attacks resolve quickly. The assertions are about behaviour (a socket is closed by the server although it
+attacks resolve quickly; the connection-slot tests use a server of their own whose read timeout is far away, so
+only a connection limit can close their sockets in time. The assertions are about behaviour (a socket is closed by the server although it
 kept sending, a 503 / 413 arrives, health and MQTT answer during the attack), never about how long it took.
 """
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 import time
@@ -132,30 +134,134 @@ def test_an_idle_keep_alive_connection_is_closed_but_serves_while_in_use(server)
     assert_still_serving(server)
 
 
-def test_connections_over_the_limit_are_refused_and_the_server_recovers(server):
-    held = [open_socket(server) for _ in range(MAX_CONNECTIONS)]
+# -- connection slots ----------------------------------------------------------------------------
+# A server of its own per test (so no test sees another's sockets still being closed), with read and idle timeouts
+# far above every wait here: a socket the server closes within PATIENCE_S was closed by a connection limit, never
+# by a timeout.
+
+CROWDED_MAX = 40
+CROWDED_PER_ADDRESS = 10
+
+
+@pytest.fixture
+def crowded():
+    yield from running("adv_http_crowded", env={
+        "STEWARD_HTTP_READ_TIMEOUT": "600",
+        "STEWARD_HTTP_IDLE_TIMEOUT": "600",
+        "STEWARD_HTTP_MAX_CONNECTIONS": str(CROWDED_MAX),
+        "STEWARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS": str(CROWDED_PER_ADDRESS),
+    })
+
+
+def socket_from(server, address: str) -> socket.socket:
+    """A connection from another local address (all of 127.0.0.0/8 is this machine), to act as another client."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.bind((address, 0))
+    s.connect((server.host, server.http_port))
+    s.settimeout(PATIENCE_S)
+    return s
+
+
+def used_socket_from(server, address: str) -> socket.socket:
+    """A keep-alive connection that has been answered one request: the server has certainly seen it send one, so
+    it is never closed to make room (only silent sockets are)."""
+    s = socket_from(server, address)
+    s.sendall(b"GET /api/health HTTP/1.1\r\nHost: steward\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(4096)
+        assert chunk, f"the server closed a connection from {address} instead of answering it: {head!r}"
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 200"), head[:300]
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    body = head.split(b"\r\n\r\n", 1)[1]
+    while len(body) < length:
+        body += s.recv(4096)
+    return s
+
+
+def served(server) -> bool:
     try:
-        extra = open_socket(server)
-        answer = closed_by_server(extra)
-        extra.close()
-        assert answer is not None, "a connection over the limit was kept open"
-        assert answer == b"" or answer.startswith(b"HTTP/1.1 503"), answer
-        if answer:
-            assert b"too many HTTP connections" in answer, answer
+        return requests.get(f"{server.base_url}/api/health", timeout=10).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def assert_refused_with_503(s: socket.socket, what: str) -> None:
+    answer = closed_by_server(s)
+    assert answer is not None, f"{what} was kept open (no 503 within {PATIENCE_S} s)"
+    assert answer.startswith(b"HTTP/1.1 503"), f"{what} was not answered 503: {answer[:300]!r}"
+    assert b"too many HTTP connections" in answer, answer
+
+
+def test_connections_over_the_limit_are_refused_with_503_and_the_server_recovers(crowded):
+    # Every slot is taken by a keep-alive connection that has sent a request (4 addresses, 10 each): none may be
+    # closed to make room.
+    addresses = [f"127.0.0.{n}" for n in range(2, 2 + CROWDED_MAX // CROWDED_PER_ADDRESS)]
+    held = [used_socket_from(crowded, a) for a in addresses for _ in range(CROWDED_PER_ADDRESS)]
+    try:
+        extra = socket_from(crowded, "127.0.0.20")
+        try:
+            assert_refused_with_503(extra, "a connection over the limit")
+        finally:
+            extra.close()
     finally:
         for s in held:
             s.close()
     # The held sockets are gone: new connections are served again.
-    def served() -> bool:
-        try:
-            return requests.get(f"{server.base_url}/api/health", timeout=5).status_code == 200
-        except requests.RequestException:
-            return False
     deadline = time.monotonic() + PATIENCE_S
-    while not served():
+    while not served(crowded):
         assert time.monotonic() < deadline, "HTTP did not recover after the sockets over the limit were closed"
         time.sleep(0.2)
-    assert_still_serving(server)
+    assert_still_serving(crowded)
+
+
+def test_silent_sockets_are_closed_to_make_room_for_a_real_client(crowded):
+    # Every slot is taken by sockets that never send a request (4 addresses, 10 each).
+    addresses = [f"127.0.0.{n}" for n in range(2, 2 + CROWDED_MAX // CROWDED_PER_ADDRESS)]
+    silent = [socket_from(crowded, a) for a in addresses for _ in range(CROWDED_PER_ADDRESS)]
+    try:
+        # A real client (and a device posting telemetry) is served: a silent socket was closed for each.
+        r = requests.get(f"{crowded.base_url}/api/health", timeout=PATIENCE_S)
+        assert r.status_code == 200, (r.status_code, r.text[:300])
+        token = crowded.create_device(crowded.create_tenant()["id"], unique("crowded"))["accessToken"]
+        r = requests.post(f"{crowded.base_url}/api/v1/{token}/telemetry", json={"t": 1}, timeout=PATIENCE_S)
+        assert r.status_code == 200, (r.status_code, r.text[:300])
+        # The room was made by closing silent sockets (the read timeout is far away): at least one is closed.
+        readable, _, _ = select.select(silent, [], [], PATIENCE_S)
+        assert readable, "no silent socket was closed, yet the real client was served"
+        for s in readable:
+            assert closed_by_server(s) == b"", "a silent socket got an answer instead of being closed"
+    finally:
+        for s in silent:
+            s.close()
+    assert_still_serving(crowded, token)
+
+
+def test_one_address_cannot_take_every_slot(crowded):
+    # One address holds its share (keep-alive connections that have each been answered once)…
+    mine = [used_socket_from(crowded, "127.0.0.2") for _ in range(CROWDED_PER_ADDRESS)]
+    try:
+        # … and one more from it is refused with a 503, though the server has slots left…
+        extra = socket_from(crowded, "127.0.0.2")
+        try:
+            assert_refused_with_503(extra, "a connection over the per-address limit")
+        finally:
+            extra.close()
+        # … which every other client still gets.
+        other = socket_from(crowded, "127.0.0.3")
+        try:
+            other.sendall(b"GET /api/health HTTP/1.1\r\nHost: steward\r\nConnection: close\r\n\r\n")
+            answer = closed_by_server(other)
+            assert answer is not None and answer.startswith(b"HTTP/1.1 200"), answer
+        finally:
+            other.close()
+        assert served(crowded), "a client from another address was refused"
+    finally:
+        for s in mine:
+            s.close()
+    assert_still_serving(crowded)
 
 
 @pytest.mark.parametrize("path,rest", [("/api/v1/{token}/telemetry", False), ("/api/device", True)])
