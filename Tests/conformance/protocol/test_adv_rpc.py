@@ -162,9 +162,8 @@ def test_per_caller_cap_spans_devices_and_is_freed_when_callers_hang_up(server, 
 def test_abandoned_rpc_is_not_delivered_to_a_device_that_connects_later(server, tenant):
     device = tenant.device(unique("sleepy"))
     for method in ("stale-1", "stale-2"):
-        sock = send_rpc(server, tenant.jwt, device["id"], method)
-        time.sleep(0.2)
-        sock.close()  # the caller gave up
+        # The caller gives up at once: its FIN may reach the server before the request is even routed.
+        send_rpc(server, tenant.jwt, device["id"], method).close()
     # An RPC that times out meanwhile gives the server time to notice the hang-ups; after it, a fresh request
     # must be the first thing the device gets.
     assert rest_rpc(tenant, device["id"], "probe", timeout_ms=5_000).status_code == 408
@@ -178,18 +177,23 @@ def test_abandoned_rpc_is_not_delivered_to_a_device_that_connects_later(server, 
 
 
 def test_sigterm_with_pending_rpcs_and_open_long_polls_ends_the_process(tenant):
-    srv = StewardServer("adv_rpc_shutdown")
+    srv = StewardServer("adv_rpc_shutdown", env={"STEWARD_RPC_MAX_PENDING_PER_DEVICE": str(PER_DEVICE)})
     try:
         srv.start()
         owner = Tenant(srv)
         offline = owner.device(unique("offline"))
         poller = owner.device(unique("poller"))
         adversarial.assert_still_serving(srv, tenant=owner.id)
-        rpcs = [send_rpc(srv, owner.jwt, offline["id"], f"wait{n}") for n in range(3)]
         poll = socket.create_connection((srv.host, srv.http_port), timeout=30)
         poll.sendall(f"GET /api/v1/{poller['accessToken']}/rpc?timeout=120000 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         idle_device = mqtt_wire.connected(srv.host, srv.mqtt_port, poller["accessToken"])
-        time.sleep(1)  # let the server register them; exiting early would only make the test pass vacuously
+        rpcs = [send_rpc(srv, owner.jwt, offline["id"], f"wait{n}") for n in range(PER_DEVICE)]
+        # Proof that the server registered them before SIGTERM (else the test would pass vacuously): the device's
+        # queue is full, so a probe is refused.
+        refused = probe_until_refused(
+            lambda: rest_rpc(owner, offline["id"], "probe", timeout_ms=5_000), rpcs,
+            lambda i: send_rpc(srv, owner.jwt, offline["id"], f"wait{i}"))
+        assert refused is not None, f"the {PER_DEVICE} RPCs were never all registered\n{srv.log_tail()}"
         assert srv.alive()
 
         srv.proc.send_signal(signal.SIGTERM)
