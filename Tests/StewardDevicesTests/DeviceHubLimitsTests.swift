@@ -35,17 +35,22 @@ final class StopRecordingSink: DeviceSessionSink {
 
     @Test func perCallerCapCountsAcrossDevicesAndFreesOnCompletion() async throws {
         let hub = DeviceHub(limits: .init(maximumPendingPerDevice: 100, maximumPendingPerCaller: 2))
-        async let first = hub.callRPC(DeviceID(), method: "a", paramsJSON: "{}", oneWay: false, timeout: .milliseconds(300), caller: "user:1")
-        async let second = hub.callRPC(DeviceID(), method: "b", paramsJSON: "{}", oneWay: false, timeout: .seconds(30), caller: "user:1")
+        // Long timeouts: both must still wait when the third is refused, however slow the machine; `first` is
+        // ended explicitly below (its device answers), `second` by the shutdown.
+        let firstDevice = DeviceID()
+        async let first = hub.callRPC(firstDevice, method: "a", paramsJSON: "{}", oneWay: false, timeout: .seconds(600), caller: "user:1")
+        async let second = hub.callRPC(DeviceID(), method: "b", paramsJSON: "{}", oneWay: false, timeout: .seconds(600), caller: "user:1")
         try await eventually("the caller has two waiting") { hub.pendingCount(caller: "user:1") == 2 }
 
         let refused = await hub.callRPC(DeviceID(), method: "c", paramsJSON: "{}", oneWay: false, timeout: .seconds(30), caller: "user:1")
         #expect(refused == .refused(.callerQueueFull(limit: 2)))
-        // Another caller is not affected.
+        // Another caller is not affected, and a request that times out no longer counts.
         #expect(await hub.callRPC(DeviceID(), method: "d", paramsJSON: "{}", oneWay: false, timeout: .milliseconds(10), caller: "user:2") == .timeout)
+        #expect(hub.pendingCount(caller: "user:2") == 0)
 
-        // Once one times out, the caller may ask again.
-        #expect(await first == .timeout)
+        // Once one is answered, the caller may ask again.
+        hub.replyRPC(firstDevice, id: 0, payload: "{\"ok\":true}")
+        #expect(await first == .reply("{\"ok\":true}"))
         #expect(hub.pendingCount(caller: "user:1") == 1)
         let device = DeviceID()
         let sink = RecordingSink()
