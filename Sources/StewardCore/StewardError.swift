@@ -8,6 +8,8 @@ public struct StewardError: Error, Sendable, Equatable, CustomStringConvertible 
         case notFound
         case conflict
         case payloadTooLarge
+        /// The client made too many requests of this kind lately (HTTP 429); the message says when to try again.
+        case tooManyRequests
         case timeout
         case unavailable
         /// The disk (or the database's quota) is full: nothing new can be stored until space is freed.

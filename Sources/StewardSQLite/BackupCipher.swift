@@ -23,7 +23,7 @@ enum BackupCipher {
     /// lookup hashes are sealed too, so an old backup cannot even confirm that an erased address was ever here.
     static let specs: [Spec] = [
         Spec(table: "sign_in", subject: "COALESCE(user_id, (SELECT u.id FROM user u WHERE u.email_hash = sign_in.email_hash))",
-            columns: ["email", "email_hash", "ip", "client"]),
+            columns: ["email", "email_hash", "ip", "client_key", "client"]),
         Spec(
             table: "mail_outbox", subject: "(SELECT u.id FROM user u WHERE u.email_hash = mail_outbox.recipient_hash)",
             columns: ["recipient", "recipient_hash", "subject", "text_body", "html_body"]),

@@ -191,6 +191,41 @@ enum SQLiteSchema {
                     CREATE INDEX device_change_time ON device_change(time);
                     """)
         }
+        migrator.registerMigration("v10-client-limits") { db in
+            try db.execute(
+                sql: """
+                    -- Failed sign-ins are counted per client: the IPv4 address or the IPv6 /64, so a client cannot get
+                    -- more guesses by changing the low bits of its address. Older rows count by their address.
+                    ALTER TABLE sign_in ADD COLUMN client_key TEXT NOT NULL DEFAULT '';
+                    UPDATE sign_in SET client_key = ip;
+                    CREATE INDEX sign_in_client_key ON sign_in(client_key, time);
+                    -- Anonymous requests that cost real work (sign-ups), counted per client before the work is done;
+                    -- rows older than the counting window are deleted as new ones arrive.
+                    CREATE TABLE client_attempt (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        client TEXT NOT NULL
+                    );
+                    CREATE INDEX client_attempt_client ON client_attempt(kind, client, time);
+                    CREATE INDEX client_attempt_time ON client_attempt(kind, time);
+                    -- A new account's confirmation mail counts for the client only: recorded without an address.
+                    ALTER TABLE mail_request RENAME TO mail_request_v8;
+                    CREATE TABLE mail_request (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        recipient_hash TEXT,
+                        client TEXT NOT NULL
+                    );
+                    INSERT INTO mail_request(id, time, kind, recipient_hash, client)
+                        SELECT id, time, kind, recipient_hash, client FROM mail_request_v8;
+                    DROP TABLE mail_request_v8;
+                    CREATE INDEX mail_request_recipient ON mail_request(recipient_hash, time);
+                    CREATE INDEX mail_request_client ON mail_request(client, time);
+                    CREATE INDEX mail_request_time ON mail_request(time);
+                    """)
+        }
         return migrator
     }
 }

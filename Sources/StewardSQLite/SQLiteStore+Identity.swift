@@ -184,13 +184,13 @@ extension SQLiteStore: IdentityStore {
             let lookup = contactHash(record.email)
             try db.execute(
                 sql: """
-                    INSERT INTO sign_in(time, email, email_hash, user_id, ip, client, outcome, new_place)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO sign_in(time, email, email_hash, user_id, ip, client_key, client, outcome, new_place)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     record.time,
                     try sealContact(record.email, in: Self.signInEmail),
-                    lookup, record.userID?.description, record.ip, record.client,
+                    lookup, record.userID?.description, record.ip, record.clientKey, record.client,
                     record.outcome.rawValue, record.newPlace,
                 ])
         case .lockAccount(let user, let until):
@@ -242,15 +242,30 @@ extension SQLiteStore {
     func grantMailRequest(_ allowance: MailAllowance, _ db: Database) throws -> Bool {
         let since = allowance.time - allowance.window
         try db.execute(sql: "DELETE FROM mail_request WHERE time < ?", arguments: [since])
-        let lookup = contactHash(allowance.recipient)
+        // A mail limited per client only is recorded without its address (NULL never matches one).
+        let lookup = allowance.perRecipient == nil ? nil : contactHash(allowance.recipient)
         let forRecipient = try Int.fetchOne(
             db, sql: "SELECT COUNT(*) FROM mail_request WHERE recipient_hash = ? AND time >= ?", arguments: [lookup, since]) ?? 0
         let fromClient = try Int.fetchOne(
             db, sql: "SELECT COUNT(*) FROM mail_request WHERE client = ? AND time >= ?", arguments: [allowance.client, since]) ?? 0
-        guard forRecipient < allowance.perRecipient, fromClient < allowance.perClient else { return false }
+        guard forRecipient < allowance.perRecipient ?? .max, fromClient < allowance.perClient else { return false }
         try db.execute(
             sql: "INSERT INTO mail_request(time, kind, recipient_hash, client) VALUES (?, ?, ?, ?)",
             arguments: [allowance.time, allowance.kind, lookup, allowance.client])
         return true
+    }
+
+    public func grantAttempt(_ limit: AttemptLimit) async throws -> Bool {
+        try await pool.write { db in
+            let since = limit.time - limit.window
+            try db.execute(sql: "DELETE FROM client_attempt WHERE kind = ? AND time < ?", arguments: [limit.kind, since])
+            let made = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM client_attempt WHERE kind = ? AND client = ? AND time >= ?",
+                arguments: [limit.kind, limit.client, since]) ?? 0
+            guard made < limit.perClient else { return false }
+            try db.execute(
+                sql: "INSERT INTO client_attempt(time, kind, client) VALUES (?, ?, ?)", arguments: [limit.time, limit.kind, limit.client])
+            return true
+        }
     }
 }

@@ -116,15 +116,15 @@ extension SQLiteStore {
         }
     }
 
-    public func failedSignIns(ip: String, since: Int64) async throws -> Int {
+    public func failedSignIns(clientKey: String, since: Int64) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(
                 db,
                 sql: """
-                    SELECT COUNT(*) FROM sign_in WHERE ip = ? AND time >= ?
+                    SELECT COUNT(*) FROM sign_in WHERE client_key = ? AND time >= ?
                     AND outcome IN ('wrong-password', 'unknown-account', 'not-confirmed', 'wrong-factor')
                     """,
-                arguments: [ip, since]) ?? 0
+                arguments: [clientKey, since]) ?? 0
         }
     }
 
@@ -261,6 +261,6 @@ extension SignInRecord {
     init(row: Row) {
         self.init(
             time: row["time"], email: row["email"], userID: (row["user_id"] as String?).flatMap(UserID.init), ip: row["ip"],
-            client: row["client"], outcome: Outcome(rawValue: row["outcome"]) ?? .wrongPassword, newPlace: row["new_place"])
+            clientKey: row["client_key"], client: row["client"], outcome: Outcome(rawValue: row["outcome"]) ?? .wrongPassword, newPlace: row["new_place"])
     }
 }

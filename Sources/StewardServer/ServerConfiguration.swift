@@ -68,9 +68,12 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGraceSeconds: Int64 = 10
     /// Environment variables that were set to something unusable; `steward serve` refuses to start and names them.
     public var invalidSettings: [String] = []
-    /// Reset and "someone tried to sign up" mails per address, and per client, in an hour (see `IdentityConfiguration`).
+    /// Account mails asked for from the public forms per address, and per client, in an hour (see
+    /// `IdentityConfiguration`).
     public var accountMailPerAddress = 3
     public var accountMailPerClient = 20
+    /// Sign-up forms one client may send in an hour.
+    public var signUpsPerClient = 20
 
     public init() {}
 
@@ -119,6 +122,7 @@ public struct ServerConfiguration: Sendable {
         if let value = Self.positive(environment, "STEWARD_SHUTDOWN_GRACE", &invalidSettings) { shutdownGraceSeconds = value }
         if let value = environment["STEWARD_ACCOUNT_MAIL_PER_ADDRESS"].flatMap(Int.init), value > 0 { accountMailPerAddress = value }
         if let value = environment["STEWARD_ACCOUNT_MAIL_PER_CLIENT"].flatMap(Int.init), value > 0 { accountMailPerClient = value }
+        if let value = Self.positive(environment, "STEWARD_SIGN_UPS_PER_CLIENT", &invalidSettings) { signUpsPerClient = Int(value) }
     }
 
     /// Applies a limit that must be a whole number from 1 to 100,000,000; anything else is recorded in

@@ -69,6 +69,7 @@ public struct Steward: Sendable {
         identity.openSignUp = configuration.openSignUp
         identity.accountMailPerAddress = configuration.accountMailPerAddress
         identity.accountMailPerClient = configuration.accountMailPerClient
+        identity.signUpsPerClient = configuration.signUpsPerClient
         self.identity = identity
         signUp = SignUpService(store: store, hasher: hasher, configuration: identity)
         signIn = SignInService(store: store, hasher: hasher, configuration: identity)

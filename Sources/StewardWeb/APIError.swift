@@ -21,6 +21,7 @@ public struct APIError: HTTPResponseError {
         let code: Int
         switch error.kind {
         case .badRequest, .conflict, .payloadTooLarge: code = 31
+        case .tooManyRequests: code = 33
         case .unauthorized: code = 10
         case .forbidden: code = 20
         case .notFound: code = 32
@@ -127,6 +128,7 @@ extension StewardError.Kind {
         case .notFound: .notFound
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
+        case .tooManyRequests: .tooManyRequests
         case .timeout: .requestTimeout
         case .unavailable: .serviceUnavailable
         case .storageFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

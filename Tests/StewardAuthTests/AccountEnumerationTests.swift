@@ -53,6 +53,48 @@ import Testing
         #expect(wrongPassword?.kind == .unauthorized && unknown?.kind == .unauthorized)
     }
 
+    // Review finding 7: a wrong password for an account appended an audit entry, one for an unknown address did not.
+    @Test func failuresForAKnownAndAnUnknownAddressAreRecordedAndAuditedAlike() async throws {
+        try await fixture.makeAccount(email: "alice@example.com")
+        var footprints: [[String: Int]] = []
+        for email in ["alice@example.com", "nobody@example.com"] {
+            var before: [String: Int] = [:]
+            for table in ["sign_in", "audit_log", "address_lock"] { before[table] = try await fixture.count(table) }
+            for attempt in 0..<5 { _ = await signInError(email, "wrong-password-\(attempt)") }
+            var added: [String: Int] = [:]
+            for table in ["sign_in", "audit_log", "address_lock"] { added[table] = try await fixture.count(table) - before[table, default: 0] }
+            footprints.append(added)
+        }
+        // Five sign-in rows and five failure entries each, plus the lock's entry (an account's lock is a column).
+        #expect(footprints[0] == ["sign_in": 5, "audit_log": 6, "address_lock": 0])
+        #expect(footprints[1] == ["sign_in": 5, "audit_log": 6, "address_lock": 1])
+        let anonymous = try await fixture.audit("sign-in.failure").filter { $0.event.subjectID == nil }
+        #expect(anonymous.count == 5 && anonymous.allSatisfy { $0.event.detail == "unknown-account" && $0.event.tenantID == nil })
+        #expect(try await fixture.audit("sign-in.locked").filter { $0.event.subjectID == nil }.count == 1)
+    }
+
+    @Test func aSuccessfulSignInRehashesAPasswordStoredAtALowerCost() async throws {
+        let user = try await fixture.makeAccount(email: "alice@example.com")
+        let old = await PasswordHasher(cost: 4).hash(IdentityFixture.password)
+        try await fixture.store.apply([.setPasswordHash(user.id, old)])
+
+        // A wrong password changes nothing.
+        _ = await signInError("alice@example.com", "not-the-password-1")
+        #expect(try await fixture.account("alice@example.com").passwordHash == old)
+
+        fixture.hashWork.reset()
+        _ = try await fixture.completeSignIn("alice@example.com")
+        #expect(fixture.hashWork.work == [.verify(cost: 4), .hash(cost: 5)])
+        let stored = try await fixture.account("alice@example.com").passwordHash
+        #expect(PasswordHasher.cost(of: stored) == 5)
+
+        // From then on the account verifies at the configured cost, like the decoy, and is not hashed again.
+        fixture.hashWork.reset()
+        _ = try await fixture.completeSignIn("alice@example.com")
+        _ = await signInError("alice@example.com", "not-the-password-1")
+        #expect(fixture.hashWork.work == [.verify(cost: 5), .verify(cost: 5)])
+    }
+
     @Test func theDecoyFollowsTheConfiguredCost() async throws {
         let recorder = HashWorkRecorder()
         let hasher = PasswordHasher(cost: 6, observer: recorder.observer)

@@ -102,6 +102,90 @@ import Testing
         #expect(try await fixture.mails().filter { $0.subject.contains("Confirm your email") }.count == 4)
     }
 
+    // Review finding 5: a new account's "Confirm your email" was never counted, so signing up victim+1@, victim+2@, …
+    // mailed (and made tenants for) address after address.
+    @Test func newAccountConfirmationMailsCountAgainstTheClient() async throws {
+        let limited = try IdentityFixture { $0.accountMailPerClient = 3 }
+        for index in 0..<4 {
+            try await limited.signUp.signUp(limited.request(email: "victim+\(index)@example.com", ip: "203.0.113.70"))
+        }
+        let confirmations = try await limited.mails().filter { $0.subject.contains("Confirm your email") }
+        #expect(confirmations.map(\.recipient) == (0..<3).map { "victim+\($0)@example.com" })
+        // Over the allowance the form answered the same, but no account, tenant or mail was made.
+        #expect(try await limited.store.account(email: "victim+3@example.com") == nil)
+        #expect(try await limited.count("tenant") == 3)
+        #expect(try await limited.count("mail_request", where: "kind = 'sign-up-confirm' AND client = '203.0.113.70'") == 3)
+
+        // The same address from another client gets its account and its mail.
+        try await limited.signUp.signUp(limited.request(email: "victim+3@example.com", ip: "198.51.100.71"))
+        #expect(try await limited.store.account(email: "victim+3@example.com") != nil)
+        #expect(try await limited.mails(to: "victim+3@example.com").count == 1)
+    }
+
+    @Test func mailAskedForAnAddressDoesNotKeepItsOwnerFromSigningUp() async throws {
+        // Someone uses up the address's allowance before its owner signs up; the confirmation counts for the client only.
+        for _ in 0..<4 { try await fixture.reset.requestReset(email: "owner@example.com", from: fixture.client("203.0.113.90")) }
+        try await fixture.signUp.signUp(fixture.request(email: "owner@example.com", ip: "198.51.100.91"))
+        #expect(try await fixture.mails(to: "owner@example.com").map(\.subject).contains { $0.contains("Confirm your email") })
+        #expect(try await fixture.count("mail_request", where: "kind = 'sign-up-confirm' AND recipient_hash IS NULL") == 1)
+    }
+
+    @Test func aClientOverItsMailAllowanceGetsTheSameAnswerForANewAndARegisteredAddress() async throws {
+        let limited = try IdentityFixture { $0.accountMailPerClient = 1 }
+        try await limited.makeAccount(email: "taken@example.com")
+        try await limited.signUp.signUp(limited.request(email: "first@example.com", ip: "203.0.113.72"))
+        // Both answer without an error and write nothing; each still hashes once, as any sign-up does.
+        limited.hashWork.reset()
+        let before = try await limited.signUpFootprint()
+        try await limited.signUp.signUp(limited.request(email: "taken@example.com", ip: "203.0.113.72"))
+        try await limited.signUp.signUp(limited.request(email: "fresh@example.com", ip: "203.0.113.72"))
+        #expect(try await limited.signUpFootprint() == before)
+        #expect(limited.hashWork.work == [.hash(cost: 4), .hash(cost: 4)])
+    }
+
+    @Test func oneClientMayAskForTwentyAccountsAnHourThenIsRefusedBeforeAnyHashing() async throws {
+        let generous = try IdentityFixture { $0.accountMailPerClient = 1000 }
+        for index in 0..<20 {
+            try await generous.signUp.signUp(generous.request(email: "new\(index)@example.com", ip: "203.0.113.80"))
+        }
+        generous.hashWork.reset()
+        for email in ["new20@example.com", "new0@example.com"] {  // a new and a registered address: the same refusal
+            let error = await stewardError {
+                try await generous.signUp.signUp(generous.request(email: email, ip: "203.0.113.80"))
+            }
+            #expect(error?.kind == .tooManyRequests)
+            #expect(error?.message == "Too many sign-ups from your network in the last hour. Try again later")
+        }
+        #expect(generous.hashWork.work.isEmpty)
+        #expect(try await generous.store.account(email: "new20@example.com") == nil)
+        #expect(try await generous.mails(to: "new0@example.com").count == 1)  // no "someone tried" notice either
+
+        // An invalid form is answered as such and not counted; another client is not affected.
+        let invalid = await stewardError {
+            try await generous.signUp.signUp(generous.request(email: "not-an-address", ip: "198.51.100.81"))
+        }
+        #expect(invalid?.kind == .badRequest)
+        try await generous.signUp.signUp(generous.request(email: "new20@example.com", ip: "198.51.100.81"))
+        #expect(try await generous.count("client_attempt", where: "client = '198.51.100.81'") == 1)
+
+        // The window ends an hour after the first sign-up.
+        generous.clock.advance(milliseconds: 3_600_000 + 1)
+        try await generous.signUp.signUp(generous.request(email: "new21@example.com", ip: "203.0.113.80"))
+        #expect(try await generous.store.account(email: "new21@example.com") != nil)
+    }
+
+    @Test func anIPv6ClientChangingItsLowBitsIsOneSignUpClient() async throws {
+        let limited = try IdentityFixture { $0.signUpsPerClient = 2 }
+        for host in 1...2 {
+            try await limited.signUp.signUp(limited.request(email: "v6-\(host)@example.com", ip: "2001:db8:9:9::\(host)"))
+        }
+        let error = await stewardError {
+            try await limited.signUp.signUp(limited.request(email: "v6-3@example.com", ip: "2001:db8:9:9:abcd::3"))
+        }
+        #expect(error?.kind == .tooManyRequests)
+        try await limited.signUp.signUp(limited.request(email: "v6-3@example.com", ip: "2001:db8:9:a::3"))
+    }
+
     @Test func theCountingTableHoldsOnlyOneWindow() async throws {
         for index in 0..<5 { try await fixture.reset.requestReset(email: "n\(index)@example.com", from: fixture.client()) }
         fixture.clock.advance(milliseconds: 3_600_000 + 1)

@@ -167,6 +167,26 @@ import Testing
         _ = try await fixture.completeSignIn("alice@example.com", from: attacker)
     }
 
+    // Review finding 6: the block counted the exact address, so an IPv6 client rotating its low 64 bits guessed on.
+    @Test func anIPv6ClientIsBlockedByItsSlash64WhateverItsLowBits() async throws {
+        for index in 0..<4 {
+            try await fixture.makeAccount(email: "victim\(index)@example.com")
+            for attempt in 0..<5 {
+                let host = String(index * 5 + attempt + 1, radix: 16)
+                await fixture.failSignIns("victim\(index)@example.com", count: 1, from: fixture.client("2001:db8:5:6:\(host)::\(host)", "bot/1"))
+            }
+        }
+        #expect(try await fixture.count("sign_in", where: "client_key = '2001:db8:5:6::/64'") == 20)
+        try await fixture.makeAccount(email: "alice@example.com")
+
+        let error = await stewardError {
+            _ = try await fixture.completeSignIn("alice@example.com", from: fixture.client("2001:db8:5:6:ffff:1:2:3", "bot/1"))
+        }
+        #expect(error?.message.contains("Too many failed sign-ins") == true)
+        // The next /64 is another client.
+        _ = try await fixture.completeSignIn("alice@example.com", from: fixture.client("2001:db8:5:7::1", "bot/1"))
+    }
+
     // promise: MS-12
     @Test func nineteenFailuresFromOneAddressDoNotBlockIt() async throws {
         let attacker = fixture.client("203.0.113.200", "bot/1")

@@ -23,13 +23,19 @@ public struct IdentityConfiguration: Sendable {
     public var blockAddressAfterFailures = 20
     public var failureWindow: Int64 = 15 * 60_000
     public var lockDuration: Int64 = 15 * 60_000
-    /// Reset and "someone tried to sign up with your address" mails asked for from the public forms: at most this many
-    /// per address in `accountMailWindow`, whoever asks (`STEWARD_ACCOUNT_MAIL_PER_ADDRESS`).
+    /// Mails asked for from the public forms (reset links, "someone tried to sign up with your address", a new
+    /// account's "confirm your email", a parent's consent request): at most this many per address in
+    /// `accountMailWindow`, whoever asks (`STEWARD_ACCOUNT_MAIL_PER_ADDRESS`).
     public var accountMailPerAddress = 3
     /// … and at most this many asked for from one client (an IPv4 address or an IPv6 /64) in the window
-    /// (`STEWARD_ACCOUNT_MAIL_PER_CLIENT`). Beyond either, the form answers the same and no mail goes out.
+    /// (`STEWARD_ACCOUNT_MAIL_PER_CLIENT`). Beyond either, the form answers the same and no mail goes out (nor is a
+    /// new account made without its confirmation mail).
     public var accountMailPerClient = 20
     public var accountMailWindow: Int64 = 3_600_000
+    /// Valid sign-up forms one client (an IPv4 address or an IPv6 /64) may send in `signUpWindow`
+    /// (`STEWARD_SIGN_UPS_PER_CLIENT`); beyond, the form answers 429 before any password is hashed.
+    public var signUpsPerClient = 20
+    public var signUpWindow: Int64 = 3_600_000
     /// Administrators must set up a second factor before they can use the console.
     public var requireAdminSecondFactor = false
     /// Whether anyone may create an account and a tenant of their own from the sign-up page.
@@ -39,10 +45,13 @@ public struct IdentityConfiguration: Sendable {
         self.publicURL = publicURL
     }
 
-    /// The allowance a mail of `kind` to `recipient` asked for by `client` at `time` is counted against.
-    func mailAllowance(_ kind: String, to recipient: String, from client: ClientInfo, at time: Int64) -> MailAllowance {
+    /// The allowance a mail of `kind` to `recipient` asked for by `client` at `time` is counted against (`perAddress`
+    /// false: the client's only, see `MailAllowance.perRecipient`).
+    func mailAllowance(
+        _ kind: String, to recipient: String, from client: ClientInfo, at time: Int64, perAddress: Bool = true
+    ) -> MailAllowance {
         MailAllowance(
             kind: kind, recipient: recipient, client: client.rateLimitKey, time: time, window: accountMailWindow,
-            perRecipient: accountMailPerAddress, perClient: accountMailPerClient)
+            perRecipient: perAddress ? accountMailPerAddress : nil, perClient: accountMailPerClient)
     }
 }

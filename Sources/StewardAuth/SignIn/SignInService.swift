@@ -56,7 +56,8 @@ public struct SignInService: Sendable {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         let time = now()
         let since = time - configuration.failureWindow
-        if try await store.failedSignIns(ip: client.ip, since: since) >= configuration.blockAddressAfterFailures {
+        // Counted per client (an IPv4 address, an IPv6 /64), so changing the low bits of an address buys no guesses.
+        if try await store.failedSignIns(clientKey: client.rateLimitKey, since: since) >= configuration.blockAddressAfterFailures {
             try await record(email, nil, client, .throttled)
             throw StewardError(
                 .unauthorized,
@@ -82,6 +83,7 @@ public struct SignInService: Sendable {
             throw Self.invalidCredentials
         }
         try await requireOpen(account, client, failuresBefore: failures)
+        let rehash = await strengthenedHash(account, password: password)
         if let factor = account.details.secondFactor {
             guard kind == .web else {
                 try await record(email, account.user.id, client, .awaitingFactor)
@@ -91,13 +93,21 @@ public struct SignInService: Sendable {
             let grant = newSession(account.user, kind: kind, stage: .secondFactor, client: client, time: time)
             var changes: [IdentityChange] = [
                 .createSession(grant.session),
-                .recordSignIn(SignInRecord(time: time, email: email, userID: account.user.id, ip: client.ip, client: client.client, outcome: .awaitingFactor)),
-            ]
+                .recordSignIn(SignInRecord(time: time, email: email, userID: account.user.id, from: client, outcome: .awaitingFactor)),
+            ] + rehash
             if factor == .email { changes += twoFactor.signInCodeChanges(for: account.user) }
             try await store.apply(changes)
             return .secondFactor(grant, factor)
         }
-        return .complete(try await complete(account, kind: kind, client: client, session: nil))
+        return .complete(try await complete(account, kind: kind, client: client, session: nil, also: rehash))
+    }
+
+    /// The password re-hashed at the configured cost when the stored hash was made at a lower one (an older
+    /// `STEWARD_BCRYPT_COST`), so that account's wrong-password answers come to cost what the decoy's do. Only after
+    /// the password was verified; written with the sign-in.
+    func strengthenedHash(_ account: AccountRecord, password: String) async -> [IdentityChange] {
+        guard let stored = PasswordHasher.cost(of: account.passwordHash), stored < hasher.cost else { return [] }
+        return [.setPasswordHash(account.user.id, await hasher.hash(password))]
     }
 
     /// Checks the second factor of a half-open session and, if right, opens it with a new secret.
@@ -124,7 +134,9 @@ public struct SignInService: Sendable {
 
     /// Records the success, flags a new place, and opens the session (a fresh one, or the half-open one promoted
     /// with a new secret so a cookie seen before sign-in is never the signed-in one).
-    func complete(_ account: AccountRecord, kind: Session.Kind, client: ClientInfo, session: Session?) async throws -> SessionGrant {
+    func complete(
+        _ account: AccountRecord, kind: Session.Kind, client: ClientInfo, session: Session?, also: [IdentityChange] = []
+    ) async throws -> SessionGrant {
         let time = now()
         let places = try await store.signInPlaces(of: account.user.id, limit: 50)
         let isNew = !places.isEmpty
@@ -139,12 +151,11 @@ public struct SignInService: Sendable {
         }
         changes += [
             .recordSignIn(
-                SignInRecord(
-                    time: time, email: account.user.email, userID: account.user.id, ip: client.ip, client: client.client,
-                    outcome: .success, newPlace: isNew)),
+                SignInRecord(time: time, email: account.user.email, userID: account.user.id, from: client, outcome: .success, newPlace: isNew)),
             .audit(event("sign-in.success", account.user, client, detail: isNew ? "new network or client" : "", credential: "session:\(grant.session.id)")),
         ]
         if account.details.lockedUntil != nil { changes.append(.lockAccount(account.user.id, until: nil)) }
+        changes += also
         if isNew {
             changes.append(
                 .enqueueMail(mail.newSignIn(to: account.user.email, ip: client.ip, client: client.client, time: Self.format(time))))
@@ -175,7 +186,7 @@ public struct SignInService: Sendable {
         let time = now()
         var changes: [IdentityChange] = [
             .recordSignIn(
-                SignInRecord(time: time, email: account.user.email, userID: account.user.id, ip: client.ip, client: client.client, outcome: outcome)),
+                SignInRecord(time: time, email: account.user.email, userID: account.user.id, from: client, outcome: outcome)),
             .audit(event("sign-in.failure", account.user, client, detail: outcome.rawValue, credential: nil)),
         ]
         if failuresBefore + 1 >= configuration.lockAfterFailures {
@@ -192,22 +203,28 @@ public struct SignInService: Sendable {
         try await store.apply(changes)
     }
 
-    /// A failure for an address with no account: recorded under the address's hash like any other, and locking it
-    /// after as many failures as would lock an account.
+    /// A failure for an address with no account: recorded under the address's hash like any other, audited as an
+    /// account's failure is (so both write the same rows: the time taken tells nothing), and locking it after as many
+    /// failures as would lock an account. The audit entries name no person and keep no address.
     func failedUnknown(_ email: String, _ client: ClientInfo, failuresBefore: Int) async throws {
         let time = now()
         var changes: [IdentityChange] = [
-            .recordSignIn(SignInRecord(time: time, email: email, userID: nil, ip: client.ip, client: client.client, outcome: .unknownAccount))
+            .recordSignIn(SignInRecord(time: time, email: email, userID: nil, from: client, outcome: .unknownAccount)),
+            .audit(anonymousEvent("sign-in.failure", client, detail: SignInRecord.Outcome.unknownAccount.rawValue)),
         ]
         if failuresBefore + 1 >= configuration.lockAfterFailures {
-            changes.append(.lockAddress(email: email, until: time + configuration.lockDuration, at: time))
+            let until = time + configuration.lockDuration
+            changes += [
+                .lockAddress(email: email, until: until, at: time),
+                .audit(anonymousEvent("sign-in.locked", client, detail: "until \(Self.format(until))")),
+            ]
         }
         try await store.apply(changes)
     }
 
     func record(_ email: String, _ user: UserID?, _ client: ClientInfo, _ outcome: SignInRecord.Outcome) async throws {
         try await store.apply([
-            .recordSignIn(SignInRecord(time: now(), email: email, userID: user, ip: client.ip, client: client.client, outcome: outcome))
+            .recordSignIn(SignInRecord(time: now(), email: email, userID: user, from: client, outcome: outcome))
         ])
     }
 
@@ -228,9 +245,22 @@ public struct SignInService: Sendable {
             detail: detail, ip: client.ip)
     }
 
+    func anonymousEvent(_ name: String, _ client: ClientInfo, detail: String) -> AuditEvent {
+        AuditEvent(time: now(), tenantID: nil, actorID: nil, credential: nil, subjectID: nil, event: name, detail: detail, ip: client.ip)
+    }
+
     static func lockedMessage(until: Int64) -> String {
         "This account is locked after repeated failed sign-ins until \(format(until)). Wait, or reset your password"
     }
 
     static func format(_ millis: Int64) -> String { UTCTime.format(millis) }
+}
+
+extension SignInRecord {
+    /// A record of an attempt from `client`, counted for the per-network block by its `rateLimitKey`.
+    init(time: Int64, email: String, userID: UserID?, from client: ClientInfo, outcome: Outcome, newPlace: Bool = false) {
+        self.init(
+            time: time, email: email, userID: userID, ip: client.ip, clientKey: client.rateLimitKey, client: client.client,
+            outcome: outcome, newPlace: newPlace)
+    }
 }

@@ -57,7 +57,13 @@ public struct SignUpService: Sendable {
     /// Validates the form and, if valid, creates the pending account with its confirmation mail in one
     /// transaction. The answer is the same whether or not the email was already registered, in content and in the
     /// work done before it (one bcrypt hash at the configured cost, one transaction); the owner of an existing address
-    /// gets a mail instead, at most `accountMailPerAddress` an hour.
+    /// gets a mail instead.
+    ///
+    /// Every mail sent here counts against the account-mail allowance of its address and of the client (see
+    /// `MailAllowance`): beyond it the answer is still the same, but nothing is written, neither the mail nor the
+    /// account it would confirm, so nobody can make Steward mail (or create tenants for) address after address. Before
+    /// any of that, a client may send `signUpsPerClient` valid forms in `signUpWindow`; beyond, the form is refused
+    /// with 429 before the password is hashed (that limit is the client's own and tells nothing about any address).
     public func signUp(_ request: SignUpRequest) async throws {
         guard configuration.openSignUp else {
             throw StewardError.forbidden("Sign-up is closed on this server; ask an administrator for an account")
@@ -82,10 +88,18 @@ public struct SignUpService: Sendable {
         guard request.agreedToPolicyVersion == configuration.policyVersion else {
             throw StewardError.badRequest("Please read the privacy policy and tick the box to agree to it")
         }
+        let client = ClientInfo(ip: request.ip, client: request.client)
+        let attempt = AttemptLimit(
+            kind: "sign-up", client: client.rateLimitKey, time: time, window: configuration.signUpWindow,
+            perClient: configuration.signUpsPerClient)
+        guard try await store.grantAttempt(attempt) else {
+            throw StewardError(
+                .tooManyRequests,
+                "Too many sign-ups from your network in the last \(Self.duration(configuration.signUpWindow)). Try again later")
+        }
         let existing = try await store.account(email: email)
         // The same bcrypt work and one write transaction either way, so the time taken does not tell them apart.
         let hash = await hasher.hash(request.password)
-        let client = ClientInfo(ip: request.ip, client: request.client)
         if existing != nil {
             try await store.apply([
                 .withinMailAllowance(
@@ -134,7 +148,19 @@ public struct SignUpService: Sendable {
                         .enqueueMail(mail.parentConsent(to: parentEmail, childName: name, childEmail: email, token: parentToken)),
                     ]))
         }
-        try await store.apply(changes)
+        // The account exists only with its confirmation mail: over the client's allowance, neither is made. It does
+        // not count for the address: whoever asked for mail to it first must not keep its owner from signing up.
+        try await store.apply([
+            .withinMailAllowance(
+                configuration.mailAllowance("sign-up-confirm", to: email, from: client, at: time, perAddress: false), then: changes)
+        ])
+    }
+
+    /// "hour", "2 hours", "30 minutes": a window as the sign-up form says it.
+    static func duration(_ millis: Int64) -> String {
+        let minutes = max(millis / 60_000, 1)
+        if minutes % 60 == 0 { return minutes == 60 ? "hour" : "\(minutes / 60) hours" }
+        return minutes == 1 ? "minute" : "\(minutes) minutes"
     }
 
     /// A link never re-opens an account that was switched off.

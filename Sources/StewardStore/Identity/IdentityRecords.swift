@@ -215,16 +215,24 @@ public struct SignInRecord: Sendable, Equatable {
     public var email: String
     public var userID: UserID?
     public var ip: String
+    /// Who counts as one client for the per-network sign-in block: the IPv4 address, or the IPv6 /64
+    /// (`ClientInfo.rateLimitKey`), so a client cannot get more guesses by changing the low bits of its address.
+    public var clientKey: String
     public var client: String
     public var outcome: Outcome
     /// A success from an address range or client never seen for this account before.
     public var newPlace: Bool
 
-    public init(time: Int64, email: String, userID: UserID?, ip: String, client: String, outcome: Outcome, newPlace: Bool = false) {
+    /// `clientKey` nil: the address itself.
+    public init(
+        time: Int64, email: String, userID: UserID?, ip: String, clientKey: String? = nil, client: String, outcome: Outcome,
+        newPlace: Bool = false
+    ) {
         self.time = time
         self.email = email
         self.userID = userID
         self.ip = ip
+        self.clientKey = clientKey ?? ip
         self.client = client
         self.outcome = outcome
         self.newPlace = newPlace

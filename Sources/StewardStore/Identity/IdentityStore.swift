@@ -76,9 +76,13 @@ public protocol IdentityStore: Sendable {
     func unusedRecoveryCodeCount(of user: UserID) async throws -> Int
 
     func signIns(of user: UserID, limit: Int) async throws -> [SignInRecord]
-    /// Failed attempts since `since` for an email (whether or not an account has it) and from an IP.
+    /// Failed attempts since `since` for an email (whether or not an account has it), and from a client
+    /// (`SignInRecord.clientKey`: an IPv4 address or an IPv6 /64).
     func failedSignIns(email: String, since: Int64) async throws -> Int
-    func failedSignIns(ip: String, since: Int64) async throws -> Int
+    func failedSignIns(clientKey: String, since: Int64) async throws -> Int
+    /// Counts one attempt against `limit` in a transaction of its own and answers true, or answers false and records
+    /// nothing when the client already made `limit.perClient` attempts of that kind in the window.
+    func grantAttempt(_ limit: AttemptLimit) async throws -> Bool
     /// Until when sign-in is locked for an address that has no account (`lockAddress`), if it is now.
     func addressLockedUntil(email: String, at time: Int64) async throws -> Int64?
     /// Distinct (ip, client) pairs of the user's successful sign-ins, newest first.

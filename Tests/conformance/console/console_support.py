@@ -608,6 +608,10 @@ class ConsoleServer(StewardServer):
             "STEWARD_SMTP_SECURITY": security,
             "STEWARD_BCRYPT_COST": "4",
             "STEWARD_MAIL_FROM": MAIL_FROM,
+            # Every test of a module signs up and asks for mail from the same loopback address, which Steward counts
+            # as one client; the tests of those per-client limits set their own.
+            "STEWARD_ACCOUNT_MAIL_PER_CLIENT": "1000",
+            "STEWARD_SIGN_UPS_PER_CLIENT": "1000",
         }
         extra.update(env or {})
         super().__init__(name, env=extra, **kw)

@@ -132,37 +132,103 @@ def test_the_fourth_reset_request_within_an_hour_sends_no_mail(server, smtp, new
     rows = server.sql("SELECT COUNT(*) FROM mail_request WHERE recipient_hash = ?", (server.email_hash(acct.email),))
     assert rows[0][0] == 3, rows
 
-    # the sign-up form is limited by the same allowance
+    # the sign-up form is limited by the same allowance: its "someone tried to sign up" notice is neither counted
+    # nor queued (the outbox row would be written before the form answers, in the same transaction)
+    outbox = outbox_rows(server, acct.email)
     c = ConsoleClient(server.base_url)
-    sign_up(c, acct.email)
+    page = sign_up(c, acct.email)
     c.close()
+    assert page.status == 200 and page.has("check-email"), page.describe()
+    assert outbox_rows(server, acct.email) == outbox, "the sign-up notice was queued beyond the address's allowance"
+    rows = server.sql("SELECT COUNT(*) FROM mail_request WHERE recipient_hash = ?", (server.email_hash(acct.email),))
+    assert rows[0][0] == 3, rows
     assert smtp.no_mail(acct.email, "Someone tried to sign up", wait=3)
     adversarial.assert_still_serving(server)
 
 
+def outbox_rows(server, email: str) -> int:
+    """Mails queued for `email` so far, sent or not (found by the address's keyed hash; the row itself is sealed)."""
+    return server.sql("SELECT COUNT(*) FROM mail_outbox WHERE recipient_hash = ?", (server.email_hash(email),))[0][0]
+
+
+def account_exists(server, email: str) -> bool:
+    return server.sql("SELECT COUNT(*) FROM user WHERE email_hash = ?", (server.email_hash(email),))[0][0] == 1
+
+
+def granted_mail_requests(server, client: str) -> int:
+    return server.sql("SELECT COUNT(*) FROM mail_request WHERE client = ?", (client,))[0][0]
+
+
 def test_one_client_gets_a_limited_number_of_account_mails(smtp):
-    srv = ConsoleServer("adv-accounts-per-client", smtp, env={"STEWARD_ACCOUNT_MAIL_PER_CLIENT": "3"})
+    srv = ConsoleServer("adv-accounts-per-client", smtp, env={"STEWARD_ACCOUNT_MAIL_PER_CLIENT": "4"})
     try:
         srv.start()
-        people = []
-        for _ in range(4):
-            email = addr("victim")
+        people = [addr("victim"), addr("victim")]
+        for email in people:
             c = ConsoleClient(srv.base_url)
             sign_up(c, email)
             c.close()
             smtp.wait_for_mail(email, "Confirm your email")
-            people.append(email)
         # unknown addresses count against the client too, so a full allowance tells nothing
-        for email in people[:2] + [addr("nobody")]:
+        for email in (addr("nobody"), people[0]):
             ask_reset(srv, email)
-        for email in people[:2]:
-            smtp.wait_for_mail(email, "Reset your")
-        page = ask_reset(srv, people[2])
-        assert page.status == 200, page.describe()
-        assert smtp.no_mail(people[2], "Reset your", wait=3), "a client got more reset mails out than its allowance"
-        # from another client the same address gets its mail
-        ask_reset(srv, people[2], source="127.0.0.3")
-        smtp.wait_for_mail(people[2], "Reset your")
+        smtp.wait_for_mail(people[0], "Reset your")
+        assert granted_mail_requests(srv, "127.0.0.1") == 4
+
+        # the allowance is used up: a new address signs up to the same answer, but no account and no mail are made
+        fresh = addr("victim")
+        c = ConsoleClient(srv.base_url)
+        page = sign_up(c, fresh)
+        c.close()
+        assert page.status == 200 and page.has("check-email") and fresh in page.doc.text(), page.describe()
+        assert not account_exists(srv, fresh), "an account was made beyond the client's mail allowance"
+        assert outbox_rows(srv, fresh) == 0, "a confirmation mail was queued beyond the client's mail allowance"
+        # and a reset for a registered address answers the same with nothing queued
+        queued = outbox_rows(srv, people[1])
+        page = ask_reset(srv, people[1])
+        assert page.status == 200 and page.has("reset-sent"), page.describe()
+        assert outbox_rows(srv, people[1]) == queued, "a client got more reset mails out than its allowance"
+        assert granted_mail_requests(srv, "127.0.0.1") == 4
+        assert smtp.no_mail(fresh, "Confirm your email", wait=3)
+
+        # from another client the same address gets its account, and the registered one its reset mail
+        c = client_from(srv, "127.0.0.3")
+        page = sign_up(c, fresh)
+        c.close()
+        assert page.status == 200 and page.has("check-email"), page.describe()
+        smtp.wait_for_mail(fresh, "Confirm your email")
+        assert account_exists(srv, fresh)
+        ask_reset(srv, people[1], source="127.0.0.3")
+        smtp.wait_for_mail(people[1], "Reset your")
+        adversarial.assert_still_serving(srv)
+    finally:
+        srv.cleanup()
+
+
+def test_one_client_may_send_a_limited_number_of_sign_ups(smtp):
+    srv = ConsoleServer("adv-accounts-sign-ups", smtp, env={"STEWARD_SIGN_UPS_PER_CLIENT": "2"})
+    try:
+        srv.start()
+        for _ in range(2):
+            email = addr("many")
+            c = ConsoleClient(srv.base_url)
+            assert sign_up(c, email).has("check-email")
+            c.close()
+            smtp.wait_for_mail(email, "Confirm your email")
+        # the third is refused before anything is done, saying why; the answer is the same for any address
+        refused = addr("many")
+        c = ConsoleClient(srv.base_url)
+        page = sign_up(c, refused)
+        c.close()
+        assert page.status == 429 and "Too many sign-ups from your network" in page.flash_text, page.describe()
+        assert not account_exists(srv, refused) and outbox_rows(srv, refused) == 0
+        attempts = srv.sql("SELECT client, COUNT(*) FROM client_attempt WHERE kind = 'sign-up' GROUP BY client")
+        assert attempts == [("127.0.0.1", 2)], attempts
+        # another client is not affected
+        c = client_from(srv, "127.0.0.4")
+        assert sign_up(c, refused).has("check-email")
+        c.close()
+        smtp.wait_for_mail(refused, "Confirm your email")
         adversarial.assert_still_serving(srv)
     finally:
         srv.cleanup()
