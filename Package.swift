@@ -39,6 +39,11 @@ let package = Package(
         ),
         .target(name: "QRCode", swiftSettings: swiftSettings),
         .target(
+            name: "ConnectionGuard",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StewardMail",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -101,7 +106,7 @@ let package = Package(
         .target(
             name: "MQTTServer",
             dependencies: [
-                "MQTTCore", "StewardCore", "StewardDevices",
+                "MQTTCore", "StewardCore", "StewardDevices", "ConnectionGuard",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -113,7 +118,7 @@ let package = Package(
         .target(
             name: "StewardWeb",
             dependencies: [
-                "StewardCore", "StewardStore", "StewardDevices", "StewardAuth", "QRCode", "StewardPrivacy",
+                "StewardCore", "StewardStore", "StewardDevices", "StewardAuth", "QRCode", "StewardPrivacy", "ConnectionGuard",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -193,6 +198,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConnectionGuardTests",
+            dependencies: [
+                "ConnectionGuard",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardJobsTests",
             dependencies: [

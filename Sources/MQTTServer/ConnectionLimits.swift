@@ -1,3 +1,6 @@
+// Re-exported: `Admission` is ConnectionGuard's generic enum, and with member import visibility its cases are only
+// usable where that module is imported; users of these books (the tests) should not need to know where it lives.
+@_exported import ConnectionGuard
 import NIOCore
 
 /// The bookkeeping behind the MQTT connection limits, as a plain value (no sockets, no locks) so every rule can be
@@ -48,13 +51,9 @@ public struct ConnectionLimits: Sendable {
         case tooManyFromAddress
     }
 
-    /// The answer to a new connection.
-    public enum Admission: Sendable, Equatable {
-        /// Serve it under `id`; close the connection `evicting` first when set (it was idle, or provisioning, and
-        /// made room).
-        case admitted(id: UInt64, evicting: UInt64?)
-        case refused(Refusal)
-    }
+    /// The answer to a new connection: serve it under `id` (closing `evicting` first when set: it was idle, or
+    /// provisioning, and made room), or refuse it.
+    public typealias Admission = ConnectionAdmission<Refusal>
 
     enum Stage: Equatable {
         case awaitingConnect
@@ -63,38 +62,6 @@ public struct ConnectionLimits: Sendable {
         /// A `provision` session: it stays unauthenticated until it ends.
         case provisioning
         case authenticated
-    }
-
-    /// Ids in one evictable stage in the order they entered it (oldest first); may hold ids that moved on, which
-    /// are skipped lazily.
-    struct EvictionQueue {
-        let stage: Stage
-        var order = CircularBuffer<UInt64>()
-        /// How many ids in `order` are still in `stage`.
-        var live = 0
-
-        init(_ stage: Stage) { self.stage = stage }
-
-        mutating func append(_ id: UInt64) {
-            order.append(id)
-            live += 1
-        }
-
-        mutating func oldest(in entries: [UInt64: Entry]) -> UInt64? {
-            while let first = order.first {
-                if entries[first]?.stage == stage { return first }
-                order.removeFirst()
-            }
-            return nil
-        }
-
-        /// Drops ids that moved on once they outnumber the live ones, so the queue stays proportional to the
-        /// connections in the stage rather than to every connection made while one of them waited.
-        mutating func compactIfSparse(_ entries: [UInt64: Entry]) {
-            guard order.count > 64, order.count > 2 * live else { return }
-            let stage = self.stage
-            order = CircularBuffer(order.filter { entries[$0]?.stage == stage })
-        }
     }
 
     struct Entry {
@@ -108,9 +75,9 @@ public struct ConnectionLimits: Sendable {
     public private(set) var unauthenticated = 0
     private(set) var unauthenticatedByAddress: [String: Int] = [:]
     /// Connections still awaiting CONNECT, closed first to make room.
-    private var awaiting = EvictionQueue(.awaitingConnect)
+    private var awaiting = EvictionQueue()
     /// `provision` sessions, closed to make room when no connection awaits CONNECT.
-    private var provisioning = EvictionQueue(.provisioning)
+    private var provisioning = EvictionQueue()
     /// Connections closed to make room so far: idle ones (no CONNECT yet) and provisioning sessions.
     public private(set) var evictedIdle = 0
     public private(set) var evictedProvisioning = 0
@@ -139,10 +106,11 @@ public struct ConnectionLimits: Sendable {
             guard total <= policy.maximumConnections, unauthenticated <= policy.unauthenticatedCeiling else {
                 return .refused(refusal)
             }
-            if let oldest = awaiting.oldest(in: entries) {
+            let entries = self.entries
+            if let oldest = awaiting.oldest(where: { entries[$0]?.stage == .awaitingConnect }) {
                 evictedIdle += 1
                 evicted = oldest
-            } else if let oldest = provisioning.oldest(in: entries) {
+            } else if let oldest = provisioning.oldest(where: { entries[$0]?.stage == .provisioning }) {
                 evictedProvisioning += 1
                 evicted = oldest
             } else {
@@ -189,8 +157,8 @@ public struct ConnectionLimits: Sendable {
 
     private mutating func leaveQueue(_ stage: Stage) {
         switch stage {
-        case .awaitingConnect: awaiting.live -= 1
-        case .provisioning: provisioning.live -= 1
+        case .awaitingConnect: awaiting.left()
+        case .provisioning: provisioning.left()
         case .unauthenticated, .authenticated: break
         }
     }
@@ -210,24 +178,11 @@ public struct ConnectionLimits: Sendable {
     }
 
     private mutating func compactIfSparse() {
-        awaiting.compactIfSparse(entries)
-        provisioning.compactIfSparse(entries)
+        let entries = self.entries
+        awaiting.compactIfSparse(where: { entries[$0]?.stage == .awaitingConnect })
+        provisioning.compactIfSparse(where: { entries[$0]?.stage == .provisioning })
     }
 
-    /// The key unauthenticated connections are counted under: the IPv4 address, or the /64 prefix of an IPv6 address
-    /// (one subscriber usually holds a whole /64). IPv4-mapped IPv6 addresses count as their IPv4 address.
-    public static func addressKey(_ address: SocketAddress?) -> String {
-        guard let address else { return "unknown" }
-        switch address {
-        case .v6(let v6):
-            // sockaddr_in6 keeps the 16 address bytes at offset 8 on Linux and the BSDs alike (RFC 3493).
-            let bytes = withUnsafeBytes(of: v6.address) { Array($0[8..<24]) }
-            let mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
-            if mapped { return bytes[12..<16].map { String($0) }.joined(separator: ".") }
-            let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-            return groups.joined(separator: ":") + "::/64"
-        default:
-            return address.ipAddress ?? "unknown"
-        }
-    }
+    /// The key unauthenticated connections are counted under (see `AddressKey`: an IPv4 address, or an IPv6 /64).
+    public static func addressKey(_ address: SocketAddress?) -> String { AddressKey.of(address) }
 }

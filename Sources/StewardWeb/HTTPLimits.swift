@@ -1,11 +1,10 @@
+import ConnectionGuard
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
-import StewardAuth
-import Synchronization
 
 /// What one HTTP connection may hold of the server. Without these a client that opens sockets and sends a request
 /// header one byte a minute (slow-loris), or simply keeps idle keep-alive connections open, holds a file
@@ -65,25 +64,26 @@ extension WebApplication {
 }
 
 /// The bookkeeping behind the HTTP connection limits, as a plain value (no sockets, no locks) so every rule can be
-/// tested on its own; `HTTPConnectionLimiter` wraps it for the listener.
+/// tested on its own; `HTTPConnectionLimiter` applies it to channels through `ConnectionGate`.
 ///
 /// Connections are counted in total and per client address (an IPv4 address, or an IPv6 /64). When every slot is
 /// taken, the oldest connection that has not yet sent the head of its first request is closed to make room: a
 /// real client sends its request right after connecting, so that socket is almost certainly idle, and silent
 /// sockets cannot keep everyone else out. Only when no such connection exists is the new one refused.
-struct HTTPConnectionBooks {
-    enum Refusal: Equatable {
+struct HTTPConnectionBooks: ConnectionBooks {
+    enum Refusal: Hashable, Sendable {
         /// Every slot is taken by connections that have sent a request.
         case tooManyConnections
         /// This address already holds its share.
         case tooManyFromAddress
     }
 
-    enum Admission: Equatable {
-        /// Serve it under `id`; close the connection `evicting` first when set (it was silent and made room).
-        case admitted(id: UInt64, evicting: UInt64?)
-        case refused(Refusal)
+    /// What is closed to make room: only connections that have not sent a request head.
+    enum Eviction: Hashable, Sendable {
+        case silent
     }
+
+    typealias Admission = ConnectionAdmission<Refusal>
 
     struct Entry {
         var address: String
@@ -94,10 +94,10 @@ struct HTTPConnectionBooks {
     let maximumPerAddress: Int
     private(set) var entries: [UInt64: Entry] = [:]
     private(set) var byAddress: [String: Int] = [:]
-    /// Ids still awaiting their first request in admission order (oldest first); may hold ids that moved on,
-    /// skipped lazily.
-    private var awaitingOrder = CircularBuffer<UInt64>()
-    private var awaitingCount = 0
+    /// Ids still awaiting their first request, oldest first.
+    private var awaiting = EvictionQueue()
+    /// Connections closed to make room so far.
+    private(set) var evicted = 0
     private var nextID: UInt64 = 1
 
     init(maximumConnections: Int, maximumPerAddress: Int) {
@@ -112,144 +112,90 @@ struct HTTPConnectionBooks {
     /// Decides about a new connection from `address` (an address key), before anything is read from it.
     mutating func admit(address: String) -> Admission {
         if connections(from: address) >= maximumPerAddress { return .refused(.tooManyFromAddress) }
-        var evicted: UInt64?
+        var evicting: UInt64?
         if total >= maximumConnections {
-            guard total == maximumConnections, let oldest = oldestAwaitingFirstRequest() else { return .refused(.tooManyConnections) }
+            let entries = self.entries
+            guard total == maximumConnections, let oldest = awaiting.oldest(where: { entries[$0]?.awaitingFirstRequest == true })
+            else { return .refused(.tooManyConnections) }
             release(oldest)
-            evicted = oldest
+            evicted += 1
+            evicting = oldest
         }
         let id = nextID
         nextID += 1
         entries[id] = Entry(address: address, awaitingFirstRequest: true)
         byAddress[address, default: 0] += 1
-        awaitingOrder.append(id)
-        awaitingCount += 1
-        return .admitted(id: id, evicting: evicted)
+        awaiting.append(id)
+        return .admitted(id: id, evicting: evicting)
     }
 
     /// The connection sent the head of its first request: it is no longer closed to make room.
     mutating func firstRequestArrived(_ id: UInt64) {
         guard entries[id]?.awaitingFirstRequest == true else { return }
         entries[id]!.awaitingFirstRequest = false
-        awaitingCount -= 1
+        awaiting.left()
         compactIfSparse()
     }
 
     /// The connection closed (or was evicted). Unknown ids are ignored, so releasing twice is harmless.
     mutating func release(_ id: UInt64) {
         guard let entry = entries.removeValue(forKey: id) else { return }
-        if entry.awaitingFirstRequest { awaitingCount -= 1 }
+        if entry.awaitingFirstRequest { awaiting.left() }
         let left = (byAddress[entry.address] ?? 1) - 1
         byAddress[entry.address] = left > 0 ? left : nil
         compactIfSparse()
     }
 
-    private mutating func oldestAwaitingFirstRequest() -> UInt64? {
-        while let first = awaitingOrder.first {
-            if entries[first]?.awaitingFirstRequest == true { return first }
-            awaitingOrder.removeFirst()
-        }
-        return nil
-    }
-
-    /// Drops ids that moved on once they outnumber the live ones, so the queue stays proportional to the silent
-    /// connections.
     private mutating func compactIfSparse() {
-        guard awaitingOrder.count > 64, awaitingOrder.count > 2 * awaitingCount else { return }
         let entries = self.entries
-        awaitingOrder = CircularBuffer(awaitingOrder.filter { entries[$0]?.awaitingFirstRequest == true })
+        awaiting.compactIfSparse(where: { entries[$0]?.awaitingFirstRequest == true })
     }
 
-    /// The key connections are counted under: the IPv4 address, or the /64 of an IPv6 address (one subscriber
-    /// usually holds a whole /64); an IPv4-mapped IPv6 address counts as its IPv4 address.
-    static func addressKey(_ address: SocketAddress?) -> String {
-        guard let ip = address?.ipAddress else { return "unknown" }
-        return ClientInfo(ip: ip, client: "").rateLimitKey
+    var evictions: [Eviction: Int] { [.silent: evicted] }
+
+    func warning(refusals: [Refusal: Int], evictions: [Eviction: Int]) -> String {
+        var parts: [String] = []
+        if let count = refusals[.tooManyFromAddress] {
+            parts.append("refused \(count) over \(maximumPerAddress) from one address (STEWARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS)")
+        }
+        if let count = refusals[.tooManyConnections] {
+            parts.append("refused \(count) over \(maximumConnections) open (STEWARD_HTTP_MAX_CONNECTIONS)")
+        }
+        if let count = evictions[.silent] {
+            parts.append("closed \(count) that had not sent a request to make room")
+        }
+        return "HTTP connection limits reached since the last report: " + parts.joined(separator: "; ")
+            + "; raise the limits if this is real traffic"
     }
 }
 
-/// Applies `HTTPConnectionBooks` across event loops, and says (at most once a minute) when connections were
-/// refused or closed to make room.
+/// Applies `HTTPConnectionBooks` across event loops (with the mechanics shared with MQTT, `ConnectionGate`), and
+/// says at most once a minute when connections were refused or closed to make room.
 final class HTTPConnectionLimiter: Sendable {
-    struct State {
-        var books: HTTPConnectionBooks
-        /// How to close each admitted connection, for evictions.
-        var closers: [UInt64: @Sendable () -> Void] = [:]
-        var refusals: [HTTPConnectionBooks.Refusal: Int] = [:]
-        var evictions = 0
-        var lastLogged: ContinuousClock.Instant?
-    }
-
-    private let state: Mutex<State>
+    let gate: ConnectionGate<HTTPConnectionBooks>
     let limits: HTTPLimits
-    let logger: Logger
 
     init(limits: HTTPLimits, logger: Logger) {
         self.limits = limits
-        self.logger = logger
-        state = Mutex(State(books: HTTPConnectionBooks(
-            maximumConnections: limits.maximumConnections, maximumPerAddress: limits.maximumConnectionsPerAddress)))
+        gate = ConnectionGate(
+            books: HTTPConnectionBooks(
+                maximumConnections: limits.maximumConnections, maximumPerAddress: limits.maximumConnectionsPerAddress),
+            logger: logger, warningInterval: .seconds(60))
     }
 
     /// Admits or refuses a new connection: its id, or nil when it must be refused. Releases the id when the channel
     /// closes, however it closes.
     func admit(_ channel: any Channel) -> UInt64? {
-        let address = HTTPConnectionBooks.addressKey(channel.remoteAddress)
-        let now = ContinuousClock.now
-        let (admission, evictedCloser, report) = state.withLock { state in
-            let admission = state.books.admit(address: address)
-            var evictedCloser: (@Sendable () -> Void)?
-            switch admission {
-            case .admitted(let id, let evicting):
-                state.closers[id] = { channel.close(promise: nil) }
-                if let evicting {
-                    evictedCloser = state.closers.removeValue(forKey: evicting)
-                    state.evictions += 1
-                }
-            case .refused(let refusal):
-                state.refusals[refusal, default: 0] += 1
-            }
-            return (admission, evictedCloser, Self.takeReport(&state, now: now))
-        }
-        evictedCloser?()
-        if let report { logger.warning("\(report)") }
-        guard case .admitted(let id, _) = admission else { return nil }
-        channel.closeFuture.whenComplete { _ in self.release(id) }
-        return id
+        gate.admit(channel)
     }
 
     /// The connection sent the head of its first request (it is no longer silent).
     func firstRequestArrived(_ id: UInt64) {
-        state.withLock { $0.books.firstRequestArrived(id) }
+        gate.withBooks { $0.firstRequestArrived(id) }
     }
 
     func release(_ id: UInt64) {
-        state.withLock { state in
-            state.books.release(id)
-            state.closers[id] = nil
-        }
-    }
-
-    /// The warning to log now, if there is something to say and the last one is a minute old; resets the counts.
-    private static func takeReport(_ state: inout State, now: ContinuousClock.Instant) -> String? {
-        guard !state.refusals.isEmpty || state.evictions > 0 else { return nil }
-        if let last = state.lastLogged, now - last < .seconds(60) { return nil }
-        state.lastLogged = now
-        var parts: [String] = []
-        if let count = state.refusals[.tooManyFromAddress] {
-            parts.append(
-                "refused \(count) over \(state.books.maximumPerAddress) from one address (STEWARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS)")
-        }
-        if let count = state.refusals[.tooManyConnections] {
-            parts.append("refused \(count) over \(state.books.maximumConnections) open (STEWARD_HTTP_MAX_CONNECTIONS)")
-        }
-        if state.evictions > 0 {
-            parts.append("closed \(state.evictions) that had not sent a request to make room")
-        }
-        state.refusals = [:]
-        state.evictions = 0
-        return "HTTP connection limits reached since the last report: " + parts.joined(separator: "; ")
-            + "; raise the limits if this is real traffic"
+        gate.release(id)
     }
 }
 
