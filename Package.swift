@@ -172,6 +172,12 @@ let package = Package(
         .executableTarget(name: "StewardFuzzMQTT", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
         .executableTarget(name: "StewardFuzzJSON", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
         .executableTarget(name: "StewardFuzzThingsBoard", dependencies: ["StewardFuzzKit"], swiftSettings: swiftSettings),
+        // Test doubles and the store contract suite that every backend passes; only test targets depend on it.
+        .target(
+            name: "StewardTesting",
+            dependencies: ["StewardCore", "StewardStore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MQTTServerTests",
@@ -183,12 +189,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore", "StewardStore", "StewardSQLite"],
+            name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore", "StewardStore", "StewardSQLite", "StewardTesting"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "StewardSQLiteTests", dependencies: ["StewardSQLite", "StewardStore", "StewardCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardSQLiteTests", dependencies: ["StewardSQLite", "StewardStore", "StewardCore", "StewardTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardAuthTests",
-            dependencies: ["StewardAuth", "StewardSQLite", "StewardStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["StewardAuth", "StewardSQLite", "StewardStore", "StewardTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardPrivacyTests",
@@ -210,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "StewardJobsTests",
             dependencies: [
-                "StewardJobs",
+                "StewardJobs", "StewardTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

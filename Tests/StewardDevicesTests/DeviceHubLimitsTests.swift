@@ -1,5 +1,6 @@
 import StewardCore
 @testable import StewardDevices
+import StewardTesting
 import Synchronization
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import StewardCore
 import StewardSQLite
 import StewardStore
+import StewardTesting
 import Testing
 
 @testable import StewardDevices

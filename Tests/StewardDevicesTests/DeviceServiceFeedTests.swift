@@ -1,6 +1,7 @@
 import StewardCore
 import StewardDevices
 import StewardStore
+import StewardTesting
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import StewardCore
 import StewardStore
+import StewardTesting
 import Testing
 
 @testable import StewardDevices

@@ -2,6 +2,7 @@ import Logging
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 @testable import StewardJobs
+import StewardTesting
 import Synchronization
 import Testing
 

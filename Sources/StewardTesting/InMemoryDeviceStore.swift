@@ -4,20 +4,23 @@ import Synchronization
 
 /// A minimal DeviceStore for services that only need devices and profiles. It enforces the uniqueness rules
 /// of the real store (token; name per tenant; provision key) so services see the same conflicts.
-final class InMemoryDeviceStore: DeviceStore {
-    struct State {
-        var devices: [Device] = []
-        var profiles: [DeviceProfile] = []
-        var claimOffers: [DeviceID: ClaimOffer] = [:]
+public final class InMemoryDeviceStore: DeviceStore {
+    public init() {}
+
+    public struct State: Sendable {
+        public init() {}
+        public var devices: [Device] = []
+        public var profiles: [DeviceProfile] = []
+        public var claimOffers: [DeviceID: ClaimOffer] = [:]
     }
 
-    struct Conflict: Error {}
+    public struct Conflict: Error {}
 
-    let state = Mutex(State())
+    public let state = Mutex(State())
 
-    var allDevices: [Device] { state.withLock { $0.devices } }
+    public var allDevices: [Device] { state.withLock { $0.devices } }
 
-    func createDevice(_ device: Device) async throws {
+    public func createDevice(_ device: Device) async throws {
         try state.withLock { state in
             if state.devices.contains(where: {
                 $0.id == device.id || $0.accessToken == device.accessToken
@@ -27,7 +30,7 @@ final class InMemoryDeviceStore: DeviceStore {
         }
     }
 
-    func updateDevice(_ device: Device) async throws {
+    public func updateDevice(_ device: Device) async throws {
         try state.withLock { state in
             guard let index = state.devices.firstIndex(where: { $0.id == device.id && $0.tenantID == device.tenantID }) else {
                 throw StewardError.notFound("Device with id [\(device.id)] is not found")
@@ -36,15 +39,15 @@ final class InMemoryDeviceStore: DeviceStore {
         }
     }
 
-    func device(tenant: TenantID, id: DeviceID) async throws -> Device? {
+    public func device(tenant: TenantID, id: DeviceID) async throws -> Device? {
         state.withLock { $0.devices.first { $0.tenantID == tenant && $0.id == id } }
     }
 
-    func device(tenant: TenantID, named name: String) async throws -> Device? {
+    public func device(tenant: TenantID, named name: String) async throws -> Device? {
         state.withLock { $0.devices.first { $0.tenantID == tenant && $0.name == name } }
     }
 
-    func devices(tenant: TenantID, customer: CustomerID?, textSearch: String?, limit: Int, offset: Int) async throws -> [Device] {
+    public func devices(tenant: TenantID, customer: CustomerID?, textSearch: String?, limit: Int, offset: Int) async throws -> [Device] {
         let matching = state.withLock { state in
             state.devices.filter { device in
                 device.tenantID == tenant && (customer == nil || device.customerID == customer)
@@ -54,11 +57,11 @@ final class InMemoryDeviceStore: DeviceStore {
         return Array(matching.dropFirst(offset).prefix(limit))
     }
 
-    func deviceCount(tenant: TenantID, customer: CustomerID?, textSearch: String?) async throws -> Int {
+    public func deviceCount(tenant: TenantID, customer: CustomerID?, textSearch: String?) async throws -> Int {
         try await devices(tenant: tenant, customer: customer, textSearch: textSearch, limit: .max, offset: 0).count
     }
 
-    func deleteDevice(tenant: TenantID, id: DeviceID) async throws -> Bool {
+    public func deleteDevice(tenant: TenantID, id: DeviceID) async throws -> Bool {
         state.withLock { state in
             let before = state.devices.count
             state.devices.removeAll { $0.tenantID == tenant && $0.id == id }
@@ -66,11 +69,11 @@ final class InMemoryDeviceStore: DeviceStore {
         }
     }
 
-    func device(accessToken: String) async throws -> Device? {
+    public func device(accessToken: String) async throws -> Device? {
         state.withLock { $0.devices.first { $0.accessToken == accessToken } }
     }
 
-    func createProfile(_ profile: DeviceProfile) async throws {
+    public func createProfile(_ profile: DeviceProfile) async throws {
         try state.withLock { state in
             if state.profiles.contains(where: {
                 $0.id == profile.id || ($0.tenantID == profile.tenantID && $0.name == profile.name)
@@ -80,27 +83,27 @@ final class InMemoryDeviceStore: DeviceStore {
         }
     }
 
-    func profiles(tenant: TenantID) async throws -> [DeviceProfile] {
+    public func profiles(tenant: TenantID) async throws -> [DeviceProfile] {
         state.withLock { $0.profiles.filter { $0.tenantID == tenant } }
     }
 
-    func profile(tenant: TenantID, named name: String) async throws -> DeviceProfile? {
+    public func profile(tenant: TenantID, named name: String) async throws -> DeviceProfile? {
         state.withLock { $0.profiles.first { $0.tenantID == tenant && $0.name == name } }
     }
 
-    func profile(provisionKey: String) async throws -> DeviceProfile? {
+    public func profile(provisionKey: String) async throws -> DeviceProfile? {
         state.withLock { $0.profiles.first { $0.provisionKey == provisionKey } }
     }
 
-    func saveClaimOffer(device: DeviceID, offer: ClaimOffer) async throws {
+    public func saveClaimOffer(device: DeviceID, offer: ClaimOffer) async throws {
         state.withLock { $0.claimOffers[device] = offer }
     }
 
-    func claimOffer(device: DeviceID) async throws -> ClaimOffer? {
+    public func claimOffer(device: DeviceID) async throws -> ClaimOffer? {
         state.withLock { $0.claimOffers[device] }
     }
 
-    func deleteClaimOffer(device: DeviceID) async throws {
+    public func deleteClaimOffer(device: DeviceID) async throws {
         _ = state.withLock { $0.claimOffers.removeValue(forKey: device) }
     }
 }

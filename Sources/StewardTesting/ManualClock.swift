@@ -2,13 +2,17 @@ import Synchronization
 import Testing
 
 /// A clock that moves only when a test advances it, so scheduling is tested without waiting for real time.
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
+public final class ManualClock: Clock, Sendable {
+    public init() {}
 
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    public struct Instant: InstantProtocol {
+        public var offset: Duration
+
+        public init(offset: Duration) { self.offset = offset }
+
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
     private struct Sleeper {
@@ -25,15 +29,15 @@ final class ManualClock: Clock, Sendable {
 
     private let state = Mutex(State())
 
-    var now: Instant { state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
+    public var now: Instant { state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
 
     /// Deadlines of the sleeps in progress, earliest first.
-    var deadlines: [Duration] {
+    public var deadlines: [Duration] {
         state.withLock { $0.sleepers.values.filter { $0.continuation != nil }.map(\.deadline.offset).sorted() }
     }
 
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+    public func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             state.sleepers[state.nextID] = Sleeper(deadline: deadline)
@@ -70,7 +74,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time on and wakes every sleep whose deadline has come.
-    func advance(by duration: Duration) {
+    public func advance(by duration: Duration) {
         let due = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -83,7 +87,7 @@ final class ManualClock: Clock, Sendable {
 
     /// Waits (in real time, bounded) until `count` sleeps are in progress, i.e. the code under test has reached
     /// its pause; so a test never advances the clock before the sleep it means to end has started.
-    func waitForSleepers(_ count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    public func waitForSleepers(_ count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         try await eventually("\(count) sleeper(s)", sourceLocation: sourceLocation) { self.deadlines.count == count }
     }
 }
@@ -91,8 +95,8 @@ final class ManualClock: Clock, Sendable {
 /// Polls `condition` until it holds; records an issue if it still does not after a generous bound (a loaded CI
 /// machine may starve the code under test for seconds). The bound only keeps a broken test from hanging; no
 /// assertion depends on how long anything took.
-func eventually(
-    _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: @Sendable () -> Bool
+public func eventually(
+    _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + .seconds(120)
     while ContinuousClock.now < deadline {

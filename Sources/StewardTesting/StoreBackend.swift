@@ -1,0 +1,58 @@
+import StewardCore
+import StewardStore
+
+/// One backend's stores as the contract sees them: the protocol existentials, never the concrete type, plus the
+/// group-commit writer through which readings reach the telemetry store.
+public struct StoresUnderTest: Sendable {
+    public var accounts: any AccountStore
+    public var devices: any DeviceStore
+    public var telemetry: any TelemetryStore
+    public var attributes: any AttributeStore
+    public var writer: TelemetryWriter
+
+    public init(
+        accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore, attributes: any AttributeStore,
+        writer: TelemetryWriter
+    ) {
+        self.accounts = accounts
+        self.devices = devices
+        self.telemetry = telemetry
+        self.attributes = attributes
+        self.writer = writer
+    }
+
+    /// The stores of one value that implements them all (as a backend's store class does), with a writer over it.
+    public init<Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore>(_ store: Store) {
+        self.init(accounts: store, devices: store, telemetry: store, attributes: store, writer: TelemetryWriter(store: store))
+    }
+}
+
+/// A backend the store contract runs against: a name for the test report and a factory that returns fresh, empty
+/// stores together with what removes them again. The writer is shut down before `cleanup` runs.
+public struct StoreBackend: Sendable, CustomStringConvertible {
+    public typealias Cleanup = @Sendable () async throws -> Void
+
+    public let name: String
+    public let make: @Sendable () async throws -> (stores: StoresUnderTest, cleanup: Cleanup)
+
+    public init(name: String, make: @escaping @Sendable () async throws -> (stores: StoresUnderTest, cleanup: Cleanup)) {
+        self.name = name
+        self.make = make
+    }
+
+    public var description: String { name }
+
+    /// Runs `body` against fresh stores of this backend and cleans up afterwards, whether `body` threw or not.
+    public func run(_ body: (StoresUnderTest) async throws -> Void) async throws {
+        let (stores, cleanup) = try await make()
+        do {
+            try await body(stores)
+        } catch {
+            stores.writer.shutdown()
+            try? await cleanup()
+            throw error
+        }
+        stores.writer.shutdown()
+        try await cleanup()
+    }
+}
