@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "MQTTServerTests",
             dependencies: [
-                "MQTTServer", "MQTTCore", "StewardCore", "StewardDevices",
+                "MQTTServer", "ConnectionGuard", "MQTTCore", "StewardCore", "StewardDevices",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

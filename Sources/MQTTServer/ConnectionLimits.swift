@@ -1,6 +1,6 @@
 // Re-exported: `Admission` is ConnectionGuard's generic enum, and with member import visibility its cases are only
 // usable where that module is imported; users of these books (the tests) should not need to know where it lives.
-@_exported import ConnectionGuard
+import ConnectionGuard
 import NIOCore
 
 /// The bookkeeping behind the MQTT connection limits, as a plain value (no sockets, no locks) so every rule can be

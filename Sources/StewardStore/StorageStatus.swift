@@ -73,8 +73,8 @@ public final class StorageStatus: Sendable {
     /// A write committed to the database: storage is usable again. Only a commit may say so (the store's write
     /// path and the telemetry writer call this), never a request that merely did not fail.
     public func recordSuccess() {
-        guard state.withLock({ $0.full }) else { return }
         state.withLock {
+            guard $0.full else { return }
             $0.full = false
             $0.lastReport = nil
             $0.unreported = 0

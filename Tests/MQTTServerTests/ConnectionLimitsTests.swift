@@ -1,3 +1,4 @@
+import ConnectionGuard
 import MQTTServer
 import NIOCore
 import Testing
