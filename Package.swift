@@ -201,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "StewardPrivacyTests",
             dependencies: [
-                "StewardPrivacy", "StewardCore", "StewardAuth", "StewardSQLite", "StewardStore",
+                "StewardPrivacy", "StewardCore", "StewardAuth", "StewardSQLite", "StewardStore", "StewardMail",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

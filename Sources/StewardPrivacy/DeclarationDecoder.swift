@@ -1,3 +1,4 @@
+import StewardCore
 import Yams
 
 /// Turns the YAML text into a `PrivacyDeclaration`, reporting every structural problem (unknown, missing,

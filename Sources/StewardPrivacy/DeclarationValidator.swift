@@ -1,3 +1,4 @@
+import StewardCore
 /// The rules a declaration must follow beyond its shape: every reference resolves, bases and consent agree,
 /// transfers have safeguards, sensitive data has a retention rule, the change log is honest, and the policy it
 /// renders carries every item GDPR Art. 13/14 requires.

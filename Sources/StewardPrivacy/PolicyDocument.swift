@@ -1,3 +1,4 @@
+import StewardCore
 /// Builds the format-neutral policy from a declaration: one section per `PolicySection`, each derived only from
 /// the declaration, so the published text cannot drift from what the platform enforces (promise ST-1).
 enum PolicyDocument {

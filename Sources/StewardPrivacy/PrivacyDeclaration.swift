@@ -1,3 +1,4 @@
+import StewardCore
 import Foundation
 
 /// The one machine-readable statement of what Steward processes, why, for how long and for whom.

@@ -11,18 +11,21 @@ struct PersonalRecordKind: Sendable {
     var key: String
     /// The person's parameters from their id and the lookup hash of their address.
     var arguments: @Sendable (_ id: String, _ emailHash: String) -> StatementArguments
+    /// Sealed columns of the select list, by the name they are selected under; opened before they are shown.
+    var sealed: [String: SealedColumn] = [:]
 
     static let all: [PersonalRecordKind] = [
         PersonalRecordKind(
             name: "profile",
             select: """
-                u.id AS account_id, \(SQLiteStore.userEmail.plain), u.first_name, u.last_name, u.company,
-                \(SQLiteStore.userPhone.plain), u.authority,
+                u.id AS account_id, u.email, u.first_name, u.last_name, u.company,
+                u.phone, u.authority,
                 (SELECT t.name FROM tenant t WHERE t.id = u.tenant_id) AS tenant, u.jurisdiction AS country, u.age_basis,
-                \(SQLiteStore.userParentEmail.plain), u.status, u.created_time, u.email_verified_time, u.second_factor,
+                u.parent_email, u.status, u.created_time, u.email_verified_time, u.second_factor,
                 u.picture IS NOT NULL AS has_picture, COALESCE(u.origin, 'unknown') AS source
                 """,
-            from: "user u WHERE u.id = ?", key: "u.rowid", arguments: { id, _ in [id] }),
+            from: "user u WHERE u.id = ?", key: "u.rowid", arguments: { id, _ in [id] },
+            sealed: ["email": SQLiteStore.userEmail, "phone": SQLiteStore.userPhone, "parent_email": SQLiteStore.userParentEmail]),
         PersonalRecordKind(
             name: "consents", select: "time, purpose, state, method, policy_version, notice_hash, client, network",
             from: "consent_event WHERE subject = ?", key: "seq", arguments: { id, _ in ["user:\(id)"] }),
@@ -30,9 +33,9 @@ struct PersonalRecordKind: Sendable {
             name: "policy_agreements", select: "time, policy_version, method, ip, client", from: "policy_agreement WHERE user_id = ?",
             key: "id", arguments: { id, _ in [id] }),
         PersonalRecordKind(
-            name: "sign_ins", select: "time, \(SQLiteStore.signInEmail.plain), outcome, new_place, ip, client",
+            name: "sign_ins", select: "time, email, outcome, new_place, ip, client",
             from: "sign_in WHERE (user_id = ? OR email_hash = ?)",
-            key: "id", arguments: { id, emailHash in [id, emailHash] }),
+            key: "id", arguments: { id, emailHash in [id, emailHash] }, sealed: ["email": SQLiteStore.signInEmail]),
         PersonalRecordKind(
             name: "sessions", select: "id, kind, stage, created_time, last_seen_time, expires_time, revoked_time, ip, client",
             from: "session WHERE user_id = ?", key: "rowid", arguments: { id, _ in [id] }),

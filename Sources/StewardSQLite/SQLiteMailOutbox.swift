@@ -6,19 +6,20 @@ import StewardMail
 /// The mail outbox table as the sender sees it. Rows are written by identity changes (`.enqueueMail`) in the same
 /// transaction as the change itself; recipients and texts are opened here, so the sender never sees a sealed value.
 public struct SQLiteMailOutbox: MailOutboxStore {
-    let pool: StoreDatabase
+    let store: SQLiteStore
+    var pool: StoreDatabase { store.pool }
 
     /// The outbox of `store`'s database.
     public init(store: SQLiteStore) {
-        pool = store.pool
+        self.store = store
     }
 
     public func dueMail(now: Int64, limit: Int) async throws -> [OutboxMail] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
+            try store.openedRows(
+                SQLiteStore.mailColumns, db,
                 sql: """
-                    SELECT \(SQLiteStore.mailColumns) FROM mail_outbox WHERE sent_time IS NULL AND next_attempt_time <= ?
+                    SELECT * FROM mail_outbox WHERE sent_time IS NULL AND next_attempt_time <= ?
                     ORDER BY next_attempt_time, id LIMIT ?
                     """,
                 arguments: [now, limit]

@@ -99,29 +99,27 @@ extension SQLiteStore: AccountStore {
 
     public func user(id: UserID) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE id = ?", arguments: [id.description]).map(User.init(row:))
+            try self.openedRow(Self.userColumns, db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id.description]).map(User.init(row:))
         }
     }
 
     public func user(tenant: TenantID, id: UserID) async throws -> User? {
         try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT \(Self.userColumns) FROM user WHERE tenant_id = ? AND id = ?", arguments: [tenant.description, id.description]
+            try self.openedRow(Self.userColumns, db, sql: "SELECT * FROM user WHERE tenant_id = ? AND id = ?", arguments: [tenant.description, id.description]
             ).map(User.init(row:))
         }
     }
 
     public func users(tenant: TenantID) async throws -> [User] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.userColumns) FROM user WHERE tenant_id = ? ORDER BY created_time", arguments: [tenant.description]
+            try self.openedRows(Self.userColumns, db, sql: "SELECT * FROM user WHERE tenant_id = ? ORDER BY created_time", arguments: [tenant.description]
             ).map(User.init(row:))
         }
     }
 
     public func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE email_hash = ?", arguments: [self.contactHash(email)]) else {
+            guard let row = try self.openedRow(Self.userColumns, db, sql: "SELECT * FROM user WHERE email_hash = ?", arguments: [self.contactHash(email)]) else {
                 return nil
             }
             return (User(row: row), row["password_hash"])

@@ -15,13 +15,6 @@ struct SealedColumn: Sendable {
 
     /// Binds a sealed value to its place: a value moved to another column does not open.
     var context: String { "\(table).\(column)" }
-
-    /// The plain value, as an SQL expression.
-    var opened: String { "steward_plain(\(column), '\(context)')" }
-
-    /// The plain value under the column's own name, for a select list placed before `*` (GRDB reads the leftmost
-    /// column of a name).
-    var plain: String { "\(opened) AS \(column)" }
 }
 
 /// Contact details are data classed sensitive (promise MS-6), so the live database never holds them in the clear:
@@ -29,7 +22,8 @@ struct SealedColumn: Sendable {
 /// key, and addresses kept elsewhere (sign-in attempts, requests, complaints, the outbox and its texts) with the
 /// service key derived from the master key. Rows are found by a keyed hash of the lower-cased address instead
 /// (HMAC-SHA256 under a key derived from the master key), which also keeps addresses unique ignoring case. Reads
-/// open them in SQL with `steward_plain`; erasing a person destroys their key, and backups seal every row about a
+/// open them in Swift after the query (`openedRows`): no function of Steward's runs inside SQL, so every backend
+/// reads them the same way; erasing a person destroys their key, and backups seal every row about a
 /// living person with that person's key.
 extension SQLiteStore {
     static let userEmail = SealedColumn(table: "user", column: "email", hash: "email_hash", personal: true)
@@ -46,13 +40,35 @@ extension SQLiteStore {
         userEmail, userPhone, userParentEmail, signInEmail, mailRecipient, mailText, mailHTML, requestEmail, complaintEmail,
     ]
 
-    /// Select lists that read a table with its contact details opened.
-    static let userColumns = "\(userEmail.plain), \(userPhone.plain), \(userParentEmail.plain), *"
-    static let signInColumns = "\(signInEmail.plain), *"
-    /// The outbox with its recipients and texts opened, for the mail sender.
-    public static let mailColumns = "\(mailRecipient.plain), \(mailText.plain), \(mailHTML.plain), *"
-    static let requestColumns = "\(requestEmail.plain), *"
-    static let complaintColumns = "\(complaintEmail.plain), *"
+    /// The sealed columns of each table, opened by `openedRows` after a `SELECT *`.
+    static let userColumns = [userEmail, userPhone, userParentEmail]
+    static let signInColumns = [signInEmail]
+    static let mailColumns = [mailRecipient, mailText, mailHTML]
+    static let requestColumns = [requestEmail]
+    static let complaintColumns = [complaintEmail]
+
+    /// The rows of a query with `columns` opened (a sealed value replaced by its plain text), so record types decode
+    /// plain values.
+    func openedRows(_ columns: [SealedColumn], _ db: Database, sql: String, arguments: StatementArguments = []) throws -> [Row] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { try opened($0, columns) }
+    }
+
+    /// The first row of a query with `columns` opened.
+    func openedRow(_ columns: [SealedColumn], _ db: Database, sql: String, arguments: StatementArguments = []) throws -> Row? {
+        try Row.fetchOne(db, sql: sql, arguments: arguments).map { try opened($0, columns) }
+    }
+
+    /// A copy of `row` with the values of `columns` opened.
+    func opened(_ row: Row, _ columns: [SealedColumn]) throws -> Row {
+        var values: [String: DatabaseValue] = [:]
+        for (name, value) in row { values[name] = value }
+        for column in columns {
+            if let value = values[column.column] {
+                values[column.column] = try Self.openContact(value, context: column.context, keys: keys)
+            }
+        }
+        return Row(values)
+    }
 
     /// The keyed hash an address is stored and looked up under.
     public func contactHash(_ address: String) -> String {
@@ -64,7 +80,7 @@ extension SQLiteStore {
         try sealer.seal(value, in: column, person: person)
     }
 
-    /// `steward_plain(value, context)`: a sealed contact detail opened, anything else as it is. A key that is missing
+    /// A sealed contact detail opened, anything else as it is. A key that is missing
     /// is an error, not a silent NULL: the rows exist, so the key store or the master key is not the right one.
     static func openContact(_ value: DatabaseValue, context: String, keys: PersonKeyStore?) throws -> DatabaseValue {
         guard BackupCipher.isSealed(value) else { return value }

@@ -17,34 +17,27 @@ extension SQLiteStore {
                 try db.execute(sql: sql, arguments: arguments)
                 counts.deleted[table, default: 0] += db.changesCount
             }
+            // Which devices concern the person and whether their workspace goes with them is read here, inside the
+            // transaction that deletes: a device assigned to them after the plan was made loses its readings too.
+            let tenantToDelete = try Self.soleTenant(db, plan.user)
             // Readings: fold what the declaration keeps as statistics into daily aggregates without device or
             // person, then delete every reading of every device that concerns the person.
-            for device in plan.devices {
-                for (key, category) in plan.aggregateKeys.sorted(by: { $0.key < $1.key }) {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO statistic(tenant_id, category, key, day, count, sum, min, max)
-                            SELECT ?, ?, k.key, r.ts / 86400000, COUNT(*), SUM(r.pv), MIN(r.pv), MAX(r.pv)
-                            FROM (SELECT device_seq, key_id, ts, \(SealedReadings.plainType) AS pt, \(SealedReadings.plainValue) AS pv FROM ts_kv) r
-                            JOIN ts_key k ON k.id = r.key_id
-                            WHERE r.device_seq = ? AND k.key = ? AND r.pt IN (2, 3) AND r.pv IS NOT NULL
-                            GROUP BY r.ts / 86400000
-                            ON CONFLICT(tenant_id, category, key, day) DO UPDATE SET
-                                count = count + excluded.count, sum = sum + excluded.sum,
-                                min = MIN(min, excluded.min), max = MAX(max, excluded.max)
-                            """,
-                        arguments: [device.tenantID.description, category, device.seq, key])
-                    counts.aggregated += try Int.fetchOne(
-                        db,
-                        sql: """
-                            SELECT COUNT(*) FROM ts_kv r JOIN ts_key k ON k.id = r.key_id
-                            WHERE r.device_seq = ? AND k.key = ? AND r.t % 100 IN (2, 3)
-                            """, arguments: [device.seq, key]) ?? 0
+            for device in try Self.devicesConcerning(db, plan.user) {
+                let keys = try Row.fetchAll(
+                    db, sql: "SELECT k.id, k.key FROM ts_kv_latest l JOIN ts_key k ON k.id = l.key_id WHERE l.device_seq = ? ORDER BY k.key",
+                    arguments: [device.seq])
+                for row in keys {
+                    let key: String = row["key"]
+                    guard let category = plan.statisticsCategory(key: key, profile: device.profileName) else { continue }
+                    let folded = try foldIntoStatistics(
+                        db, device: device.seq, keyID: row["id"], key: key, tenant: device.tenantID, category: category)
+                    counts.aggregated += folded
+                    if folded > 0 { counts.aggregatedCategories.insert(category) }
                 }
                 try delete("readings", "DELETE FROM ts_kv WHERE device_seq = ?", [device.seq])
                 try delete("latest readings", "DELETE FROM ts_kv_latest WHERE device_seq = ?", [device.seq])
                 try delete("device attributes", "DELETE FROM attribute_kv WHERE device_seq = ?", [device.seq])
-                if device.tenantID != plan.tenantToDelete {
+                if device.tenantID != tenantToDelete {
                     try self.recordDeviceChange(db, kind: .personErased, device: device.id)
                     // The organisation's device stays, no longer linked to anyone.
                     try db.execute(sql: "UPDATE device SET person_id = NULL WHERE seq = ?", arguments: [device.seq])
@@ -54,7 +47,7 @@ extension SQLiteStore {
             if let row = try Row.fetchOne(
                 db, sql: "SELECT u.first_name, t.id, t.name FROM user u JOIN tenant t ON t.id = u.tenant_id WHERE u.id = ?", arguments: [id]),
                 let first: String = row["first_name"], !first.isEmpty, let tenantName: String = row["name"],
-                tenantName.hasPrefix(first + " ("), (row["id"] as String) != plan.tenantToDelete?.description
+                tenantName.hasPrefix(first + " ("), (row["id"] as String) != tenantToDelete?.description
             {
                 try db.execute(
                     sql: "UPDATE tenant SET name = ? WHERE id = ?",
@@ -65,15 +58,15 @@ extension SQLiteStore {
             try delete("sign-in records", "DELETE FROM sign_in WHERE user_id = ? OR email_hash = ?", [id, emailHash])
             try delete("consent ledger entries", "DELETE FROM consent_event WHERE subject = ?", ["user:\(id)"])
             try delete("mail", "DELETE FROM mail_outbox WHERE recipient_hash = ?", [emailHash])
-            // Mail about the person to someone else: a parent's consent request names the child.
+            // Mail about the person to someone else: a parent's consent request names the child. The texts are
+            // sealed, so they are opened here to look for the address.
             for other in plan.otherRecipients {
-                try delete(
-                    "mail about you to others",
-                    """
-                    DELETE FROM mail_outbox
-                    WHERE recipient_hash = ? AND instr(lower(\(Self.mailText.opened)), lower(?)) > 0
-                    """,
-                    [contactHash(other), plan.email])
+                let about = plan.email.lowercased()
+                for row in try openedRows(
+                    [Self.mailText], db, sql: "SELECT id, text_body FROM mail_outbox WHERE recipient_hash = ?", arguments: [contactHash(other)])
+                where (row["text_body"] as String?)?.lowercased().contains(about) == true {
+                    try delete("mail about you to others", "DELETE FROM mail_outbox WHERE id = ?", [row["id"]])
+                }
             }
             try delete("sessions", "DELETE FROM session WHERE user_id = ?", [id])
             try delete("API keys", "DELETE FROM api_key WHERE user_id = ?", [id])
@@ -81,7 +74,7 @@ extension SQLiteStore {
             try delete("single-use links", "DELETE FROM one_time_token WHERE user_id = ?", [id])
             try delete("policy agreements", "DELETE FROM policy_agreement WHERE user_id = ?", [id])
             try delete("account", "DELETE FROM user WHERE id = ?", [id])
-            if let tenant = plan.tenantToDelete {
+            if let tenant = tenantToDelete {
                 counts.deleted["devices", default: 0] += try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM device WHERE tenant_id = ?", arguments: [tenant.description]) ?? 0
                 try self.recordDeviceChanges(
@@ -108,7 +101,65 @@ extension SQLiteStore {
         return counts
     }
 
+    /// Folds one key's numeric readings of one device into the tenant's daily statistics; returns how many readings
+    /// went in. Plain readings are summed by SQL; sealed ones are opened here, in Swift, and added to the same rows.
+    func foldIntoStatistics(_ db: Database, device: Int64, keyID: Int64, key: String, tenant: TenantID, category: String) throws -> Int {
+        var days: [Int64: DailyStatistic] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT ts / 86400000 AS day, COUNT(*) AS n, SUM(v) AS total, MIN(v) AS low, MAX(v) AS high FROM ts_kv
+                WHERE device_seq = ? AND key_id = ? AND t IN (2, 3) AND v IS NOT NULL GROUP BY ts / 86400000
+                """, arguments: [device, keyID])
+        {
+            days[row["day"]] = DailyStatistic(count: row["n"], sum: row["total"], min: row["low"], max: row["high"])
+        }
+        let sealed = try Row.fetchCursor(
+            db, sql: "SELECT ts, t, v FROM ts_kv WHERE device_seq = ? AND key_id = ? AND t IN (102, 103)", arguments: [device, keyID])
+        while let row = try sealed.next() {
+            guard let number = SealedReadings.value(t: row["t"], v: row["v"], keys: keys)?.doubleValue else { continue }
+            days[(row["ts"] as Int64) / 86_400_000, default: DailyStatistic()].add(number)
+        }
+        var total = 0
+        for (day, statistic) in days.sorted(by: { $0.key < $1.key }) where statistic.count > 0 {
+            try db.execute(
+                sql: """
+                    INSERT INTO statistic(tenant_id, category, key, day, count, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(tenant_id, category, key, day) DO UPDATE SET
+                        count = count + excluded.count, sum = sum + excluded.sum,
+                        min = MIN(min, excluded.min), max = MAX(max, excluded.max)
+                    """,
+                arguments: [tenant.description, category, key, day, statistic.count, statistic.sum, statistic.min, statistic.max])
+            total += statistic.count
+        }
+        return total
+    }
+
     func forgetCachedTokens() {
         tokenCache.withLock { $0.removeAll() }
+    }
+}
+
+/// One day of one key's readings as statistics: count, sum, minimum, maximum.
+struct DailyStatistic {
+    var count = 0
+    var sum = 0.0
+    var min = Double.infinity
+    var max = -Double.infinity
+
+    init() {}
+
+    init(count: Int, sum: Double, min: Double, max: Double) {
+        self.count = count
+        self.sum = sum
+        self.min = min
+        self.max = max
+    }
+
+    mutating func add(_ value: Double) {
+        count += 1
+        sum += value
+        min = Swift.min(min, value)
+        max = Swift.max(max, value)
     }
 }

@@ -6,13 +6,13 @@ import StewardStore
 extension SQLiteStore {
     public func account(email: String) async throws -> AccountRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE email_hash = ?", arguments: [self.contactHash(email)]).map(AccountRecord.init(row:))
+            try self.openedRow(Self.userColumns, db, sql: "SELECT * FROM user WHERE email_hash = ?", arguments: [self.contactHash(email)]).map(AccountRecord.init(row:))
         }
     }
 
     public func account(id: UserID) async throws -> AccountRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM user WHERE id = ?", arguments: [id.description]).map(AccountRecord.init(row:))
+            try self.openedRow(Self.userColumns, db, sql: "SELECT * FROM user WHERE id = ?", arguments: [id.description]).map(AccountRecord.init(row:))
         }
     }
 
@@ -97,8 +97,7 @@ extension SQLiteStore {
 
     public func signIns(of user: UserID, limit: Int) async throws -> [SignInRecord] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.signInColumns) FROM sign_in WHERE user_id = ? ORDER BY time DESC, id DESC LIMIT ?",
+            try self.openedRows(Self.signInColumns, db, sql: "SELECT * FROM sign_in WHERE user_id = ? ORDER BY time DESC, id DESC LIMIT ?",
                 arguments: [user.description, limit]
             ).map(SignInRecord.init(row:))
         }
@@ -200,8 +199,7 @@ extension SQLiteStore {
 
     public func deleteUnopenedAccounts(createdBefore: Int64) async throws -> [User] {
         try await pool.write { db in
-            let users = try Row.fetchAll(
-                db, sql: "SELECT \(Self.userColumns) FROM user WHERE status IN ('awaiting-email', 'awaiting-parent') AND created_time < ?",
+            let users = try self.openedRows(Self.userColumns, db, sql: "SELECT * FROM user WHERE status IN ('awaiting-email', 'awaiting-parent') AND created_time < ?",
                 arguments: [createdBefore]
             ).map(User.init(row:))
             for user in users {

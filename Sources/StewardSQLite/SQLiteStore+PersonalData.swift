@@ -13,7 +13,7 @@ extension SQLiteStore: PersonalDataStore {
     ) async throws -> (table: PersonalTable, next: Int64?) {
         try await pool.read { db in
             let (spec, arguments) = try Self.personalRecordQuery(db, kind, user)
-            let (table, last) = try Self.page(
+            let (table, last) = try self.page(
                 db, spec, arguments: arguments,
                 sql: "SELECT \(spec.key) AS _rid, \(spec.select) FROM \(spec.from) AND \(spec.key) > ? ORDER BY \(spec.key) LIMIT ?",
                 extra: [cursor ?? Int64.min, limit])
@@ -24,7 +24,7 @@ extension SQLiteStore: PersonalDataStore {
     public func newestPersonalRecords(_ kind: String, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int) {
         try await pool.read { db in
             let (spec, arguments) = try Self.personalRecordQuery(db, kind, user)
-            var (table, _) = try Self.page(
+            var (table, _) = try self.page(
                 db, spec, arguments: arguments,
                 sql: "SELECT \(spec.key) AS _rid, \(spec.select) FROM \(spec.from) ORDER BY \(spec.key) DESC LIMIT ?", extra: [limit])
             table.rows.reverse()
@@ -46,18 +46,26 @@ extension SQLiteStore: PersonalDataStore {
     }
 
     /// Rows of one query as a table; the first column (`_rid`) is the paging key, not part of the table.
-    static func page(
+    /// Sealed columns are opened.
+    func page(
         _ db: Database, _ spec: PersonalRecordKind, arguments: StatementArguments, sql: String, extra: StatementArguments
     ) throws -> (PersonalTable, Int64?) {
         let statement = try db.makeStatement(sql: sql)
+        let columns = Array(statement.columnNames.dropFirst())
+        let sealed = columns.map { spec.sealed[$0] }
         var rows: [[JSONValue]] = []
         var last: Int64?
         let cursor = try Row.fetchCursor(statement, arguments: arguments + extra)
         while let row = try cursor.next() {
             last = row[0]
-            rows.append((1..<row.count).map { Self.json(row[$0] as DatabaseValue) })
+            rows.append(
+                try (1..<row.count).map { index in
+                    let value: DatabaseValue = row[index]
+                    guard let column = sealed[index - 1] else { return Self.json(value) }
+                    return Self.json(try Self.openContact(value, context: column.context, keys: keys))
+                })
         }
-        return (PersonalTable(name: spec.name, columns: Array(statement.columnNames.dropFirst()), rows: rows), last)
+        return (PersonalTable(name: spec.name, columns: columns, rows: rows), last)
     }
 
     public func devices(concerning user: UserID) async throws -> [PersonDevice] {

@@ -26,15 +26,14 @@ extension SQLiteStore {
 
     public func activeAccounts() async throws -> [AccountRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM user WHERE status = 'active' ORDER BY created_time, id")
+            try self.openedRows(Self.userColumns, db, sql: "SELECT * FROM user WHERE status = 'active' ORDER BY created_time, id")
                 .map(AccountRecord.init(row:))
         }
     }
 
     public func accountHolders() async throws -> [AccountRecord] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.userColumns) FROM user WHERE status NOT IN ('awaiting-email', 'awaiting-parent') ORDER BY created_time, id"
+            try self.openedRows(Self.userColumns, db, sql: "SELECT * FROM user WHERE status NOT IN ('awaiting-email', 'awaiting-parent') ORDER BY created_time, id"
             ).map(AccountRecord.init(row:))
         }
     }

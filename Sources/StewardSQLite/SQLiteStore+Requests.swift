@@ -110,11 +110,10 @@ extension SQLiteStore {
         try await pool.read { db in
             let rows: [Row]
             if let tenant {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE tenant_id = ? ORDER BY received_time, id",
+                rows = try self.openedRows(Self.requestColumns, db, sql: "SELECT * FROM dsr_request WHERE tenant_id = ? ORDER BY received_time, id",
                     arguments: [tenant.description])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT \(Self.requestColumns) FROM dsr_request ORDER BY received_time, id")
+                rows = try self.openedRows(Self.requestColumns, db, sql: "SELECT * FROM dsr_request ORDER BY received_time, id")
             }
             return rows.map(RequestRecord.init(row:))
         }
@@ -122,21 +121,20 @@ extension SQLiteStore {
 
     public func request(id: String) async throws -> RequestRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE id = ?", arguments: [id]).map(RequestRecord.init(row:))
+            try self.openedRow(Self.requestColumns, db, sql: "SELECT * FROM dsr_request WHERE id = ?", arguments: [id]).map(RequestRecord.init(row:))
         }
     }
 
     public func request(verificationHash: String) async throws -> RequestRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE verification_hash = ?", arguments: [verificationHash])
+            try self.openedRow(Self.requestColumns, db, sql: "SELECT * FROM dsr_request WHERE verification_hash = ?", arguments: [verificationHash])
                 .map(RequestRecord.init(row:))
         }
     }
 
     public func requests(email: String) async throws -> [RequestRecord] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE email_hash = ? ORDER BY received_time, id",
+            try self.openedRows(Self.requestColumns, db, sql: "SELECT * FROM dsr_request WHERE email_hash = ? ORDER BY received_time, id",
                 arguments: [self.contactHash(email)]
             ).map(RequestRecord.init(row:))
         }
@@ -144,8 +142,7 @@ extension SQLiteStore {
 
     public func requests(user: UserID) async throws -> [RequestRecord] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.requestColumns) FROM dsr_request WHERE user_id = ? ORDER BY received_time, id", arguments: [user.description]
+            try self.openedRows(Self.requestColumns, db, sql: "SELECT * FROM dsr_request WHERE user_id = ? ORDER BY received_time, id", arguments: [user.description]
             ).map(RequestRecord.init(row:))
         }
     }
@@ -154,11 +151,10 @@ extension SQLiteStore {
         try await pool.read { db in
             let rows: [Row]
             if let tenant {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT \(Self.complaintColumns) FROM complaint WHERE tenant_id = ? ORDER BY received_time DESC, id",
+                rows = try self.openedRows(Self.complaintColumns, db, sql: "SELECT * FROM complaint WHERE tenant_id = ? ORDER BY received_time DESC, id",
                     arguments: [tenant.description])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT \(Self.complaintColumns) FROM complaint ORDER BY received_time DESC, id")
+                rows = try self.openedRows(Self.complaintColumns, db, sql: "SELECT * FROM complaint ORDER BY received_time DESC, id")
             }
             return rows.map(ComplaintRecord.init(row:))
         }

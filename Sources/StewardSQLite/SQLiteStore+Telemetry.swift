@@ -104,7 +104,7 @@ extension SQLiteStore: TelemetryStore {
                 let points =
                     query.aggregation == .none
                     ? try Self.rawPoints(db, seq: seq, keyID: keyID, query: query, keys: self.keys)
-                    : try Self.aggregatedPoints(db, seq: seq, keyID: keyID, query: query)
+                    : try Self.aggregatedPoints(db, seq: seq, keyID: keyID, query: query, keys: self.keys)
                 if !points.isEmpty { result[key] = points }
             }
             return result
@@ -129,65 +129,50 @@ extension SQLiteStore: TelemetryStore {
         return points
     }
 
-    /// One SQL pass groups readings into buckets of `interval` ms starting at `startTs`. Each bucket's timestamp is
-    /// its middle, clamped to the query end, as ThingsBoard reports it. Empty buckets are left out.
-    static func aggregatedPoints(_ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery) throws -> [TimeSeriesPoint] {
-        let span = max(query.endTs - query.startTs, 1)
-        let interval = query.interval > 0 ? query.interval : span
-        let rows = try Row.fetchAll(
+    /// Groups readings into buckets of `interval` ms starting at `startTs` (`TimeSeriesBuckets`): one SQL pass adds up
+    /// the plain readings; sealed readings (no SQL can add them up) are opened here and added to the same buckets.
+    static func aggregatedPoints(
+        _ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery, keys: PersonKeyStore?
+    ) throws -> [TimeSeriesPoint] {
+        var buckets = TimeSeriesBuckets(query)
+        let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT (ts - ?1) / ?2 AS bucket,
                        COUNT(*) AS n,
-                       SUM(CASE WHEN pt IN (2, 3) THEN 1 ELSE 0 END) AS numeric_n,
-                       SUM(CASE WHEN pt = 3 THEN 1 ELSE 0 END) AS double_n,
-                       SUM(CASE WHEN pt IN (2, 3) THEN pv END) AS total,
-                       MIN(CASE WHEN pt IN (2, 3) THEN pv END) AS low,
-                       MAX(CASE WHEN pt IN (2, 3) THEN pv END) AS high
-                FROM (SELECT ts, \(SealedReadings.plainType) AS pt, \(SealedReadings.plainValue) AS pv FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5)
-                GROUP BY bucket ORDER BY bucket
+                       SUM(CASE WHEN t IN (2, 3) THEN 1 ELSE 0 END) AS numeric_n,
+                       SUM(CASE WHEN t = 3 THEN 1 ELSE 0 END) AS double_n,
+                       SUM(CASE WHEN t IN (2, 3) THEN v END) AS total,
+                       MIN(CASE WHEN t IN (2, 3) THEN v END) AS low,
+                       MAX(CASE WHEN t IN (2, 3) THEN v END) AS high
+                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5 AND t < \(SealedReadings.offset)
+                GROUP BY bucket
                 """,
-            arguments: [query.startTs, interval, seq, keyID, query.endTs])
-        var points: [TimeSeriesPoint] = []
-        for row in rows {
-            let bucket: Int64 = row["bucket"]
-            let bucketStart = query.startTs + bucket * interval
-            let bucketEnd = min(bucketStart + interval, query.endTs)
-            let ts = bucketStart + (bucketEnd - bucketStart) / 2
-            let count: Int64 = row["n"]
-            let numericCount: Int64 = row["numeric_n"]
-            let isDouble = (row["double_n"] as Int64) > 0
-            let value: KVValue?
-            switch query.aggregation {
-            case .count:
-                value = .long(count)
-            case .avg:
-                value = numericCount > 0 ? .double(Self.number(row["total"]) / Double(numericCount)) : nil
-            case .sum:
-                value = numericCount > 0 ? Self.typed(row["total"], isDouble: isDouble) : nil
-            case .min:
-                value = numericCount > 0 ? Self.typed(row["low"], isDouble: isDouble) : nil
-            case .max:
-                value = numericCount > 0 ? Self.typed(row["high"], isDouble: isDouble) : nil
-            case .none:
-                value = nil
-            }
-            if let value { points.append(TimeSeriesPoint(ts: ts, value: value)) }
+            arguments: [query.startTs, buckets.interval, seq, keyID, query.endTs])
+        while let row = try rows.next() {
+            buckets.add(
+                TimeSeriesBuckets.Bucket(
+                    count: row["n"], numericCount: row["numeric_n"], sawDouble: (row["double_n"] as Int64) > 0,
+                    total: number(row["total"]), low: number(row["low"]), high: number(row["high"])),
+                bucket: row["bucket"])
         }
-        return query.ascending ? points : points.reversed()
+        let sealed = try Row.fetchCursor(
+            db,
+            sql: "SELECT ts, t, v FROM ts_kv WHERE device_seq = ? AND key_id = ? AND ts >= ? AND ts < ? AND t >= \(SealedReadings.offset)",
+            arguments: [seq, keyID, query.startTs, query.endTs])
+        while let row = try sealed.next() {
+            // A reading whose person's key is gone counts no more: it cannot be read by anyone.
+            if let value = SealedReadings.value(t: row["t"], v: row["v"], keys: keys) { buckets.add(value, at: row["ts"]) }
+        }
+        return buckets.points()
     }
 
-    static func number(_ value: DatabaseValue) -> Double {
+    static func number(_ value: DatabaseValue) -> TimeSeriesBuckets.Number? {
         switch value.storage {
-        case .int64(let i): return Double(i)
-        case .double(let d): return d
-        default: return 0
+        case .int64(let i): return .long(i)
+        case .double(let d): return .double(d)
+        default: return nil
         }
-    }
-
-    static func typed(_ value: DatabaseValue, isDouble: Bool) -> KVValue {
-        if !isDouble, case .int64(let i) = value.storage { return .long(i) }
-        return .double(number(value))
     }
 }
 

@@ -84,15 +84,6 @@ public final class SQLiteStore: Sendable {
                 let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
                 try db.execute(sql: "PRAGMA max_page_count = \(max(1, maximumSize / max(pageSize, 512)))")
             }
-            // Aggregations open sealed readings inside SQL: `CASE WHEN t >= 100 THEN steward_open(v) ELSE v END`.
-            db.add(function: DatabaseFunction("steward_open", argumentCount: 1, pure: true) { values in
-                guard let keys else { return nil }
-                return try SealedReadings.open(values[0], keys: keys)
-            })
-            // Reads open contact details in SQL: `steward_plain(email, 'user.email') AS email, *`.
-            db.add(function: DatabaseFunction("steward_plain", argumentCount: 2, pure: true) { values in
-                try Self.openContact(values[0], context: String.fromDatabaseValue(values[1]) ?? "", keys: keys)
-            })
         }
         let path = (directory as NSString).appendingPathComponent("steward.sqlite")
         pool = StoreDatabase(pool: try DatabasePool(path: path, configuration: config), storage: storage)

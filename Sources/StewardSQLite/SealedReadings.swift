@@ -32,7 +32,4 @@ enum SealedReadings {
         return KVValue(typeTag: t - offset, stored: plain)
     }
 
-    /// SQL for a reading's plain type and value inside aggregations.
-    static let plainType = "(t % 100)"
-    static let plainValue = "(CASE WHEN t >= 100 THEN steward_open(v) ELSE v END)"
 }

@@ -65,16 +65,18 @@ public struct ReadingPage: Sendable {
     }
 }
 
-/// What erasing one person removes, keeps or turns into statistics; worked out by the privacy module from the
-/// declaration and applied by the store in one transaction.
+/// What erasing one person removes, keeps or turns into statistics: rules worked out by the privacy module from the
+/// declaration, resolved and applied by the store in one transaction. The plan names no devices and no tenant: which
+/// devices concern the person, and whether their workspace goes with them, is decided inside the transaction that
+/// deletes, so a device assigned to the person a moment before the erasure loses its readings too.
 public struct ErasurePlan: Sendable {
     public var user: UserID
     public var email: String
-    /// Their own tenant, deleted whole, when they are its only member.
-    public var tenantToDelete: TenantID?
-    public var devices: [PersonDevice]
-    /// Telemetry keys whose category the declaration keeps as statistics (`then: aggregate`), with that category.
-    public var aggregateKeys: [String: String]
+    /// Which data category each telemetry key is in (the declaration's mapping, per device profile).
+    public var telemetry: TelemetryMapping
+    /// Categories the declaration keeps as statistics (`then: aggregate`): their numeric readings are folded into
+    /// daily counts, sums, minimums and maximums per tenant, without device or person, before they are deleted.
+    public var aggregatedCategories: Set<String>
     public var receipt: ErasureReceiptRecord
     public var audit: AuditEvent
     /// Applied last in the same transaction: the record that the request was honoured, and the pseudonymisation
@@ -84,17 +86,22 @@ public struct ErasurePlan: Sendable {
     public var otherRecipients: [String] = []
 
     public init(
-        user: UserID, email: String, tenantToDelete: TenantID?, devices: [PersonDevice], aggregateKeys: [String: String],
+        user: UserID, email: String, telemetry: TelemetryMapping, aggregatedCategories: Set<String>,
         receipt: ErasureReceiptRecord, audit: AuditEvent, changes: [IdentityChange] = []
     ) {
         self.changes = changes
         self.user = user
         self.email = email
-        self.tenantToDelete = tenantToDelete
-        self.devices = devices
-        self.aggregateKeys = aggregateKeys
+        self.telemetry = telemetry
+        self.aggregatedCategories = aggregatedCategories
         self.receipt = receipt
         self.audit = audit
+    }
+
+    /// The category a device's telemetry key is in when its readings are kept as statistics, else nil.
+    public func statisticsCategory(key: String, profile: String?) -> String? {
+        let category = telemetry.categoryKey(forKey: key, profile: profile)
+        return aggregatedCategories.contains(category) ? category : nil
     }
 }
 
@@ -103,6 +110,8 @@ public struct ErasureCounts: Sendable, Equatable {
     public var deleted: [String: Int]
     /// Readings folded into daily statistics before their deletion.
     public var aggregated: Int
+    /// The categories those readings were in.
+    public var aggregatedCategories: Set<String> = []
     /// Rows kept under a legal hold (audit entries about the person).
     public var kept: [String: Int]
 

@@ -8,22 +8,27 @@ public struct StoresUnderTest: Sendable {
     public var devices: any DeviceStore
     public var telemetry: any TelemetryStore
     public var attributes: any AttributeStore
+    /// What is held about a person: the access report, the export and erasure read and delete through it.
+    public var personalData: any PersonalDataStore
     public var writer: TelemetryWriter
 
     public init(
         accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore, attributes: any AttributeStore,
-        writer: TelemetryWriter
+        personalData: any PersonalDataStore, writer: TelemetryWriter
     ) {
         self.accounts = accounts
         self.devices = devices
         self.telemetry = telemetry
         self.attributes = attributes
+        self.personalData = personalData
         self.writer = writer
     }
 
     /// The stores of one value that implements them all (as a backend's store class does), with a writer over it.
-    public init<Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore>(_ store: Store) {
-        self.init(accounts: store, devices: store, telemetry: store, attributes: store, writer: TelemetryWriter(store: store))
+    public init<Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore & PersonalDataStore>(_ store: Store) {
+        self.init(
+            accounts: store, devices: store, telemetry: store, attributes: store, personalData: store,
+            writer: TelemetryWriter(store: store))
     }
 }
 

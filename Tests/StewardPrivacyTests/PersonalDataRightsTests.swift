@@ -271,6 +271,46 @@ import Testing
     }
 
     // promise: MS-6
+    @Test func aggregatesAndStatisticsCountSealedAndPlainReadingsAlike() async throws {
+        // The organisation's monitor reports while no one wears it (plain), then while a wearer does (sealed with
+        // the wearer's key): one series, half sealed. The organisation has two members, so it is no one's own.
+        let org = orgDevice.tenantID
+        let wearer = User(tenantID: org, customerID: nil, email: "wearer@example.com", authority: .customerUser, createdTime: 2)
+        try await store.createUser(wearer, passwordHash: "x")
+        let start: Int64 = 1_800_000_000_000
+        try store.append([TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start, values: [KeyValue("heartRate", .long(50))])])])
+        try await store.assignDevice(tenant: org, device: orgDevice.id, to: wearer.id)
+        try store.append([
+            TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start + 60_000, values: [KeyValue("heartRate", .long(71))])])
+        ])
+        let types = try await store.pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT t FROM ts_kv r JOIN ts_key k ON k.id = r.key_id WHERE k.key = 'heartRate' ORDER BY ts")
+        }
+        #expect(types == [2, 102])
+        func aggregate(_ aggregation: Aggregation) async throws -> KVValue? {
+            let query = TimeSeriesQuery(keys: ["heartRate"], startTs: start, endTs: start + 120_000, aggregation: aggregation)
+            return try await store.history(tenant: org, device: orgDevice.id, query: query)["heartRate"]?.first?.value
+        }
+        #expect(try await aggregate(.avg) == .double(60.5))
+        #expect(try await aggregate(.min) == .long(50))
+        #expect(try await aggregate(.max) == .long(71))
+        #expect(try await aggregate(.sum) == .long(121))
+        #expect(try await aggregate(.count) == .long(2))
+        // Erasing the wearer under a declaration that keeps heart rates as statistics folds both into one day.
+        let plan = ErasurePlan(
+            user: wearer.id, email: wearer.email,
+            telemetry: TelemetryMapping(defaultCategory: "user.telemetry", rules: [.init(pattern: "heart*", category: "health.statistics")]),
+            aggregatedCategories: ["health.statistics"], receipt: ErasureReceiptRecord(id: "r-1", time: start, body: ""),
+            audit: AuditEvent(time: start, tenantID: org, actorID: nil, credential: "test", subjectID: wearer.id, event: "account.erased"))
+        let counts = try await store.erase(plan) { _ in "{}" }
+        #expect(counts.aggregated == 2 && counts.aggregatedCategories == ["health.statistics"])
+        let statistic = try #require(try await store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM statistic WHERE key = 'heartRate'") })
+        #expect((statistic["count"] as Int) == 2 && (statistic["sum"] as Double) == 121)
+        #expect((statistic["min"] as Double) == 50 && (statistic["max"] as Double) == 71)
+        #expect(statistic["category"] as String == "health.statistics")
+    }
+
+    // promise: MS-6
     @Test func sensitiveAttributesAreSealedAtRestFoundByKeyAndSurviveABackup() async throws {
         // A device reporting where it is as attributes, not telemetry: the same keys, the same category.
         try await store.saveAttributes(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import StewardCore
+import StewardMail
 import StewardSQLite
 import StewardStore
 import Testing
@@ -58,10 +59,8 @@ import Testing
 
     /// Recipients and texts of the outbox, as the mail sender reads them.
     func outbox(_ store: SQLiteStore) async throws -> [String] {
-        try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SQLiteStore.mailColumns) FROM mail_outbox ORDER BY id").map {
-                "\($0["recipient"] as String): \($0["text_body"] as String)"
-            }
+        try await SQLiteMailOutbox(store: store).dueMail(now: Int64.max, limit: 10_000).sorted { $0.id < $1.id }.map {
+            "\($0.recipient): \($0.textBody)"
         }
     }
 

@@ -120,4 +120,13 @@ enum StoreBackends {
     @Test(arguments: StoreBackends.all) func attributesSaveReadFilterOverwriteAndDelete(_ backend: StoreBackend) async throws {
         try await StoreContract.attributesSaveReadFilterOverwriteAndDelete(backend)
     }
+
+    @Test(arguments: StoreBackends.all) func devicesConcerningAPersonFollowAssignment(_ backend: StoreBackend) async throws {
+        try await StoreContract.devicesConcerningAPersonFollowAssignment(backend)
+    }
+
+    // promise: TB-5
+    @Test(arguments: StoreBackends.all) func erasureResolvesDevicesInsideItsTransaction(_ backend: StoreBackend) async throws {
+        try await StoreContract.erasureResolvesDevicesInsideItsTransaction(backend)
+    }
 }

@@ -48,14 +48,9 @@ public struct AccountEraser: Sendable {
         }
         // Readings accepted before the erasure are committed first, so none lands after it.
         try await flushTelemetry()
-        let tenant = try await store.soleTenant(of: user)
-        let devices = try await store.devices(concerning: user)
-        var aggregate: [String: String] = [:]
-        for device in devices {
-            for key in try await store.telemetryKeys(device: device.seq) {
-                let category = declaration.category(forTelemetryKey: key, profile: device.profileName).key
-                if declaration.retentionRule(for: category)?.then == .aggregate { aggregate[key] = category }
-            }
+        // The rules, not the devices: which devices concern the person is decided inside the deleting transaction.
+        let aggregatedCategories = self.declaration.telemetry.categoryKeys.filter {
+            self.declaration.retentionRule(for: $0)?.then == .aggregate
         }
         let time = now()
         let receiptID = Secrets.token(bytes: 12)
@@ -66,7 +61,7 @@ public struct AccountEraser: Sendable {
             user: account.user, kind: .erasure, outcome: "Account and personal data erased; receipt \(receiptID)",
             jurisdiction: jurisdiction, at: time)
         let plan = ErasurePlan(
-            user: user, email: account.user.email, tenantToDelete: tenant, devices: devices, aggregateKeys: aggregate,
+            user: user, email: account.user.email, telemetry: self.declaration.telemetry, aggregatedCategories: aggregatedCategories,
             receipt: ErasureReceiptRecord(id: receiptID, time: time, body: ""),
             audit: AuditEvent(
                 time: time, tenantID: account.user.tenantID, actorID: nil, credential: actor, subjectID: user, event: "account.erased",
@@ -77,11 +72,10 @@ public struct AccountEraser: Sendable {
                 .rights(.pseudonymizeRequests(user: user, email: account.user.email, pseudonym: "erased:\(receiptID)")),
             ])
         let declaration = self.declaration
-        let aggregatedCategories = Set(aggregate.values).sorted()
         var fullPlan = plan
         fullPlan.otherRecipients = account.details.parentEmail.map { [$0] } ?? []
         let counts = try await store.erase(fullPlan) { counts in
-            Self.receiptBody(id: receiptID, time: time, counts: counts, aggregated: aggregatedCategories, declaration: declaration)
+            Self.receiptBody(id: receiptID, time: time, counts: counts, declaration: declaration)
         }
         // The erasure has committed; purging what the backend keeps besides the tables is best effort (it does so later too).
         try? await store.purgeErasedRemnants()
@@ -100,8 +94,9 @@ public struct AccountEraser: Sendable {
     }
 
     static func receiptBody(
-        id: String, time: Int64, counts: ErasureCounts, aggregated: [String], declaration: PrivacyDeclaration
+        id: String, time: Int64, counts: ErasureCounts, declaration: PrivacyDeclaration
     ) -> String {
+        let aggregated = counts.aggregatedCategories.sorted()
         let auditRule = declaration.retentionRule(for: "system.audit")
         let erased = counts.deleted.sorted { $0.key < $1.key }.map { what, rows in
             JSONValue.object([JSONMember("what", .string(what)), JSONMember("rows", .number(String(rows)))])

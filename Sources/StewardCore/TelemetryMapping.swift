@@ -38,6 +38,11 @@ public struct TelemetryMapping: Sendable, Equatable {
         self.profiles = profiles
     }
 
+    /// Every category a key can be put in: the rules' categories and the default.
+    public var categoryKeys: Set<String> {
+        Set(rules.map(\.category) + profiles.flatMap { $0.rules.map(\.category) } + [defaultCategory])
+    }
+
     /// The category key for `key`: the first matching rule of the device's profile, else the first general
     /// rule, else the default.
     public func categoryKey(forKey key: String, profile: String? = nil) -> String {
