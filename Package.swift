@@ -189,7 +189,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "StewardDevicesTests", dependencies: ["StewardDevices", "StewardCore", "StewardStore", "StewardSQLite", "StewardTesting"],
+            name: "StewardDevicesTests", dependencies: [
+                "StewardDevices", "StewardCore", "StewardStore", "StewardSQLite", "StewardTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardSQLiteTests", dependencies: ["StewardSQLite", "StewardStore", "StewardCore", "StewardTesting"],

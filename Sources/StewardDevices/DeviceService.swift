@@ -1,5 +1,6 @@
 import StewardCore
 import StewardStore
+import Synchronization
 
 /// The ThingsBoard device API, independent of transport: MQTT sessions and HTTP handlers both call it, so the
 /// two behave the same by construction.
@@ -12,10 +13,15 @@ public final class DeviceService: Sendable {
     public let limits: SessionLimits
     /// Server timestamps for readings without their own, increasing per device.
     let serverTimestamps = ServerTimestamps()
+    /// Which keys are sensitive: every batch and attribute save names them, so the store knows what to seal.
+    public let sensitivity: SensitiveKeys
+    /// Profile names by id, for classifying keys per profile on the synchronous ingest path. Profiles are never
+    /// renamed, so a name once read stays right; filled when a device authenticates.
+    let profileNames = Mutex<[DeviceProfileID: String]>([:])
 
     public init(
         devices: any DeviceStore, attributes: any AttributeStore, telemetry: any TelemetryStore, writer: TelemetryWriter,
-        hub: DeviceHub, limits: SessionLimits
+        hub: DeviceHub, limits: SessionLimits, sensitivity: SensitiveKeys = .none
     ) {
         self.devices = devices
         self.attributes = attributes
@@ -23,12 +29,41 @@ public final class DeviceService: Sendable {
         self.writer = writer
         self.hub = hub
         self.limits = limits
+        self.sensitivity = sensitivity
     }
 
-    /// Finds the device an access token belongs to.
+    /// Finds the device an access token belongs to (and learns its profile's name, for classifying its keys).
     public func authenticate(token: String) async throws -> Device? {
         guard DeviceRules.mayAuthenticate(token) else { return nil }
-        return try await devices.device(accessToken: token)
+        guard let device = try await devices.device(accessToken: token) else { return nil }
+        try await learnProfileName(device)
+        return device
+    }
+
+    /// Reads the names of the device's tenant's profiles when its own is not known yet.
+    func learnProfileName(_ device: Device) async throws {
+        guard let id = device.profileID, profileNames.withLock({ $0[id] }) == nil else { return }
+        let profiles = try await devices.profiles(tenant: device.tenantID)
+        profileNames.withLock { names in
+            if names.count > SensitiveKeys.capacity { names.removeAll() }
+            for profile in profiles { names[profile.id] = profile.name }
+        }
+    }
+
+    /// The profile the device's keys are classified under.
+    func classificationProfile(_ device: Device) -> SensitiveKeys.Profile {
+        guard let id = device.profileID else { return .none }
+        return profileNames.withLock { $0[id] }.map { .named($0) } ?? .unknown
+    }
+
+    /// The sensitive keys among readings of `device`.
+    func sensitiveKeys(_ device: Device, _ entries: [TimedValues]) -> Set<String> {
+        sensitivity.sensitive(entries.lazy.flatMap { $0.values.lazy.map(\.key) }, profile: classificationProfile(device))
+    }
+
+    /// A batch of the device's readings, naming the keys the store must seal.
+    func batch(_ device: Device, _ entries: [TimedValues]) -> TelemetryBatch {
+        TelemetryBatch(tenant: device.tenantID, device: device.id, entries: entries, sensitiveKeys: sensitiveKeys(device, entries))
     }
 
     // MARK: Telemetry
@@ -49,13 +84,14 @@ public final class DeviceService: Sendable {
             completion(.success(()))
             return
         }
-        writer.submit(TelemetryBatch(tenant: device.tenantID, device: device.id, entries: entries), completion: completion)
+        writer.submit(batch(device, entries), completion: completion)
     }
 
     public func saveTelemetry(_ device: Device, payload: some Collection<UInt8>) async throws {
         let entries = try parseTelemetry(device, payload)
         if entries.allSatisfy({ $0.values.isEmpty }) { return }
-        try await writer.write(TelemetryBatch(tenant: device.tenantID, device: device.id, entries: entries))
+        try await learnProfileName(device)
+        try await writer.write(batch(device, entries))
     }
 
     func parseTelemetry(_ device: Device, _ payload: some Collection<UInt8>) throws(StewardError) -> [TimedValues] {
@@ -83,8 +119,16 @@ public final class DeviceService: Sendable {
         let values = try ThingsBoardJSON.keyValues(json)
         guard !values.isEmpty else { return }
         let ts = WallClock.nowMillis()
-        try await attributes.saveAttributes(tenant: device.tenantID, device: device.id, scope: .client, values: values, ts: ts)
+        try await saveClassified(device, scope: .client, values: values, ts: ts)
         publishAttributes(device, scope: .client, change: .saved(values), ts: ts)
+    }
+
+    /// Saves attributes, naming the sensitive ones so the store seals them.
+    func saveClassified(_ device: Device, scope: AttributeScope, values: [KeyValue], ts: Int64) async throws {
+        try await learnProfileName(device)
+        let sensitive = sensitivity.sensitive(values.lazy.map(\.key), profile: classificationProfile(device))
+        try await attributes.saveAttributes(
+            tenant: device.tenantID, device: device.id, scope: scope, values: values, ts: ts, sensitiveKeys: sensitive)
     }
 
     /// Parses an MQTT attribute request payload into the two key lists (nil = all of that scope).
@@ -124,7 +168,7 @@ public final class DeviceService: Sendable {
     /// Saves server or shared attributes (from the REST API) and pushes shared changes to the device.
     public func saveAttributes(_ device: Device, scope: AttributeScope, values: [KeyValue]) async throws {
         let ts = WallClock.nowMillis()
-        try await attributes.saveAttributes(tenant: device.tenantID, device: device.id, scope: scope, values: values, ts: ts)
+        try await saveClassified(device, scope: scope, values: values, ts: ts)
         if !values.isEmpty { publishAttributes(device, scope: scope, change: .saved(values), ts: ts) }
         if scope == .shared, !values.isEmpty {
             hub.publishAttributeUpdate(device.id, json: ThingsBoardJSON.renderObject(values.map { ($0.key, $0.value) }))

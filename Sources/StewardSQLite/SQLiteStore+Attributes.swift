@@ -4,27 +4,26 @@ import StewardCore
 import StewardStore
 
 extension SQLiteStore: AttributeStore {
-    /// An attribute's type tag and value as stored: sealed with the person's key, like a reading, when its key is in
-    /// a sensitive category (a device reporting its position as `latitude`/`longitude` attributes) and the device
-    /// concerns a person (promise MS-6). Its key stays plain, so it is still found by key.
-    func storedAttribute(_ kv: KeyValue, target: IngestTarget?) throws -> (t: Int64, v: DatabaseValue) {
-        guard let target, let person = target.person, let keyBytes = target.keyBytes,
-            sensitiveTelemetry?(kv.key, target.profile) == true
+    /// An attribute's type tag and value as stored: sealed with the person's key, like a reading, when the device
+    /// service said its key is sensitive (a device reporting its position as `latitude`/`longitude` attributes) and
+    /// the device concerns a person (promise MS-6). Its key stays plain, so it is still found by key.
+    func storedAttribute(_ kv: KeyValue, target: IngestTarget?, sensitiveKeys: Set<String>) throws -> (t: Int64, v: DatabaseValue) {
+        guard let target, let person = target.person, let keyBytes = target.keyBytes, sensitiveKeys.contains(kv.key)
         else { return (kv.value.typeTag, kv.value.storedValue) }
         let sealed = try SealedReadings.sealedValue(kv.value, subject: person, key: SymmetricKey(data: keyBytes))
         return (kv.value.typeTag + SealedReadings.offset, sealed)
     }
 
-    public func saveAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64)
-        async throws
-    {
+    public func saveAttributes(
+        tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64, sensitiveKeys: Set<String>
+    ) async throws {
         try await pool.write { db in
             let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
-            let target = try self.ingestTarget(db, device)
+            let target = try self.ingestTarget(db, device, sealing: values.contains { sensitiveKeys.contains($0.key) })
             let statement = try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO attribute_kv(device_seq, scope, key, last_update_ts, t, v) VALUES (?, ?, ?, ?, ?, ?)")
             for kv in values {
-                let stored = try self.storedAttribute(kv, target: target)
+                let stored = try self.storedAttribute(kv, target: target, sensitiveKeys: sensitiveKeys)
                 try statement.execute(arguments: [seq, scope.code, kv.key, ts, stored.t, stored.v])
             }
         }

@@ -16,12 +16,11 @@ extension SQLiteStore: TelemetryStore {
             rows.reserveCapacity(batches.count * 4)
             var newest: [LatestKey: Int] = [:]
             var targets: [DeviceID: IngestTarget] = [:]
-            // Whether a key is sensitive depends on the device's profile as well as the key: profile → key → answer,
-            // so a reading costs two lookups and no allocation.
-            var sensitive: [String: [String: Bool]] = [:]
             var sealingKeys: [Int64: SymmetricKey] = [:]
             for batch in batches {
-                guard let target = try targets[batch.device] ?? ingestTarget(db, batch.device) else {
+                let sealing = !batch.sensitiveKeys.isEmpty
+                let known = targets[batch.device].flatMap { !sealing || $0.resolvedPerson ? $0 : nil }
+                guard let target = try known ?? ingestTarget(db, batch.device, sealing: sealing) else {
                     // Never acknowledge readings that were not stored: the device was deleted meanwhile.
                     throw StewardError.notFound("Device with id [\(batch.device)] is not found; it may have been deleted")
                 }
@@ -31,20 +30,11 @@ extension SQLiteStore: TelemetryStore {
                     for kv in entry.values {
                         let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
                         var row = TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value)
-                        if let person = target.person, let keyBytes = target.keyBytes {
-                            let profile = target.profile ?? ""
-                            let isSensitive: Bool
-                            if let known = sensitive[profile]?[kv.key] {
-                                isSensitive = known
-                            } else {
-                                isSensitive = sensitiveTelemetry?(kv.key, target.profile) ?? false
-                                sensitive[profile, default: [:]][kv.key] = isSensitive
-                            }
-                            if isSensitive {
-                                let key = sealingKeys[deviceSeq] ?? SymmetricKey(data: keyBytes)
-                                sealingKeys[deviceSeq] = key
-                                row.sealed = try SealedReadings.seal(kv.value, subject: person, key: key)
-                            }
+                        // Sealed when the device service said the key is sensitive and the device concerns a person.
+                        if sealing, let person = target.person, let keyBytes = target.keyBytes, batch.sensitiveKeys.contains(kv.key) {
+                            let key = sealingKeys[deviceSeq] ?? SymmetricKey(data: keyBytes)
+                            sealingKeys[deviceSeq] = key
+                            row.sealed = try SealedReadings.seal(kv.value, subject: person, key: key)
                         }
                         let slot = LatestKey(device: deviceSeq, key: keyID)
                         if let current = newest[slot], rows[current].ts > entry.ts {

@@ -33,8 +33,8 @@ public final class SQLiteStore: Sendable {
     static let tokenCacheLifetimeMs: Int64 = 5_000
     static let tokenCacheCapacity = 100_000
     let telemetryKeys = Mutex<[String: Int64]>([:])
-    /// Device storage key → (profile, person, person's key, expiry): see `ingestTarget`.
-    let sealingCache = Mutex<[Int64: (profile: String?, person: String?, keyBytes: [UInt8]?, expires: Int64)]>([:])
+    /// Device storage key → (person, person's key, expiry): see `ingestTarget`.
+    let sealingCache = Mutex<[Int64: (person: String?, keyBytes: [UInt8]?, expires: Int64)]>([:])
     static let sealingCacheLifetimeMs: Int64 = 5_000
     /// The key of the audit trail's HMAC chain; nil chains with plain SHA-256.
     let auditKey: [UInt8]?
@@ -44,23 +44,19 @@ public final class SQLiteStore: Sendable {
     public let keys: PersonKeyStore?
     /// Seals contact details and hashes them for lookups (see `SQLiteStore+Contacts`).
     let sealer: ContactSealer
-    /// Whether a telemetry key (on a device of the given profile) is in a sensitive data category.
-    let sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)?
 
     /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date. With a
-    /// `masterKey`, also the per-person key store `keys.sqlite` beside it; with `sensitiveTelemetry` as well,
-    /// readings of sensitive keys from a device that concerns a person are sealed with that person's key (MS-6).
+    /// `masterKey`, also the per-person key store `keys.sqlite` beside it: readings and attributes a batch names as
+    /// sensitive, from a device that concerns a person, are sealed with that person's key (MS-6).
     ///
     /// `maximumSize` (bytes) caps the database file: a write that would grow it further fails with `SQLITE_FULL`,
     /// which callers see as "storage full" (see `StoreDatabase`), while reads keep working. `storage` is told about
     /// every write refused for lack of space and every commit.
     public init(
         directory: String, durability: Durability = .full, auditKey: [UInt8]? = nil, masterKey: [UInt8]? = nil,
-        maximumSize: Int64? = nil, storage: StorageStatus = StorageStatus(),
-        sensitiveTelemetry: (@Sendable (_ key: String, _ profile: String?) -> Bool)? = nil
+        maximumSize: Int64? = nil, storage: StorageStatus = StorageStatus()
     ) throws {
         self.auditKey = auditKey
-        self.sensitiveTelemetry = sensitiveTelemetry
         let keys = try masterKey.map {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return try PersonKeyStore(path: (directory as NSString).appendingPathComponent("keys.sqlite"), masterKey: $0)
@@ -99,30 +95,26 @@ public final class SQLiteStore: Sendable {
     }
 
     /// Where a device's readings go: its storage key (looked up every group commit, never cached, so a device
-    /// deleted by another process stops receiving rows) and, when sensitive readings are sealed, the person it
-    /// concerns with their key and the device's profile. That part is cached for `sealingCacheLifetimeMs`;
-    /// assignment and erasure in this process clear it at once.
-    func ingestTarget(_ db: Database, _ device: DeviceID) throws -> IngestTarget? {
+    /// deleted by another process stops receiving rows) and, when the batch has something to seal (`sealing`), the
+    /// person the device concerns with their key. That part is cached for `sealingCacheLifetimeMs`; assignment and
+    /// erasure in this process clear it at once.
+    func ingestTarget(_ db: Database, _ device: DeviceID, sealing: Bool) throws -> IngestTarget? {
         guard let seq = try deviceKey(db, device) else { return nil }
-        guard let keys, sensitiveTelemetry != nil else { return IngestTarget(seq: seq) }
+        guard sealing, let keys else { return IngestTarget(seq: seq) }
         let now = WallClock.nowMillis()
         if let cached = sealingCache.withLock({ $0[seq] }), cached.expires > now {
-            return IngestTarget(seq: seq, profile: cached.profile, person: cached.person, keyBytes: cached.keyBytes)
+            return IngestTarget(seq: seq, person: cached.person, keyBytes: cached.keyBytes, resolvedPerson: true)
         }
-        let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT p.name AS profile, \(Self.devicePerson) AS person
-                    FROM device d LEFT JOIN device_profile p ON p.id = d.profile_id WHERE d.seq = ?
-                    """), arguments: [seq])
-        var target = IngestTarget(seq: seq, profile: row?["profile"])
-        if let person: String = row?["person"], let id = UserID(person) {
+        let person = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT \(Self.devicePerson) FROM device d WHERE d.seq = ?"), arguments: [seq])
+        var target = IngestTarget(seq: seq, resolvedPerson: true)
+        if let person, let id = UserID(person) {
             target.person = person
             target.keyBytes = try keys.key(for: id).withUnsafeBytes { Array($0) }
         }
         sealingCache.withLock {
             if $0.count > Self.tokenCacheCapacity { $0.removeAll() }
-            $0[seq] = (target.profile, target.person, target.keyBytes, now + Self.sealingCacheLifetimeMs)
+            $0[seq] = (target.person, target.keyBytes, now + Self.sealingCacheLifetimeMs)
         }
         return target
     }
@@ -166,7 +158,8 @@ public final class SQLiteStore: Sendable {
 /// See `SQLiteStore.ingestTarget`.
 struct IngestTarget {
     var seq: Int64
-    var profile: String? = nil
     var person: String? = nil
     var keyBytes: [UInt8]? = nil
+    /// Whether `person` was looked up (only when something is to be sealed).
+    var resolvedPerson = false
 }

@@ -49,14 +49,14 @@ public struct Steward: Sendable {
         store = try SQLiteStore(
             directory: configuration.dataDirectory, durability: durability,
             auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory),
-            masterKey: try Self.masterKey(configuration), maximumSize: configuration.maximumDatabaseSize, storage: storage,
-            sensitiveTelemetry: { key, profile in privacy.category(forTelemetryKey: key, profile: profile).sensitive })
+            masterKey: try Self.masterKey(configuration), maximumSize: configuration.maximumDatabaseSize, storage: storage)
         writer = TelemetryWriter(store: store, storage: storage)
         hub = DeviceHub(limits: .init(
             maximumPendingPerDevice: configuration.rpcMaximumPendingPerDevice, maximumPendingPerCaller: configuration.rpcMaximumPendingPerCaller))
         deviceService = DeviceService(
             devices: store, attributes: store, telemetry: store, writer: writer, hub: hub,
-            limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize))
+            limits: SessionLimits(maxPayloadSize: configuration.maximumPacketSize),
+            sensitivity: SensitiveKeys(privacy))
         deviceChanges = DeviceChangeWatcher(log: store, hub: hub)
         deviceChanges.followLocalChanges()
         devices = DeviceManagement(devices: store, accounts: store, people: store, changes: deviceChanges)
@@ -195,5 +195,12 @@ public struct Steward: Sendable {
         let chosen = password ?? RandomToken.alphanumeric(length: 20)
         _ = try await accounts.createUser(email: email, password: chosen, authority: .systemAdmin, tenant: nil, customer: nil)
         return (true, password == nil ? chosen : nil)
+    }
+}
+
+extension SensitiveKeys {
+    /// The sensitive keys of a privacy declaration: its telemetry mapping, and the categories it classes sensitive.
+    convenience init(_ declaration: PrivacyDeclaration) {
+        self.init(mapping: declaration.telemetry, isSensitive: { declaration.category($0)?.sensitive ?? false })
     }
 }

@@ -71,11 +71,16 @@ public struct TelemetryBatch: Sendable {
     public var tenant: TenantID?
     public var device: DeviceID
     public var entries: [TimedValues]
+    /// Keys in a sensitive data category (precise location, health…), decided by the device service from the
+    /// declaration before the batch is submitted: the store seals their readings with the key of the person the
+    /// device concerns, and stores everything else as it is. The store never classifies anything itself.
+    public var sensitiveKeys: Set<String>
 
-    public init(tenant: TenantID? = nil, device: DeviceID, entries: [TimedValues]) {
+    public init(tenant: TenantID? = nil, device: DeviceID, entries: [TimedValues], sensitiveKeys: Set<String> = []) {
         self.tenant = tenant
         self.device = device
         self.entries = entries
+        self.sensitiveKeys = sensitiveKeys
     }
 }
 
@@ -90,7 +95,18 @@ public protocol TelemetryStore: Sendable {
 
 /// Attributes by scope.
 public protocol AttributeStore: Sendable {
-    func saveAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64) async throws
+    /// Saves attributes; those under `sensitiveKeys` are sealed with the key of the person the device concerns (see
+    /// `TelemetryBatch.sensitiveKeys`), their keys kept plain so they are still found by key.
+    func saveAttributes(
+        tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64, sensitiveKeys: Set<String>
+    ) async throws
     func attributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, keys: [String]?) async throws -> [AttributeEntry]
     func deleteAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, keys: [String]) async throws -> [String]
+}
+
+extension AttributeStore {
+    /// Saves attributes none of which is sensitive.
+    public func saveAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64) async throws {
+        try await saveAttributes(tenant: tenant, device: device, scope: scope, values: values, ts: ts, sensitiveKeys: [])
+    }
 }

@@ -122,7 +122,9 @@ final class MemoryAttributeStore: AttributeStore, Sendable {
 
     var lastSaveTs: Int64? { state.withLock { $0.lastSaveTs } }
 
-    func saveAttributes(tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64) async throws {
+    func saveAttributes(
+        tenant: TenantID, device: DeviceID, scope: AttributeScope, values: [KeyValue], ts: Int64, sensitiveKeys: Set<String>
+    ) async throws {
         try state.withLock { state in
             if state.failing { throw Refused() }
             state.lastSaveTs = ts

@@ -23,10 +23,7 @@ import Testing
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-rights-\(UUID().uuidString)").path
-        let declaration = PrivacyDeclaration.bundledDefault
-        store = try SQLiteStore(
-            directory: directory, durability: .normal, masterKey: Array(repeating: 9, count: 32),
-            sensitiveTelemetry: { key, profile in declaration.category(forTelemetryKey: key, profile: profile).sensitive })
+        store = try SQLiteStore(directory: directory, durability: .normal, masterKey: Array(repeating: 9, count: 32))
         let own = Tenant(name: "Ada's workspace", createdTime: 1)
         let org = Tenant(name: "Analytical Engines Ltd", createdTime: 1)
         try await store.createTenant(own)
@@ -53,7 +50,19 @@ import Testing
             let note = KeyValue("note", .string("ride, \"fast\" #\(i)"))
             entries.append(TimedValues(ts: ts, values: [lat, power, note]))
         }
-        try store.append([TelemetryBatch(device: ownDevice.id, entries: entries)])
+        try store.append([classified(TelemetryBatch(device: ownDevice.id, entries: entries))])
+    }
+
+    /// The keys the declaration classes sensitive on a device of `profile`, as the device service names them.
+    func sensitive(_ keys: some Sequence<String>, profile: String? = nil) -> Set<String> {
+        Set(keys.filter { PrivacyDeclaration.bundledDefault.category(forTelemetryKey: $0, profile: profile).sensitive })
+    }
+
+    /// The batch as the device service submits it: naming its sensitive keys.
+    func classified(_ batch: TelemetryBatch, profile: String? = nil) -> TelemetryBatch {
+        var batch = batch
+        batch.sensitiveKeys = sensitive(batch.entries.flatMap { $0.values.map(\.key) }, profile: profile)
+        return batch
     }
 
     func rights(now: Int64 = 1_800_000_000_000) -> (PersonalDataExport, AccountEraser) {
@@ -181,8 +190,8 @@ import Testing
         try await store.createUser(wearer, passwordHash: "x")
         try await store.assignDevice(tenant: org, device: orgDevice.id, to: wearer.id)
         try store.append([
-            TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("heartRate", .long(61))])]),
-            TelemetryBatch(device: babbageDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("rpm", .long(9))])]),
+            classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("heartRate", .long(61))])])),
+            classified(TelemetryBatch(device: babbageDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("rpm", .long(9))])])),
         ])
         let devices = try await store.devices(concerning: wearer.id)
         #expect(devices.map(\.id) == [orgDevice.id] && devices[0].assigned)
@@ -201,7 +210,7 @@ import Testing
     // promise: MS-18b
     @Test func anErasedPersonIsUnreadableInAnOldBackupWhileOthersRestore() async throws {
         try store.append([
-            TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("engine", .string("difference-engine-no-2"))])])
+            classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("engine", .string("difference-engine-no-2"))])]))
         ])
         let backup = directory + "/backup-before.sqlite"
         #expect(try store.backup(to: backup) == 2)
@@ -239,13 +248,13 @@ import Testing
     // promise: MS-6
     @Test func sensitiveReadingsAreSealedAtRestAndReadBackPlain() async throws {
         try store.append([
-            TelemetryBatch(
+            classified(TelemetryBatch(
                 device: ownDevice.id,
                 entries: [
                     TimedValues(ts: 1_800_000_000_000, values: [KeyValue("gpsTrace", .string("51.4934N-0.0098E-greenwich")), KeyValue("temperature", .long(21))]),
                     TimedValues(ts: 1_800_000_060_000, values: [KeyValue("heartRate", .long(60))]),
                     TimedValues(ts: 1_800_000_120_000, values: [KeyValue("heartRate", .long(70))]),
-                ])
+                ]))
         ])
         // On disk: the sensitive keys are sealed with Ada's key, the others are not.
         let stored = try await store.pool.read { db in
@@ -278,10 +287,10 @@ import Testing
         let wearer = User(tenantID: org, customerID: nil, email: "wearer@example.com", authority: .customerUser, createdTime: 2)
         try await store.createUser(wearer, passwordHash: "x")
         let start: Int64 = 1_800_000_000_000
-        try store.append([TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start, values: [KeyValue("heartRate", .long(50))])])])
+        try store.append([classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start, values: [KeyValue("heartRate", .long(50))])]))])
         try await store.assignDevice(tenant: org, device: orgDevice.id, to: wearer.id)
         try store.append([
-            TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start + 60_000, values: [KeyValue("heartRate", .long(71))])])
+            classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start + 60_000, values: [KeyValue("heartRate", .long(71))])]))
         ])
         let types = try await store.pool.read { db in
             try Int64.fetchAll(db, sql: "SELECT t FROM ts_kv r JOIN ts_key k ON k.id = r.key_id WHERE k.key = 'heartRate' ORDER BY ts")
@@ -316,7 +325,7 @@ import Testing
         try await store.saveAttributes(
             tenant: ownTenant, device: ownDevice.id, scope: .client,
             values: [KeyValue("gpsTrace", .string("48.8584N-2.2945E-eiffel")), KeyValue("firmware", .string("v1.2.3-plainfw"))],
-            ts: 1_800_000_000_000)
+            ts: 1_800_000_000_000, sensitiveKeys: sensitive(["gpsTrace", "firmware"]))
         let stored = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT key, t FROM attribute_kv ORDER BY key").map { ($0["key"] as String, $0["t"] as Int64) }
         }
@@ -368,8 +377,8 @@ import Testing
         let band = Device(tenantID: ownTenant, profileID: wearable.id, name: "Ada's band", accessToken: "token-band", createdTime: 1)
         try await store.createDevice(band)
         try store.append([
-            TelemetryBatch(device: ownDevice.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(19))])]),
-            TelemetryBatch(device: band.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(37))])]),
+            classified(TelemetryBatch(device: ownDevice.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(19))])])),
+            classified(TelemetryBatch(device: band.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(37))])]), profile: "wearable"),
         ])
         let types = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT d.name, r.t FROM ts_kv r JOIN device d ON d.seq = r.device_seq WHERE r.ts = 1900000000000")
