@@ -8,10 +8,9 @@ extension SQLiteStore: TelemetryStore {
     /// Appends every batch in one transaction. Readings go in as multi-row INSERTs bound through SQLite's C API
     /// (no per-value allocation); the latest table is updated once per device and key with the newest reading of
     /// the whole group, instead of once per reading.
-    public func append(_ batches: [TelemetryBatch]) throws {
-        var createdKeys: [String: Int64] = [:]
-        try pool.write { db in
-            createdKeys = [:]
+    public func append(_ batches: [TelemetryBatch]) async throws {
+        let createdKeys = try await pool.write { db -> [String: Int64] in
+            var createdKeys: [String: Int64] = [:]
             var rows: [TelemetryRow] = []
             rows.reserveCapacity(batches.count * 4)
             var newest: [LatestKey: Int] = [:]
@@ -48,6 +47,7 @@ extension SQLiteStore: TelemetryStore {
             }
             try TelemetryRowWriter.insert(rows, into: db)
             try TelemetryRowWriter.upsertLatest(newest.values.map { rows[$0] }, into: db)
+            return createdKeys
         }
         if !createdKeys.isEmpty {
             telemetryKeys.withLock { $0.merge(createdKeys) { current, _ in current } }

@@ -86,8 +86,9 @@ public struct TelemetryBatch: Sendable {
 
 /// Time-series reads. Writes go through `TelemetryWriter` so they can be group-committed.
 public protocol TelemetryStore: Sendable {
-    /// Commits the batches in one transaction. Returns only once they are durable.
-    func append(_ batches: [TelemetryBatch]) throws
+    /// Commits the batches in one transaction. Returns only once they are durable. Called by `TelemetryWriter`, one
+    /// group at a time.
+    func append(_ batches: [TelemetryBatch]) async throws
     func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint]
     func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]]
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String]

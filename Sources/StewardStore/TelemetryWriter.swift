@@ -117,7 +117,7 @@ public final class TelemetryWriter: Sendable {
         do {
             // Empty batches are barriers (`flush`): they complete with their group and touch nothing.
             let batches = group.map(\.batch).filter { !$0.entries.isEmpty }
-            if !batches.isEmpty { try store.append(batches) }
+            if !batches.isEmpty { try append(batches) }
             state.withLock {
                 $0.commits += 1
                 $0.committedBatches += group.count
@@ -134,7 +134,7 @@ public final class TelemetryWriter: Sendable {
             var committed: [TelemetryBatch] = []
             for item in group {
                 do {
-                    if !item.batch.entries.isEmpty { try store.append([item.batch]) }
+                    if !item.batch.entries.isEmpty { try append([item.batch]) }
                     item.completion(.success(()))
                     if feed.hasSubscribers, !item.batch.entries.isEmpty { committed.append(item.batch) }
                 } catch {
@@ -143,6 +143,24 @@ public final class TelemetryWriter: Sendable {
             }
             publish(committed)
         }
+    }
+
+    /// Runs the store's asynchronous `append` and waits for it on the writer thread. The thread is not one of the
+    /// concurrency runtime's, so waiting here never takes a thread from anyone else; the store does its work on its
+    /// own executor (SQLite: the database's writer queue; PostgreSQL: the connection's event loop).
+    private func append(_ batches: [TelemetryBatch]) throws {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Void, any Error>>(.success(()))
+        Task { [store] in
+            do {
+                try await store.append(batches)
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        try outcome.withLock { $0 }.get()
     }
 
     /// Hands committed batches to the feed, after their completions have run. With no subscriber this costs one

@@ -23,7 +23,7 @@ extension StoreContract {
             try await write(s, f.device.id, "u", [(300, .long(3)), (100, .long(1)), (200, .long(2))])
             #expect(try await latest(["u"])["u"] == TimeSeriesPoint(ts: 300, value: .long(3)))
 
-            try s.telemetry.append([
+            try await s.telemetry.append([
                 TelemetryBatch(device: f.device.id, entries: [TimedValues(ts: 500, values: [KeyValue("g", .long(5))])]),
                 TelemetryBatch(device: f.device.id, entries: [TimedValues(ts: 400, values: [KeyValue("g", .long(4))])]),
             ])
@@ -78,14 +78,14 @@ extension StoreContract {
             let good = TelemetryBatch(
                 device: f.device.id, entries: [TimedValues(ts: 5, values: [KeyValue("known", .long(2)), KeyValue("fresh", .long(42))])])
             await expectStewardError(.notFound) {
-                try s.telemetry.append([
+                try await s.telemetry.append([
                     good, TelemetryBatch(device: DeviceID(), entries: [TimedValues(ts: 2, values: [KeyValue("ghost", .long(1))])]),
                 ])
             }
             #expect(try await history(s, f, ["known", "fresh"], 0, 10) == ["known": points([(1, .long(1))])])
             #expect(try await s.telemetry.timeSeriesKeys(tenant: f.tenant.id, device: f.device.id) == ["known"])
 
-            try s.telemetry.append([good])
+            try await s.telemetry.append([good])
             #expect(try await history(s, f, ["fresh"], 0, 10)["fresh"] == points([(5, .long(42))]))
             #expect(try await s.telemetry.timeSeriesKeys(tenant: f.tenant.id, device: f.device.id) == ["fresh", "known"])
 

@@ -150,7 +150,7 @@ final class MemoryAttributeStore: AttributeStore, Sendable {
 
 /// Accepts every batch and keeps nothing.
 final class DiscardingTelemetryStore: TelemetryStore {
-    func append(_ batches: [TelemetryBatch]) throws {}
+    func append(_ batches: [TelemetryBatch]) async throws {}
     func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] { [:] }
     func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] { [:] }
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String] { [] }

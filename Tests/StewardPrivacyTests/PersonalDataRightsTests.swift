@@ -50,7 +50,7 @@ import Testing
             let note = KeyValue("note", .string("ride, \"fast\" #\(i)"))
             entries.append(TimedValues(ts: ts, values: [lat, power, note]))
         }
-        try store.append([classified(TelemetryBatch(device: ownDevice.id, entries: entries))])
+        try await store.append([classified(TelemetryBatch(device: ownDevice.id, entries: entries))])
     }
 
     /// The keys the declaration classes sensitive on a device of `profile`, as the device service names them.
@@ -189,7 +189,7 @@ import Testing
         let wearer = User(tenantID: org, customerID: nil, email: "wearer@example.com", authority: .customerUser, createdTime: 2)
         try await store.createUser(wearer, passwordHash: "x")
         try await store.assignDevice(tenant: org, device: orgDevice.id, to: wearer.id)
-        try store.append([
+        try await store.append([
             classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("heartRate", .long(61))])])),
             classified(TelemetryBatch(device: babbageDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("rpm", .long(9))])])),
         ])
@@ -209,7 +209,7 @@ import Testing
 
     // promise: MS-18b
     @Test func anErasedPersonIsUnreadableInAnOldBackupWhileOthersRestore() async throws {
-        try store.append([
+        try await store.append([
             classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: 1_700_000_000_000, values: [KeyValue("engine", .string("difference-engine-no-2"))])]))
         ])
         let backup = directory + "/backup-before.sqlite"
@@ -247,7 +247,7 @@ import Testing
 
     // promise: MS-6
     @Test func sensitiveReadingsAreSealedAtRestAndReadBackPlain() async throws {
-        try store.append([
+        try await store.append([
             classified(TelemetryBatch(
                 device: ownDevice.id,
                 entries: [
@@ -287,9 +287,9 @@ import Testing
         let wearer = User(tenantID: org, customerID: nil, email: "wearer@example.com", authority: .customerUser, createdTime: 2)
         try await store.createUser(wearer, passwordHash: "x")
         let start: Int64 = 1_800_000_000_000
-        try store.append([classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start, values: [KeyValue("heartRate", .long(50))])]))])
+        try await store.append([classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start, values: [KeyValue("heartRate", .long(50))])]))])
         try await store.assignDevice(tenant: org, device: orgDevice.id, to: wearer.id)
-        try store.append([
+        try await store.append([
             classified(TelemetryBatch(device: orgDevice.id, entries: [TimedValues(ts: start + 60_000, values: [KeyValue("heartRate", .long(71))])]))
         ])
         let types = try await store.pool.read { db in
@@ -376,7 +376,7 @@ import Testing
         try await store.createProfile(wearable)
         let band = Device(tenantID: ownTenant, profileID: wearable.id, name: "Ada's band", accessToken: "token-band", createdTime: 1)
         try await store.createDevice(band)
-        try store.append([
+        try await store.append([
             classified(TelemetryBatch(device: ownDevice.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(19))])])),
             classified(TelemetryBatch(device: band.id, entries: [TimedValues(ts: 1_900_000_000_000, values: [KeyValue("temperature", .long(37))])]), profile: "wearable"),
         ])

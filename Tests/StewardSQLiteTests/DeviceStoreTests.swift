@@ -38,7 +38,7 @@ import Testing
             #expect(try await store.deleteDevice(tenant: b.id, id: a.device.id) == false)
             #expect(try await store.device(tenant: a.tenant.id, id: a.device.id) == a.device)
 
-            try a.append("t", [(1, .long(1))])
+            try await a.append("t", [(1, .long(1))])
             await expectStewardError(.notFound) { _ = try await store.latest(tenant: b.id, device: a.device.id, keys: nil) }
             await expectStewardError(.notFound) {
                 _ = try await store.history(
@@ -181,7 +181,7 @@ import Testing
     @Test func deleteRemovesTheDeviceAndItsData() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("temperature", [(100, .double(21.5)), (200, .double(22))])
+            try await f.append("temperature", [(100, .double(21.5)), (200, .double(22))])
             try await store.saveAttributes(
                 tenant: f.tenant.id, device: f.device.id, scope: .client, values: [KeyValue("fw", .string("1.0"))], ts: 5)
             try await store.saveAttributes(
@@ -216,7 +216,7 @@ import Testing
     @Test func deletingATenantDoesNotLeakItsDevicesDataToALaterDevice() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store, tenantName: "Old")
-            try f.append("secret", [(100, .string("tenant A data"))])
+            try await f.append("secret", [(100, .string("tenant A data"))])
             try await store.saveAttributes(
                 tenant: f.tenant.id, device: f.device.id, scope: .server, values: [KeyValue("k", .string("A"))], ts: 5)
 

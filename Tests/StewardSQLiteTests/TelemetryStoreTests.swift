@@ -7,8 +7,8 @@ import Testing
     @Test func latestKeepsTheNewestReadingEvenWhenAnOlderOneArrivesLater() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("t", [(200, .long(2))])
-            try f.append("t", [(100, .long(1))])  // late, older reading
+            try await f.append("t", [(200, .long(2))])
+            try await f.append("t", [(100, .long(1))])  // late, older reading
             let latest = try await store.latest(tenant: f.tenant.id, device: f.device.id, keys: nil)
             #expect(latest == ["t": TimeSeriesPoint(ts: 200, value: .long(2))])
             // The older reading is still in the history.
@@ -20,7 +20,7 @@ import Testing
     @Test func latestWithinOneBatchIsTheNewestTimestampNotTheLastWritten() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("t", [(300, .long(3)), (100, .long(1)), (200, .long(2))])
+            try await f.append("t", [(300, .long(3)), (100, .long(1)), (200, .long(2))])
             let latest = try await store.latest(tenant: f.tenant.id, device: f.device.id, keys: ["t"])
             #expect(latest["t"] == TimeSeriesPoint(ts: 300, value: .long(3)))
         }
@@ -29,7 +29,7 @@ import Testing
     @Test func latestAcrossBatchesOfOneGroup() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try store.append([
+            try await store.append([
                 TelemetryBatch(device: f.device.id, entries: [TimedValues(ts: 500, values: [KeyValue("t", .long(5))])]),
                 TelemetryBatch(device: f.device.id, entries: [TimedValues(ts: 400, values: [KeyValue("t", .long(4))])]),
             ])
@@ -41,8 +41,8 @@ import Testing
     @Test func newerReadingReplacesLatestAndTypeMayChange() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("t", [(100, .long(1))])
-            try f.append("t", [(150, .string("offline"))])
+            try await f.append("t", [(100, .long(1))])
+            try await f.append("t", [(150, .string("offline"))])
             let latest = try await store.latest(tenant: f.tenant.id, device: f.device.id, keys: ["t"])
             #expect(latest["t"] == TimeSeriesPoint(ts: 150, value: .string("offline")))
         }
@@ -51,8 +51,8 @@ import Testing
     @Test func sameTimestampOverwrites() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("t", [(100, .long(1))])
-            try f.append("t", [(100, .double(1.5))])
+            try await f.append("t", [(100, .long(1))])
+            try await f.append("t", [(100, .double(1.5))])
             let history = try await f.history(["t"], 0, 1_000)
             #expect(history["t"] == points([(100, .double(1.5))]))
             let latest = try await store.latest(tenant: f.tenant.id, device: f.device.id, keys: nil)
@@ -63,7 +63,7 @@ import Testing
     @Test func latestFiltersKeys() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try store.append([
+            try await store.append([
                 TelemetryBatch(
                     device: f.device.id,
                     entries: [TimedValues(ts: 10, values: [KeyValue("a", .long(1)), KeyValue("b", .bool(true)), KeyValue("c", .string("x"))])])
@@ -81,8 +81,8 @@ import Testing
             let f = try await Fixture.make(store)
             let other = Device(tenantID: f.tenant.id, name: "other", accessToken: "other-token", createdTime: 1)
             try await store.createDevice(other)
-            try f.append("t", [(1, .long(1))])
-            try f.append("u", [(2, .long(2))], device: other.id)
+            try await f.append("t", [(1, .long(1))])
+            try await f.append("u", [(2, .long(2))], device: other.id)
             #expect(try await store.timeSeriesKeys(tenant: f.tenant.id, device: f.device.id) == ["t"])
             #expect(try await store.timeSeriesKeys(tenant: f.tenant.id, device: other.id) == ["u"])
             #expect(try await store.latest(tenant: f.tenant.id, device: other.id, keys: ["t"]) == [:])
@@ -92,9 +92,9 @@ import Testing
     @Test func appendWithAnUnknownDeviceRefusesTheWholeGroup() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("known", [(1, .long(1))])
+            try await f.append("known", [(1, .long(1))])
             await expectStewardError(.notFound) {
-                try store.append([
+                try await store.append([
                     TelemetryBatch(device: f.device.id, entries: [TimedValues(ts: 2, values: [KeyValue("known", .long(2))])]),
                     TelemetryBatch(device: DeviceID(), entries: [TimedValues(ts: 2, values: [KeyValue("ghost", .long(1))])]),
                 ])
@@ -112,11 +112,11 @@ import Testing
             let f = try await Fixture.make(store)
             let good = TelemetryBatch(device: f.device.id, entries: [TimedValues(ts: 5, values: [KeyValue("fresh", .long(42))])])
             await expectStewardError(.notFound) {
-                try store.append([
+                try await store.append([
                     good, TelemetryBatch(device: DeviceID(), entries: [TimedValues(ts: 5, values: [KeyValue("x", .long(1))])]),
                 ])
             }
-            try store.append([good])
+            try await store.append([good])
 
             #expect(try await f.history(["fresh"], 0, 10)["fresh"] == points([(5, .long(42))]))
             let latest = try await store.latest(tenant: f.tenant.id, device: f.device.id, keys: nil)
@@ -124,7 +124,7 @@ import Testing
             #expect(try await store.timeSeriesKeys(tenant: f.tenant.id, device: f.device.id) == ["fresh"])
 
             // A key introduced afterwards must not share storage with "fresh".
-            try f.append("later", [(6, .string("other"))])
+            try await f.append("later", [(6, .string("other"))])
             #expect(try await f.history(["fresh"], 0, 10)["fresh"] == points([(5, .long(42))]))
             #expect(try await f.history(["later"], 0, 10)["later"] == points([(6, .string("other"))]))
         }
@@ -144,7 +144,7 @@ import Testing
     func telemetryValueRoundTripsExactly(_ value: KVValue) async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("k", [(42, value)])
+            try await f.append("k", [(42, value)])
             let latest = try await store.latest(tenant: f.tenant.id, device: f.device.id, keys: ["k"])
             #expect(latest["k"] == TimeSeriesPoint(ts: 42, value: value))
             let history = try await f.history(["k"], 0, 100)
@@ -165,7 +165,7 @@ import Testing
     @Test func integralDoubleStaysADoubleNextToLongs() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("k", [(1, .long(3)), (2, .double(3.0))])
+            try await f.append("k", [(1, .long(3)), (2, .double(3.0))])
             let history = try await f.history(["k"], 0, 10, ascending: true)
             #expect(history["k"] == points([(1, .long(3)), (2, .double(3.0))]))
         }
@@ -176,7 +176,7 @@ import Testing
     /// Ten readings at 100, 200, …, 1000.
     func seeded(_ store: SQLiteStore) async throws -> Fixture {
         let f = try await Fixture.make(store)
-        try f.append("v", (1...10).map { (Int64($0) * 100, KVValue.long(Int64($0))) })
+        try await f.append("v", (1...10).map { (Int64($0) * 100, KVValue.long(Int64($0))) })
         return f
     }
 
@@ -217,7 +217,7 @@ import Testing
     @Test func keysWithoutPointsAreAbsent() async throws {
         try await withStore { store in
             let f = try await seeded(store)
-            try f.append("w", [(5_000, .long(1))])
+            try await f.append("w", [(5_000, .long(1))])
             let history = try await f.history(["v", "w", "never"], 0, 1_001)
             #expect(Set(history.keys) == ["v"])
             #expect(history["v"]?.count == 10)
@@ -227,7 +227,7 @@ import Testing
     @Test func limitAppliesPerKey() async throws {
         try await withStore { store in
             let f = try await seeded(store)
-            try f.append("w", [(100, .long(1)), (200, .long(2)), (300, .long(3))])
+            try await f.append("w", [(100, .long(1)), (200, .long(2)), (300, .long(3))])
             let history = try await f.history(["v", "w"], 0, 10_000, limit: 2)
             #expect(history["v"]?.map(\.ts) == [1000, 900])
             #expect(history["w"]?.map(\.ts) == [300, 200])
@@ -240,7 +240,7 @@ import Testing
     /// [60,80) stays empty; [40,60) holds only a string.
     func seeded(_ store: SQLiteStore) async throws -> Fixture {
         let f = try await Fixture.make(store)
-        try f.append(
+        try await f.append(
             "v",
             [
                 (1, .long(10)), (2, .long(20)),
@@ -326,7 +326,7 @@ import Testing
     @Test func booleansAndJSONAreOnlyCounted() async throws {
         try await withStore { store in
             let f = try await Fixture.make(store)
-            try f.append("s", [(1, .bool(true)), (2, .json("{}")), (3, .string("5"))])
+            try await f.append("s", [(1, .bool(true)), (2, .json("{}")), (3, .string("5"))])
             #expect(try await f.history(["s"], 0, 10, interval: 10, aggregation: .count)["s"] == points([(5, .long(3))]))
             for aggregation in [Aggregation.sum, .avg, .min, .max] {
                 #expect(try await f.history(["s"], 0, 10, interval: 10, aggregation: aggregation) == [:])
@@ -338,7 +338,7 @@ import Testing
         try await withStore { store in
             let f = try await Fixture.make(store)
             let big: Int64 = 4_000_000_000_000_000_001
-            try f.append("n", [(1, .long(big)), (2, .long(1))])
+            try await f.append("n", [(1, .long(big)), (2, .long(1))])
             let sum = try await f.history(["n"], 0, 10, aggregation: .sum)["n"]
             #expect(sum == points([(5, .long(big + 1))]))
         }

@@ -146,9 +146,9 @@ final class PoisonableStore: TelemetryStore {
 
     var committedTimestamps: [Int64] { committed.withLock { $0 } }
 
-    func append(_ batches: [TelemetryBatch]) throws {
+    func append(_ batches: [TelemetryBatch]) async throws {
         // Slow commits let later submitters queue up, so groups hold more than one batch.
-        Thread.sleep(forTimeInterval: 0.002)
+        try await Task.sleep(for: .milliseconds(2))
         if batches.contains(where: { $0.device == poison }) { throw Refused() }
         committed.withLock { $0.append(contentsOf: batches.flatMap { $0.entries.map(\.ts) }) }
     }

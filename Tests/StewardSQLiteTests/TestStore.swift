@@ -29,8 +29,8 @@ struct Fixture {
     }
 
     /// Appends readings of one key, as (ts, value) pairs, in one batch.
-    func append(_ key: String, _ readings: [(Int64, KVValue)], device: DeviceID? = nil) throws {
-        try store.append([
+    func append(_ key: String, _ readings: [(Int64, KVValue)], device: DeviceID? = nil) async throws {
+        try await store.append([
             TelemetryBatch(
                 device: device ?? self.device.id,
                 entries: readings.map { TimedValues(ts: $0.0, values: [KeyValue(key, $0.1)]) })

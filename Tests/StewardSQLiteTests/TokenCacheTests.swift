@@ -46,9 +46,9 @@ struct TokenCacheTests {
     func appendForDeletedDeviceFails() async throws {
         try await withStore { store in
             let fixture = try await Fixture.make(store)
-            try fixture.append("t", [(1, .long(1))])
+            try await fixture.append("t", [(1, .long(1))])
             #expect(try await store.deleteDevice(tenant: fixture.tenant.id, id: fixture.device.id))
-            #expect(throws: StewardError.self) { try fixture.append("t", [(2, .long(2))]) }
+            await #expect(throws: StewardError.self) { try await fixture.append("t", [(2, .long(2))]) }
         }
     }
 }
