@@ -253,7 +253,7 @@ extension SQLiteStore: PersonalDataStore {
     }
 }
 
-extension SQLiteStore {
+extension SQLiteStore: BackupStore {
     /// A consistent backup in a new file, made with SQLite's online backup while writers go on, then rewritten so
     /// every person's data in it is encrypted with that person's key and vacuumed so no plain copy is left in free
     /// pages. Keys of people no longer here are destroyed first. Returns how many people's data it holds.

@@ -22,7 +22,7 @@ public final class SQLiteStore: Sendable {
     static let walCheckpointPages = 10_000
 
     /// The database; every write passes `StoreDatabase`, which says "storage full" and records it in `storage`.
-    public let pool: StoreDatabase
+    let pool: StoreDatabase
     /// Whether the last write failed for lack of space (shared with the telemetry writer and `/api/health`).
     public var storage: StorageStatus { pool.storage }
     /// Devices by access token, so authenticating an HTTP request or MQTT CONNECT rarely touches the database.

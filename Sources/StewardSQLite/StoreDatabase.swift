@@ -12,11 +12,11 @@ import StewardStore
 /// - A write transaction that commits clears the status: space is usable again. Nothing else clears it.
 ///
 /// Reads pass through unchanged.
-public struct StoreDatabase: Sendable {
+struct StoreDatabase: Sendable {
     /// The GRDB pool itself, for what needs a `DatabaseWriter` (migrations, backups to it).
-    public let pool: DatabasePool
+    let pool: DatabasePool
     /// Told about every refused and every committed write.
-    public let storage: StorageStatus
+    let storage: StorageStatus
 
     init(pool: DatabasePool, storage: StorageStatus) {
         self.pool = pool
@@ -24,17 +24,17 @@ public struct StoreDatabase: Sendable {
     }
 
     @_disfavoredOverload  // as GRDB does: in async code the async variant is meant
-    public func read<T>(_ value: (Database) throws -> T) throws -> T {
+    func read<T>(_ value: (Database) throws -> T) throws -> T {
         try pool.read(value)
     }
 
-    public func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(value)
     }
 
     /// Runs `updates` in a transaction and commits it.
     @_disfavoredOverload  // as GRDB does: in async code the async variant is meant
-    public func write<T>(_ updates: (Database) throws -> T) throws -> T {
+    func write<T>(_ updates: (Database) throws -> T) throws -> T {
         let result: T
         do {
             result = try pool.write(updates)
@@ -46,7 +46,7 @@ public struct StoreDatabase: Sendable {
     }
 
     /// Runs `updates` in a transaction and commits it.
-    public func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
         let result: T
         do {
             result = try await pool.write(updates)
@@ -60,7 +60,7 @@ public struct StoreDatabase: Sendable {
     /// Runs `updates` outside a transaction (checkpoints, `VACUUM`): a lack of space is said as for `write`, but
     /// success proves nothing was stored, so it does not clear the status.
     @_disfavoredOverload  // as GRDB does: in async code the async variant is meant
-    public func writeWithoutTransaction<T>(_ updates: (Database) throws -> T) throws -> T {
+    func writeWithoutTransaction<T>(_ updates: (Database) throws -> T) throws -> T {
         do {
             return try pool.writeWithoutTransaction(updates)
         } catch {
@@ -68,7 +68,7 @@ public struct StoreDatabase: Sendable {
         }
     }
 
-    public func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+    func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.writeWithoutTransaction(updates)
         } catch {
@@ -78,7 +78,7 @@ public struct StoreDatabase: Sendable {
 
     /// Copies the database into `writer` (a backup). The copy may live on another disk, so its lack of space says
     /// nothing about this database's and is not recorded.
-    public func backup(to writer: any DatabaseWriter) throws {
+    func backup(to writer: any DatabaseWriter) throws {
         try pool.backup(to: writer)
     }
 }

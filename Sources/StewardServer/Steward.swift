@@ -4,7 +4,6 @@ import NIOSSL
 import StewardAuth
 import StewardCore
 import StewardDevices
-import StewardSQLite
 import StewardMail
 import StewardPrivacy
 import StewardStore
@@ -13,7 +12,10 @@ import StewardWeb
 /// The assembled services over one data directory. The server and every CLI command build this, so both act
 /// through the same code and the same invariants.
 public struct Steward: Sendable {
-    public let store: SQLiteStore
+    /// Every store, as protocols: which database backend holds them is `StoreBackendFactory`'s business only.
+    public let store: any BackendStores
+    /// Mail waiting to be sent, in the same database (written in the same transactions as the changes that queue it).
+    let mailOutbox: any MailOutboxStore
     public let writer: TelemetryWriter
     /// Whether the last write failed for lack of space; `/api/health` reports it.
     public let storage: StorageStatus
@@ -40,16 +42,16 @@ public struct Steward: Sendable {
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         // Before anything is opened or created: the database holds device tokens, the key files unlock everyone's data.
         try DataDirectory.secure(configuration.dataDirectory, logger: logger)
-        let durability = SQLiteStore.Durability(rawValue: configuration.durability) ?? .full
         let privacy = try Self.declaration(directory: configuration.dataDirectory)
         self.privacy = privacy
         // Shared by the store's write path, the telemetry writer and `/api/health`.
         let storage = StorageStatus { line in logger.error("\(line)") }
         self.storage = storage
-        store = try SQLiteStore(
-            directory: configuration.dataDirectory, durability: durability,
-            auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory),
-            masterKey: try Self.masterKey(configuration), maximumSize: configuration.maximumDatabaseSize, storage: storage)
+        let backend = try StoreBackendFactory.open(
+            configuration, masterKey: try Self.masterKey(configuration),
+            auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory), storage: storage)
+        store = backend.stores
+        mailOutbox = backend.mailOutbox
         writer = TelemetryWriter(store: store, storage: storage)
         hub = DeviceHub(limits: .init(
             maximumPendingPerDevice: configuration.rpcMaximumPendingPerDevice, maximumPendingPerCaller: configuration.rpcMaximumPendingPerCaller))
@@ -81,7 +83,7 @@ public struct Steward: Sendable {
             try RecipientRegister(declaration: privacy).requireProcessor(
                 for: "service_mail", categories: ["user.contact.email"], what: "Sending mail through \(configuration.smtpHost ?? "")")
         }
-        mailSender = try Self.mailSender(configuration, store: store, logger: logger)
+        mailSender = try Self.mailSender(configuration, outbox: mailOutbox, logger: logger)
         self.logger = logger
     }
 
@@ -147,7 +149,7 @@ public struct Steward: Sendable {
     }
 
     /// The background mail sender, when a mail server is configured.
-    static func mailSender(_ configuration: ServerConfiguration, store: SQLiteStore, logger: Logger) throws -> MailSender? {
+    static func mailSender(_ configuration: ServerConfiguration, outbox: any MailOutboxStore, logger: Logger) throws -> MailSender? {
         guard let host = configuration.smtpHost else { return nil }
         let security: SMTPConfiguration.Security
         switch configuration.smtpSecurity.lowercased() {
@@ -176,7 +178,7 @@ public struct Steward: Sendable {
                 "--tls-only (STEWARD_TLS_ONLY): mail to \(host) could travel in the clear; set STEWARD_SMTP_SECURITY to "
                     + "starttls-required or tls, or relay through a mail server on this machine (127.0.0.1)")
         }
-        return MailSender(store: SQLiteMailOutbox(store: store), client: SMTPClient(configuration: smtp), logger: logger)
+        return MailSender(store: outbox, client: SMTPClient(configuration: smtp), logger: logger)
     }
 
     /// The web console over these services.

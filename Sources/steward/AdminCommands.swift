@@ -3,7 +3,6 @@ import Foundation
 import StewardCore
 import StewardAuth
 import StewardServer
-import StewardSQLite
 import StewardStore
 
 /// Looks up tenants, customers and devices by id or by name, the way a person types them.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import StewardServer
-import StewardSQLite
 import StewardStore
 
 struct AuditCommand: AsyncParsableCommand {

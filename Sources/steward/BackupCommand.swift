@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import StewardServer
-import StewardSQLite
 import StewardStore
 
 /// `steward backup`: a consistent copy of the database, safe while the server runs, in which each person's data is
@@ -42,8 +41,8 @@ struct RestoreCommand: AsyncParsableCommand {
         guard let master = FileManager.default.contents(atPath: masterPath), master.count >= 32 else {
             Output.fail("no master key at \(masterPath); give --keys-dir or STEWARD_MASTER_KEY_FILE")
         }
-        let keys = try PersonKeyStore(path: (keysDirectory as NSString).appendingPathComponent("keys.sqlite"), masterKey: Array(master))
-        let result = try SQLiteStore.restore(backup: from, into: dataDir, keys: keys)
+        let result = try StoreBackendFactory.restore(
+            backup: from, into: dataDir, keysDirectory: keysDirectory, masterKey: Array(master))
         // Sensitive readings stay sealed in the restored database: the new data directory needs the same keys.
         if (keysDirectory as NSString).standardizingPath != (dataDir as NSString).standardizingPath {
             try FileManager.default.copyItem(

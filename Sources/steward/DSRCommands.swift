@@ -3,7 +3,6 @@ import Foundation
 import StewardCore
 import StewardPrivacy
 import StewardServer
-import StewardSQLite
 import StewardStore
 
 struct DSRCommand: AsyncParsableCommand {

@@ -4,7 +4,6 @@ import StewardCore
 import StewardDevices
 import StewardAuth
 import StewardServer
-import StewardSQLite
 import StewardStore
 
 struct DeviceCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import StewardCore
-import StewardSQLite
+@testable import StewardSQLite
 import StewardStore
 import Testing
 

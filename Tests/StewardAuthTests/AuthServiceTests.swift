@@ -1,6 +1,6 @@
 import Foundation
 import StewardCore
-import StewardSQLite
+@testable import StewardSQLite
 import StewardStore
 import StewardTesting
 import Testing

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import StewardCore
 import StewardDevices
-import StewardSQLite
+@testable import StewardSQLite
 import StewardStore
 import Testing
 

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import StewardAuth
 import StewardCore
-import StewardSQLite
+@testable import StewardSQLite
 import StewardStore
 import Testing
 
