@@ -228,6 +228,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "StewardWebTests",
+            dependencies: [
+                "StewardWeb", "StewardAuth", "StewardCore", "StewardSQLite", "StewardStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "StewardMailTests",
             dependencies: [
                 "StewardMail",

@@ -3,41 +3,33 @@ import Hummingbird
 import StewardAuth
 import StewardCore
 import StewardStore
-import Synchronization
 
 /// Ties every change made through the REST API to the key or token that made it: after a non-GET request under
-/// `/api/` (the device API under `/api/v1/` excepted) that authenticated, an `api.write` audit entry records
-/// method, path, status, account and credential.
+/// `/api/` (the device API under `/api/v1/` and sign-in under `/api/auth/` excepted) that authenticated, an
+/// `api.write` audit entry records method, path, status, account and credential. It sits inside
+/// `APIAuthenticator`, whose context (a value) carries the principal, and outside `APIErrorMiddleware`, so a thrown
+/// error is recorded with the status it is answered with.
 struct APICallAudit: RouterMiddleware {
     typealias Context = StewardRequestContext
     let identity: any IdentityStore
 
-    /// Where `WebContext.principal` leaves the principal it resolved for the running request.
-    final class Slot: Sendable {
-        let principal = Mutex<Principal?>(nil)
-    }
-
-    @TaskLocal static var current: Slot?
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard request.method != .get, request.method != .head, path.hasPrefix("/api/"), !path.hasPrefix("/api/v1/"),
-            !path.hasPrefix("/api/auth/")
+        guard let principal = context.identity, request.method != .get, request.method != .head, path.hasPrefix("/api/"),
+            !path.hasPrefix("/api/v1/"), !path.hasPrefix("/api/auth/")
         else { return try await next(request, context) }
-        let slot = Slot()
         let response: Response
         do {
-            response = try await Self.$current.withValue(slot) { try await next(request, context) }
+            response = try await next(request, context)
         } catch {
-            try await record(slot, request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500)
+            try await record(principal, request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500)
             throw error
         }
-        try await record(slot, request, context, status: response.status.code)
+        try await record(principal, request, context, status: response.status.code)
         return response
     }
 
-    func record(_ slot: Slot, _ request: Request, _ context: Context, status: Int) async throws {
-        guard let principal = slot.principal.withLock({ $0 }) else { return }
+    func record(_ principal: Principal, _ request: Request, _ context: Context, status: Int) async throws {
         try await identity.apply([
             .audit(
                 AuditEvent(

@@ -9,23 +9,19 @@ import StewardStore
 struct AuditRoutes {
     let web: WebContext
 
-    func register(on router: Router<StewardRequestContext>) {
+    func register(on router: some RouterMethods<StewardRequestContext>) {
         router.get("api/audit") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                // 1…1000 (default 100): a negative or zero limit would be read by SQLite as "no limit".
-                let limit = Int(try IntegerInput.parse(request.uri.queryParameters.get("limit"), name: "limit", range: 1...1_000) ?? 100)
-                let event = request.uri.queryParameters.get("event")
-                let entries = try await web.scope.auditEntries(WebContext.scope(principal), event: event, limit: limit)
-                return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
-            }
+            let principal = try context.requireIdentity()
+            // 1…1000 (default 100): a negative or zero limit would be read by SQLite as "no limit".
+            let limit = Int(try IntegerInput.parse(request.uri.queryParameters.get("limit"), name: "limit", range: 1...1_000) ?? 100)
+            let event = request.uri.queryParameters.get("event")
+            let entries = try await web.scope.auditEntries(WebContext.scope(principal), event: event, limit: limit)
+            return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
         }
         router.get("api/audit/me") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let entries = try await web.scope.ownAuditEntries(WebContext.scope(principal), limit: 500)
-                return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
-            }
+            let principal = try context.requireIdentity()
+            let entries = try await web.scope.ownAuditEntries(WebContext.scope(principal), limit: 500)
+            return HTTP.json(JSONValue.array(entries.map(Self.json)).serialized)
         }
     }
 

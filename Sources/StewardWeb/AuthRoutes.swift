@@ -8,42 +8,37 @@ import StewardCore
 struct AuthRoutes {
     let web: WebContext
 
-    func register(on router: Router<StewardRequestContext>) {
+    /// Login and refresh take no caller: they go on `open`, where a stray credential header is never looked up;
+    /// logout and the current user need one and go behind `APIAuthenticator` (`authenticated`).
+    func register(open: some RouterMethods<StewardRequestContext>, authenticated: some RouterMethods<StewardRequestContext>) {
+        let router = open
         router.post("api/auth/login") { request, context in
-            try await api {
-                let body = try await WebContext.parseBody(request, limit: 16_384)
-                guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
-                    throw StewardError.badRequest("Send {\"username\": \"…\", \"password\": \"…\"}")
-                }
-                let pair = try await web.auth.login(email: username, password: password, from: WebContext.client(request, context))
-                return Self.pair(pair.token, pair.refreshToken)
+            let body = try await WebContext.parseBody(request, limit: 16_384)
+            guard let username = body["username"]?.stringValue, let password = body["password"]?.stringValue else {
+                throw StewardError.badRequest("Send {\"username\": \"…\", \"password\": \"…\"}")
             }
+            let pair = try await web.auth.login(email: username, password: password, from: WebContext.client(request, context))
+            return Self.pair(pair.token, pair.refreshToken)
         }
         router.post("api/auth/token") { request, context in
-            try await api {
-                let body = try await WebContext.parseBody(request, limit: 16_384)
-                guard let refresh = body["refreshToken"]?.stringValue else {
-                    throw StewardError.badRequest("Send {\"refreshToken\": \"…\"}")
-                }
-                // Rotates: the answer's refreshToken replaces the one sent, which stops working.
-                let pair = try await web.auth.refresh(refresh, from: WebContext.client(request, context))
-                return Self.pair(pair.token, pair.refreshToken)
+            let body = try await WebContext.parseBody(request, limit: 16_384)
+            guard let refresh = body["refreshToken"]?.stringValue else {
+                throw StewardError.badRequest("Send {\"refreshToken\": \"…\"}")
             }
+            // Rotates: the answer's refreshToken replaces the one sent, which stops working.
+            let pair = try await web.auth.refresh(refresh, from: WebContext.client(request, context))
+            return Self.pair(pair.token, pair.refreshToken)
         }
-        router.post("api/auth/logout") { request, context in
-            try await api {
-                try await web.auth.logout(try await web.principal(request, context))
-                return HTTP.ok()
-            }
+        authenticated.post("api/auth/logout") { _, context in
+            try await web.auth.logout(try context.requireIdentity())
+            return HTTP.ok()
         }
-        router.get("api/auth/user") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                guard let user = try await web.accounts.user(id: principal.userID) else {
-                    throw StewardError.unauthorized("Authentication failed")
-                }
-                return HTTP.json(EntityJSON.user(user).serialized)
+        authenticated.get("api/auth/user") { _, context in
+            let principal = try context.requireIdentity()
+            guard let user = try await web.accounts.user(id: principal.userID) else {
+                throw StewardError.unauthorized("Authentication failed")
             }
+            return HTTP.json(EntityJSON.user(user).serialized)
         }
     }
 

@@ -12,27 +12,25 @@ struct DataCategoryRoutes {
     let web: WebContext
     let privacy: PrivacyDeclaration
 
-    func register(on router: Router<StewardRequestContext>) {
+    func register(on router: some RouterMethods<StewardRequestContext>) {
         router.get("api/privacy/device/:deviceId/categories") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                var keys = try await web.deviceService.telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
-                for scope in AttributeScope.allCases {
-                    keys += try await web.deviceService.attributes.attributes(
-                        tenant: device.tenantID, device: device.id, scope: scope, keys: nil
-                    ).map(\.key)
-                }
-                var profileName: String?
-                if let profileID = device.profileID {
-                    profileName = try await web.devices.profiles(tenant: device.tenantID).first { $0.id == profileID }?.name
-                }
-                var seen = Set<String>()
-                let members = keys.filter { seen.insert($0).inserted }.sorted().map { key in
-                    JSONMember(key, describe(privacy.category(forTelemetryKey: key, profile: profileName)))
-                }
-                return HTTP.json(JSONValue.object(members).serialized)
+            let principal = try context.requireIdentity()
+            let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+            var keys = try await web.deviceService.telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
+            for scope in AttributeScope.allCases {
+                keys += try await web.deviceService.attributes.attributes(
+                    tenant: device.tenantID, device: device.id, scope: scope, keys: nil
+                ).map(\.key)
             }
+            var profileName: String?
+            if let profileID = device.profileID {
+                profileName = try await web.devices.profiles(tenant: device.tenantID).first { $0.id == profileID }?.name
+            }
+            var seen = Set<String>()
+            let members = keys.filter { seen.insert($0).inserted }.sorted().map { key in
+                JSONMember(key, describe(privacy.category(forTelemetryKey: key, profile: profileName)))
+            }
+            return HTTP.json(JSONValue.object(members).serialized)
         }
     }
 

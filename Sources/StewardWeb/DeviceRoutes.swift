@@ -9,99 +9,79 @@ import StewardStore
 struct DeviceRoutes {
     let web: WebContext
 
-    func register(on router: Router<StewardRequestContext>) {
+    func register(on router: some RouterMethods<StewardRequestContext>) {
         router.post("api/device") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let tenant = try web.requireTenantAdmin(principal)
-                let body = try await WebContext.parseBody(request)
-                let token = request.uri.queryParameters.get("accessToken")
-                let device = try await save(body, tenant: tenant, accessToken: token)
-                return HTTP.json(EntityJSON.device(device, defaultProfile: nil).serialized)
-            }
+            let principal = try context.requireIdentity()
+            let tenant = try web.requireTenantAdmin(principal)
+            let body = try await WebContext.parseBody(request)
+            let token = request.uri.queryParameters.get("accessToken")
+            let device = try await save(body, tenant: tenant, accessToken: token)
+            return HTTP.json(EntityJSON.device(device, defaultProfile: nil).serialized)
         }
         router.get("api/device/:deviceId") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                return try await deviceResponse(device)
-            }
+            let principal = try context.requireIdentity()
+            let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+            return try await deviceResponse(device)
         }
         router.delete("api/device/:deviceId") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let tenant = try web.requireTenantAdmin(principal)
-                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                try await web.management.delete(tenant: tenant, id: device.id)
-                return HTTP.ok()
-            }
+            let principal = try context.requireIdentity()
+            let tenant = try web.requireTenantAdmin(principal)
+            let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+            try await web.management.delete(tenant: tenant, id: device.id)
+            return HTTP.ok()
         }
         router.get("api/device/:deviceId/credentials") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                _ = try web.requireTenantAdmin(principal)
-                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                return HTTP.json(EntityJSON.credentials(device).serialized)
-            }
+            let principal = try context.requireIdentity()
+            _ = try web.requireTenantAdmin(principal)
+            let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+            return HTTP.json(EntityJSON.credentials(device).serialized)
         }
         router.get("api/tenant/devices") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                _ = try web.requireTenantAdmin(principal)
-                return try await page(request, principal, customer: nil)
-            }
+            let principal = try context.requireIdentity()
+            _ = try web.requireTenantAdmin(principal)
+            return try await page(request, principal, customer: nil)
         }
         router.get("api/customer/:customerId/devices") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                guard let customer = CustomerID(try context.parameters.require("customerId")) else {
-                    throw StewardError.notFound("Customer is not found")
-                }
-                return try await page(request, principal, customer: customer)
+            let principal = try context.requireIdentity()
+            guard let customer = CustomerID(try context.parameters.require("customerId")) else {
+                throw StewardError.notFound("Customer is not found")
             }
+            return try await page(request, principal, customer: customer)
         }
         router.get("api/tenant/device") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                _ = try web.requireTenantAdmin(principal)
-                guard let name = request.uri.queryParameters.get("deviceName"),
-                    let device = try await web.scope.device(WebContext.scope(principal), named: name)
-                else { throw StewardError.notFound("Requested device wasn't found!") }
-                return try await deviceResponse(device)
-            }
+            let principal = try context.requireIdentity()
+            _ = try web.requireTenantAdmin(principal)
+            guard let name = request.uri.queryParameters.get("deviceName"),
+                let device = try await web.scope.device(WebContext.scope(principal), named: name)
+            else { throw StewardError.notFound("Requested device wasn't found!") }
+            return try await deviceResponse(device)
         }
         router.post("api/customer/:customerId/device/:deviceId") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let tenant = try web.requireTenantAdmin(principal)
-                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                guard let customerID = CustomerID(try context.parameters.require("customerId")) else {
-                    throw StewardError.notFound("Customer is not found")
-                }
-                return try await deviceResponse(try await web.management.assign(tenant: tenant, device: device.id, customer: customerID))
+            let principal = try context.requireIdentity()
+            let tenant = try web.requireTenantAdmin(principal)
+            let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+            guard let customerID = CustomerID(try context.parameters.require("customerId")) else {
+                throw StewardError.notFound("Customer is not found")
             }
+            return try await deviceResponse(try await web.management.assign(tenant: tenant, device: device.id, customer: customerID))
         }
         router.delete("api/customer/device/:deviceId") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let tenant = try web.requireTenantAdmin(principal)
-                let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-                return try await deviceResponse(try await web.management.assign(tenant: tenant, device: device.id, customer: nil))
-            }
+            let principal = try context.requireIdentity()
+            let tenant = try web.requireTenantAdmin(principal)
+            let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
+            return try await deviceResponse(try await web.management.assign(tenant: tenant, device: device.id, customer: nil))
         }
         router.post("api/customer/device/:deviceId/claim") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                guard principal.authority == .customerUser, let customer = principal.customerID else {
-                    throw StewardError.forbidden("Only customer users can claim devices")
-                }
-                let tenant = try web.tenant(of: principal)
-                let body = try await WebContext.parseBody(request, limit: 16_384)
-                let device = try await web.management.claim(
-                    tenant: tenant, customer: customer, deviceName: try context.parameters.require("deviceId"),
-                    secretKey: body["secretKey"]?.stringValue ?? "")
-                return try await deviceResponse(device)
+            let principal = try context.requireIdentity()
+            guard principal.authority == .customerUser, let customer = principal.customerID else {
+                throw StewardError.forbidden("Only customer users can claim devices")
             }
+            let tenant = try web.tenant(of: principal)
+            let body = try await WebContext.parseBody(request, limit: 16_384)
+            let device = try await web.management.claim(
+                tenant: tenant, customer: customer, deviceName: try context.parameters.require("deviceId"),
+                secretKey: body["secretKey"]?.stringValue ?? "")
+            return try await deviceResponse(device)
         }
     }
 

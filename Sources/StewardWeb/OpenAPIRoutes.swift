@@ -16,16 +16,14 @@ enum OpenAPIRoutes {
         return ByteBuffer(bytes: data)
     }()
 
-    static func register(on router: Router<StewardRequestContext>) {
+    static func register(on router: some RouterMethods<StewardRequestContext>) {
         router.get("api/openapi.json") { _, _ in
-            try await api {
-                guard let document else {
-                    throw StewardError(.internal, "The OpenAPI document is missing from this build (StewardWeb's Resources/openapi.json)")
-                }
-                return Response(
-                    status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
-                    body: .init(byteBuffer: document))
+            guard let document else {
+                throw StewardError(.internal, "The OpenAPI document is missing from this build (StewardWeb's Resources/openapi.json)")
             }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+                body: .init(byteBuffer: document))
         }
     }
 }

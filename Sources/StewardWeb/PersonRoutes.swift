@@ -9,29 +9,25 @@ import StewardStore
 struct PersonRoutes {
     let web: WebContext
 
-    func register(on router: Router<StewardRequestContext>) {
+    func register(on router: some RouterMethods<StewardRequestContext>) {
         router.post("api/privacy/device/:deviceId/person/:userId") { request, context in
-            try await api {
-                let tenant = try web.requireTenantAdmin(try await web.principal(request, context))
-                guard let device = DeviceID(try context.parameters.require("deviceId")) else {
-                    throw StewardError.badRequest("The device id is not a UUID")
-                }
-                guard let person = UserID(try context.parameters.require("userId")) else {
-                    throw StewardError.badRequest("The user id is not a UUID")
-                }
-                try await web.management.assign(tenant: tenant, device: device, person: person)
-                return HTTP.ok()
+            let tenant = try web.requireTenantAdmin(try context.requireIdentity())
+            guard let device = DeviceID(try context.parameters.require("deviceId")) else {
+                throw StewardError.badRequest("The device id is not a UUID")
             }
+            guard let person = UserID(try context.parameters.require("userId")) else {
+                throw StewardError.badRequest("The user id is not a UUID")
+            }
+            try await web.management.assign(tenant: tenant, device: device, person: person)
+            return HTTP.ok()
         }
         router.delete("api/privacy/device/:deviceId/person") { request, context in
-            try await api {
-                let tenant = try web.requireTenantAdmin(try await web.principal(request, context))
-                guard let device = DeviceID(try context.parameters.require("deviceId")) else {
-                    throw StewardError.badRequest("The device id is not a UUID")
-                }
-                try await web.management.assign(tenant: tenant, device: device, person: nil)
-                return HTTP.ok()
+            let tenant = try web.requireTenantAdmin(try context.requireIdentity())
+            guard let device = DeviceID(try context.parameters.require("deviceId")) else {
+                throw StewardError.badRequest("The device id is not a UUID")
             }
+            try await web.management.assign(tenant: tenant, device: device, person: nil)
+            return HTTP.ok()
         }
     }
 }

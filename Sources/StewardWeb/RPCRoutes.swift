@@ -13,13 +13,11 @@ struct RPCRoutes {
     /// The longest a caller may wait for a device's answer: one day.
     static let maximumTimeoutMs: Int64 = 86_400_000
 
-    func register(on router: Router<StewardRequestContext>) {
+    func register(on router: some RouterMethods<StewardRequestContext>) {
         for (prefix, timeoutStatus) in [("api/plugins/rpc", HTTPResponse.Status.requestTimeout), ("api/rpc", .gatewayTimeout)] {
             for oneWay in [true, false] {
                 router.post("\(prefix)/\(oneWay ? "oneway" : "twoway")/:deviceId") { request, context in
-                    try await api {
-                        try await call(request, context, oneWay: oneWay, timeoutStatus: timeoutStatus)
-                    }
+                    try await call(request, context, oneWay: oneWay, timeoutStatus: timeoutStatus)
                 }
             }
         }
@@ -28,7 +26,7 @@ struct RPCRoutes {
     func call(_ request: Request, _ context: StewardRequestContext, oneWay: Bool, timeoutStatus: HTTPResponse.Status) async throws
         -> Response
     {
-        let principal = try await web.principal(request, context)
+        let principal = try context.requireIdentity()
         let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
         let body = try await WebContext.parseBody(request, limit: 65_536)
         guard case .string(let method)? = body["method"], !method.isEmpty else {

@@ -1,14 +1,21 @@
 import Hummingbird
 import NIOCore
+import StewardAuth
 
 /// The request context of every Steward route: Hummingbird's basics plus the peer address, which sign-in
-/// records, risk rules and the audit trail need.
+/// records, risk rules and the audit trail need, and the REST caller that `APIAuthenticator` resolved.
 public struct StewardRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The address of the connection's peer (no proxy headers are trusted).
     public let remoteAddress: SocketAddress?
     /// The connection, so a long wait (server-side RPC) can notice that its caller went away.
     public let channel: any Channel
+    /// The REST caller, resolved once per request by `APIAuthenticator` from the credential header, so handlers and
+    /// the usage log (`APICallAudit`) read the same principal; nil without a credential or with a refused one.
+    public var identity: Principal?
+    /// Why the credential sent was refused (an expired token, an unknown key, a read-only key on a write), kept so
+    /// `requireIdentity()` answers with that message where the handler asks, not earlier.
+    public var authenticationFailure: (any Error)?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -8,92 +8,74 @@ import StewardStore
 struct TelemetryRoutes {
     let web: WebContext
 
-    func register(on router: Router<StewardRequestContext>) {
+    func register(on router: some RouterMethods<StewardRequestContext>) {
         let group = router.group("api/plugins/telemetry")
         // Attributes: v1 path (device only) and the entity-type paths.
         // v1 path `/{deviceId}/{scope}`: the router needs one parameter name per position, so the device id arrives
         // as `entityType` and the scope as `entityId`.
         group.post(":entityType/:entityId") { request, context in
-            try await api {
-                let principal = try await web.principal(request, context)
-                let device = try await web.visibleDevice(principal, try context.parameters.require("entityType"))
-                return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("entityId"))
-            }
+            let principal = try context.requireIdentity()
+            let device = try await web.visibleDevice(principal, try context.parameters.require("entityType"))
+            return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("entityId"))
         }
         group.post(":entityType/:entityId/:scope") { request, context in
-            try await api {
-                let (principal, device) = try await entity(request, context)
-                return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
-            }
+            let (principal, device) = try await entity(request, context)
+            return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
         }
         group.post(":entityType/:entityId/attributes/:scope") { request, context in
-            try await api {
-                let (principal, device) = try await entity(request, context)
-                return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
-            }
+            let (principal, device) = try await entity(request, context)
+            return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
         }
         group.delete(":entityType/:entityId/:scope") { request, context in
-            try await api {
-                let (principal, device) = try await entity(request, context)
-                _ = try web.requireTenantAdmin(principal)
-                let scope = try Self.scope(try context.parameters.require("scope"), writable: false)
-                guard let keys = request.uri.queryParameters.get("keys").map(ThingsBoardJSON.splitKeys), !keys.isEmpty else {
-                    throw StewardError.badRequest("Parameter 'keys' is required")
-                }
-                try await web.deviceService.deleteAttributes(device, scope: scope, keys: keys)
-                return HTTP.ok()
+            let (principal, device) = try await entity(request, context)
+            _ = try web.requireTenantAdmin(principal)
+            let scope = try Self.scope(try context.parameters.require("scope"), writable: false)
+            guard let keys = request.uri.queryParameters.get("keys").map(ThingsBoardJSON.splitKeys), !keys.isEmpty else {
+                throw StewardError.badRequest("Parameter 'keys' is required")
             }
+            try await web.deviceService.deleteAttributes(device, scope: scope, keys: keys)
+            return HTTP.ok()
         }
         group.get(":entityType/:entityId/values/attributes") { request, context in
-            try await api { try await readAttributes(request, context, scopes: AttributeScope.allCases) }
+            try await readAttributes(request, context, scopes: AttributeScope.allCases)
         }
         group.get(":entityType/:entityId/values/attributes/:scope") { request, context in
-            try await api {
-                let scope = try Self.scope(try context.parameters.require("scope"), writable: false)
-                return try await readAttributes(request, context, scopes: [scope])
-            }
+            let scope = try Self.scope(try context.parameters.require("scope"), writable: false)
+            return try await readAttributes(request, context, scopes: [scope])
         }
         group.get(":entityType/:entityId/keys/attributes") { request, context in
-            try await api { try await attributeKeys(request, context, scopes: AttributeScope.allCases) }
+            try await attributeKeys(request, context, scopes: AttributeScope.allCases)
         }
         group.get(":entityType/:entityId/keys/attributes/:scope") { request, context in
-            try await api {
-                try await attributeKeys(request, context, scopes: [try Self.scope(try context.parameters.require("scope"), writable: false)])
-            }
+            try await attributeKeys(request, context, scopes: [try Self.scope(try context.parameters.require("scope"), writable: false)])
         }
         group.get(":entityType/:entityId/keys/timeseries") { request, context in
-            try await api {
-                let (_, device) = try await entity(request, context)
-                let keys = try await web.deviceService.telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
-                return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
-            }
+            let (_, device) = try await entity(request, context)
+            let keys = try await web.deviceService.telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
+            return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
         }
         group.post(":entityType/:entityId/timeseries/:scope") { request, context in
-            try await api { try await saveTelemetry(request, context) }
+            try await saveTelemetry(request, context)
         }
         group.post(":entityType/:entityId/timeseries/:scope/:ttl") { request, context in
-            try await api {
-                // A time to live in seconds; checked here so no later arithmetic on it can overflow.
-                _ = try IntegerInput.parse(
-                    context.parameters.get("ttl"), name: "ttl", range: 0...IntegerInput.maximumTimestamp / 1000)
-                return try await saveTelemetry(request, context)
-            }
+            // A time to live in seconds; checked here so no later arithmetic on it can overflow.
+            _ = try IntegerInput.parse(
+                context.parameters.get("ttl"), name: "ttl", range: 0...IntegerInput.maximumTimestamp / 1000)
+            return try await saveTelemetry(request, context)
         }
         group.get(":entityType/:entityId/values/timeseries") { request, context in
-            try await api {
-                if request.uri.queryParameters.get("startTs") != nil {
-                    return try await history(request, context)
-                }
-                return try await latest(request, context)
+            if request.uri.queryParameters.get("startTs") != nil {
+                return try await history(request, context)
             }
+            return try await latest(request, context)
         }
         group.get(":entityType/:entityId/values/timeseries/history") { request, context in
-            try await api { try await history(request, context) }
+            try await history(request, context)
         }
     }
 
     func entity(_ request: Request, _ context: StewardRequestContext) async throws -> (Principal, Device) {
-        let principal = try await web.principal(request, context)
+        let principal = try context.requireIdentity()
         if let type = context.parameters.get("entityType"), type != DeviceKind.entityType {
             throw StewardError.badRequest("Entity type \(type) is not supported; Steward serves DEVICE")
         }

@@ -20,25 +20,43 @@ public enum WebApplication {
         let router = Router(context: StewardRequestContext.self)
         if strictTransportSecurity { router.add(middleware: StrictTransportSecurity()) }
         router.add(middleware: EdgeErrors(storage: storage))
-        router.add(middleware: APICallAudit(identity: auth.store))
+        let api = APIGroups(on: router, auth: auth)
         let web = WebContext(
             auth: auth, accounts: accounts.accounts, identity: auth.store, devices: deviceService.devices,
             deviceService: deviceService, management: provisioning.management,
             scope: ScopeService(devices: deviceService.devices, accounts: accounts.accounts, identity: auth.store))
         DeviceHTTPRoutes(service: deviceService, provisioning: provisioning, maximumBodySize: maximumDeviceBodySize)
             .register(on: router)
-        AuthRoutes(web: web).register(on: router)
-        DeviceRoutes(web: web).register(on: router)
-        TelemetryRoutes(web: web).register(on: router)
-        RPCRoutes(web: web).register(on: router)
-        AccountRoutes(web: web, accountsService: accounts).register(on: router)
-        AuditRoutes(web: web).register(on: router)
-        DataCategoryRoutes(web: web, privacy: privacy).register(on: router)
-        PersonRoutes(web: web).register(on: router)
+        AuthRoutes(web: web).register(open: api.open, authenticated: api.authenticated)
+        DeviceRoutes(web: web).register(on: api.authenticated)
+        TelemetryRoutes(web: web).register(on: api.authenticated)
+        RPCRoutes(web: web).register(on: api.authenticated)
+        AccountRoutes(web: web, accountsService: accounts).register(on: api.authenticated)
+        AuditRoutes(web: web).register(on: api.authenticated)
+        DataCategoryRoutes(web: web, privacy: privacy).register(on: api.authenticated)
+        PersonRoutes(web: web).register(on: api.authenticated)
         console?.register(on: router)
-        OpenAPIRoutes.register(on: router)  // GET /api/openapi.json
+        OpenAPIRoutes.register(on: api.open)  // GET /api/openapi.json
         HealthRoutes.register(on: router, storage: storage)
         return router
+    }
+}
+
+/// The REST API's two route groups, both at the root so no path changes. `open` (login, token refresh, the OpenAPI
+/// document) only maps errors to ThingsBoard's JSON. `authenticated` (every route that needs a caller) runs, from
+/// the outside in: `APIAuthenticator` (puts the caller into the context), `APICallAudit` (reads it there and records
+/// writes with their final status) and `APIErrorMiddleware` (so the audit sees the status the caller gets). The
+/// device API, the console and health are registered on the router itself and pass none of these.
+struct APIGroups {
+    let open: RouterGroup<StewardRequestContext>
+    let authenticated: RouterGroup<StewardRequestContext>
+
+    init(on router: Router<StewardRequestContext>, auth: AuthService) {
+        open = router.group().add(middleware: APIErrorMiddleware())
+        authenticated = router.group()
+            .add(middleware: APIAuthenticator(auth: auth))
+            .add(middleware: APICallAudit(identity: auth.store))
+            .add(middleware: APIErrorMiddleware())
     }
 }
 

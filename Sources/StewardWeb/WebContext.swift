@@ -5,10 +5,9 @@ import StewardAuth
 import StewardCore
 import StewardDevices
 import StewardStore
-import Synchronization
 
-/// The services REST handlers use, and the checks every handler shares: who is calling, and which tenant's
-/// data they may see.
+/// The services REST handlers use, and the checks every handler shares: which tenant's data the caller
+/// (`StewardRequestContext.identity`, resolved by `APIAuthenticator`) may see.
 struct WebContext: Sendable {
     let auth: AuthService
     let accounts: any AccountStore
@@ -19,29 +18,6 @@ struct WebContext: Sendable {
     let management: DeviceManagement
     /// What each principal may see.
     let scope: ScopeService
-
-    /// The principal of `X-Authorization: Bearer <JWT>` or `X-Authorization: ApiKey <key>` (also accepted in
-    /// `Authorization`). A read-only key may only read.
-    func principal(_ request: Request, _ context: StewardRequestContext) async throws -> Principal {
-        let principal = try await authenticate(request, context)
-        APICallAudit.current?.principal.withLock { $0 = principal }
-        return principal
-    }
-
-    private func authenticate(_ request: Request, _ context: StewardRequestContext) async throws -> Principal {
-        let header = request.headers[HTTPField.Name("X-Authorization")!] ?? request.headers[.authorization]
-        if let header, header.hasPrefix("ApiKey ") {
-            let principal = try await auth.principal(fromAPIKey: String(header.dropFirst("ApiKey ".count)), ip: context.clientIP)
-            if principal.readOnly && request.method != .get {
-                throw StewardError.forbidden("This application key is read-only; use a key with the full role to make changes")
-            }
-            return principal
-        }
-        guard let header, header.hasPrefix("Bearer ") else {
-            throw StewardError.unauthorized("Authentication failed: send X-Authorization: Bearer <token> or ApiKey <key>")
-        }
-        return try await auth.principal(fromAccessToken: String(header.dropFirst("Bearer ".count)))
-    }
 
     static func client(_ request: Request, _ context: StewardRequestContext) -> ClientInfo {
         ClientInfo(ip: context.clientIP, client: request.headers[.userAgent] ?? "")
@@ -95,14 +71,5 @@ struct WebContext: Sendable {
         let page = Int(try IntegerInput.parse(query.get("page"), name: "page", range: 0...int32) ?? 0)
         let size = min(Int(pageSize), maximumPageSize)
         return (size, page, try IntegerInput.product(page, size, what: "The page number"))
-    }
-}
-
-/// Wraps a REST handler so every error leaves as ThingsBoard's error JSON.
-func api(_ body: () async throws -> Response) async throws -> Response {
-    do {
-        return try await body()
-    } catch {
-        throw APIError.from(error)
     }
 }
