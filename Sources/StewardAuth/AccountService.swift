@@ -15,6 +15,40 @@ public struct AccountService: Sendable {
         self.hasher = hasher
     }
 
+    /// Every tenant (the system administrator's view).
+    public func tenants() async throws -> [Tenant] {
+        try await accounts.tenants()
+    }
+
+    public func tenant(id: TenantID) async throws -> Tenant? {
+        try await accounts.tenant(id: id)
+    }
+
+    public func tenant(named name: String) async throws -> Tenant? {
+        try await accounts.tenant(named: name)
+    }
+
+    public func customers(tenant: TenantID) async throws -> [Customer] {
+        try await accounts.customers(tenant: tenant)
+    }
+
+    public func customer(tenant: TenantID, id: CustomerID) async throws -> Customer? {
+        try await accounts.customer(tenant: tenant, id: id)
+    }
+
+    public func customer(tenant: TenantID, named name: String) async throws -> Customer? {
+        try await accounts.customer(tenant: tenant, named: name)
+    }
+
+    /// The account with this email address (any letter case), or nil.
+    public func user(email: String) async throws -> User? {
+        try await accounts.credentials(email: email.trimmingCharacters(in: .whitespaces).lowercased())?.user
+    }
+
+    public func user(id: UserID) async throws -> User? {
+        try await accounts.user(id: id)
+    }
+
     public func createTenant(name: String) async throws -> Tenant {
         let name = try Self.validName(name, what: "Tenant name")
         if try await accounts.tenant(named: name) != nil {

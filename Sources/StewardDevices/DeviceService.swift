@@ -108,6 +108,28 @@ public final class DeviceService: Sendable {
         }
     }
 
+    /// The newest reading of each key (of `keys`, or all) of a device the caller has already found in its scope.
+    public func latest(_ device: Device, keys: [String]?) async throws -> [String: TimeSeriesPoint] {
+        try await telemetry.latest(tenant: device.tenantID, device: device.id, keys: keys)
+    }
+
+    /// The keys a device has readings under.
+    public func timeSeriesKeys(_ device: Device) async throws -> [String] {
+        try await telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
+    }
+
+    /// The name of the device's profile, or nil when it has none.
+    public func profileName(of device: Device) async throws -> String? {
+        try await learnProfileName(device)
+        return device.profileID.flatMap { id in profileNames.withLock { $0[id] } }
+    }
+
+    /// History of a device's keys, refusing a query out of range with the reason (`TimeSeriesQuery.validate`).
+    public func history(_ device: Device, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] {
+        try query.validate()
+        return try await telemetry.history(tenant: device.tenantID, device: device.id, query: query)
+    }
+
     // MARK: Attributes
 
     /// Stores client-side attributes the device reports (a JSON object).
@@ -176,6 +198,11 @@ public final class DeviceService: Sendable {
     }
 
     /// Deletes attributes and tells the device about deleted shared ones.
+    /// A device's attributes of one scope (of `keys`, or all).
+    public func attributes(_ device: Device, scope: AttributeScope, keys: [String]?) async throws -> [AttributeEntry] {
+        try await attributes.attributes(tenant: device.tenantID, device: device.id, scope: scope, keys: keys)
+    }
+
     public func deleteAttributes(_ device: Device, scope: AttributeScope, keys: [String]) async throws {
         let deleted = try await attributes.deleteAttributes(tenant: device.tenantID, device: device.id, scope: scope, keys: keys)
         if !deleted.isEmpty { publishAttributes(device, scope: scope, change: .deleted(deleted), ts: WallClock.nowMillis()) }

@@ -105,6 +105,15 @@ public struct Steward: Sendable {
             disclosures: DisclosureRegister(store: store, declaration: privacy))
     }
 
+    /// Reading and verifying the audit trail.
+    public var auditTrail: AuditTrail { AuditTrail(store: store) }
+
+    /// Writes a consistent backup in which each person's data is sealed with their own key; returns how many
+    /// people's data it holds (see `BackupStore`).
+    public func backup(to path: String) throws -> Int {
+        try store.backup(to: path)
+    }
+
     /// News by mail, only with consent, with one-click unsubscribe.
     public var marketing: MarketingMail {
         MarketingMail(store: store, declaration: privacy, publicURL: identity.publicURL, linkKey: signingKey)

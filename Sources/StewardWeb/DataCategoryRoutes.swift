@@ -16,16 +16,11 @@ struct DataCategoryRoutes {
         router.get("api/privacy/device/:deviceId/categories") { request, context in
             let principal = try context.requireIdentity()
             let device = try await web.visibleDevice(principal, try context.parameters.require("deviceId"))
-            var keys = try await web.deviceService.telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
+            var keys = try await web.deviceService.timeSeriesKeys(device)
             for scope in AttributeScope.allCases {
-                keys += try await web.deviceService.attributes.attributes(
-                    tenant: device.tenantID, device: device.id, scope: scope, keys: nil
-                ).map(\.key)
+                keys += try await web.deviceService.attributes(device, scope: scope, keys: nil).map(\.key)
             }
-            var profileName: String?
-            if let profileID = device.profileID {
-                profileName = try await web.devices.profiles(tenant: device.tenantID).first { $0.id == profileID }?.name
-            }
+            let profileName = try await web.deviceService.profileName(of: device)
             var seen = Set<String>()
             let members = keys.filter { seen.insert($0).inserted }.sorted().map { key in
                 JSONMember(key, describe(privacy.category(forTelemetryKey: key, profile: profileName)))

@@ -51,7 +51,7 @@ struct TelemetryRoutes {
         }
         group.get(":entityType/:entityId/keys/timeseries") { request, context in
             let (_, device) = try await entity(request, context)
-            let keys = try await web.deviceService.telemetry.timeSeriesKeys(tenant: device.tenantID, device: device.id)
+            let keys = try await web.deviceService.timeSeriesKeys(device)
             return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
         }
         group.post(":entityType/:entityId/timeseries/:scope") { request, context in
@@ -107,8 +107,7 @@ struct TelemetryRoutes {
         var out = "["
         var first = true
         for scope in scopes {
-            let entries = try await web.deviceService.attributes.attributes(
-                tenant: device.tenantID, device: device.id, scope: scope, keys: keys?.isEmpty == true ? nil : keys)
+            let entries = try await web.deviceService.attributes(device, scope: scope, keys: keys?.isEmpty == true ? nil : keys)
             for entry in entries {
                 if !first { out += "," }
                 first = false
@@ -124,8 +123,7 @@ struct TelemetryRoutes {
         let (_, device) = try await entity(request, context)
         var keys: [String] = []
         for scope in scopes {
-            keys += try await web.deviceService.attributes.attributes(tenant: device.tenantID, device: device.id, scope: scope, keys: nil)
-                .map(\.key)
+            keys += try await web.deviceService.attributes(device, scope: scope, keys: nil).map(\.key)
         }
         return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
     }
@@ -146,8 +144,7 @@ struct TelemetryRoutes {
     func latest(_ request: Request, _ context: StewardRequestContext) async throws -> Response {
         let (_, device) = try await entity(request, context)
         let requested = keys(request)
-        let latest = try await web.deviceService.telemetry.latest(
-            tenant: device.tenantID, device: device.id, keys: requested.isEmpty ? nil : requested)
+        let latest = try await web.deviceService.latest(device, keys: requested.isEmpty ? nil : requested)
         let strict = request.uri.queryParameters.get("useStrictDataTypes")?.lowercased() == "true"
         let now = WallClock.nowMillis()
         let order = requested.isEmpty ? latest.keys.sorted() : requested
@@ -181,8 +178,7 @@ struct TelemetryRoutes {
         let timeSeries = TimeSeriesQuery(
             keys: requested, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: Int(limit),
             ascending: ascending)
-        try timeSeries.validate()
-        let points = try await web.deviceService.telemetry.history(tenant: device.tenantID, device: device.id, query: timeSeries)
+        let points = try await web.deviceService.history(device, query: timeSeries)
         let strict = query.get("useStrictDataTypes")?.lowercased() == "true"
         let series = requested.compactMap { key in points[key].map { (key, $0.map(Optional.some)) } }
         return HTTP.json(ThingsBoardJSON.renderSeries(series, strict: strict, nullTs: 0))

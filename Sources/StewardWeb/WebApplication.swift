@@ -22,7 +22,7 @@ public enum WebApplication {
         router.add(middleware: EdgeErrors(storage: storage))
         let api = APIGroups(on: router, auth: auth)
         let web = WebContext(
-            auth: auth, accounts: accounts.accounts, identity: auth.store, devices: deviceService.devices,
+            auth: auth, accounts: accounts, identity: auth.store, devices: deviceService.devices,
             deviceService: deviceService, management: provisioning.management,
             scope: ScopeService(devices: deviceService.devices, accounts: accounts.accounts, identity: auth.store))
         DeviceHTTPRoutes(service: deviceService, provisioning: provisioning, maximumBodySize: maximumDeviceBodySize)

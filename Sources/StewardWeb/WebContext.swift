@@ -10,7 +10,8 @@ import StewardStore
 /// (`StewardRequestContext.identity`, resolved by `APIAuthenticator`) may see.
 struct WebContext: Sendable {
     let auth: AuthService
-    let accounts: any AccountStore
+    /// Tenants, customers and users.
+    let accounts: AccountService
     let identity: any IdentityStore
     let devices: any DeviceStore
     let deviceService: DeviceService

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import StewardCore
 import StewardAuth
+import StewardCore
+import StewardDevices
 import StewardServer
 import StewardStore
 
@@ -10,29 +11,29 @@ struct Resolver {
     let steward: Steward
 
     func tenant(_ text: String) async throws -> Tenant {
-        if let id = TenantID(text), let tenant = try await steward.store.tenant(id: id) { return tenant }
-        if let tenant = try await steward.store.tenant(named: text) { return tenant }
+        if let id = TenantID(text), let tenant = try await steward.accounts.tenant(id: id) { return tenant }
+        if let tenant = try await steward.accounts.tenant(named: text) { return tenant }
         throw ValidationError("No tenant with id or name '\(text)'")
     }
 
     func customer(_ text: String, tenant: TenantID) async throws -> Customer {
-        if let id = CustomerID(text), let customer = try await steward.store.customer(tenant: tenant, id: id) { return customer }
-        if let customer = try await steward.store.customer(tenant: tenant, named: text) { return customer }
+        if let id = CustomerID(text), let customer = try await steward.accounts.customer(tenant: tenant, id: id) { return customer }
+        if let customer = try await steward.accounts.customer(tenant: tenant, named: text) { return customer }
         throw ValidationError("No customer with id or name '\(text)' in this tenant")
     }
 
     /// One tenant when named, else all of them.
     func tenants(_ text: String?) async throws -> [Tenant] {
         if let text { return [try await tenant(text)] }
-        return try await steward.store.tenants()
+        return try await steward.accounts.tenants()
     }
 
     func device(_ text: String, tenant: String?) async throws -> Device {
         let tenants = try await tenants(tenant)
         var found: [Device] = []
         for tenant in tenants {
-            if let id = DeviceID(text), let device = try await steward.store.device(tenant: tenant.id, id: id) { return device }
-            if let device = try await steward.store.device(tenant: tenant.id, named: text) { found.append(device) }
+            if let id = DeviceID(text), let device = try await steward.devices.device(tenant: tenant.id, id: id) { return device }
+            if let device = try await steward.devices.device(tenant: tenant.id, named: text) { found.append(device) }
         }
         guard found.count <= 1 else { throw ValidationError("Several tenants have a device named '\(text)'; add --tenant") }
         guard let device = found.first else { throw ValidationError("No device with id or name '\(text)'") }
@@ -61,7 +62,7 @@ struct TenantCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let tenants = try await common.open().store.tenants()
+            let tenants = try await common.open().accounts.tenants()
             Output.print(
                 .array(tenants.map(Output.tenant)),
                 asJSON: common.json, text: tenants.map { "\($0.id)  \($0.name)" }.joined(separator: "\n"))
@@ -160,13 +161,13 @@ struct ProfileCommand: AsyncParsableCommand {
             }
             let steward = try common.open()
             let tenant = try await Resolver(steward: steward).tenant(tenant)
-            if let provisionKey, try await steward.store.profile(provisionKey: provisionKey) != nil {
-                throw ValidationError("Another profile already uses this provision key")
+            let profile: DeviceProfile
+            do {
+                profile = try await steward.devices.createProfile(
+                    tenant: tenant.id, name: name, provisionKey: provisionKey, provisionSecret: provisionSecret, strategy: strategy)
+            } catch let error as StewardError where error.kind == .badRequest || error.kind == .conflict {
+                throw ValidationError(error.message)
             }
-            let profile = DeviceProfile(
-                tenantID: tenant.id, name: name, provisionKey: provisionKey, provisionSecret: provisionSecret,
-                provisionStrategy: provisionKey == nil ? nil : strategy, createdTime: WallClock.nowMillis())
-            try await steward.store.createProfile(profile)
             Output.print(
                 .object([
                     JSONMember("id", .string(profile.id.description)), JSONMember("name", .string(profile.name)),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StewardAuth
 import StewardServer
 import StewardStore
 
@@ -17,7 +18,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let steward = try common.open()
-        let result = try await steward.store.verifyAuditChain()
+        let result = try await steward.auditTrail.verify()
         let (intact, message): (Bool, String)
         switch result {
         case .intact(let entries):

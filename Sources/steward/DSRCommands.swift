@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StewardAuth
 import StewardCore
 import StewardPrivacy
 import StewardServer
@@ -16,10 +17,10 @@ struct PersonOption: ParsableArguments {
     @Option(help: "The person's account email.") var email: String
 
     func account(_ steward: Steward) async throws -> UserID {
-        guard let account = try await steward.store.account(email: email.lowercased()) else {
+        guard let account = try await steward.accounts.user(email: email) else {
             Output.fail("no account has the email \(email); check the spelling (an erased account is gone for good)")
         }
-        return account.user.id
+        return account.id
     }
 }
 
@@ -43,8 +44,8 @@ struct DSRExportCommand: AsyncParsableCommand {
         let bar = ProgressBar(label: "Exporting readings", quiet: quiet)
         let started = Date()
         var bytes = 0
-        guard let account = try await steward.store.account(id: user) else { Output.fail("the account is gone") }
-        let extra = try await steward.rights.requestTables(for: account.user)
+        guard let account = try await steward.accounts.user(id: user) else { Output.fail("the account is gone") }
+        let extra = try await steward.rights.requestTables(for: account)
         try await steward.rights.export.write(for: user, extraTables: extra, progress: { done, total in bar.update(done, total) }) { chunk in
             bytes += chunk.count
             file.write(Data(chunk))

@@ -16,7 +16,7 @@ struct DSRListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let steward = try common.open()
-        let service = RequestService(store: steward.store, declaration: steward.privacy, publicURL: steward.identity.publicURL)
+        let service = steward.rights.requests
         let queue = try await service.queue(scope: .all)
         let json = JSONValue.array(
             queue.map { item in

@@ -25,7 +25,7 @@ struct DeviceCommand: AsyncParsableCommand {
             let tenant = try await Resolver(steward: steward).tenant(tenant)
             var profileID: DeviceProfileID?
             if let profile {
-                guard let found = try await steward.store.profile(tenant: tenant.id, named: profile) else {
+                guard let found = try await steward.devices.profile(tenant: tenant.id, named: profile) else {
                     throw ValidationError("No device profile named '\(profile)'")
                 }
                 profileID = found.id
@@ -91,8 +91,8 @@ struct TelemetryCommand: AsyncParsableCommand {
         func run() async throws {
             let steward = try common.open()
             let device = try await Resolver(steward: steward).device(device, tenant: tenant)
-            let latest = try await steward.store.latest(
-                tenant: device.tenantID, device: device.id, keys: keys.map { $0.split(separator: ",").map(String.init) })
+            let latest = try await steward.deviceService.latest(
+                device, keys: keys.map { $0.split(separator: ",").map(String.init) })
             let series = latest.keys.sorted().map { ($0, [latest[$0]!]) }
             Output.print(
                 json: ThingsBoardJSON.renderSeries(series.map { ($0.0, $0.1.map(Optional.some)) }, strict: true, nullTs: 0),
@@ -126,7 +126,7 @@ struct TelemetryCommand: AsyncParsableCommand {
                 keys: keyList, startTs: start, endTs: end, interval: interval, aggregation: aggregation, limit: limit,
                 ascending: order.uppercased() == "ASC")
             try query.validate()
-            let result = try await steward.store.history(tenant: device.tenantID, device: device.id, query: query)
+            let result = try await steward.deviceService.history(device, query: query)
             let series = keyList.compactMap { key in result[key].map { (key, $0) } }
             Output.print(
                 json: ThingsBoardJSON.renderSeries(series.map { ($0.0, $0.1.map(Optional.some)) }, strict: true, nullTs: 0),

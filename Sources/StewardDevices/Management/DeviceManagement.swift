@@ -176,4 +176,44 @@ public struct DeviceManagement: Sendable {
         try await devices.updateDevice(device)
         try await changes?.catchUp()
     }
+
+    // MARK: Finding devices and profiles
+
+    /// The tenant's device with this id, or nil.
+    public func device(tenant: TenantID, id: DeviceID) async throws -> Device? {
+        try await devices.device(tenant: tenant, id: id)
+    }
+
+    /// The tenant's device with this name, or nil.
+    public func device(tenant: TenantID, named name: String) async throws -> Device? {
+        try await devices.device(tenant: tenant, named: name)
+    }
+
+    /// The tenant's device profile with this name, or nil.
+    public func profile(tenant: TenantID, named name: String) async throws -> DeviceProfile? {
+        try await devices.profile(tenant: tenant, named: name)
+    }
+
+    /// Creates a device profile under the rules: a valid name not taken in the tenant; a provision key and secret
+    /// together or not at all, the key not used by any other profile (devices find their profile by it).
+    public func createProfile(
+        tenant: TenantID, name: String, provisionKey: String? = nil, provisionSecret: String? = nil,
+        strategy: ProvisionStrategy = .allowCreateNewDevices
+    ) async throws -> DeviceProfile {
+        let name = try DeviceRules.name(name)
+        if (provisionKey == nil) != (provisionSecret == nil) {
+            throw StewardError.badRequest("A provision key and a provision secret go together")
+        }
+        if try await devices.profile(tenant: tenant, named: name) != nil {
+            throw StewardError.conflict("A device profile named '\(name)' already exists in this tenant")
+        }
+        if let provisionKey, try await devices.profile(provisionKey: provisionKey) != nil {
+            throw StewardError.conflict("Another profile already uses this provision key")
+        }
+        let profile = DeviceProfile(
+            tenantID: tenant, name: name, provisionKey: provisionKey, provisionSecret: provisionSecret,
+            provisionStrategy: provisionKey == nil ? nil : strategy, createdTime: WallClock.nowMillis())
+        try await devices.createProfile(profile)
+        return profile
+    }
 }
