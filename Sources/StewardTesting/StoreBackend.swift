@@ -10,24 +10,29 @@ public struct StoresUnderTest: Sendable {
     public var attributes: any AttributeStore
     /// What is held about a person: the access report, the export and erasure read and delete through it.
     public var personalData: any PersonalDataStore
+    /// Accounts beyond the basics: sessions, keys, tokens, sign-in history, consent, requests and the audit trail.
+    public var identity: any IdentityStore
     public var writer: TelemetryWriter
 
     public init(
         accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore, attributes: any AttributeStore,
-        personalData: any PersonalDataStore, writer: TelemetryWriter
+        personalData: any PersonalDataStore, identity: any IdentityStore, writer: TelemetryWriter
     ) {
         self.accounts = accounts
         self.devices = devices
         self.telemetry = telemetry
         self.attributes = attributes
         self.personalData = personalData
+        self.identity = identity
         self.writer = writer
     }
 
     /// The stores of one value that implements them all (as a backend's store class does), with a writer over it.
-    public init<Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore & PersonalDataStore>(_ store: Store) {
+    public init<Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore & PersonalDataStore & IdentityStore>(
+        _ store: Store
+    ) {
         self.init(
-            accounts: store, devices: store, telemetry: store, attributes: store, personalData: store,
+            accounts: store, devices: store, telemetry: store, attributes: store, personalData: store, identity: store,
             writer: TelemetryWriter(store: store))
     }
 }

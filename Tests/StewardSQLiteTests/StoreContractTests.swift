@@ -129,4 +129,88 @@ enum StoreBackends {
     @Test(arguments: StoreBackends.all) func erasureResolvesDevicesInsideItsTransaction(_ backend: StoreBackend) async throws {
         try await StoreContract.erasureResolvesDevicesInsideItsTransaction(backend)
     }
+
+    @Test(arguments: StoreBackends.all) func accountsAreFoundByEmailInAnyCaseAndByID(_ backend: StoreBackend) async throws {
+        try await StoreContract.accountsAreFoundByEmailInAnyCaseAndByID(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func accountUpdatesThroughApply(_ backend: StoreBackend) async throws {
+        try await StoreContract.accountUpdatesThroughApply(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func applyIsAllOrNothing(_ backend: StoreBackend) async throws {
+        try await StoreContract.applyIsAllOrNothing(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func oneTimeTokensAreUsedOnce(_ backend: StoreBackend) async throws {
+        try await StoreContract.oneTimeTokensAreUsedOnce(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func sessionsCreateFindTouchPromoteRevoke(_ backend: StoreBackend) async throws {
+        try await StoreContract.sessionsCreateFindTouchPromoteRevoke(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func refreshTokensRotateOnce(_ backend: StoreBackend) async throws {
+        try await StoreContract.refreshTokensRotateOnce(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func apiKeysCreateFindTouchRevoke(_ backend: StoreBackend) async throws {
+        try await StoreContract.apiKeysCreateFindTouchRevoke(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func secondFactorStepsAndRecoveryCodesAreUsedOnce(_ backend: StoreBackend) async throws {
+        try await StoreContract.secondFactorStepsAndRecoveryCodesAreUsedOnce(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func signInsAreListedAndFailuresCounted(_ backend: StoreBackend) async throws {
+        try await StoreContract.signInsAreListedAndFailuresCounted(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func addressLocksEndAtTheirTime(_ backend: StoreBackend) async throws {
+        try await StoreContract.addressLocksEndAtTheirTime(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func grantAttemptLimitsEachClientPerKindAndWindow(_ backend: StoreBackend) async throws {
+        try await StoreContract.grantAttemptLimitsEachClientPerKindAndWindow(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func mailAllowanceLimitsPerAddressAndClient(_ backend: StoreBackend) async throws {
+        try await StoreContract.mailAllowanceLimitsPerAddressAndClient(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func auditEntriesAreChainedAndFiltered(_ backend: StoreBackend) async throws {
+        try await StoreContract.auditEntriesAreChainedAndFiltered(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func consentsAgreementsPolicyVersionsAndAnnouncements(_ backend: StoreBackend) async throws {
+        try await StoreContract.consentsAgreementsPolicyVersionsAndAnnouncements(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func activeAccountsAndAccountHolders(_ backend: StoreBackend) async throws {
+        try await StoreContract.activeAccountsAndAccountHolders(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func deleteUnopenedAccountsKeepsOpenOnesAndSharedTenants(_ backend: StoreBackend) async throws {
+        try await StoreContract.deleteUnopenedAccountsKeepsOpenOnesAndSharedTenants(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func requestsAreFoundVerifiedExtendedAndClosedOnce(_ backend: StoreBackend) async throws {
+        try await StoreContract.requestsAreFoundVerifiedExtendedAndClosedOnce(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func complaintsAndDisclosuresAreListed(_ backend: StoreBackend) async throws {
+        try await StoreContract.complaintsAndDisclosuresAreListed(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func pseudonymizingRequestsLeavesNoAddress(_ backend: StoreBackend) async throws {
+        try await StoreContract.pseudonymizingRequestsLeavesNoAddress(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func personalRecordsPageOldestFirst(_ backend: StoreBackend) async throws {
+        try await StoreContract.personalRecordsPageOldestFirst(backend)
+    }
+
+    @Test(arguments: StoreBackends.all) func readingsPageByKeyAndTimeAndAreCounted(_ backend: StoreBackend) async throws {
+        try await StoreContract.readingsPageByKeyAndTimeAndAreCounted(backend)
+    }
 }
