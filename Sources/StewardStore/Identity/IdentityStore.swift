@@ -35,7 +35,7 @@ public enum IdentityChange: Sendable {
     case setSecondFactor(UserID, SecondFactor?, totpSecret: String?)
     case acceptTOTPStep(UserID, step: Int64)
     case replaceRecoveryCodes(UserID, hashes: [String])
-    /// Fails with `conflict` when the code is unknown or used.
+    /// Fails with `unauthorized` when the code is unknown or used (it proves nothing).
     case useRecoveryCode(UserID, hash: String, at: Int64)
     case recordSignIn(SignInRecord)
     case lockAccount(UserID, until: Int64?)

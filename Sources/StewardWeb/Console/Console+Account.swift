@@ -16,16 +16,9 @@ extension Console {
         router.post("account/profile") { request, _ in
             try await signedInForm(request) { viewer, form in
                 do {
-                    let name = try FieldRules.name(form["name"] ?? "")
-                    let company = try FieldRules.optional(form["company"], label: "The company", maximum: FieldRules.maximumCompanyLength)
-                    let phone = try FieldRules.phone(form["phone"])
-                    try await identity.apply([
-                        .updateProfile(viewer.user.id, firstName: name, company: company, phone: phone),
-                        .audit(
-                            AuditEvent(
-                                time: WallClock.nowMillis(), tenantID: viewer.user.tenantID, actorID: viewer.user.id,
-                                credential: "session:\(viewer.session.id)", subjectID: viewer.user.id, event: "profile.updated")),
-                    ])
+                    try await profiles.update(
+                        viewer.user, name: form["name"] ?? "", company: form["company"], phone: form["phone"],
+                        credential: "session:\(viewer.session.id)")
                     return redirect("/account?saved=1")
                 } catch let error as StewardError {
                     return try await accountPage(viewer, flash: .error(error.message), status: Self.status(of: error), form: form.fields)
@@ -35,20 +28,13 @@ extension Console {
         router.post("account/picture") { request, _ in
             try await signedIn(request) { viewer in
                 do {
-                    let form = try await MultipartForm.read(request, limit: Self.maximumPictureSize + 16_384)
+                    let form = try await MultipartForm.read(request, limit: ProfileService.maximumPictureSize + 16_384)
                     guard let sent = form.fields["csrf"], Secrets.constantTimeEquals(sent, viewer.csrf) else { throw Self.csrfFailure }
                     if form.fields["remove"] != nil {
-                        try await identity.apply([.setPicture(viewer.user.id, bytes: nil, contentType: nil)])
+                        try await profiles.removePicture(viewer.user.id)
                         return redirect("/account?saved=1")
                     }
-                    guard let file = form.files["picture"], !file.bytes.isEmpty else { throw StewardError.badRequest("Choose a picture to upload") }
-                    guard file.bytes.count <= Self.maximumPictureSize else {
-                        throw StewardError(.payloadTooLarge, "The picture is larger than \(Self.maximumPictureSize / 1024) KB")
-                    }
-                    guard let type = Self.imageType(file.bytes) else {
-                        throw StewardError.badRequest("The picture must be a PNG or JPEG image")
-                    }
-                    try await identity.apply([.setPicture(viewer.user.id, bytes: file.bytes, contentType: type)])
+                    try await profiles.setPicture(viewer.user.id, bytes: form.files["picture"]?.bytes ?? [])
                     return redirect("/account?saved=1")
                 } catch let error as StewardError {
                     return try await accountPage(viewer, flash: .error(error.message), status: Self.status(of: error))
@@ -57,7 +43,7 @@ extension Console {
         }
         router.get("account/picture") { request, _ in
             try await signedIn(request) { viewer in
-                guard let picture = try await identity.picture(of: viewer.user.id) else { return Response(status: .notFound) }
+                guard let picture = try await profiles.picture(of: viewer.user.id) else { return Response(status: .notFound) }
                 return Response(
                     status: .ok, headers: [.contentType: picture.contentType, .cacheControl: "private, no-store"],
                     body: .init(byteBuffer: ByteBuffer(bytes: picture.bytes)))
@@ -80,15 +66,6 @@ extension Console {
                 }
             }
         }
-    }
-
-    static let maximumPictureSize = 512 * 1024
-
-    /// The image type by its first bytes, not by what the browser claims.
-    static func imageType(_ bytes: [UInt8]) -> String? {
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
-        return nil
     }
 
     func accountPage(

@@ -20,6 +20,8 @@ public struct Console: Sendable {
     let signIn: SignInService
     let resets: PasswordResetService
     let apiKeys: APIKeyService
+    /// The person's own profile and picture, with their rules.
+    let profiles: ProfileService
     let configuration: IdentityConfiguration
     let privacy: PrivacyDeclaration
     let marketing: MarketingMail
@@ -44,6 +46,7 @@ public struct Console: Sendable {
         self.signIn = signIn
         self.resets = resets
         self.apiKeys = APIKeyService(store: identity)
+        self.profiles = ProfileService(store: identity)
         self.configuration = configuration
         try FormFields.check(against: privacy)
         self.privacy = privacy
