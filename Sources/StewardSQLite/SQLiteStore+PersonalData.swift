@@ -6,10 +6,8 @@ import StewardStore
 
 /// Everything held about one person, as the access report and the export read it.
 extension SQLiteStore: PersonalDataStore {
-    public var personalRecordKinds: [String] { PersonalRecordKind.all.map(\.name) }
-
     public func personalRecords(
-        _ kind: String, of user: UserID, after cursor: Int64?, limit: Int
+        _ kind: PersonalRecordKind, of user: UserID, after cursor: Int64?, limit: Int
     ) async throws -> (table: PersonalTable, next: Int64?) {
         try await pool.read { db in
             let (spec, arguments) = try Self.personalRecordQuery(db, kind, user)
@@ -21,7 +19,7 @@ extension SQLiteStore: PersonalDataStore {
         }
     }
 
-    public func newestPersonalRecords(_ kind: String, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int) {
+    public func newestPersonalRecords(_ kind: PersonalRecordKind, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int) {
         try await pool.read { db in
             let (spec, arguments) = try Self.personalRecordQuery(db, kind, user)
             var (table, _) = try self.page(
@@ -34,10 +32,8 @@ extension SQLiteStore: PersonalDataStore {
     }
 
     /// The spec of a kind and its arguments for this person; notFound once the account is gone.
-    static func personalRecordQuery(_ db: Database, _ kind: String, _ user: UserID) throws -> (PersonalRecordKind, StatementArguments) {
-        guard let spec = PersonalRecordKind.all.first(where: { $0.name == kind }) else {
-            throw StewardError.badRequest("No kind of record called \(kind)")
-        }
+    static func personalRecordQuery(_ db: Database, _ kind: PersonalRecordKind, _ user: UserID) throws -> (PersonalRecordQuery, StatementArguments) {
+        let spec = PersonalRecordQuery.of(kind)
         let id = user.description
         guard let emailHash = try String.fetchOne(db, sql: "SELECT email_hash FROM user WHERE id = ?", arguments: [id]) else {
             throw StewardError.notFound("No account with id \(id); it may already have been erased")
@@ -48,7 +44,7 @@ extension SQLiteStore: PersonalDataStore {
     /// Rows of one query as a table; the first column (`_rid`) is the paging key, not part of the table.
     /// Sealed columns are opened.
     func page(
-        _ db: Database, _ spec: PersonalRecordKind, arguments: StatementArguments, sql: String, extra: StatementArguments
+        _ db: Database, _ spec: PersonalRecordQuery, arguments: StatementArguments, sql: String, extra: StatementArguments
     ) throws -> (PersonalTable, Int64?) {
         let statement = try db.makeStatement(sql: sql)
         let columns = Array(statement.columnNames.dropFirst())
@@ -65,7 +61,7 @@ extension SQLiteStore: PersonalDataStore {
                     return Self.json(try Self.openContact(value, context: column.context, keys: keys))
                 })
         }
-        return (PersonalTable(name: spec.name, columns: columns, rows: rows), last)
+        return (PersonalTable(name: spec.kind.rawValue, columns: columns, rows: rows), last)
     }
 
     public func devices(concerning user: UserID) async throws -> [PersonDevice] {

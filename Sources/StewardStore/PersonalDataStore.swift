@@ -137,14 +137,29 @@ public struct ErasureReceiptRecord: Sendable, Equatable {
     }
 }
 
+/// A kind of record held about a person besides readings and device attributes. Every backend keeps all of them;
+/// the access report, the export (one file each, named by the raw value) and the export's README list them in this
+/// order.
+public enum PersonalRecordKind: String, Sendable, CaseIterable {
+    case profile
+    case consents
+    case policyAgreements = "policy_agreements"
+    case signIns = "sign_ins"
+    case sessions
+    case apiKeys = "api_keys"
+    case audit
+    case usage
+    case mail
+}
+
 /// Reads everything held about a person, and erases it.
 public protocol PersonalDataStore: Sendable {
-    /// The kinds of record held about a person besides readings and device attributes (`profile`, `sign_ins`…).
-    var personalRecordKinds: [String] { get }
     /// One page of a kind of record, oldest first, after `cursor`; `next` is nil after the last page.
-    func personalRecords(_ kind: String, of user: UserID, after cursor: Int64?, limit: Int) async throws -> (table: PersonalTable, next: Int64?)
+    func personalRecords(
+        _ kind: PersonalRecordKind, of user: UserID, after cursor: Int64?, limit: Int
+    ) async throws -> (table: PersonalTable, next: Int64?)
     /// The newest `limit` records of a kind (oldest first) and how many there are in all.
-    func newestPersonalRecords(_ kind: String, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int)
+    func newestPersonalRecords(_ kind: PersonalRecordKind, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int)
     /// Devices assigned to the person, plus the devices of their tenant when they are its only member.
     func devices(concerning user: UserID) async throws -> [PersonDevice]
     /// Assigns a tenant's device to one of its users (nil: unassigns). Throws notFound across tenants.

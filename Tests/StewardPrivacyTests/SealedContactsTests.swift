@@ -82,9 +82,9 @@ import Testing
         #expect(try await store.requests(email: c.stranger.uppercased()).map(\.email) == [c.stranger])
         #expect(try await store.complaintCount(email: c.stranger, since: 0) == 1)
         #expect(try await outbox(store) == ["\(c.email): Hello", "\(c.parent): \(c.email) asks for your consent"])
-        let profile = try await store.personalRecords("profile", of: user.id, after: nil, limit: 10).table
+        let profile = try await store.personalRecords(.profile, of: user.id, after: nil, limit: 10).table
         #expect(profile.rows.first?.contains(.string(c.email)) == true && profile.rows.first?.contains(.string(c.phone)) == true)
-        let signIns = try await store.personalRecords("sign_ins", of: user.id, after: nil, limit: 10).table
+        let signIns = try await store.personalRecords(.signIns, of: user.id, after: nil, limit: 10).table
         #expect(signIns.rows.count == 1 && signIns.rows.first?.contains(.string(c.email.uppercased())) == true)
 
         // Addresses stay unique ignoring case, by their hash.

@@ -33,7 +33,7 @@ public struct AccessReport: Sendable {
         rowLimit: Int = 50
     ) async throws -> AccessReport {
         var tables: [(PersonalTable, Int)] = []
-        for kind in store.personalRecordKinds {
+        for kind in PersonalRecordKind.allCases {
             tables.append(try await store.newestPersonalRecords(kind, of: user, limit: rowLimit))
         }
         let devices = try await store.devices(concerning: user)

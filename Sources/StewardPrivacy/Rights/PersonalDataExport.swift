@@ -40,7 +40,7 @@ public struct PersonalDataExport: Sendable {
         let attributeTable = PersonalTable(name: "attributes", columns: ["device_id", "scope", "key", "last_update_ts", "value"], rows: attributes)
         // Small tables are held whole; the stored kinds of record (audit and usage can run to millions) are paged.
         let held = extraTables + [PersonalTable.devices(devices), attributeTable]
-        let kinds = store.personalRecordKinds
+        let kinds = PersonalRecordKind.allCases
         let total = try await store.readingCount(devices: devices.map(\.seq)) * 2
         var done = 0
         let time = now()
@@ -164,12 +164,12 @@ public struct PersonalDataExport: Sendable {
 
     /// Where one file's records come from: a stored kind, read page by page, or a small table held whole.
     enum RecordSource {
-        case stored(String)
+        case stored(PersonalRecordKind)
         case held(PersonalTable)
 
         var name: String {
             switch self {
-            case .stored(let kind): return kind
+            case .stored(let kind): return kind.rawValue
             case .held(let table): return table.name
             }
         }
@@ -183,7 +183,7 @@ public struct PersonalDataExport: Sendable {
     }
 
     /// Calls `body` with each page of one kind of record.
-    func eachRecordPage(_ kind: String, of user: UserID, _ body: (PersonalTable) async throws -> Void) async throws {
+    func eachRecordPage(_ kind: PersonalRecordKind, of user: UserID, _ body: (PersonalTable) async throws -> Void) async throws {
         var cursor: Int64? = nil
         repeat {
             let page = try await store.personalRecords(kind, of: user, after: cursor, limit: pageSize)
