@@ -14,21 +14,10 @@ extension StoreContract {
         _ s: StoresUnderTest, email: String, tenant: TenantID? = nil, status: AccountStatus = .active, createdTime: Int64 = 1_000,
         details: AccountDetails? = nil
     ) async throws -> User {
-        var changes: [IdentityChange] = []
-        let tenantID: TenantID
-        if let tenant {
-            tenantID = tenant
-        } else {
-            let created = Tenant(name: "Tenant of \(email)", createdTime: createdTime)
-            changes.append(.createTenant(created))
-            tenantID = created.id
-        }
-        let user = User(
-            tenantID: tenantID, customerID: nil, email: email, authority: .tenantAdmin, firstName: "Test", createdTime: createdTime)
-        changes.append(
-            .createUser(
-                user, passwordHash: "hash-of-\(email)",
-                details: details ?? AccountDetails(status: status, emailVerifiedTime: status == .active ? createdTime : nil)))
+        let (user, changes) = NewAccount.changes(
+            email: email, passwordHash: "hash-of-\(email)", tenant: tenant,
+            details: details ?? AccountDetails(status: status, emailVerifiedTime: status == .active ? createdTime : nil),
+            createdTime: createdTime)
         try await s.identity.apply(changes)
         return user
     }

@@ -3,6 +3,7 @@ import GRDB
 import StewardCore
 @testable import StewardSQLite
 import StewardStore
+import StewardTesting
 import Synchronization
 import Testing
 
@@ -132,20 +133,10 @@ final class IdentityFixture: Sendable {
         email: String, password: String = IdentityFixture.password, authority: Authority = .tenantAdmin, tenant: TenantID? = nil,
         status: AccountStatus = .active
     ) async throws -> User {
-        var changes: [IdentityChange] = []
-        let tenantID: TenantID
-        if let tenant {
-            tenantID = tenant
-        } else {
-            let created = Tenant(name: "Tenant of \(email)", createdTime: clock.current)
-            changes.append(.createTenant(created))
-            tenantID = created.id
-        }
-        let user = User(tenantID: tenantID, customerID: nil, email: email, authority: authority, firstName: "Test", createdTime: clock.current)
-        changes.append(
-            .createUser(
-                user, passwordHash: await hasher.hash(password),
-                details: AccountDetails(status: status, emailVerifiedTime: status == .active ? clock.current : nil, ageBasis: AgeBasis.selfDeclared)))
+        let (user, changes) = NewAccount.changes(
+            email: email, passwordHash: await hasher.hash(password), authority: authority, tenant: tenant,
+            details: AccountDetails(status: status, emailVerifiedTime: status == .active ? clock.current : nil, ageBasis: AgeBasis.selfDeclared),
+            createdTime: clock.current)
         try await store.apply(changes)
         return user
     }
