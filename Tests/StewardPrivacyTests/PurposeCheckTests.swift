@@ -91,4 +91,23 @@ import Testing
         #expect(try await check.decide(purpose: "marketing", category: "user.contact.email", user: user, signals: gpc) == .allowed)
         #expect(try await check.decide(purpose: "analytics", category: "user.behavior", user: user, signals: gpc) != .allowed)
     }
+
+    // promise: MB-15
+    @Test func aCookieBannerChoiceRecordsEveryBannerPurposeAndASignalWinsOverAcceptAll() async throws {
+        let visitor = "visitor:abc"
+        #expect(Set(ledger.bannerPurposes.map(\.key)) == ["analytics", "marketing"])
+        // One purpose chosen: it is given, the other refused, both by the banner.
+        #expect(try await ledger.recordBannerChoice(.only(["analytics", "no-such-purpose"]), subject: visitor, signals: .none, from: client) == ["analytics"])
+        var history = try await store.consentHistory(subject: visitor)
+        #expect(history.count == 2 && history.allSatisfy { $0.method == .banner })
+        #expect(history.first { $0.purpose == "analytics" }?.state == .given)
+        #expect(history.first { $0.purpose == "marketing" }?.state == .refused)
+        // With GPC, "accept all" turns on nothing the signal switches off, and the entries say the signal decided.
+        let gpc = PrivacySignals(gpc: true, dnt: false)
+        #expect(try await ledger.recordBannerChoice(.acceptAll, subject: visitor, signals: gpc, from: client).isEmpty)
+        history = try await store.consentHistory(subject: visitor)
+        #expect(history.count == 4)
+        #expect(history.prefix(2).allSatisfy { $0.state == .refused && $0.method == .gpc })
+        #expect(try await ledger.recordBannerChoice(.rejectAll, subject: visitor, signals: .none, from: client).isEmpty)
+    }
 }

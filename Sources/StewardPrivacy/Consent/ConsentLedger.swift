@@ -79,6 +79,42 @@ public struct ConsentLedger: Sendable {
         return changes.count == 0 ? [] : consentPurposes.filter { signals.method(for: $0) != nil }.map(\.key)
     }
 
+    /// The optional purposes the cookie banner asks about.
+    public var bannerPurposes: [Purpose] { declaration.purposes.filter { $0.needsConsent && $0.optional } }
+
+    /// What a visitor chose in the cookie banner.
+    public enum BannerChoice: Sendable {
+        case acceptAll
+        case rejectAll
+        /// Only these purposes (keys); others are refused.
+        case only(Set<String>)
+    }
+
+    /// Records a cookie-banner choice for `subject` (`user:<id>`, or `visitor:<id>` before sign-in): one entry per
+    /// banner purpose, given or refused. A purpose an active GPC or DNT signal switches off is never offered, so
+    /// "accept all" does not turn it on; such an entry is recorded with the signal as its method. Returns the purposes
+    /// now allowed.
+    @discardableResult
+    public func recordBannerChoice(
+        _ choice: BannerChoice, subject: String, signals: PrivacySignals, from client: ClientInfo
+    ) async throws -> Set<String> {
+        let offered = Set(bannerPurposes.filter { !signals.switchesOff($0) }.map(\.key))
+        let allowed: Set<String>
+        switch choice {
+        case .acceptAll: allowed = offered
+        case .rejectAll: allowed = []
+        case .only(let keys): allowed = keys.intersection(offered)
+        }
+        try await store.apply(
+            bannerPurposes.map { purpose in
+                .recordConsent(
+                    record(
+                        subject: subject, purpose, allowed.contains(purpose.key) ? .given : .refused,
+                        signals.method(for: purpose) ?? .banner, client))
+            })
+        return allowed
+    }
+
     func record(_ user: UserID, _ purpose: Purpose, _ state: ConsentRecord.State, _ method: ConsentRecord.Method, _ client: ClientInfo) -> ConsentRecord {
         record(subject: ConsentRecord.subject(user), purpose, state, method, client)
     }

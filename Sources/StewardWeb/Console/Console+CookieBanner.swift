@@ -40,7 +40,7 @@ extension Console {
     }
 
     /// The banner's purposes: the optional ones that rest on consent.
-    var bannerPurposes: [Purpose] { privacy.purposes.filter { $0.needsConsent && $0.optional } }
+    var bannerPurposes: [Purpose] { ledger.bannerPurposes }
 
     func cookieChoice(_ request: Request) -> CookieChoice? {
         ConsoleCookies.value(Self.consentCookie, in: request).flatMap(CookieChoice.init(cookie:))
@@ -88,24 +88,16 @@ extension Console {
             } else {
                 guard (try? checkAnonymousCSRF(request, form)) != nil else { return errorPage(request, viewer: nil, Self.csrfFailure) }
             }
-            let signals = Self.signals(request)
-            let offered = bannerPurposes.filter { !signals.switchesOff($0) }.map(\.key)
-            let allowed: Set<String>
+            let chosen: ConsentLedger.BannerChoice
             switch form["choice"] {
-            case "accept-all": allowed = Set(offered)
-            case "reject-all": allowed = []
-            default: allowed = Set(form.values["category"] ?? []).intersection(offered)
+            case "accept-all": chosen = .acceptAll
+            case "reject-all": chosen = .rejectAll
+            default: chosen = .only(Set(form.values["category"] ?? []))
             }
             let visitor = cookieChoice(request)?.visitor ?? Secrets.token(bytes: 16)
             let subject = viewer.map { ConsentRecord.subject($0.user.id) } ?? "visitor:\(visitor)"
-            let client = client(request, context)
-            var changes: [IdentityChange] = []
-            for purpose in bannerPurposes {
-                let method: ConsentRecord.Method = signals.method(for: purpose) ?? .banner
-                changes.append(
-                    .recordConsent(ledger.record(subject: subject, purpose, allowed.contains(purpose.key) ? .given : .refused, method, client)))
-            }
-            try await identity.apply(changes)
+            let allowed = try await ledger.recordBannerChoice(
+                chosen, subject: subject, signals: Self.signals(request), from: client(request, context))
             let choice = CookieChoice(version: privacy.version, allowed: allowed, visitor: visitor)
             let cookie = cookies.setCookie(Self.consentCookie, choice.cookieValue, maxAge: 183 * 86_400)
             let back = form["return_to"].map { Self.sameSitePath($0) ?? "/" } ?? "/cookies"
