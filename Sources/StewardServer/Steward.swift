@@ -194,7 +194,7 @@ public struct Steward: Sendable {
     public func console(secureCookies: Bool) throws -> Console {
         let sender = mailSender
         return try Console(
-            identity: store, accounts: store, devices: store, telemetry: store, signUp: signUp, signIn: signIn, resets: resets,
+            identity: store, accounts: accounts, deviceService: deviceService, signUp: signUp, signIn: signIn, resets: resets,
             configuration: identity, privacy: privacy, marketing: marketing, rights: rights, csrfKey: signingKey, secureCookies: secureCookies,
             mailQueued: { sender?.wake() })
     }

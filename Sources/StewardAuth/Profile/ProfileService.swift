@@ -41,6 +41,11 @@ public struct ProfileService: Sendable {
         try await store.apply([.setPicture(user, bytes: nil, contentType: nil)])
     }
 
+    /// The policy versions the person agreed to, newest first.
+    public func agreements(of user: UserID) async throws -> [PolicyAgreement] {
+        try await store.agreements(of: user)
+    }
+
     public func picture(of user: UserID) async throws -> (bytes: [UInt8], contentType: String)? {
         try await store.picture(of: user)
     }

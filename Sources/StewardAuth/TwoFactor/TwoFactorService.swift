@@ -22,6 +22,11 @@ public struct TwoFactorService: Sendable {
 
     /// Turns on TOTP once the person proves their app produces the right code for `secret`. Returns the recovery
     /// codes, shown once.
+    /// How many of the person's recovery codes are still unused.
+    public func recoveryCodesLeft(of user: UserID) async throws -> Int {
+        try await store.unusedRecoveryCodeCount(of: user)
+    }
+
     public func enableTOTP(_ user: User, secret: String, code: String, credential: String, from client: ClientInfo) async throws -> [String] {
         guard let totp = TOTP(base32: secret), totp.secret.count >= 16 else {
             throw StewardError.badRequest("The set-up secret is damaged; start the set-up again")

@@ -27,6 +27,11 @@ public struct ConsentLedger: Sendable {
         return newest
     }
 
+    /// Every entry about the person, newest first.
+    public func history(of user: UserID) async throws -> [ConsentRecord] {
+        try await store.consentHistory(subject: ConsentRecord.subject(user))
+    }
+
     /// Whether the purpose has consent now.
     public func isGiven(_ purpose: String, by user: UserID) async throws -> Bool {
         try await current(user)[purpose]?.state == .given

@@ -27,6 +27,16 @@ public struct PersonalDataExport: Sendable {
     /// Progress of the readings, written twice (CSV, then JSON): done and total rows.
     public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
 
+    /// Records in the audit trail that the person downloaded their copy (`credential`: the session or key used).
+    public func recordDownload(by user: User, credential: String, ip: String) async throws {
+        try await identity.apply([
+            .audit(
+                AuditEvent(
+                    time: now(), tenantID: user.tenantID, actorID: user.id, credential: credential, subjectID: user.id,
+                    event: "personal-data.exported", ip: ip))
+        ])
+    }
+
     /// Streams the archive to `emit` in chunks of about 256 KiB.
     public func write(
         for user: UserID, extraTables: [PersonalTable] = [], progress: Progress? = nil,

@@ -71,8 +71,8 @@ extension Console {
     func accountPage(
         _ viewer: Viewer, flash: Flash?, status: HTTPResponse.Status = .ok, form: [String: String] = [:]
     ) async throws -> Response {
-        let fresh = try await identity.account(id: viewer.user.id) ?? viewer.account
-        let agreements = try await identity.agreements(of: viewer.user.id)
+        let fresh = try await signIn.account(id: viewer.user.id) ?? viewer.account
+        let agreements = try await profiles.agreements(of: viewer.user.id)
         let details = fresh.details
         var tenantName = ""
         if let tenant = fresh.user.tenantID { tenantName = try await accounts.tenant(id: tenant)?.name ?? "" }

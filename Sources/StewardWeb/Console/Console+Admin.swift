@@ -18,7 +18,7 @@ extension Console {
                 let list = try await scope.devices(WebContext.scope(viewer.principal), textSearch: nil, limit: 200, offset: 0).devices
                 var rows: [[String: Any]] = []
                 for device in list {
-                    let latest = try await telemetry.latest(tenant: tenant, device: device.id, keys: nil)
+                    let latest = try await deviceService.latest(device, keys: nil)
                     rows.append([
                         "name": device.name, "type": device.type,
                         "readings": latest.sorted { $0.key < $1.key }.prefix(8).map {
@@ -44,7 +44,7 @@ extension Console {
             try await signedIn(request) { viewer in
                 guard viewer.user.authority == .tenantAdmin, let id = UserID(context.parameters.get("userId") ?? ""),
                     let user = try? await scope.user(WebContext.scope(viewer.principal), id: id),
-                    let account = try await identity.account(id: user.id)
+                    let account = try await signIn.account(id: user.id)
                 else { return errorPage(request, viewer: viewer, .notFound("No such user in your tenant")) }
                 try await AccessLog(store: identity).personalDataRead(
                     by: viewer.principal, of: user, what: "user profile (console)", ip: context.clientIP)

@@ -56,7 +56,7 @@ extension Console {
     func consentsPage(_ viewer: Viewer, _ request: Request, flash: Flash?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let signals = Self.signals(request)
         let current = try await ledger.current(viewer.user.id)
-        let history = try await identity.consentHistory(subject: ConsentRecord.subject(viewer.user.id))
+        let history = try await ledger.history(of: viewer.user.id)
         return page(
             viewer, "consents", title: "Consents",
             [

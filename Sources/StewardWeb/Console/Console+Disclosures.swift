@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import StewardAuth
 import StewardCore
 import StewardPrivacy
 import StewardStore
@@ -55,7 +56,7 @@ extension Console {
                 "id": entry.id, "time": ConsoleFormat.time(entry.disclosedTime), "recipient": entry.recipient,
                 "categories": entry.categories.map { privacy.category($0)?.name ?? $0 }.joined(separator: ", "),
                 "what": entry.what, "ground": entry.legalGround,
-                "person": try await identity.account(id: entry.userID)?.user.email ?? entry.userID.description,
+                "person": try await signIn.account(id: entry.userID)?.user.email ?? entry.userID.description,
             ]
             if let until = entry.restrictedUntil, !entry.isVisible(at: time) {
                 row["restricted"] = "until \(ConsoleFormat.time(until)): \(entry.restrictionReason ?? "")"

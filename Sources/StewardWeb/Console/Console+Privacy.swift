@@ -112,7 +112,6 @@ extension Console {
     func exportResponse(_ viewer: Viewer, _ client: ClientInfo) async throws -> Response {
         let export = rights.export
         let user = viewer.user
-        let identity = self.identity
         try await rights.requests.recordSelfService(
             user: user, kind: .export, outcome: "Downloaded the ZIP from My Account", ip: client.ip)
         let extra = try await rights.requestTables(for: user)
@@ -125,12 +124,7 @@ extension Console {
             ],
             body: ResponseBody { writer in
                 let sink = BodySink(writer)
-                try await identity.apply([
-                    .audit(
-                        AuditEvent(
-                            time: WallClock.nowMillis(), tenantID: user.tenantID, actorID: user.id, credential: "session:\(viewer.session.id)",
-                            subjectID: user.id, event: "personal-data.exported", ip: client.ip))
-                ])
+                try await export.recordDownload(by: user, credential: "session:\(viewer.session.id)", ip: client.ip)
                 try await export.write(for: user.id, extraTables: extra) { bytes in try await sink.write(bytes) }
                 try await sink.writer.finish(nil)
             })

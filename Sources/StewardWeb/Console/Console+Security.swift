@@ -62,15 +62,13 @@ extension Console {
     func securityPage(
         _ viewer: Viewer, flash: Flash?, status: HTTPResponse.Status = .ok, newKey: String? = nil
     ) async throws -> Response {
-        let now = WallClock.nowMillis()
-        let sessions = try await identity.sessions(of: viewer.user.id).filter { $0.isLive(at: now) && $0.stage == .complete }
-        let signIns = try await identity.signIns(of: viewer.user.id, limit: 20)
-        let keys = try await identity.apiKeys(of: viewer.user.id)
+        let overview = try await signIn.securityOverview(of: viewer.user.id)
+        let (sessions, signIns, keys) = (overview.sessions, overview.signIns, overview.keys)
         let reads = try await scope.ownAuditEntries(WebContext.scope(viewer.principal), event: "personal-data.read", limit: 50)
         // The trail names readers by id; who they are is read now (their address is sealed in their account).
         var readers: [UserID: String] = [:]
         for actor in Set(reads.compactMap(\.event.actorID)) {
-            readers[actor] = try await identity.account(id: actor)?.user.email ?? "an account that no longer exists"
+            readers[actor] = try await signIn.account(id: actor)?.user.email ?? "an account that no longer exists"
         }
         var data: [String: Any] = [
             "sessions": sessions.map {

@@ -32,15 +32,14 @@ extension Console {
             }
         }
         router.get("sign-in/factor") { request, _ in
-            guard let session = try await halfOpenSession(request) else { return redirect("/sign-in") }
-            let account = try await identity.account(id: session.userID)
+            guard let (_, account) = try await halfOpenSession(request) else { return redirect("/sign-in") }
             return publicPage(
                 request, "factor", title: "Second step",
                 ["byEmail": account?.details.secondFactor == .email, "byApp": account?.details.secondFactor == .totp])
         }
         router.post("sign-in/factor") { request, context in
             let form = try await FormBody.read(request)
-            guard let session = try await halfOpenSession(request) else { return redirect("/sign-in") }
+            guard let (session, account) = try await halfOpenSession(request) else { return redirect("/sign-in") }
             do {
                 try checkAnonymousCSRF(request, form)
                 let grant = try await signIn.verifySecondFactor(
@@ -49,7 +48,6 @@ extension Console {
                 return redirect("/", cookies: [sessionCookie(grant)])
             } catch let error as StewardError {
                 mailQueued()
-                let account = try await identity.account(id: session.userID)
                 return publicPage(
                     request, "factor", title: "Second step",
                     ["byEmail": account?.details.secondFactor == .email, "byApp": account?.details.secondFactor == .totp],
@@ -58,7 +56,7 @@ extension Console {
         }
         router.post("sign-in/factor/resend") { request, _ in
             let form = try await FormBody.read(request)
-            guard let session = try await halfOpenSession(request) else { return redirect("/sign-in") }
+            guard let (session, account) = try await halfOpenSession(request) else { return redirect("/sign-in") }
             do {
                 try checkAnonymousCSRF(request, form)
                 try await signIn.twoFactor.resendSignInCode(sessionID: session.id)
@@ -148,12 +146,9 @@ extension Console {
             ConsoleCookies.session, grant.secret ?? "", maxAge: Int((lifetime ?? configuration.webSessionLifetime) / 1000))
     }
 
-    /// The session of a visitor between password and second factor.
-    func halfOpenSession(_ request: Request) async throws -> Session? {
-        guard let secret = ConsoleCookies.value(ConsoleCookies.session, in: request),
-            let session = try await identity.session(secretHash: Secrets.sha256Hex(secret)), session.stage == .secondFactor,
-            session.isLive(at: WallClock.nowMillis())
-        else { return nil }
-        return session
+    /// The session of a visitor between password and second factor, with the account it signs in to.
+    func halfOpenSession(_ request: Request) async throws -> (session: Session, account: AccountRecord?)? {
+        guard let secret = ConsoleCookies.value(ConsoleCookies.session, in: request) else { return nil }
+        return try await signIn.secondFactorSession(secret: secret)
     }
 }

@@ -38,7 +38,7 @@ extension Console {
             do {
                 try checkAnonymousCSRF(request, form)
                 let user = try await signUp.confirmEmail(token: form["token"] ?? "")
-                let account = try await identity.account(id: user.id)
+                let account = try await signIn.account(id: user.id)
                 let waiting = account?.details.status == .awaitingParent
                 return publicPage(request, "confirmed", title: "Email confirmed", ["waitingForParent": waiting])
             } catch let error as StewardError {

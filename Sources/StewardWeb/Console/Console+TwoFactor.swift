@@ -62,10 +62,10 @@ extension Console {
     func twoFactorPage(
         _ viewer: Viewer, secret: String, flash: Flash?, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let account = try await identity.account(id: viewer.user.id) ?? viewer.account
+        let account = try await signIn.account(id: viewer.user.id) ?? viewer.account
         let uri = TOTP(base32: secret)?.provisioningURI(account: viewer.user.email, issuer: configuration.productName) ?? ""
         let svg = (try? QRCode(text: uri, errorCorrection: .medium))?.svg(moduleSize: 4, label: "QR code for your authenticator app") ?? ""
-        let remaining = try await identity.unusedRecoveryCodeCount(of: viewer.user.id)
+        let remaining = try await signIn.twoFactor.recoveryCodesLeft(of: viewer.user.id)
         return page(
             viewer, "two-factor", title: "Two-factor sign-in",
             [

@@ -10,10 +10,12 @@ import StewardStore
 /// The web console: server-rendered pages over the same services the REST API and the CLI use. Forms work
 /// without JavaScript; every state-changing form carries a CSRF token.
 public struct Console: Sendable {
+    /// For the services built over it here (keys, profiles, consent, the access log); pages never call it.
     let identity: any IdentityStore
-    let accounts: any AccountStore
-    let devices: any DeviceStore
-    let telemetry: any TelemetryStore
+    /// Tenants and users.
+    let accounts: AccountService
+    /// Devices' readings.
+    let deviceService: DeviceService
     /// What each viewer may see: the same answers as the REST API's.
     let scope: ScopeService
     let signUp: SignUpService
@@ -33,15 +35,14 @@ public struct Console: Sendable {
     let mailQueued: @Sendable () -> Void
 
     public init(
-        identity: any IdentityStore, accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore,
+        identity: any IdentityStore, accounts: AccountService, deviceService: DeviceService,
         signUp: SignUpService, signIn: SignInService, resets: PasswordResetService, configuration: IdentityConfiguration,
         privacy: PrivacyDeclaration, marketing: MarketingMail, rights: PersonalDataRights, csrfKey: [UInt8], secureCookies: Bool, mailQueued: @escaping @Sendable () -> Void
     ) throws {
         self.identity = identity
         self.accounts = accounts
-        self.devices = devices
-        self.telemetry = telemetry
-        self.scope = ScopeService(devices: devices, accounts: accounts, identity: identity)
+        self.deviceService = deviceService
+        self.scope = ScopeService(devices: deviceService.devices, accounts: accounts.accounts, identity: identity)
         self.signUp = signUp
         self.signIn = signIn
         self.resets = resets
@@ -117,12 +118,8 @@ extension Console {
     /// The signed-in viewer, if the session cookie belongs to a live, complete session of an open account.
     func viewer(_ request: Request) async throws -> Viewer? {
         guard let secret = ConsoleCookies.value(ConsoleCookies.session, in: request),
-            let session = try await identity.session(secretHash: Secrets.sha256Hex(secret)), session.kind == .web,
-            session.stage == .complete, session.isLive(at: WallClock.nowMillis()),
-            let account = try await identity.account(id: session.userID), account.details.status == .active
+            let (session, account) = try await signIn.webSession(secret: secret)
         else { return nil }
-        let now = WallClock.nowMillis()
-        if now - session.lastSeenTime > 60_000 { try await identity.touchSession(id: session.id, at: now) }
         return Viewer(
             session: session, account: account, csrf: Secrets.hmacHex(key: csrfKey, "session:\(session.csrfSecret)"),
             cookieChoice: cookieChoice(request), signals: Self.signals(request), path: request.uri.path)
