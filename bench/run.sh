@@ -16,6 +16,7 @@
 #   IDLE_KEEPALIVE [10]      keep-alive of the idle connections (a PINGREQ every 5 s)
 #   HTTP_DURATION [15]       seconds of wrk (0 = skip)
 #   HTTP_CONNECTIONS [50]    wrk connections (-t2)
+#   HTTP_DEVICES [CONNECTIONS] devices the HTTP requests rotate over (tok-1 … tok-N)
 #   DURABILITY_NORMAL [1]    also run QoS 1 against Steward with --durability normal (0 = skip)
 #   STEWARD_LOG_LEVEL [info]     Steward's log level during the benchmark (its default)
 #   SKIP_BUILD [0]           1 = use the existing .build/release binaries
@@ -39,6 +40,7 @@ IDLE_DURATION=${IDLE_DURATION:-20}
 IDLE_KEEPALIVE=${IDLE_KEEPALIVE:-10}
 HTTP_DURATION=${HTTP_DURATION:-15}
 HTTP_CONNECTIONS=${HTTP_CONNECTIONS:-50}
+HTTP_DEVICES=${HTTP_DEVICES:-$CONNECTIONS}
 DURABILITY_NORMAL=${DURABILITY_NORMAL:-1}
 export STEWARD_LOG_LEVEL=${STEWARD_LOG_LEVEL:-info}
 SKIP_BUILD=${SKIP_BUILD:-0}
@@ -325,9 +327,12 @@ run_http() { # run_http PORT PID
     la=$(load_avg)
     c0=$(cpu_ticks "$pid")
     l0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
-    log "HTTP: wrk -t2 -c$HTTP_CONNECTIONS -d${HTTP_DURATION}s POST /api/v1/tok-1/telemetry (load avg $la)"
+    # Spread over the devices: one device may send at most one untimed reading per millisecond on average (its
+    # server timestamps may run at most 10 s ahead of the clock, see ARCHITECTURE "Timestamps"), and wrk alone sends
+    # about 20 per millisecond.
+    log "HTTP: wrk -t2 -c$HTTP_CONNECTIONS -d${HTTP_DURATION}s POST /api/v1/tok-{1..$HTTP_DEVICES}/telemetry (load avg $la)"
     start_sampler "$pid" "$samples"
-    timeout -k 5 $((HTTP_DURATION + 60)) wrk -t2 -c"$HTTP_CONNECTIONS" -d"${HTTP_DURATION}s" --timeout 10s \
+    WRK_TOKENS=$HTTP_DEVICES timeout -k 5 $((HTTP_DURATION + 60)) wrk -t2 -c"$HTTP_CONNECTIONS" -d"${HTTP_DURATION}s" --timeout 10s \
         -s "$ROOT/bench/http-telemetry.lua" "http://127.0.0.1:$port/api/v1/tok-1/telemetry" >"$OUT/http-wrk.txt" 2>&1
     c1=$(cpu_ticks "$pid")
     l1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
@@ -366,6 +371,7 @@ log "fsync probe: $FSYNC_PROBE"
 
 DEVICES=$CONNECTIONS
 [ "$BIG_CONNECTIONS" -gt "$DEVICES" ] && DEVICES=$BIG_CONNECTIONS
+[ "$HTTP_DEVICES" -gt "$DEVICES" ] && DEVICES=$HTTP_DEVICES
 mkdir -p "$DATA"
 create_devices "$DEVICES" || exit 1
 

@@ -4,54 +4,68 @@ import StewardCore
 import StewardStore
 import Synchronization
 
-extension SQLiteStore: TelemetryStore {
-    /// Appends every batch in one transaction. Readings go in as multi-row INSERTs bound through SQLite's C API
-    /// (no per-value allocation); the latest table is updated once per device and key with the newest reading of
-    /// the whole group, instead of once per reading.
+extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
     public func append(_ batches: [TelemetryBatch]) async throws {
-        let createdKeys = try await pool.write { db -> [String: Int64] in
-            var createdKeys: [String: Int64] = [:]
-            var rows: [TelemetryRow] = []
-            rows.reserveCapacity(batches.count * 4)
-            var newest: [LatestKey: Int] = [:]
-            var targets: [DeviceID: IngestTarget] = [:]
-            var sealingKeys: [Int64: SymmetricKey] = [:]
-            for batch in batches {
-                let sealing = !batch.sensitiveKeys.isEmpty
-                let known = targets[batch.device].flatMap { !sealing || $0.resolvedPerson ? $0 : nil }
-                guard let target = try known ?? ingestTarget(db, batch.device, sealing: sealing) else {
-                    // Never acknowledge readings that were not stored: the device was deleted meanwhile.
-                    throw StewardError.notFound("Device with id [\(batch.device)] is not found; it may have been deleted")
-                }
-                targets[batch.device] = target
-                let deviceSeq = target.seq
-                for entry in batch.entries {
-                    for kv in entry.values {
-                        let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
-                        var row = TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value)
-                        // Sealed when the device service said the key is sensitive and the device concerns a person.
-                        if sealing, let person = target.person, let keyBytes = target.keyBytes, batch.sensitiveKeys.contains(kv.key) {
-                            let key = sealingKeys[deviceSeq] ?? SymmetricKey(data: keyBytes)
-                            sealingKeys[deviceSeq] = key
-                            row.sealed = try SealedReadings.seal(kv.value, subject: person, key: key)
-                        }
-                        let slot = LatestKey(device: deviceSeq, key: keyID)
-                        if let current = newest[slot], rows[current].ts > entry.ts {
-                            rows.append(row)
-                            continue
-                        }
-                        newest[slot] = rows.count
-                        rows.append(row)
+        let createdKeys = try await pool.write { db in try self.insert(batches, db) }
+        rememberTelemetryKeys(createdKeys)
+    }
+
+    /// The group commit on the writer's own thread (see `BlockingTelemetryAppend`).
+    public func appendBlocking(_ batches: [TelemetryBatch]) throws {
+        let createdKeys = try pool.write { db in try self.insert(batches, db) }
+        rememberTelemetryKeys(createdKeys)
+    }
+
+    /// Telemetry key ids created by a committed transaction join the shared cache only now, so a rolled-back insert
+    /// never leaves a stale id behind.
+    func rememberTelemetryKeys(_ created: [String: Int64]) {
+        if !created.isEmpty {
+            telemetryKeys.withLock { $0.merge(created) { current, _ in current } }
+        }
+    }
+
+    /// Inserts every batch inside the caller's transaction; returns the telemetry key ids it created. Readings go in
+    /// as multi-row INSERTs bound through SQLite's C API (no per-value allocation); the latest table is updated once
+    /// per device and key with the newest reading of the whole group, instead of once per reading.
+    func insert(_ batches: [TelemetryBatch], _ db: Database) throws -> [String: Int64] {
+        var createdKeys: [String: Int64] = [:]
+        var rows: [TelemetryRow] = []
+        rows.reserveCapacity(batches.count * 4)
+        var newest: [LatestKey: Int] = [:]
+        var targets: [DeviceID: IngestTarget] = [:]
+        var sealingKeys: [Int64: SymmetricKey] = [:]
+        for batch in batches {
+            let sealing = !batch.sensitiveKeys.isEmpty
+            let known = targets[batch.device].flatMap { !sealing || $0.resolvedPerson ? $0 : nil }
+            guard let target = try known ?? ingestTarget(db, batch.device, sealing: sealing) else {
+                // Never acknowledge readings that were not stored: the device was deleted meanwhile.
+                throw StewardError.notFound("Device with id [\(batch.device)] is not found; it may have been deleted")
+            }
+            targets[batch.device] = target
+            let deviceSeq = target.seq
+            for entry in batch.entries {
+                for kv in entry.values {
+                    let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
+                    var row = TelemetryRow(device: deviceSeq, key: keyID, ts: entry.ts, value: kv.value)
+                    // Sealed when the device service said the key is sensitive and the device concerns a person.
+                    if sealing, let person = target.person, let keyBytes = target.keyBytes, batch.sensitiveKeys.contains(kv.key) {
+                        let key = sealingKeys[deviceSeq] ?? SymmetricKey(data: keyBytes)
+                        sealingKeys[deviceSeq] = key
+                        row.sealed = try SealedReadings.seal(kv.value, subject: person, key: key)
                     }
+                    let slot = LatestKey(device: deviceSeq, key: keyID)
+                    if let current = newest[slot], rows[current].ts > entry.ts {
+                        rows.append(row)
+                        continue
+                    }
+                    newest[slot] = rows.count
+                    rows.append(row)
                 }
             }
-            try TelemetryRowWriter.insert(rows, into: db)
-            try TelemetryRowWriter.upsertLatest(newest.values.map { rows[$0] }, into: db)
-            return createdKeys
         }
-        if !createdKeys.isEmpty {
-            telemetryKeys.withLock { $0.merge(createdKeys) { current, _ in current } }
-        }
+        try TelemetryRowWriter.insert(rows, into: db)
+        try TelemetryRowWriter.upsertLatest(newest.values.map { rows[$0] }, into: db)
+        return createdKeys
     }
 
     public func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] {

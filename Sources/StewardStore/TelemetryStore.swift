@@ -94,6 +94,15 @@ public protocol TelemetryStore: Sendable {
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String]
 }
 
+/// A telemetry store whose commit blocks its caller anyway (an embedded database that writes and fsyncs on the calling
+/// thread). `TelemetryWriter` runs such a commit straight on its own writer thread, which exists for nothing else,
+/// instead of starting a task and waiting for it: four thread wake-ups fewer per group commit, measured as about a
+/// tenth of the durable ingest rate. Backends on an event loop (PostgreSQL) implement only the async `append`.
+public protocol BlockingTelemetryAppend: TelemetryStore {
+    /// The same commit as `append`, on the calling thread.
+    func appendBlocking(_ batches: [TelemetryBatch]) throws
+}
+
 /// Attributes by scope.
 public protocol AttributeStore: Sendable {
     /// Saves attributes; those under `sensitiveKeys` are sealed with the key of the person the device concerns (see

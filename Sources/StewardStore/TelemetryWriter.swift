@@ -149,6 +149,10 @@ public final class TelemetryWriter: Sendable {
     /// concurrency runtime's, so waiting here never takes a thread from anyone else; the store does its work on its
     /// own executor (SQLite: the database's writer queue; PostgreSQL: the connection's event loop).
     private func append(_ batches: [TelemetryBatch]) throws {
+        if let blocking = store as? any BlockingTelemetryAppend {
+            try blocking.appendBlocking(batches)
+            return
+        }
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Void, any Error>>(.success(()))
         Task { [store] in
