@@ -58,7 +58,7 @@ public final class DeviceService: Sendable {
 
     /// The sensitive keys among readings of `device`.
     func sensitiveKeys(_ device: Device, _ entries: [TimedValues]) -> Set<String> {
-        sensitivity.sensitive(entries.lazy.flatMap { $0.values.lazy.map(\.key) }, profile: classificationProfile(device))
+        sensitivity.sensitive(in: entries) { classificationProfile(device) }
     }
 
     /// A batch of the device's readings, naming the keys the store must seal.

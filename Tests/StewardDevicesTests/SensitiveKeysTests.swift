@@ -4,6 +4,7 @@ import StewardCore
 import StewardDevices
 @testable import StewardSQLite
 import StewardStore
+import Synchronization
 import Testing
 
 /// The device service decides which keys are sensitive before it submits anything; the store seals what it is told.
@@ -25,6 +26,22 @@ import Testing
         // Answers are remembered per profile: asking again gives the same, in any order.
         #expect(keys.sensitive(all.reversed(), profile: .none) == ["latitude"])
         #expect(SensitiveKeys.none.sensitive(all, profile: .unknown).isEmpty)
+    }
+
+    @Test func theProfileIsLookedUpOnlyForKeysAProfileRuleCouldChange() {
+        let asked = Mutex(0)
+        func readings(_ keys: String...) -> [TimedValues] { [TimedValues(ts: 1, values: keys.map { KeyValue($0, .long(1)) })] }
+        let profile: () -> SensitiveKeys.Profile = {
+            asked.withLock { $0 += 1 }
+            return .named("tracker")
+        }
+        #expect(keys.sensitive(in: readings("latitude", "temperature"), profile: profile) == ["latitude"])
+        #expect(asked.withLock { $0 } == 0)
+        // `pulse` is health only on trackers: the profile is asked, once per message however many such keys it has.
+        #expect(keys.sensitive(in: readings("pulse", "temperature", "pulse"), profile: profile) == ["pulse"])
+        #expect(asked.withLock { $0 } == 1)
+        #expect(keys.sensitive(in: readings("pulse"), profile: { .none }).isEmpty)
+        #expect(keys.sensitive(in: readings("pulse"), profile: { .unknown }) == ["pulse"])
     }
 
     // promise: MS-6
