@@ -68,9 +68,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StewardVault",
+            dependencies: ["StewardCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StewardSQLite",
             dependencies: [
-                "StewardCore", "StewardStore", "StewardMail",
+                "StewardCore", "StewardStore", "StewardMail", "StewardVault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -175,7 +180,7 @@ let package = Package(
         // Test doubles and the store contract suite that every backend passes; only test targets depend on it.
         .target(
             name: "StewardTesting",
-            dependencies: ["StewardCore", "StewardStore"],
+            dependencies: ["StewardCore", "StewardStore", "StewardVault", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"], swiftSettings: swiftSettings),
@@ -209,6 +214,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardVaultTests", dependencies: ["StewardVault", "StewardCore", "StewardTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConnectionGuardTests",
             dependencies: [

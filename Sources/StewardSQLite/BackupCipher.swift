@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import StewardCore
+import StewardVault
 
 /// Turns a plain copy of the database into a backup in which every person's data is encrypted with that person's
 /// key, and back (promise MS-18b). Erasing a person destroys their key, so their data in every earlier backup is
@@ -17,7 +18,6 @@ enum BackupCipher {
         var columns: [String]
     }
 
-    static let magic = Array("STW1".utf8)
 
     /// In order: tables whose subject is found through `user.email_hash` come before `user` itself is encrypted. The
     /// lookup hashes are sealed too, so an old backup cannot even confirm that an erased address was ever here.
@@ -55,7 +55,7 @@ enum BackupCipher {
 
     // MARK: Encrypting a copy
 
-    static func encrypt(_ db: Database, keys: PersonKeyStore) throws {
+    static func encrypt(_ db: Database, keys: any PersonKeys) throws {
         let saved = try savedTriggers(db)
         for name in saved.keys { try db.execute(sql: "DROP TRIGGER \(name)") }
         // Only people with an account get a key: rows an erasure kept under a legal hold (pseudonymised requests)
@@ -120,24 +120,36 @@ enum BackupCipher {
         }
     }
 
+    /// The value sealed in the vault's format (`Sealing`), as a blob; NULL stays NULL.
     static func seal(_ value: DatabaseValue, subject: String, context: String, key: SymmetricKey) throws -> DatabaseValue {
-        var plain: [UInt8]
+        guard let sealed = try Sealing.seal(vaultValue(value), subject: subject, context: context, key: key) else { return value }
+        return Data(sealed).databaseValue
+    }
+
+    static func vaultValue(_ value: DatabaseValue) -> Sealing.Value {
         switch value.storage {
-        case .null: return value
-        case .int64(let i): plain = [1] + withUnsafeBytes(of: i.littleEndian, Array.init)
-        case .double(let d): plain = [2] + withUnsafeBytes(of: d.bitPattern.littleEndian, Array.init)
-        case .string(let s): plain = [3] + Array(s.utf8)
-        case .blob(let data): plain = [4] + Array(data)
+        case .null: return .null
+        case .int64(let i): return .integer(i)
+        case .double(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .blob(let data): return .bytes(Array(data))
         }
-        let box = try AES.GCM.seal(plain, using: key, authenticating: Data(context.utf8))
-        plain.removeAll()
-        return Data(magic + Array(subject.utf8) + Array(box.combined!)).databaseValue
+    }
+
+    static func databaseValue(_ value: Sealing.Value) -> DatabaseValue {
+        switch value {
+        case .null: return .null
+        case .integer(let i): return i.databaseValue
+        case .real(let d): return d.databaseValue
+        case .text(let s): return s.databaseValue
+        case .bytes(let b): return Data(b).databaseValue
+        }
     }
 
     // MARK: Restoring
 
     /// Decrypts what the remaining keys open and deletes every row whose person's key is gone.
-    static func decrypt(_ db: Database, keys: PersonKeyStore) throws -> (opened: Int, dropped: Int) {
+    static func decrypt(_ db: Database, keys: any PersonKeys) throws -> (opened: Int, dropped: Int) {
         var opened = 0
         var dropped = 0
         let saved = try savedTriggers(db)
@@ -247,30 +259,14 @@ enum BackupCipher {
     }
 
     static func isSealed(_ value: DatabaseValue) -> Bool {
-        guard case .blob(let data) = value.storage, data.count > magic.count + 36 else { return false }
-        return Array(data.prefix(magic.count)) == magic
+        guard case .blob(let data) = value.storage else { return false }
+        return Sealing.isSealed(data)
     }
 
-    /// The plain value, or nil when the person's key is gone.
-    static func open(_ value: DatabaseValue, context: String, keys: PersonKeyStore) throws -> DatabaseValue? {
-        guard case .blob(let data) = value.storage, isSealed(value) else { return value }
-        let bytes = Array(data)
-        guard let subject = String(bytes: bytes[magic.count..<(magic.count + 36)], encoding: .utf8), let id = UserID(subject) else {
-            throw StewardError.badRequest("A sealed value in the backup names no person; the backup is damaged")
-        }
-        guard let key = try keys.existingKey(for: id) else { return nil }
-        let box = try AES.GCM.SealedBox(combined: Data(bytes[(magic.count + 36)...]))
-        // A key that does not open it is not the key it was sealed with (that one was destroyed): gone as well.
-        guard let opened = try? AES.GCM.open(box, using: key, authenticating: Data(context.utf8)) else { return nil }
-        let plain = Array(opened)
-        guard let tag = plain.first else { return .null }
-        let payload = Array(plain.dropFirst())
-        switch tag {
-        case 1: return payload.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }.databaseValue
-        case 2: return Double(bitPattern: payload.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }).databaseValue
-        case 3: return String(decoding: payload, as: UTF8.self).databaseValue
-        default: return Data(payload).databaseValue
-        }
+    /// The plain value, or nil when the person's key is gone; a value that is not sealed passes unchanged.
+    static func open(_ value: DatabaseValue, context: String, keys: any PersonKeys) throws -> DatabaseValue? {
+        guard case .blob(let data) = value.storage, Sealing.isSealed(data) else { return value }
+        return try Sealing.open(Array(data), context: context, keys: keys).map(databaseValue)
     }
 
     /// Append-only triggers stop the rewrite; they are dropped for it and put back as they were.

@@ -2,25 +2,22 @@ import Crypto
 import Foundation
 import GRDB
 import StewardCore
+import StewardVault
 
 /// Seals contact details and mail texts for the live database and computes the keyed hashes rows are found by
 /// (see `SQLiteStore+Contacts`). Without a master key nothing is sealed and the hashes use a fixed key.
 struct ContactSealer: Sendable {
     let keys: PersonKeyStore?
-    /// HMAC-SHA256 under a key derived from the master key.
-    let lookupKey: [UInt8]
+    /// The vault's keyed lookup hash (what `COLLATE NOCASE` compared before).
+    let lookup: LookupHash
 
     init(keys: PersonKeyStore?) {
         self.keys = keys
-        lookupKey = keys?.derivedKey("steward contact lookup v1") ?? Array("steward contact lookup, no master key".utf8)
+        lookup = LookupHash(keys: keys)
     }
 
-    /// Hex HMAC-SHA256 of the trimmed address with ASCII letters lower-cased (what `COLLATE NOCASE` compared before):
-    /// addresses are found, and kept unique, ignoring case.
     func hash(_ address: String) -> String {
-        let folded = address.trimmingCharacters(in: .whitespacesAndNewlines).utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }
-        let code = HMAC<SHA256>.authenticationCode(for: folded, using: SymmetricKey(data: lookupKey))
-        return code.map { String(format: "%02x", $0) }.joined()
+        lookup.hash(address)
     }
 
     /// The value as stored: sealed with `person`'s key in an account's own columns, else with the service key.

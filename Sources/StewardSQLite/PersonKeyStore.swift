@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import StewardCore
+import StewardVault
 import Synchronization
 
 /// One AES-256 key per person, kept in `keys.sqlite` beside the database, each wrapped (AES-GCM) by the master
@@ -9,7 +10,7 @@ import Synchronization
 ///
 /// Backups encrypt a person's data with their key; erasing the person destroys the key, so every copy of their data
 /// in every earlier backup becomes unreadable at once, wherever those backups are.
-public final class PersonKeyStore: Sendable {
+public final class PersonKeyStore: PersonKeys {
     let queue: DatabaseQueue
     let masterBytes: [UInt8]
     let cache = Mutex<[String: [UInt8]]>([:])
@@ -43,12 +44,11 @@ public final class PersonKeyStore: Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
-    /// Who contact details belong to when they belong to no account (a parent's address, a request from someone
-    /// without one): sealed with a key derived from the master key, which no erasure destroys.
-    public static let serviceSubject = UserID(UUID(uuidString: "00000000-0000-0000-0000-000000000000")!)
+    /// Who contact details belong to when they belong to no account (`VaultSubject.service`).
+    public static let serviceSubject = VaultSubject.service
 
     /// A key for one use, derived from the master key (never stored).
-    func derivedKey(_ label: String) -> [UInt8] {
+    public func derivedKey(_ label: String) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: Array(label.utf8), using: master))
     }
 
@@ -71,7 +71,7 @@ public final class PersonKeyStore: Sendable {
 
     /// The person's key, or nil when it never existed or was destroyed.
     public func existingKey(for subject: UserID) throws -> SymmetricKey? {
-        if subject == Self.serviceSubject { return SymmetricKey(data: derivedKey("steward contact service key v1")) }
+        if subject == Self.serviceSubject { return SymmetricKey(data: derivedKey(VaultSubject.serviceKeyLabel)) }
         if let bytes = cache.withLock({ $0[subject.description] }) { return SymmetricKey(data: bytes) }
         guard
             let wrapped = try queue.read({ db in
@@ -94,16 +94,8 @@ public final class PersonKeyStore: Sendable {
     }
 
     /// Every subject that has a key, or only those whose key was made before `time` (Unix ms).
-    public func subjects(createdBefore time: Int64 = .max) throws -> Set<String> {
+    public func subjects(createdBefore time: Int64) throws -> Set<String> {
         Set(try queue.read { db in try String.fetchAll(db, sql: "SELECT subject FROM person_key WHERE created_time < ?", arguments: [time]) })
-    }
-
-    /// Destroys these subjects' keys (an erasure that stopped between its commit and the key's destruction leaves
-    /// one behind; a backup sweeps it).
-    public func destroyKeys(_ subjects: Set<String>) throws {
-        for subject in subjects {
-            if let id = UserID(subject) { try destroy(id) }
-        }
     }
 
     public func count() throws -> Int {

@@ -3,6 +3,7 @@ import GRDB
 import GRDBSQLite
 import StewardCore
 import StewardStore
+import StewardVault
 
 /// Everything held about one person, as the access report and the export read it.
 extension SQLiteStore: PersonalDataStore {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import StewardCore
+import StewardVault
 
 /// Readings of sensitive categories (precise location, health…) from a device that concerns a person are stored
 /// sealed with that person's key (promise MS-6): type tag + 100, value an AES-GCM box in `BackupCipher`'s format.
@@ -21,12 +22,12 @@ enum SealedReadings {
     }
 
     /// The plain value of a sealed reading (nil when its key is gone); other values pass through.
-    static func open(_ value: DatabaseValue, keys: PersonKeyStore) throws -> DatabaseValue? {
+    static func open(_ value: DatabaseValue, keys: any PersonKeys) throws -> DatabaseValue? {
         try BackupCipher.open(value, context: context, keys: keys)
     }
 
     /// A stored reading as a value, opening it when sealed.
-    static func value(t: Int64, v: DatabaseValue, keys: PersonKeyStore?) -> KVValue? {
+    static func value(t: Int64, v: DatabaseValue, keys: (any PersonKeys)?) -> KVValue? {
         guard t >= offset else { return KVValue(typeTag: t, stored: v) }
         guard let keys, let plain = try? open(v, keys: keys) else { return nil }
         return KVValue(typeTag: t - offset, stored: plain)
