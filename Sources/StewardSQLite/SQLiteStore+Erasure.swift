@@ -6,7 +6,7 @@ import Synchronization
 
 /// Erasing one person in one transaction: either all of it happens or none (promises TB-12, MS-3, TB-5).
 extension SQLiteStore {
-    public func erase(_ plan: ErasurePlan, receiptBody: @Sendable (ErasureCounts) -> String) async throws -> ErasureCounts {
+    public func erase(_ plan: ErasurePlan) async throws -> ErasureCounts {
         let counts = try await pool.write { db -> ErasureCounts in
             let id = plan.user.description
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM user WHERE id = ?", arguments: [id]) != nil else {
@@ -89,7 +89,7 @@ extension SQLiteStore {
             counts.deleted = counts.deleted.filter { $0.value > 0 }
             try db.execute(
                 sql: "INSERT INTO erasure_receipt(id, time, body) VALUES (?, ?, ?)",
-                arguments: [plan.receipt.id, plan.receipt.time, receiptBody(counts)])
+                arguments: [plan.receipt.id, plan.receipt.time, plan.receiptWording.body(id: plan.receipt.id, time: plan.receipt.time, counts: counts)])
             try AuditChain.append(plan.audit, key: auditKey, db)
             return counts
         }

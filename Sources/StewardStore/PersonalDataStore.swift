@@ -78,6 +78,8 @@ public struct ErasurePlan: Sendable {
     /// daily counts, sums, minimums and maximums per tenant, without device or person, before they are deleted.
     public var aggregatedCategories: Set<String>
     public var receipt: ErasureReceiptRecord
+    /// What the receipt says besides the counts; the store writes it in the deleting transaction.
+    public var receiptWording: ErasureReceiptWording
     public var audit: AuditEvent
     /// Applied last in the same transaction: the record that the request was honoured, and the pseudonymisation
     /// of the person's earlier requests.
@@ -87,9 +89,10 @@ public struct ErasurePlan: Sendable {
 
     public init(
         user: UserID, email: String, telemetry: TelemetryMapping, aggregatedCategories: Set<String>,
-        receipt: ErasureReceiptRecord, audit: AuditEvent, changes: [IdentityChange] = []
+        receipt: ErasureReceiptRecord, receiptWording: ErasureReceiptWording, audit: AuditEvent, changes: [IdentityChange] = []
     ) {
         self.changes = changes
+        self.receiptWording = receiptWording
         self.user = user
         self.email = email
         self.telemetry = telemetry
@@ -176,8 +179,9 @@ public protocol PersonalDataStore: Sendable {
     /// Attributes of a device: (scope, key, last update, value).
     func attributeRows(device seq: Int64) async throws -> [[JSONValue]]
 
-    /// The counts an erasure will report, computed in its transaction; `receiptBody` turns them into the receipt.
-    func erase(_ plan: ErasurePlan, receiptBody: @Sendable (ErasureCounts) -> String) async throws -> ErasureCounts
+    /// Erases the person in one transaction and writes the receipt (`plan.receiptWording` with the counts) in it;
+    /// returns the counts.
+    func erase(_ plan: ErasurePlan) async throws -> ErasureCounts
     /// Makes sure no copy of erased rows lingers outside the live tables: whatever the backend keeps besides them
     /// (SQLite: the write-ahead log, folded into the file and truncated; freed pages are zeroed by `secure_delete`).
     /// Called after an erasure has committed; best effort, as the backend does it on its own later too.

@@ -35,6 +35,7 @@ extension StoreContract {
         return ErasurePlan(
             user: f.person.id, email: f.person.email, telemetry: mapping, aggregatedCategories: ["device.energy"],
             receipt: ErasureReceiptRecord(id: "receipt-\(UUID().uuidString)", time: 1_000, body: ""),
+            receiptWording: ErasureReceiptWording(controller: "Clinic Ltd", policyVersion: "7", requestsKeptFor: "3 years"),
             audit: AuditEvent(
                 time: 1_000, tenantID: f.tenant.id, actorID: nil, credential: "contract", subjectID: f.person.id, event: "account.erased"))
     }
@@ -71,7 +72,7 @@ extension StoreContract {
             let plan = erasurePlan(f)
             // Assigned after planning: the plan names no device, so the store must find this one itself.
             try await s.personalData.assignDevice(tenant: f.tenant.id, device: f.worn.id, to: f.person.id)
-            let counts = try await s.personalData.erase(plan) { counts in "deleted \(counts.deleted["readings"] ?? 0)" }
+            let counts = try await s.personalData.erase(plan)
             #expect(counts.deleted["readings"] == 5)
             #expect(counts.deleted["account"] == 1)
             #expect(counts.aggregated == 2)  // the two numeric power readings; the text one is deleted only
@@ -80,11 +81,16 @@ extension StoreContract {
             #expect(try await s.devices.device(tenant: f.tenant.id, id: f.worn.id) != nil)
             #expect(try await s.personalData.devices(concerning: f.person.id).isEmpty)
             #expect(try await s.telemetry.latest(tenant: f.tenant.id, device: f.other.id, keys: nil)["power"]?.value == .long(7))
-            #expect(try await s.personalData.receipt(id: plan.receipt.id)?.body == "deleted 5")
+            // The receipt is written in the same transaction, in the plan's wording, with the counts.
+            let receipt = try #require(try await s.personalData.receipt(id: plan.receipt.id))
+            #expect(receipt.time == plan.receipt.time)
+            #expect(receipt.body == plan.receiptWording.body(id: plan.receipt.id, time: plan.receipt.time, counts: counts))
+            #expect(receipt.body.contains(#"{"what":"readings","rows":5}"#) && receipt.body.contains(#""controller":"Clinic Ltd""#))
+            #expect(!receipt.body.contains(f.person.email))
             #expect(try await s.accounts.user(tenant: f.tenant.id, id: f.person.id) == nil)
             #expect(try await s.accounts.user(tenant: f.tenant.id, id: f.colleague.id) != nil)
             // A second erasure of the same person changes nothing and says why.
-            await expectStewardError(.notFound) { _ = try await s.personalData.erase(erasurePlan(f)) { _ in "" } }
+            await expectStewardError(.notFound) { _ = try await s.personalData.erase(erasurePlan(f)) }
         }
     }
 }

@@ -310,8 +310,9 @@ import Testing
             user: wearer.id, email: wearer.email,
             telemetry: TelemetryMapping(defaultCategory: "user.telemetry", rules: [.init(pattern: "heart*", category: "health.statistics")]),
             aggregatedCategories: ["health.statistics"], receipt: ErasureReceiptRecord(id: "r-1", time: start, body: ""),
+            receiptWording: ErasureReceiptWording(controller: "Analytical Engines Ltd", policyVersion: "1"),
             audit: AuditEvent(time: start, tenantID: org, actorID: nil, credential: "test", subjectID: wearer.id, event: "account.erased"))
-        let counts = try await store.erase(plan) { _ in "{}" }
+        let counts = try await store.erase(plan)
         #expect(counts.aggregated == 2 && counts.aggregatedCategories == ["health.statistics"])
         let statistic = try #require(try await store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM statistic WHERE key = 'heartRate'") })
         #expect((statistic["count"] as Int) == 2 && (statistic["sum"] as Double) == 121)

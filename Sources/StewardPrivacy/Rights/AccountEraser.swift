@@ -62,7 +62,7 @@ public struct AccountEraser: Sendable {
             jurisdiction: jurisdiction, at: time)
         let plan = ErasurePlan(
             user: user, email: account.user.email, telemetry: self.declaration.telemetry, aggregatedCategories: aggregatedCategories,
-            receipt: ErasureReceiptRecord(id: receiptID, time: time, body: ""),
+            receipt: ErasureReceiptRecord(id: receiptID, time: time, body: ""), receiptWording: Self.receiptWording(declaration),
             audit: AuditEvent(
                 time: time, tenantID: account.user.tenantID, actorID: nil, credential: actor, subjectID: user, event: "account.erased",
                 detail: "all personal data erased; receipt \(receiptID)", ip: ip),
@@ -71,12 +71,9 @@ public struct AccountEraser: Sendable {
                 // The records of what was asked and answered stay (legal hold) under a pseudonym, not the address.
                 .rights(.pseudonymizeRequests(user: user, email: account.user.email, pseudonym: "erased:\(receiptID)")),
             ])
-        let declaration = self.declaration
         var fullPlan = plan
         fullPlan.otherRecipients = account.details.parentEmail.map { [$0] } ?? []
-        let counts = try await store.erase(fullPlan) { counts in
-            Self.receiptBody(id: receiptID, time: time, counts: counts, declaration: declaration)
-        }
+        let counts = try await store.erase(fullPlan)
         // The erasure has committed; purging what the backend keeps besides the tables is best effort (it does so later too).
         try? await store.purgeErasedRemnants()
         guard let receipt = try await store.receipt(id: receiptID) else {
@@ -93,59 +90,16 @@ public struct AccountEraser: Sendable {
         Secrets.constantTimeEquals(signature, Secrets.hmacHex(key: receiptKey, "receipt\n\(id)"))
     }
 
-    static func receiptBody(
-        id: String, time: Int64, counts: ErasureCounts, declaration: PrivacyDeclaration
-    ) -> String {
-        let aggregated = counts.aggregatedCategories.sorted()
-        let auditRule = declaration.retentionRule(for: "system.audit")
-        let erased = counts.deleted.sorted { $0.key < $1.key }.map { what, rows in
-            JSONValue.object([JSONMember("what", .string(what)), JSONMember("rows", .number(String(rows)))])
-        }
-        var anonymized: [JSONValue] = []
-        if counts.aggregated > 0 {
-            anonymized.append(
-                .object([
-                    JSONMember(
-                        "what",
-                        .string("readings of \(aggregated.joined(separator: ", ")) folded into daily counts, sums, minimums and maximums per organisation, without device or person, then deleted")),
-                    JSONMember("rows", .number(String(counts.aggregated))),
-                ]))
-        }
-        var kept: [JSONValue] = []
-        if let requests = counts.kept["requests"], requests > 0 {
-            let rule = declaration.retentionRule(for: "user.privacy_request")
-            kept.append(
-                .object([
-                    JSONMember("what", .string("records of your data requests, this one included, under the pseudonym erased:\(id) instead of your address")),
-                    JSONMember("rows", .number(String(requests))),
-                    JSONMember("legalHold", .string(rule?.legalHold ?? "to prove requests were answered")),
-                    JSONMember("until", .string(rule.map { Durations.words($0.period) } ?? "as declared")),
-                ]))
-        }
-        if let audit = counts.kept["audit entries"], audit > 0 {
-            kept.append(
-                .object([
-                    JSONMember("what", .string("audit trail entries about the account (security events; they name the account id only)")),
-                    JSONMember("rows", .number(String(audit))),
-                    JSONMember("legalHold", .string(auditRule?.legalHold ?? "security records")),
-                    JSONMember("until", .string(auditRule.map { "\(Durations.words($0.period)) after each event" } ?? "as declared")),
-                ]))
-        }
-        kept.append(
-            .object([
-                JSONMember("what", .string("this receipt, which names no one")),
-                JSONMember("legalHold", .string("to prove the request was honoured (GDPR Art. 5(2))")),
-            ]))
-        return JSONValue.object([
-            JSONMember("receipt", .string(id)),
-            JSONMember("time", .number(String(time))),
-            JSONMember("timeUTC", .string(UTCTime.format(time, seconds: true))),
-            JSONMember("controller", .string(declaration.controller.name)),
-            JSONMember("policyVersion", .string(declaration.version)),
-            JSONMember("erased", .array(erased)),
-            JSONMember("anonymized", .array(anonymized)),
-            JSONMember("kept", .array(kept)),
-        ]).serialized
+    /// The receipt's wording from the declaration: who the controller is, and why and how long what stays is kept.
+    static func receiptWording(_ declaration: PrivacyDeclaration) -> ErasureReceiptWording {
+        let requests = declaration.retentionRule(for: "user.privacy_request")
+        let audit = declaration.retentionRule(for: "system.audit")
+        var wording = ErasureReceiptWording(controller: declaration.controller.name, policyVersion: declaration.version)
+        if let legalHold = requests?.legalHold { wording.requestsLegalHold = legalHold }
+        if let requests { wording.requestsKeptFor = Durations.words(requests.period) }
+        if let legalHold = audit?.legalHold { wording.auditLegalHold = legalHold }
+        if let audit { wording.auditKeptFor = "\(Durations.words(audit.period)) after each event" }
+        return wording
     }
 }
 
