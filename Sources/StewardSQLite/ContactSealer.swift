@@ -4,28 +4,26 @@ import GRDB
 import StewardCore
 import StewardVault
 
-/// Seals contact details and mail texts for the live database and computes the keyed hashes rows are found by
-/// (see `SQLiteStore+Contacts`). Without a master key nothing is sealed and the hashes use a fixed key.
-struct ContactSealer: Sendable {
+/// Brings this database's contact columns under the vault's sealing (`ContactSealer`, which decides what is sealed
+/// and with whose key): seals what an older database or one written without a master key still holds in the clear,
+/// once, and fills the keyed lookup hashes. Without a master key nothing is sealed and the hashes use a fixed key.
+struct ContactSealing: Sendable {
     let keys: PersonKeyStore?
-    /// The vault's keyed lookup hash (what `COLLATE NOCASE` compared before).
-    let lookup: LookupHash
+    let vault: ContactSealer
 
     init(keys: PersonKeyStore?) {
         self.keys = keys
-        lookup = LookupHash(keys: keys)
+        vault = ContactSealer(keys: keys)
     }
 
+    /// The keyed hash rows holding `address` are found by (`LookupHash`; what `COLLATE NOCASE` compared before).
     func hash(_ address: String) -> String {
-        lookup.hash(address)
+        vault.hash(address)
     }
 
-    /// The value as stored: sealed with `person`'s key in an account's own columns, else with the service key.
-    /// Plain when there is no master key; empty stays empty.
-    func seal(_ value: String?, in column: SealedColumn, person: UserID?) throws -> DatabaseValue {
-        guard let keys, let value, !value.isEmpty else { return value.databaseValue }
-        let subject = column.personal ? (person ?? PersonKeyStore.serviceSubject) : PersonKeyStore.serviceSubject
-        return try BackupCipher.seal(value.databaseValue, subject: subject.description, context: column.context, key: keys.key(for: subject))
+    /// The value as stored (see `SQLiteStore.sealContact`).
+    func seal(_ value: String, in column: SealedColumn, person: UserID?) throws -> DatabaseValue {
+        try vault.seal(value, in: column.field, person: person).map { Data($0).databaseValue } ?? value.databaseValue
     }
 
     /// Whether the database may still hold contact details in the clear: before the first start with a master key

@@ -1,20 +1,19 @@
+import Foundation
 import GRDB
 import StewardCore
+import StewardVault
 
-/// A column stored sealed: a contact detail (an email address, a phone number), or the text of a mail waiting to be
-/// sent (it names people and carries single-use links).
+/// Where this backend keeps one of the vault's contact fields: its table, its column and, when rows are found by
+/// the value, the column of its keyed hash. What is sealed, and with whose key, is the vault's (`ContactField`).
 struct SealedColumn: Sendable {
+    var field: ContactField
     var table: String
     var column: String
     /// The column holding the value's keyed lookup hash, when rows are found by this value.
     var hash: String? = nil
-    /// Whether the row is an account and the value is sealed with that person's key. Rows of other tables can outlive
-    /// the account they mention (requests and complaints stay under a legal hold, mail waits for delivery), so they
-    /// are sealed with the service key and are deleted or pseudonymised by an erasure instead.
-    var personal = false
 
-    /// Binds a sealed value to its place: a value moved to another column does not open.
-    var context: String { "\(table).\(column)" }
+    /// Sealed with the person's key (an account's own detail), else with the service key.
+    var personal: Bool { field.isPersonal }
 }
 
 /// Contact details are data classed sensitive (promise MS-6), so the live database never holds them in the clear:
@@ -26,15 +25,15 @@ struct SealedColumn: Sendable {
 /// reads them the same way; erasing a person destroys their key, and backups seal every row about a
 /// living person with that person's key.
 extension SQLiteStore {
-    static let userEmail = SealedColumn(table: "user", column: "email", hash: "email_hash", personal: true)
-    static let userPhone = SealedColumn(table: "user", column: "phone", personal: true)
-    static let userParentEmail = SealedColumn(table: "user", column: "parent_email", personal: true)
-    static let signInEmail = SealedColumn(table: "sign_in", column: "email", hash: "email_hash")
-    static let mailRecipient = SealedColumn(table: "mail_outbox", column: "recipient", hash: "recipient_hash")
-    static let mailText = SealedColumn(table: "mail_outbox", column: "text_body")
-    static let mailHTML = SealedColumn(table: "mail_outbox", column: "html_body")
-    static let requestEmail = SealedColumn(table: "dsr_request", column: "email", hash: "email_hash")
-    static let complaintEmail = SealedColumn(table: "complaint", column: "email", hash: "email_hash")
+    static let userEmail = SealedColumn(field: .accountEmail, table: "user", column: "email", hash: "email_hash")
+    static let userPhone = SealedColumn(field: .accountPhone, table: "user", column: "phone")
+    static let userParentEmail = SealedColumn(field: .parentEmail, table: "user", column: "parent_email")
+    static let signInEmail = SealedColumn(field: .signInEmail, table: "sign_in", column: "email", hash: "email_hash")
+    static let mailRecipient = SealedColumn(field: .mailRecipient, table: "mail_outbox", column: "recipient", hash: "recipient_hash")
+    static let mailText = SealedColumn(field: .mailText, table: "mail_outbox", column: "text_body")
+    static let mailHTML = SealedColumn(field: .mailHTML, table: "mail_outbox", column: "html_body")
+    static let requestEmail = SealedColumn(field: .requestEmail, table: "dsr_request", column: "email", hash: "email_hash")
+    static let complaintEmail = SealedColumn(field: .complaintEmail, table: "complaint", column: "email", hash: "email_hash")
 
     static let sealedColumns = [
         userEmail, userPhone, userParentEmail, signInEmail, mailRecipient, mailText, mailHTML, requestEmail, complaintEmail,
@@ -64,7 +63,7 @@ extension SQLiteStore {
         for (name, value) in row { values[name] = value }
         for column in columns {
             if let value = values[column.column] {
-                values[column.column] = try Self.openContact(value, context: column.context, keys: keys)
+                values[column.column] = try openContact(value, in: column)
             }
         }
         return Row(values)
@@ -75,21 +74,16 @@ extension SQLiteStore {
         sealer.hash(address)
     }
 
-    /// The value as stored (see `ContactSealer.seal`).
+    /// The value as stored: sealed by the vault (`ContactSealer.seal`), or as it is.
     func sealContact(_ value: String?, in column: SealedColumn, person: UserID? = nil) throws -> DatabaseValue {
-        try sealer.seal(value, in: column, person: person)
+        try sealer.vault.seal(value, in: column.field, person: person).map { Data($0).databaseValue } ?? value.databaseValue
     }
 
-    /// A sealed contact detail opened, anything else as it is. A key that is missing
-    /// is an error, not a silent NULL: the rows exist, so the key store or the master key is not the right one.
-    static func openContact(_ value: DatabaseValue, context: String, keys: PersonKeyStore?) throws -> DatabaseValue {
-        guard BackupCipher.isSealed(value) else { return value }
-        guard let keys, let plain = try BackupCipher.open(value, context: context, keys: keys) else {
-            throw StewardError(
-                .internal,
-                "A sealed \(context) cannot be opened: keys.sqlite or the master key is not the one this database was written with")
-        }
-        return plain
+    /// A sealed contact detail opened, anything else as it is. A key that is missing is an error, not a silent NULL
+    /// (see `ContactSealer.open`).
+    func openContact(_ value: DatabaseValue, in column: SealedColumn) throws -> DatabaseValue {
+        guard case .blob(let data) = value.storage, Sealing.isSealed(data) else { return value }
+        return BackupCipher.databaseValue(try sealer.vault.open(Array(data), in: column.field))
     }
 
     /// Seals what is still in the clear, once (see `ContactSealer.sealPlain`), then checkpoints so the clear copies

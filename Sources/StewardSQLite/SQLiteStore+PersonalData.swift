@@ -59,7 +59,7 @@ extension SQLiteStore: PersonalDataStore {
                 try (1..<row.count).map { index in
                     let value: DatabaseValue = row[index]
                     guard let column = sealed[index - 1] else { return Self.json(value) }
-                    return Self.json(try Self.openContact(value, context: column.context, keys: keys))
+                    return Self.json(try openContact(value, in: column))
                 })
         }
         return (PersonalTable(name: spec.kind.rawValue, columns: columns, rows: rows), last)
@@ -313,7 +313,7 @@ extension SQLiteStore: BackupStore {
                 try db.inTransaction {
                     result = try BackupCipher.decrypt(db, keys: keys)
                     // What the backup did not seal itself (contacts of no living person) came out in the clear.
-                    _ = try ContactSealer(keys: keys).sealPlain(db)
+                    _ = try ContactSealing(keys: keys).sealPlain(db)
                     return .commit
                 }
                 try db.execute(sql: "VACUUM")

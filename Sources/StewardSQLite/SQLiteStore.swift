@@ -43,7 +43,7 @@ public final class SQLiteStore: Sendable {
     /// rest, and backups seal everything personal with them.
     public let keys: PersonKeyStore?
     /// Seals contact details and hashes them for lookups (see `SQLiteStore+Contacts`).
-    let sealer: ContactSealer
+    let sealer: ContactSealing
 
     /// Opens (creating if needed) `steward.sqlite` inside `directory` and brings its schema up to date. With a
     /// `masterKey`, also the per-person key store `keys.sqlite` beside it: readings and attributes a batch names as
@@ -62,7 +62,7 @@ public final class SQLiteStore: Sendable {
             return try PersonKeyStore(path: (directory as NSString).appendingPathComponent("keys.sqlite"), masterKey: $0)
         }
         self.keys = keys
-        sealer = ContactSealer(keys: keys)
+        sealer = ContactSealing(keys: keys)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)

@@ -60,4 +60,23 @@ import Testing
         #expect(hash.hash("ada@example.com") != LookupHash(keys: InMemoryPersonKeys()).hash("ada@example.com"))
         #expect(hash.hash("ada@example.com").count == 64)
     }
+
+    @Test func anAccountsOwnDetailsDieWithItsKeyWhileServiceSealedOnesStay() throws {
+        let sealer = ContactSealer(keys: keys)
+        let own = try #require(try sealer.seal("ada@example.com", in: .accountEmail, person: person))
+        let request = try #require(try sealer.seal("ada@example.com", in: .requestEmail, person: person))
+        #expect(try Sealing.subject(of: own) == person)
+        #expect(try Sealing.subject(of: request) == VaultSubject.service)
+        #expect(try sealer.open(own, in: .accountEmail) == .text("ada@example.com"))
+        // Opened as another field: refused loudly, never a silent nil.
+        #expect(throws: StewardError.self) { try sealer.open(own, in: .accountPhone) }
+        try keys.destroy(person)
+        #expect(throws: StewardError.self) { try sealer.open(own, in: .accountEmail) }
+        #expect(try sealer.open(request, in: .requestEmail) == .text("ada@example.com"))
+        // Nothing to seal, or no key store: stored as it is.
+        #expect(try sealer.seal("", in: .accountPhone, person: person) == nil)
+        #expect(try sealer.seal(nil, in: .accountPhone, person: person) == nil)
+        #expect(try ContactSealer(keys: nil).seal("x", in: .accountEmail, person: person) == nil)
+        #expect(Set(ContactField.allCases.filter(\.isPersonal)) == [.accountEmail, .accountPhone, .parentEmail])
+    }
 }
