@@ -200,7 +200,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "StewardSQLiteTests", dependencies: ["StewardSQLite", "StewardStore", "StewardCore", "StewardTesting"],
+            name: "StewardSQLiteTests",
+            dependencies: [
+                "StewardSQLite", "StewardStore", "StewardCore", "StewardTesting", "StewardMail",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardAuthTests",
@@ -209,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "StewardPrivacyTests",
             dependencies: [
-                "StewardPrivacy", "StewardCore", "StewardAuth", "StewardSQLite", "StewardStore", "StewardMail",
+                "StewardPrivacy", "StewardCore", "StewardAuth", "StewardSQLite", "StewardStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),
