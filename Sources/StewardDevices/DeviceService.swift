@@ -197,12 +197,12 @@ public final class DeviceService: Sendable {
         }
     }
 
-    /// Deletes attributes and tells the device about deleted shared ones.
     /// A device's attributes of one scope (of `keys`, or all).
     public func attributes(_ device: Device, scope: AttributeScope, keys: [String]?) async throws -> [AttributeEntry] {
         try await attributes.attributes(tenant: device.tenantID, device: device.id, scope: scope, keys: keys)
     }
 
+    /// Deletes attributes and tells the device about deleted shared ones.
     public func deleteAttributes(_ device: Device, scope: AttributeScope, keys: [String]) async throws {
         let deleted = try await attributes.deleteAttributes(tenant: device.tenantID, device: device.id, scope: scope, keys: keys)
         if !deleted.isEmpty { publishAttributes(device, scope: scope, change: .deleted(deleted), ts: WallClock.nowMillis()) }

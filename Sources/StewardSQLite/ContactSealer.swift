@@ -21,8 +21,8 @@ struct ContactSealing: Sendable {
         vault.hash(address)
     }
 
-    /// The value as stored (see `SQLiteStore.sealContact`).
-    func seal(_ value: String, in column: SealedColumn, person: UserID?) throws -> DatabaseValue {
+    /// The value as stored: sealed by the vault, or as it is (no master key, nil or empty).
+    func seal(_ value: String?, in column: SealedColumn, person: UserID?) throws -> DatabaseValue {
         try vault.seal(value, in: column.field, person: person).map { Data($0).databaseValue } ?? value.databaseValue
     }
 

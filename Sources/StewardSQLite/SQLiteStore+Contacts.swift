@@ -74,9 +74,9 @@ extension SQLiteStore {
         sealer.hash(address)
     }
 
-    /// The value as stored: sealed by the vault (`ContactSealer.seal`), or as it is.
+    /// The value as stored (see `ContactSealing.seal`).
     func sealContact(_ value: String?, in column: SealedColumn, person: UserID? = nil) throws -> DatabaseValue {
-        try sealer.vault.seal(value, in: column.field, person: person).map { Data($0).databaseValue } ?? value.databaseValue
+        try sealer.seal(value, in: column, person: person)
     }
 
     /// A sealed contact detail opened, anything else as it is. A key that is missing is an error, not a silent NULL

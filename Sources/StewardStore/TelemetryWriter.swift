@@ -28,6 +28,8 @@ public final class TelemetryWriter: Sendable {
     }
 
     private let store: any TelemetryStore
+    /// The same store when its commit blocks anyway (see `BlockingTelemetryAppend`), found once at start.
+    private let blockingStore: (any BlockingTelemetryAppend)?
     private let state = Mutex(State())
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -42,6 +44,7 @@ public final class TelemetryWriter: Sendable {
         store: any TelemetryStore, maximumGroupSize: Int = 4096, storage: StorageStatus? = nil, feed: CommitFeed = CommitFeed()
     ) {
         self.store = store
+        blockingStore = store as? any BlockingTelemetryAppend
         self.maximumGroupSize = maximumGroupSize
         self.storage = storage
         self.feed = feed
@@ -149,8 +152,8 @@ public final class TelemetryWriter: Sendable {
     /// concurrency runtime's, so waiting here never takes a thread from anyone else; the store does its work on its
     /// own executor (SQLite: the database's writer queue; PostgreSQL: the connection's event loop).
     private func append(_ batches: [TelemetryBatch]) throws {
-        if let blocking = store as? any BlockingTelemetryAppend {
-            try blocking.appendBlocking(batches)
+        if let blockingStore {
+            try blockingStore.appendBlocking(batches)
             return
         }
         let done = DispatchSemaphore(value: 0)
