@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -84,6 +85,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StewardPostgres",
+            dependencies: [
+                "StewardCore", "StewardStore", "StewardMail", "StewardVault",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StewardPrivacy",
             dependencies: [
                 "StewardCore", "StewardStore", "StewardAuth", .product(name: "Yams", package: "Yams"),
@@ -138,7 +153,7 @@ let package = Package(
         .target(
             name: "StewardServer",
             dependencies: [
-                "StewardCore", "StewardStore", "StewardSQLite", "StewardDevices", "StewardAuth",
+                "StewardCore", "StewardStore", "StewardSQLite", "StewardPostgres", "StewardDevices", "StewardAuth",
                 "MQTTServer", "StewardWeb", "StewardMail", "StewardPrivacy", "StewardJobs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -204,6 +219,16 @@ let package = Package(
             dependencies: [
                 "StewardSQLite", "StewardStore", "StewardCore", "StewardTesting", "StewardMail",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings),
+        // The store contract against every backend: SQLite in a temporary directory, PostgreSQL in a fresh database
+        // of the cluster STEWARD_TEST_DATABASE_URL names (scripts/pg-cluster.sh).
+        .testTarget(
+            name: "StoreContractTests",
+            dependencies: [
+                "StewardSQLite", "StewardPostgres", "StewardStore", "StewardCore", "StewardTesting", "StewardVault",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -2,17 +2,6 @@ import GRDB
 import StewardCore
 
 extension KVValue {
-    /// The type tag stored in the `t` column.
-    var typeTag: Int64 {
-        switch self {
-        case .bool: return 1
-        case .long: return 2
-        case .double: return 3
-        case .string: return 4
-        case .json: return 5
-        }
-    }
-
     var storedValue: DatabaseValue {
         switch self {
         case .bool(let b): return (b ? 1 : 0).databaseValue
