@@ -1,5 +1,6 @@
 import StewardCore
 import StewardStore
+import Synchronization
 
 /// `device_change` rows are recorded in the transaction that changes the devices, so a server follows changes the CLI
 /// (another process) makes. Readers poll by id and must never miss one, so ids have to grow in commit order: every
