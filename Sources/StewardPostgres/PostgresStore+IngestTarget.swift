@@ -1,3 +1,4 @@
+import Crypto
 import StewardCore
 import StewardStore
 import StewardVault
