@@ -65,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "StewardStore",
-            dependencies: ["StewardCore"],
+            dependencies: ["StewardCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import StewardCore
@@ -9,7 +8,7 @@ import StewardStore
 /// `sqlite_sequence` ahead of the last entry). With a key (kept in a file outside the database) the hash is an
 /// HMAC, so someone who can write the database but not read the key cannot recompute the chain after an edit.
 enum AuditChain {
-    static let genesis = String(repeating: "0", count: 64)
+    static let genesis = AuditChainDigest.genesis
 
     static func append(_ event: AuditEvent, key: [UInt8]?, _ db: Database) throws {
         let previous =
@@ -27,22 +26,9 @@ enum AuditChain {
             ])
     }
 
-    /// SHA-256 over the sequence number, every field (length-prefixed, so no two different entries share an
-    /// encoding) and the previous hash.
+    /// See `AuditChainDigest.digest` (shared by every backend).
     static func digest(sequence: Int64, event: AuditEvent, previous: String, key: [UInt8]?) -> String {
-        var text = "\(sequence)"
-        let fields: [String?] = [
-            String(event.time), event.tenantID?.description, event.actorID?.description, event.credential,
-            event.subjectID?.description, event.event, event.detail, event.ip, previous,
-        ]
-        for field in fields {
-            if let field { text += "|\(field.utf8.count):\(field)" } else { text += "|-" }
-        }
-        if let key {
-            return HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key))
-                .map { String(format: "%02x", $0) }.joined()
-        }
-        return SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        AuditChainDigest.digest(sequence: sequence, event: event, previous: previous, key: key)
     }
 
     static func entry(_ row: Row) -> AuditEntry {
@@ -56,24 +42,14 @@ enum AuditChain {
             previousHash: row["prev_hash"], hash: row["hash"])
     }
 
+    /// Walks the entries in sequence order (`AuditChainDigest.Walk`), then compares the end with `sqlite_sequence`.
     static func verify(_ db: Database, key: [UInt8]?) throws -> AuditVerification {
-        var expectedSequence: Int64 = 1
-        var previous = genesis
-        var count = 0
+        var walk = AuditChainDigest.Walk(key: key)
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY seq")
         while let row = try rows.next() {
-            let entry = entry(row)
-            if entry.sequence != expectedSequence { return .removed(sequence: expectedSequence) }
-            if entry.previousHash != previous { return .relinked(sequence: entry.sequence) }
-            if digest(sequence: entry.sequence, event: entry.event, previous: entry.previousHash, key: key) != entry.hash {
-                return .changed(sequence: entry.sequence)
-            }
-            previous = entry.hash
-            expectedSequence += 1
-            count += 1
+            if let verdict = walk.next(entry(row)) { return verdict }
         }
         let highest = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'") ?? 0
-        if highest >= expectedSequence { return .removed(sequence: expectedSequence) }
-        return .intact(entries: count)
+        return walk.finish(highest: highest)
     }
 }
