@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 need_packages=()
-for pkg in libsqlite3-dev openssl; do
+for pkg in libsqlite3-dev openssl postgresql-15; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_packages+=("$pkg")
 done
 # Headless browser for the console tests (Selenium drives Debian's Chromium through chromedriver).
@@ -25,7 +25,14 @@ fi
 echo "== swift build"
 swift build --build-tests
 
-echo "== swift test"
+# A throwaway PostgreSQL 15 cluster (own data folder under /tmp, free port, TLS, as the postgres user when run as
+# root), stopped and removed at exit. The store contract runs against it and SQLite alike.
+echo "== PostgreSQL test cluster"
+eval "$("$ROOT/scripts/pg-cluster.sh" start)"
+trap '"$ROOT/scripts/pg-cluster.sh" stop' EXIT
+echo "   $STEWARD_TEST_DATABASE_URL"
+
+echo "== swift test (store contract on SQLite and PostgreSQL)"
 swift test --skip-build --parallel
 
 echo "== conformance suite (includes schemathesis against /api/openapi.json: protocol/test_adv_schemathesis.py)"

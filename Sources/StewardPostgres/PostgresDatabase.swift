@@ -51,25 +51,11 @@ public final class PostgresDatabase: Sendable {
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.additionalStartupParameters = [("application_name", "steward")]
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        storage.setProbe { [weak self] in try? await self?.ping() }
     }
 
     static func tls(_ location: PostgresLocation) throws(StewardError) -> PostgresClient.Configuration.TLS {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch location.tls {
-        case .disable:
-            return .disable
-        case .require:
-            tls.certificateVerification = .none
-        case .verifyCA, .verifyFull:
-            if let caFile = location.caFile {
-                guard FileManager.default.isReadableFile(atPath: caFile) else {
-                    throw .badRequest("Cannot read the database's CA file \(caFile) (sslrootcert)")
-                }
-                tls.trustRoots = .file(caFile)
-            }
-            tls.certificateVerification = location.tls == .verifyFull ? .fullVerification : .noHostnameVerification
-        }
-        return .require(tls)
+        location.tls == .disable ? .disable : .require(try tlsConfiguration(location))
     }
 
     /// Runs the pool in a task of its own (the CLI, tests); the server runs it in its service group instead.
@@ -128,7 +114,7 @@ public final class PostgresDatabase: Sendable {
         let timeout = callTimeout
         let location = location
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
+            let value = try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
                 group.addTask {
                     try await Task.sleep(for: timeout)
@@ -140,8 +126,12 @@ public final class PostgresDatabase: Sendable {
                 }
                 return value
             }
+            storage.recordReachable()
+            return value
         } catch {
-            throw storage.classify(PostgresErrors.map(error, location: location))
+            let mapped = PostgresErrors.map(error, location: location)
+            if let failure = mapped as? StewardError, failure.kind == .unavailable { storage.recordUnreachable(failure.message) }
+            throw storage.classify(mapped)
         }
     }
 }

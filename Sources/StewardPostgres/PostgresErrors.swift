@@ -87,3 +87,13 @@ enum PostgresErrors {
         return "Cannot connect to the database \(location): \(error)"
     }
 }
+
+/// Start-up errors in one line, for the composition root.
+public enum PostgresErrorText {
+    /// `error` (from opening the store: migrating, creating partitions) as one line naming the database, never the
+    /// password.
+    public static func startup(_ error: any Error, location: PostgresLocation) -> String {
+        if let error = error as? StewardError, error.kind != .internal { return error.message }
+        return PostgresErrors.startupMessage(error, location: location)
+    }
+}

@@ -4,6 +4,10 @@ import StewardWeb
 /// Everything `steward serve` can be told, from flags or `STEWARD_*` environment variables.
 public struct ServerConfiguration: Sendable {
     public var dataDirectory: String = "./steward-data"
+    /// A PostgreSQL database (`postgres://user@host:port/db?sslmode=verify-full&sslrootcert=…`) instead of SQLite in
+    /// the data directory. The data directory still holds the key files (`master.key`, `keys.sqlite`, …): people's
+    /// keys never live in the database.
+    public var databaseURL: String?
     public var host: String = "0.0.0.0"
     public var httpPort: Int = 8080
     public var mqttPort: Int = 1883
@@ -88,6 +92,7 @@ public struct ServerConfiguration: Sendable {
     /// Applies `STEWARD_*` environment variables; flags given explicitly are applied after and win.
     public mutating func applyEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
         if let value = environment["STEWARD_DATA_DIR"] { dataDirectory = value }
+        if let value = environment["STEWARD_DATABASE_URL"], !value.isEmpty { databaseURL = value }
         if let value = environment["STEWARD_HOST"] { host = value }
         if let value = environment["STEWARD_HTTP_PORT"].flatMap(Int.init) { httpPort = value }
         if let value = environment["STEWARD_MQTT_PORT"].flatMap(Int.init) { mqttPort = value }

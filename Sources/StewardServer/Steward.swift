@@ -39,7 +39,12 @@ public struct Steward: Sendable {
     let signingKey: [UInt8]
     public let logger: Logger
 
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// Where the data is (`steward.sqlite`'s path, or the PostgreSQL database), for the start-up banner.
+    public let databaseLocation: String
+    /// Closes the backend's connections; call after the telemetry writer shut down.
+    let closeBackend: @Sendable () async -> Void
+
+    public init(configuration: ServerConfiguration, logger: Logger) async throws {
         // Before anything is opened or created: the database holds device tokens, the key files unlock everyone's data.
         try DataDirectory.secure(configuration.dataDirectory, logger: logger)
         let privacy = try Self.declaration(directory: configuration.dataDirectory)
@@ -47,10 +52,13 @@ public struct Steward: Sendable {
         // Shared by the store's write path, the telemetry writer and `/api/health`.
         let storage = StorageStatus { line in logger.error("\(line)") }
         self.storage = storage
-        let backend = try StoreBackendFactory.open(
+        let backend = try await StoreBackendFactory.open(
             configuration, masterKey: try Self.masterKey(configuration),
-            auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory), storage: storage)
+            auditKey: try Self.secretKey(named: "audit-chain.key", directory: configuration.dataDirectory), storage: storage,
+            logger: logger)
         store = backend.stores
+        databaseLocation = backend.location
+        closeBackend = backend.close
         mailOutbox = backend.mailOutbox
         writer = TelemetryWriter(store: store, storage: storage)
         hub = DeviceHub(limits: .init(
@@ -112,6 +120,13 @@ public struct Steward: Sendable {
     /// people's data it holds (see `BackupStore`).
     public func backup(to path: String) throws -> Int {
         try store.backup(to: path)
+    }
+
+    /// Commits what the telemetry writer still holds and closes the database connections (the CLI at exit; the server
+    /// after its services stopped).
+    public func close() async {
+        writer.shutdown()
+        await closeBackend()
     }
 
     /// News by mail, only with consent, with one-click unsubscribe.

@@ -30,7 +30,7 @@ public struct StewardServer {
             throw StewardError.badRequest("Invalid settings: " + configuration.invalidSettings.joined(separator: "; "))
         }
         let connectionBudget = raiseOpenFileLimit()
-        let steward = try Steward(configuration: configuration, logger: logger)
+        let steward = try await Steward(configuration: configuration, logger: logger)
         // Before anything is served: a new declaration version is recorded and announced, or start-up is refused.
         try await steward.policyChanges.recordLoaded()
         let bootstrap = try await steward.bootstrapAdministrator(email: configuration.adminEmail, password: configuration.adminPassword)
@@ -69,7 +69,7 @@ public struct StewardServer {
                 ]
                 if !configuration.tlsOnly { lines.append("  MQTT  \(configuration.host):\(configuration.mqttPort)") }
                 if tls != nil { lines.append("  MQTTS \(configuration.host):\(configuration.mqttTLSPort)") }
-                lines.append("  Data  \(configuration.dataDirectory)")
+                lines.append("  Data  \(steward.databaseLocation)")
                 if bootstrap.created {
                     lines.append("  Created the system administrator \(configuration.adminEmail).")
                     if let password = bootstrap.generatedPassword {
@@ -98,14 +98,21 @@ public struct StewardServer {
         // Whatever still runs after the grace period is cancelled, so SIGTERM always ends the process.
         groupConfiguration.maximumGracefulShutdownDuration = Duration.seconds(configuration.shutdownGraceSeconds)
         let group = ServiceGroup(configuration: groupConfiguration)
-        defer {
-            steward.writer.shutdown()
-            let statistics = steward.writer.statistics
-            logger.info(
-                "Telemetry writer stopped",
-                metadata: ["batches": "\(statistics.batches)", "groupCommits": "\(statistics.commits)"])
+        do {
+            try await group.run()
+        } catch {
+            await stop(steward)
+            throw error
         }
-        try await group.run()
+        await stop(steward)
+    }
+
+    /// Commits what is queued, closes the database, says so.
+    func stop(_ steward: Steward) async {
+        await steward.close()
+        let statistics = steward.writer.statistics
+        logger.info(
+            "Telemetry writer stopped", metadata: ["batches": "\(statistics.batches)", "groupCommits": "\(statistics.commits)"])
     }
 
     /// Raises the open-file limit as far as the system allows and says, once, how many connections it permits.

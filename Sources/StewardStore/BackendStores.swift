@@ -9,3 +9,9 @@ public protocol BackupStore: Sendable {
     /// Writes the backup to `path` (a new file); returns how many people's data it holds.
     func backup(to path: String) throws -> Int
 }
+
+/// Housekeeping a backend needs on a schedule (PostgreSQL: the telemetry partitions of the coming months). The server
+/// runs it hourly; SQLite needs none.
+public protocol StorageMaintenance: Sendable {
+    func maintain(now: Int64) async throws
+}

@@ -18,9 +18,14 @@ public final class StorageStatus: Sendable {
         var message = ""
         var lastReport: ContinuousClock.Instant?
         var unreported = 0
+        /// Why the database server cannot be reached, while it cannot (a database on another machine).
+        var unreachable: String?
+        var unreachableLogged = false
     }
 
     private let state = Mutex(State())
+    /// Asks the database whether it answers again (set by a backend with a server; `/api/health` calls it).
+    private let probe = Mutex<(@Sendable () async -> Void)?>(nil)
     private let report: @Sendable (String) -> Void
     /// At most one log line per this interval while writes keep failing.
     let reportInterval: Duration
@@ -84,5 +89,47 @@ public final class StorageStatus: Sendable {
     /// nil while writes succeed; the reason while the last write failed for lack of space.
     public var fullMessage: String? {
         state.withLock { $0.full ? $0.message : nil }
+    }
+
+    // MARK: - Reachability of a database server
+
+    /// A database call failed because the server cannot be reached: `/api/health` answers 503 with `message` until a
+    /// call succeeds again. Logged once per outage.
+    public func recordUnreachable(_ message: String) {
+        let first = state.withLock { state -> Bool in
+            state.unreachable = message
+            defer { state.unreachableLogged = true }
+            return !state.unreachableLogged
+        }
+        if first { report("The database cannot be reached; devices get no acknowledgement until it is back: \(message)") }
+    }
+
+    /// A database call succeeded: the server is reachable.
+    public func recordReachable() {
+        let recovered = state.withLock { state -> Bool in
+            guard state.unreachable != nil else { return false }
+            state.unreachable = nil
+            state.unreachableLogged = false
+            return true
+        }
+        if recovered { report("The database is reachable again") }
+    }
+
+    /// nil while the database answers; the reason while it cannot be reached.
+    public var unreachableMessage: String? {
+        state.withLock { $0.unreachable }
+    }
+
+    /// How to ask the database whether it is back (a trivial query that records its outcome here).
+    public func setProbe(_ probe: @escaping @Sendable () async -> Void) {
+        self.probe.withLock { $0 = probe }
+    }
+
+    /// While the database is unreachable, asks it again (so health recovers without other traffic); returns the
+    /// reason if it is still unreachable.
+    public func recheckReachability() async -> String? {
+        guard unreachableMessage != nil, let probe = probe.withLock({ $0 }) else { return unreachableMessage }
+        await probe()
+        return unreachableMessage
     }
 }

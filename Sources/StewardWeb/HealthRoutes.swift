@@ -3,10 +3,17 @@ import StewardCore
 import StewardStore
 
 /// `GET /api/health`: `{"status":"UP"}` while Steward serves; 503 `{"status":"DOWN","storage":"full","message":…}`
-/// while the last write failed for lack of space (a monitor sees a full disk before the devices do).
+/// while the last write failed for lack of space (a monitor sees a full disk before the devices do); 503
+/// `{"status":"DOWN","database":"unreachable","message":…}` while a database server cannot be reached.
 enum HealthRoutes {
     static func register(on router: Router<StewardRequestContext>, storage: StorageStatus?) {
         router.get("api/health") { _, _ in
+            if let message = await storage?.recheckReachability() {
+                var body = "{\"status\":\"DOWN\",\"database\":\"unreachable\",\"message\":"
+                JSONValue.writeString(message, to: &body)
+                body += "}"
+                return HTTP.json(body, status: .serviceUnavailable)
+            }
             guard let message = storage?.fullMessage else { return HTTP.json("{\"status\":\"UP\"}") }
             var body = "{\"status\":\"DOWN\",\"storage\":\"full\",\"message\":"
             JSONValue.writeString(message, to: &body)

@@ -51,7 +51,7 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "Tenant name.") var name: String
 
         func run() async throws {
-            let steward = try common.open()
+            let steward = try await common.open()
             let tenant = try await steward.accounts.createTenant(name: name)
             Output.print(Output.tenant(tenant), asJSON: common.json, text: "Created tenant \(tenant.name) (\(tenant.id))")
         }
@@ -81,7 +81,7 @@ struct CustomerCommand: AsyncParsableCommand {
         @Option(help: "Customer name.") var name: String
 
         func run() async throws {
-            let steward = try common.open()
+            let steward = try await common.open()
             let tenant = try await Resolver(steward: steward).tenant(tenant)
             let customer = try await steward.accounts.createCustomer(tenant: tenant.id, name: name)
             Output.print(
@@ -112,7 +112,7 @@ struct UserCommand: AsyncParsableCommand {
             guard let authority = Authority(flexible: role) else {
                 throw ValidationError("--role must be sys-admin, tenant-admin or customer-user")
             }
-            let steward = try common.open()
+            let steward = try await common.open()
             let resolver = Resolver(steward: steward)
             var tenantID: TenantID?
             var customerID: CustomerID?
@@ -159,7 +159,7 @@ struct ProfileCommand: AsyncParsableCommand {
             if (provisionKey == nil) != (provisionSecret == nil) {
                 throw ValidationError("--provision-key and --provision-secret go together")
             }
-            let steward = try common.open()
+            let steward = try await common.open()
             let tenant = try await Resolver(steward: steward).tenant(tenant)
             let profile: DeviceProfile
             do {

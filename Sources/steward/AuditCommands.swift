@@ -17,7 +17,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let steward = try common.open()
+        let steward = try await common.open()
         let result = try await steward.auditTrail.verify()
         let (intact, message): (Bool, String)
         switch result {

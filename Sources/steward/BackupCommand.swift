@@ -15,7 +15,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard !FileManager.default.fileExists(atPath: out) else { Output.fail("\(out) exists; choose a new file name") }
-        let steward = try common.open()
+        let steward = try await common.open()
         let people = try steward.backup(to: out)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: out)
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0

@@ -35,7 +35,7 @@ struct DSRExportCommand: AsyncParsableCommand {
     @Flag(help: "Print no progress bar.") var quiet = false
 
     func run() async throws {
-        let steward = try common.open()
+        let steward = try await common.open()
         let user = try await person.account(steward)
         guard FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600]),
             let file = FileHandle(forWritingAtPath: out)
@@ -72,7 +72,7 @@ struct DSREraseCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard yes else { Output.fail("erasure cannot be undone; add --yes to confirm") }
-        let steward = try common.open()
+        let steward = try await common.open()
         let user = try await person.account(steward)
         do {
             let outcome = try await steward.rights.eraser.erase(user, actor: "cli")

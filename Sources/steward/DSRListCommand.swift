@@ -15,7 +15,7 @@ struct DSRListCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let steward = try common.open()
+        let steward = try await common.open()
         let service = steward.rights.requests
         let queue = try await service.queue(scope: .all)
         let json = JSONValue.array(

@@ -21,7 +21,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Flag(help: "Mark the device as a gateway.") var gateway = false
 
         func run() async throws {
-            let steward = try common.open()
+            let steward = try await common.open()
             let tenant = try await Resolver(steward: steward).tenant(tenant)
             var profileID: DeviceProfileID?
             if let profile {
@@ -48,7 +48,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(help: "Tenant id or name (default: all tenants).") var tenant: String?
 
         func run() async throws {
-            let steward = try common.open()
+            let steward = try await common.open()
             let resolver = Resolver(steward: steward)
             let tenants = try await resolver.tenants(tenant)
             var devices: [Device] = []
@@ -68,7 +68,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(help: "Tenant id or name.") var tenant: String?
 
         func run() async throws {
-            let steward = try common.open()
+            let steward = try await common.open()
             let device = try await Resolver(steward: steward).device(device, tenant: tenant)
             // Recorded with the deletion: a running server closes the device's sessions within about a second.
             try await steward.devices.delete(tenant: device.tenantID, id: device.id)
@@ -89,7 +89,7 @@ struct TelemetryCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated keys (default: all).") var keys: String?
 
         func run() async throws {
-            let steward = try common.open()
+            let steward = try await common.open()
             let device = try await Resolver(steward: steward).device(device, tenant: tenant)
             let latest = try await steward.deviceService.latest(
                 device, keys: keys.map { $0.split(separator: ",").map(String.init) })
@@ -119,7 +119,7 @@ struct TelemetryCommand: AsyncParsableCommand {
                 throw ValidationError("--agg must be NONE, AVG, MIN, MAX, SUM or COUNT")
             }
             guard end >= start, limit > 0, interval >= 0 else { throw ValidationError("Need start <= end, limit > 0, interval >= 0") }
-            let steward = try common.open()
+            let steward = try await common.open()
             let device = try await Resolver(steward: steward).device(device, tenant: tenant)
             let keyList = keys.split(separator: ",").map(String.init)
             let query = TimeSeriesQuery(

@@ -33,7 +33,7 @@ struct MailAnnounceCommand: AsyncParsableCommand {
         } else {
             Output.fail("give the mail's text with --text or --text-file")
         }
-        let steward = try common.open()
+        let steward = try await common.open()
         do {
             let outcome = try await steward.marketing.announce(subject: subject, text: body)
             if common.json {

@@ -19,6 +19,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Data directory (env STEWARD_DATA_DIR, default ./steward-data).")
     var dataDir: String?
 
+    @Option(help: "PostgreSQL database URL instead of SQLite in the data directory (env STEWARD_DATABASE_URL).")
+    var database: String?
+
     @Flag(help: "Print one JSON document for scripts instead of text.")
     var json = false
 
@@ -26,13 +29,14 @@ struct CommonOptions: ParsableArguments {
         var configuration = ServerConfiguration()
         configuration.applyEnvironment()
         if let dataDir { configuration.dataDirectory = dataDir }
+        if let database { configuration.databaseURL = database }
         return configuration
     }
 
-    func open() throws -> Steward {
+    func open() async throws -> Steward {
         var logger = Logger(label: "steward.cli")
         logger.logLevel = .warning
-        return try Steward(configuration: configuration(), logger: logger)
+        return try await Steward(configuration: configuration(), logger: logger)
     }
 }
 
@@ -40,6 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Start the MQTT and HTTP servers.")
 
     @Option(help: "Data directory (env STEWARD_DATA_DIR, default ./steward-data).") var dataDir: String?
+    @Option(help: "PostgreSQL database URL, e.g. postgres://steward@db.example/steward?sslmode=verify-full&sslrootcert=ca.pem; the password from the URL, STEWARD_DATABASE_PASSWORD or STEWARD_DATABASE_PASSWORD_FILE (env STEWARD_DATABASE_URL; default: SQLite in the data directory).")
+    var database: String?
     @Option(help: "Address to listen on (env STEWARD_HOST, default 0.0.0.0).") var host: String?
     @Option(help: "HTTP port (env STEWARD_HTTP_PORT, default 8080).") var httpPort: Int?
     @Option(help: "MQTT port (env STEWARD_MQTT_PORT, default 1883).") var mqttPort: Int?
@@ -61,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.applyEnvironment()
         if let dataDir { configuration.dataDirectory = dataDir }
+        if let database { configuration.databaseURL = database }
         if let host { configuration.host = host }
         if let httpPort { configuration.httpPort = httpPort }
         if let mqttPort { configuration.mqttPort = mqttPort }
