@@ -1,0 +1,90 @@
+import StewardCore
+import StewardStore
+import StewardVault
+
+extension PostgresStore {
+    /// Raw readings of one key in `[startTs, endTs)`, `limit` of them in the query's order. A sealed reading whose
+    /// person's key is gone is left out (after the limit, as on SQLite).
+    func rawPoints(_ db: SQLConnection, seq: Int64, keyID: Int64, query: TimeSeriesQuery) async throws -> [TimeSeriesPoint] {
+        let order = query.ascending ? "ASC" : "DESC"
+        let rows = try await db.fetchAll(
+            sql: """
+                SELECT ts, \(StoredValue.columns) FROM ts_kv WHERE device_seq = ? AND key_id = ? AND ts >= ? AND ts < ?
+                ORDER BY ts \(order) LIMIT ?
+                """,
+            arguments: [seq, keyID, query.startTs, query.endTs, query.limit])
+        var points: [TimeSeriesPoint] = []
+        points.reserveCapacity(rows.count)
+        for row in rows {
+            if let value = try StoredValue(row: row).value(keys: keys) {
+                points.append(TimeSeriesPoint(ts: try row["ts"], value: value))
+            }
+        }
+        return points
+    }
+
+    /// Groups readings into buckets of `interval` ms starting at `startTs` (`TimeSeriesBuckets`): one SQL pass adds up
+    /// the plain readings, longs and doubles apart (their columns differ); sealed readings (no SQL can add them up)
+    /// are opened here and added to the same buckets.
+    ///
+    /// `SUM(bigint)` is `numeric` in PostgreSQL, exact beyond `Int64`: it is read as text and becomes a double only
+    /// when it no longer fits, as `TimeSeriesBuckets.Number` does. A bucket holding both longs and doubles adds the
+    /// two sums once, where SQLite adds reading by reading, so its last bits may differ.
+    func aggregatedPoints(_ db: SQLConnection, seq: Int64, keyID: Int64, query: TimeSeriesQuery) async throws -> [TimeSeriesPoint] {
+        var buckets = TimeSeriesBuckets(query)
+        let rows = try await db.fetchAll(
+            sql: """
+                SELECT (ts - ?1) / ?2 AS bucket,
+                       count(*) AS n,
+                       count(*) FILTER (WHERE t IN (2, 3)) AS numeric_n,
+                       count(*) FILTER (WHERE t = 3) AS double_n,
+                       (sum(v_long) FILTER (WHERE t = 2))::text AS long_total,
+                       min(v_long) FILTER (WHERE t = 2) AS long_low,
+                       max(v_long) FILTER (WHERE t = 2) AS long_high,
+                       sum(v_double) FILTER (WHERE t = 3) AS double_total,
+                       min(v_double) FILTER (WHERE t = 3) AS double_low,
+                       max(v_double) FILTER (WHERE t = 3) AS double_high
+                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5 AND t < \(SealedReading.offset)
+                GROUP BY bucket
+                """,
+            arguments: [query.startTs, buckets.interval, seq, keyID, query.endTs])
+        for row in rows {
+            let bucket: Int64 = try row["bucket"]
+            let doubles: Int64 = try row["double_n"]
+            let longTotal: String? = try row["long_total"]
+            let longLow: Int64? = try row["long_low"]
+            let longHigh: Int64? = try row["long_high"]
+            buckets.add(
+                TimeSeriesBuckets.Bucket(
+                    count: try row["n"], numericCount: try row["numeric_n"], sawDouble: doubles > 0,
+                    total: longTotal.map(Self.sum), low: longLow.map { .long($0) }, high: longHigh.map { .long($0) }),
+                bucket: bucket)
+            let doubleTotal: Double? = try row["double_total"]
+            let doubleLow: Double? = try row["double_low"]
+            let doubleHigh: Double? = try row["double_high"]
+            if doubles > 0 {
+                buckets.add(
+                    TimeSeriesBuckets.Bucket(
+                        total: doubleTotal.map { .double($0) }, low: doubleLow.map { .double($0) }, high: doubleHigh.map { .double($0) }),
+                    bucket: bucket)
+            }
+        }
+        let sealed = try await db.fetchAll(
+            sql: """
+                SELECT ts, \(StoredValue.columns) FROM ts_kv
+                WHERE device_seq = ? AND key_id = ? AND ts >= ? AND ts < ? AND t >= \(SealedReading.offset)
+                """,
+            arguments: [seq, keyID, query.startTs, query.endTs])
+        for row in sealed {
+            // A reading whose person's key is gone counts no more: it cannot be read by anyone.
+            if let value = try StoredValue(row: row).value(keys: keys) { buckets.add(value, at: try row["ts"]) }
+        }
+        return buckets.points()
+    }
+
+    /// A `numeric` sum of longs (as text): exact while it fits in `Int64`, a double beyond.
+    static func sum(_ text: String) -> TimeSeriesBuckets.Number {
+        if let exact = Int64(text) { return .long(exact) }
+        return .double(Double(text) ?? .nan)
+    }
+}
