@@ -185,3 +185,18 @@ extension PostgresLocation {
     /// Whether the password read is `candidate` (tests; the password itself is never exposed).
     public func hasPassword(_ candidate: String) -> Bool { password == candidate }
 }
+
+extension PostgresDatabase {
+    /// A read without the call deadline, streaming rows as they come (copying whole tables); errors mapped as for
+    /// every call.
+    func longRead<T: Sendable>(
+        _ body: (PostgresConnection, Logger) async throws -> T
+    ) async throws -> T {
+        let logger = logger
+        do {
+            return try await client.withConnection { connection in try await body(connection, logger) }
+        } catch {
+            throw PostgresErrors.map(error, location: location)
+        }
+    }
+}

@@ -43,6 +43,8 @@ public struct Steward: Sendable {
     public let databaseLocation: String
     /// Closes the backend's connections; call after the telemetry writer shut down.
     let closeBackend: @Sendable () async -> Void
+    /// Writes a sealed, portable backup (see `StoreBackendFactory`).
+    let writeBackup: @Sendable (String) async throws -> Int
 
     public init(configuration: ServerConfiguration, logger: Logger) async throws {
         // Before anything is opened or created: the database holds device tokens, the key files unlock everyone's data.
@@ -59,6 +61,7 @@ public struct Steward: Sendable {
         store = backend.stores
         databaseLocation = backend.location
         closeBackend = backend.close
+        writeBackup = backend.backup
         mailOutbox = backend.mailOutbox
         writer = TelemetryWriter(store: store, storage: storage)
         hub = DeviceHub(limits: .init(
@@ -117,9 +120,10 @@ public struct Steward: Sendable {
     public var auditTrail: AuditTrail { AuditTrail(store: store) }
 
     /// Writes a consistent backup in which each person's data is sealed with their own key; returns how many
-    /// people's data it holds (see `BackupStore`).
-    public func backup(to path: String) throws -> Int {
-        try store.backup(to: path)
+    /// people's data it holds: the same SQLite file format whichever backend holds the data, so a backup taken on
+    /// SQLite restores into PostgreSQL and back.
+    public func backup(to path: String) async throws -> Int {
+        try await writeBackup(path)
     }
 
     /// Commits what the telemetry writer still holds and closes the database connections (the CLI at exit; the server

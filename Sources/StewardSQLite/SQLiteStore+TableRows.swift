@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import StewardCore
+import StewardStore
+import StewardVault
+import Synchronization
+
+/// The SQLite store as the source or target of `TableCopy` (`steward db copy`, backups of a PostgreSQL installation):
+/// rows in their own layout, which is the neutral one, paged by `rowid`.
+extension SQLiteStore: TableRowSource, TableRowTarget {
+    public func rowCount(_ table: String) async throws -> Int {
+        let name = try Self.copiedTable(table)
+        return try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(name)\"") ?? 0 }
+    }
+
+    public func scanRows(_ table: String, pageSize: Int, _ body: @Sendable ([TableRow]) async throws -> Void) async throws {
+        let name = try Self.copiedTable(table)
+        var cursor: Int64 = .min
+        while true {
+            let after = cursor
+            let page = try await pool.read { db -> (rows: [TableRow], last: Int64?) in
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT rowid AS steward_rowid, * FROM \"\(name)\" WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    arguments: [after, pageSize])
+                var result: [TableRow] = []
+                result.reserveCapacity(rows.count)
+                for row in rows {
+                    var values: TableRow = [:]
+                    for (column, value) in row where column != "steward_rowid" {
+                        values[column] = BackupCipher.vaultValue(value)
+                    }
+                    result.append(values)
+                }
+                return (result, rows.last?["steward_rowid"])
+            }
+            guard let last = page.last else { return }
+            try await body(page.rows)
+            cursor = last
+        }
+    }
+
+    public func insertRows(_ table: String, _ rows: [TableRow]) async throws {
+        let name = try Self.copiedTable(table)
+        guard !rows.isEmpty else { return }
+        try await pool.write { db in
+            let columns = try db.columns(in: name).map(\.name)
+            let statement = try db.makeStatement(
+                sql: "INSERT INTO \"\(name)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))")
+            for row in rows {
+                try statement.execute(arguments: StatementArguments(columns.map { BackupCipher.databaseValue(row[$0] ?? .null) }))
+            }
+        }
+    }
+
+    public func finishCopy() async throws {}
+
+    /// `table` if it is one `TableCopy` moves (names are spliced into SQL, so only those).
+    static func copiedTable(_ table: String) throws -> String {
+        guard TableCopy.tables.contains(table) else { throw StewardError.badRequest("\(table) is not a table Steward copies") }
+        return table
+    }
+
+    /// Closes the database (a copy made for a backup, before it is sealed with another connection).
+    public func close() throws {
+        try pool.pool.close()
+    }
+
+    /// Seals a plain copy of a Steward database at `plainCopy` (made by `TableCopy` from another backend) into the
+    /// backup file `path`, exactly as `backup(to:)` seals its own copy: every person's data with their key, then
+    /// vacuumed so no clear page remains. The plain copy is removed either way. Returns how many people it holds.
+    public static func sealBackup(plainCopy: String, to path: String, keys: any PersonKeys) throws -> Int {
+        defer {
+            for leftover in [plainCopy, plainCopy + "-wal", plainCopy + "-shm", plainCopy + "-journal"] {
+                try? FileManager.default.removeItem(atPath: leftover)
+            }
+        }
+        let partial = path + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        try FileManager.default.copyItem(atPath: plainCopy, toPath: partial)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial)
+        do {
+            let destination = try DatabaseQueue(path: partial)
+            let people = try destination.writeWithoutTransaction { db -> Int in
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+                try db.inTransaction {
+                    try BackupCipher.encrypt(db, keys: keys)
+                    return .commit
+                }
+                try db.execute(sql: "VACUUM")
+                return try Int.fetchOne(db, sql: "SELECT count(*) FROM user") ?? 0
+            }
+            try destination.close()
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+            return people
+        } catch {
+            for leftover in [partial, partial + "-journal", partial + "-wal", partial + "-shm"] {
+                try? FileManager.default.removeItem(atPath: leftover)
+            }
+            throw error
+        }
+    }
+}
