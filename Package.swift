@@ -65,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "StewardStore",
-            dependencies: ["StewardCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["StewardCore", "StewardVault", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -227,6 +227,8 @@ let package = Package(
             name: "StoreContractTests",
             dependencies: [
                 "StewardSQLite", "StewardPostgres", "StewardStore", "StewardCore", "StewardTesting", "StewardVault",
+                "StewardMail",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
