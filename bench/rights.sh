@@ -8,6 +8,10 @@
 # `sqlite3 -csv` selecting the same readings, and the export's peak memory (max RSS) at two sizes, which should
 # stay flat as readings grow. The data directory is built with the steward CLI; the readings are inserted straight
 # into the database by Python's sqlite3 (setup only, not measured).
+#
+# POSTGRES=1 (default) repeats export and erasure of the same person with the same readings on PostgreSQL 15 (a
+# throwaway cluster, scripts/pg-cluster.sh; readings inserted with generate_series) and prints the ratio to SQLite's
+# times (goal: within 2x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 READINGS=${READINGS:-1000000}
@@ -16,7 +20,7 @@ command -v sqlite3 >/dev/null || { sudo apt-get install -y sqlite3 >/dev/null 2>
 if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product steward >/dev/null; fi
 BIN=${BIN:-.build/release/steward}
 WORK=$(mktemp -d /tmp/steward-rights-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+trap 'rm -rf "$WORK"; [ -n "${STEWARD_PG_BASE:-}" ] && scripts/pg-cluster.sh stop' EXIT
 
 setup() { # $1 = directory, $2 = readings
   local dir=$1 count=$2
@@ -74,4 +78,41 @@ print(f"sqlite3 -csv, same readings    {sqlite_s:.2f} s  ({rows / sqlite_s:,.0f}
 print(f"export / sqlite3 throughput    {sqlite_s / export_s:.2f}x  (goal >= 0.5)")
 print(f"steward dsr erase              {float(erase_s):.2f} s  (process start included; goal < 2 s); readings left {left}")
 print(f"export peak memory             {int(small_rss) / 1024:.0f} MB at {int(small):,} readings ({float(small_s):.2f} s), {int(big_rss) / 1024:.0f} MB at {rows:,}")
+PY
+
+[ "${POSTGRES:-1}" = 1 ] || exit 0
+eval "$(scripts/pg-cluster.sh start)"
+export STEWARD_DATABASE_PASSWORD_FILE="$STEWARD_TEST_DATABASE_PASSWORD_FILE"
+pg() { PGPASSWORD=$(cat "$STEWARD_DATABASE_PASSWORD_FILE") psql -qAt -h "$STEWARD_PG_SOCKET" -p "$STEWARD_PG_PORT" -U steward "$@"; }
+pg -d postgres -c "CREATE DATABASE steward_rights"
+DB=(--database "${STEWARD_TEST_DATABASE_URL/\/postgres\?/\/steward_rights?}")
+dir="$WORK/pg"
+"$BIN" tenant create --data-dir "$dir" "${DB[@]}" --name "Bench tenant" --json >/dev/null
+"$BIN" user create --data-dir "$dir" "${DB[@]}" --tenant "Bench tenant" --email person@bench.test --password "Bench-password-42" \
+  --role tenant-admin --json >/dev/null
+"$BIN" device create --data-dir "$dir" "${DB[@]}" --tenant "Bench tenant" --name tracker --token bench-token --json >/dev/null
+per_key=$((READINGS / 4))
+pg -d steward_rights <<SQL
+INSERT INTO ts_key(key) VALUES ('temperature'), ('power'), ('lat'), ('lon') ON CONFLICT DO NOTHING;
+INSERT INTO ts_kv(device_seq, key_id, ts, t, v_double)
+  SELECT d.seq, k.id, 1700000000000 + i * 1000, 3, 20.0 + (i % 1000) / 100.0
+  FROM device d, ts_key k, generate_series(0, $per_key - 1) AS i WHERE d.name = 'tracker';
+INSERT INTO ts_kv_latest(device_seq, key_id, ts, t, v_double)
+  SELECT d.seq, k.id, 1700000000000 + ($per_key - 1) * 1000, 3, 1.0 FROM device d, ts_key k WHERE d.name = 'tracker';
+ANALYZE;
+SQL
+pg_rows=$(pg -d steward_rights -c "SELECT count(*) FROM ts_kv")
+/usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" dsr export --data-dir "$dir" "${DB[@]}" --email person@bench.test --out "$dir/export.zip" --quiet >/dev/null
+read -r pg_export_seconds pg_export_rss < "$WORK/time"
+/usr/bin/time -f "%e" -o "$WORK/time" "$BIN" dsr erase --data-dir "$dir" "${DB[@]}" --email person@bench.test --yes >/dev/null
+pg_erase_seconds=$(cat "$WORK/time")
+pg_left=$(pg -d steward_rights -c "SELECT count(*) FROM ts_kv")
+python3 - "$pg_rows" "$pg_export_seconds" "$pg_export_rss" "$pg_erase_seconds" "$pg_left" "$export_seconds" "$erase_seconds" <<'PY'
+import sys
+rows, export_s, rss, erase_s, left, sqlite_export_s, sqlite_erase_s = sys.argv[1:]
+rows = int(rows)
+print(f"PostgreSQL 15: readings       {rows:,}")
+print(f"  steward dsr export           {float(export_s):.2f} s  ({rows / float(export_s):,.0f} readings/s; peak memory {int(rss) / 1024:.0f} MB)"
+      f"  = {float(export_s) / float(sqlite_export_s):.2f}x SQLite's time (goal <= 2)")
+print(f"  steward dsr erase            {float(erase_s):.2f} s  = {float(erase_s) / float(sqlite_erase_s):.2f}x SQLite's time (goal <= 2); readings left {left}")
 PY

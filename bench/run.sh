@@ -18,6 +18,8 @@
 #   HTTP_CONNECTIONS [50]    wrk connections (-t2)
 #   HTTP_DEVICES [CONNECTIONS] devices the HTTP requests rotate over (tok-1 … tok-N)
 #   DURABILITY_NORMAL [1]    also run QoS 1 against Steward with --durability normal (0 = skip)
+#   POSTGRES [1]             also run QoS 1 and HTTP against Steward on PostgreSQL 15, a throwaway cluster on this
+#                            machine (scripts/pg-cluster.sh) with its default durability (0 = skip)
 #   STEWARD_LOG_LEVEL [info]     Steward's log level during the benchmark (its default)
 #   SKIP_BUILD [0]           1 = use the existing .build/release binaries
 #
@@ -42,6 +44,7 @@ HTTP_DURATION=${HTTP_DURATION:-15}
 HTTP_CONNECTIONS=${HTTP_CONNECTIONS:-50}
 HTTP_DEVICES=${HTTP_DEVICES:-$CONNECTIONS}
 DURABILITY_NORMAL=${DURABILITY_NORMAL:-1}
+POSTGRES=${POSTGRES:-1}
 export STEWARD_LOG_LEVEL=${STEWARD_LOG_LEVEL:-info}
 SKIP_BUILD=${SKIP_BUILD:-0}
 
@@ -74,6 +77,7 @@ cleanup() {
     cp "$WORK"/*.log "$OUT"/ 2>/dev/null
     sed -i '/password, shown only this once/d' "$OUT"/steward-*.log 2>/dev/null
     rm -rf "$WORK"
+    [ -n "${STEWARD_PG_BASE:-}" ] && "$ROOT/scripts/pg-cluster.sh" stop
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -198,6 +202,8 @@ EOF
 }
 
 DATA="$WORK/steward-data"
+# Extra arguments naming the database for `steward serve` and the CLI (empty: SQLite in $DATA).
+DB_ARGS=()
 STEW_PID=""
 STEW_MQTT=""
 STEW_HTTP=""
@@ -205,7 +211,7 @@ start_steward() { # start_steward DURABILITY TAG
     STEW_MQTT=$(free_port)
     STEW_HTTP=$(free_port)
     local logf="$WORK/steward-$2.log" i
-    STEWARD_BCRYPT_COST=4 "$STEWARD" serve --data-dir "$DATA" --host 127.0.0.1 --http-port "$STEW_HTTP" \
+    STEWARD_BCRYPT_COST=4 "$STEWARD" serve --data-dir "$DATA" "${DB_ARGS[@]}" --host 127.0.0.1 --http-port "$STEW_HTTP" \
         --mqtt-port "$STEW_MQTT" --durability "$1" --log-level "$STEWARD_LOG_LEVEL" >"$logf" 2>&1 &
     STEW_PID=$!
     PIDS+=("$STEW_PID")
@@ -225,12 +231,12 @@ start_steward() { # start_steward DURABILITY TAG
 create_devices() { # create_devices COUNT
     local n=$1 i out
     export STEWARD_BCRYPT_COST=4
-    out=$("$STEWARD" tenant create --data-dir "$DATA" --name bench --json 2>&1) \
+    out=$("$STEWARD" tenant create --data-dir "$DATA" "${DB_ARGS[@]}" --name bench --json 2>&1) \
         || { note "steward tenant create failed: $out"; return 1; }
     : >"$WORK/tokens.txt"
     local t0=$SECONDS
     for ((i = 1; i <= n; i++)); do
-        out=$("$STEWARD" device create --data-dir "$DATA" --tenant bench --name "dev-$i" --token "tok-$i" --json 2>&1) \
+        out=$("$STEWARD" device create --data-dir "$DATA" "${DB_ARGS[@]}" --tenant bench --name "dev-$i" --token "tok-$i" --json 2>&1) \
             || { note "steward device create dev-$i failed: $out"; return 1; }
         echo "tok-$i" >>"$WORK/tokens.txt"
     done
@@ -322,8 +328,8 @@ run_idle() {
     return 0
 }
 
-run_http() { # run_http PORT PID
-    local port=$1 pid=$2 samples="$WORK/http.rss" peak hwm out la c0 c1 l0 l1
+run_http() { # run_http PORT PID [BROKER]
+    local port=$1 pid=$2 broker=${3:-steward (full)} samples="$WORK/http.rss" peak hwm out la c0 c1 l0 l1
     la=$(load_avg)
     c0=$(cpu_ticks "$pid")
     l0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
@@ -333,12 +339,12 @@ run_http() { # run_http PORT PID
     log "HTTP: wrk -t2 -c$HTTP_CONNECTIONS -d${HTTP_DURATION}s POST /api/v1/tok-{1..$HTTP_DEVICES}/telemetry (load avg $la)"
     start_sampler "$pid" "$samples"
     WRK_TOKENS=$HTTP_DEVICES timeout -k 5 $((HTTP_DURATION + 60)) wrk -t2 -c"$HTTP_CONNECTIONS" -d"${HTTP_DURATION}s" --timeout 10s \
-        -s "$ROOT/bench/http-telemetry.lua" "http://127.0.0.1:$port/api/v1/tok-1/telemetry" >"$OUT/http-wrk.txt" 2>&1
+        -s "$ROOT/bench/http-telemetry.lua" "http://127.0.0.1:$port/api/v1/tok-1/telemetry" >"$OUT/http-wrk-${broker//[^a-z]/}.txt" 2>&1
     c1=$(cpu_ticks "$pid")
     l1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
     peak=$(stop_sampler "$samples")
     hwm=$(kb_field "$pid" VmHWM)
-    out="$OUT/http-wrk.txt"
+    out="$OUT/http-wrk-${broker//[^a-z]/}.txt"
     local rps p50 p99 errs
     rps=$(awk '/^Requests\/sec:/ {print int($2)}' "$out")
     p50=$(sed -n 's/.*wrk-latency-ms p50=\([0-9.]*\).*/\1/p' "$out")
@@ -349,7 +355,7 @@ run_http() { # run_http PORT PID
     total=$(sed -n 's/.*wrk-summary requests=\([0-9]*\).*/\1/p' "$out")
     [ -n "${errs:-}" ] && [ "$errs" != 0 ] && note "HTTP: wrk reported errors: $(grep wrk-summary "$out")"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "HTTP POST telemetry c=$HTTP_CONNECTIONS ${HTTP_DURATION}s" \
-        "steward (full)" "$HTTP_CONNECTIONS" "${rps:--}" "${p50:--}" "${p99:--}" "${total:--}" "${errs:--}" "$HTTP_DURATION" \
+        "$broker" "$HTTP_CONNECTIONS" "${rps:--}" "${p50:--}" "${p99:--}" "${total:--}" "${errs:--}" "$HTTP_DURATION" \
         "$(cpu_s "$c0" "$c1")" "$(cpu_s "$l0" "$l1")" "$(mb "$peak")" "$(mb "$hwm")" "$la" >>"$ROWS"
 }
 
@@ -404,6 +410,30 @@ if [ "$DURABILITY_NORMAL" = 1 ] && start_steward normal normal; then
     steward_log_health normal
 fi
 
+# Steward on PostgreSQL (default durability: synchronous_commit on, fsync on): QoS 1 and HTTP.
+if [ "$POSTGRES" = 1 ]; then
+    if PG_ENV=$("$ROOT/scripts/pg-cluster.sh" start 2>"$WORK/pg-cluster.log"); then
+        eval "$PG_ENV"
+        export STEWARD_DATABASE_PASSWORD_FILE="$STEWARD_TEST_DATABASE_PASSWORD_FILE"
+        PGPASSWORD=$(cat "$STEWARD_DATABASE_PASSWORD_FILE") psql -q -h "$STEWARD_PG_SOCKET" -p "$STEWARD_PG_PORT" -U steward \
+            -d postgres -c "CREATE DATABASE steward_bench" >>"$WORK/pg-cluster.log" 2>&1
+        DATA="$WORK/steward-data-pg"
+        DB_ARGS=(--database "${STEWARD_TEST_DATABASE_URL/\/postgres\?/\/steward_bench?}")
+        log "PostgreSQL $(psql --version | awk '{print $3}') cluster on 127.0.0.1:$STEWARD_PG_PORT"
+        if create_devices "$DEVICES" && start_steward full postgres; then
+            run_publish "$Q1" "steward (postgres)" "$STEW_MQTT" "$STEW_PID" 1 "$CONNECTIONS" "$DURATION"
+            [ "$BIG_CONNECTIONS" -gt 0 ] && run_publish "$QB" "steward (postgres)" "$STEW_MQTT" "$STEW_PID" 1 "$BIG_CONNECTIONS" "$DURATION"
+            [ "$HTTP_DURATION" -gt 0 ] && run_http "$STEW_HTTP" "$STEW_PID" "steward (postgres)"
+            stop_pid "$STEW_PID" "steward (postgres)"
+            steward_log_health postgres
+        fi
+        DB_ARGS=()
+        DATA="$WORK/steward-data"
+    else
+        note "the PostgreSQL cluster did not start: $(tail -3 "$WORK/pg-cluster.log")"
+    fi
+fi
+
 # Idle connections, each broker freshly started so the peak RSS belongs to this test.
 : >"$WORK/idle.tsv"
 if [ "$IDLE_CONNECTIONS" -gt 0 ]; then
@@ -438,9 +468,9 @@ ratio() { # ratio TEST BROKER_A BROKER_B -> A/B of msg/s
     } | column -t -s $'\t'
     echo
     echo "msg/s ratio steward/mosquitto:"
-    echo "  $Q1: full $(ratio "$Q1" "steward (full)" mosquitto), normal $(ratio "$Q1" "steward (normal)" mosquitto)"
+    echo "  $Q1: full $(ratio "$Q1" "steward (full)" mosquitto), normal $(ratio "$Q1" "steward (normal)" mosquitto), postgres $(ratio "$Q1" "steward (postgres)" mosquitto) (goal >= 0.5)"
     echo "  $Q0: full $(ratio "$Q0" "steward (full)" mosquitto)"
-    [ "$BIG_CONNECTIONS" -gt 0 ] && echo "  $QB: full $(ratio "$QB" "steward (full)" mosquitto)"
+    [ "$BIG_CONNECTIONS" -gt 0 ] && echo "  $QB: full $(ratio "$QB" "steward (full)" mosquitto), postgres $(ratio "$QB" "steward (postgres)" mosquitto)"
     if [ -s "$WORK/idle.tsv" ]; then
         echo
         {
