@@ -2,7 +2,8 @@
 # Creates (idempotently) the three Python virtualenvs used by Tests/conformance.
 #   .venv-sdk     : official ThingsBoard SDK (tb-mqtt-client) + pytest
 #   .venv-paho    : paho-mqtt 2.x + tb-rest-client + pytest
-#   .venv-console : selenium + aiosmtpd + requests + pytest (web console, accounts, audit)
+#   .venv-console : selenium + aiosmtpd + requests + psycopg + pytest (web console, accounts, audit; psycopg reads
+#                   the server's PostgreSQL database on the PostgreSQL pass)
 #   .venv-schemathesis : schemathesis + openapi-spec-validator (run as programs by the OpenAPI tests;
 #                   their pinned jsonschema/hypothesis versions stay out of the other environments)
 # The SDK's dependency tb-paho-mqtt-client installs the same top-level module
@@ -42,8 +43,8 @@ make_env .venv-paho \
   "import pytest, requests, paho.mqtt.client as m; assert m.CallbackAPIVersion; import tb_rest_client"
 
 make_env .venv-console \
-  "pytest requests selenium aiosmtpd" \
-  "import pytest, requests, selenium, aiosmtpd"
+  "pytest requests selenium aiosmtpd psycopg[binary]" \
+  "import pytest, requests, selenium, aiosmtpd, psycopg"
 
 make_env .venv-schemathesis \
   "schemathesis>=4,<5 openapi-spec-validator" \

@@ -11,7 +11,32 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from steward_harness import StewardServer, Tenant  # noqa: E402
+from steward_harness import BACKEND, StewardServer, Tenant  # noqa: E402
+
+
+def pytest_report_header(config):
+    if BACKEND == "postgres":
+        return f"steward backend: postgres (a database per server on {os.environ.get('STEWARD_TEST_DATABASE_URL')})"
+    return "steward backend: sqlite"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): a test about SQLite's own files (WAL, file modes, byte scans of "
+        "steward.sqlite*, the SQLite quota); skipped on the PostgreSQL pass (STEWARD_TEST_BACKEND=postgres) "
+        "with its reason")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is None:
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.sqlite_only needs reason=… (why not on PostgreSQL)")
+        if BACKEND == "postgres":
+            item.add_marker(pytest.mark.skip(reason=f"sqlite_only: {reason}"))
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,21 @@
-"""Helpers shared by the Steward conformance tests (both virtualenvs).
+"""Helpers shared by the Steward conformance tests (all virtualenvs).
 
 Starts/stops `steward serve` processes, wraps the admin CLI and offers small
 REST/JWT helpers.  Only the standard library and `requests` are used here so
-the module imports in both `.venv-sdk` and `.venv-paho`.
+the module imports in both `.venv-sdk` and `.venv-paho` (psycopg, in `.venv-console`, is used when present).
+
+Backends: `STEWARD_TEST_BACKEND=sqlite` (default) keeps each server's data in its data directory;
+`STEWARD_TEST_BACKEND=postgres` gives each server its own database `steward_<name>_<hex>` on the test cluster
+(`STEWARD_TEST_DATABASE_URL`, `STEWARD_TEST_DATABASE_PASSWORD_FILE`, `STEWARD_PG_SOCKET`, `STEWARD_PG_PORT`, as
+`scripts/pg-cluster.sh start` prints them), created with the server and dropped by `cleanup()`.
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,6 +25,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -72,11 +80,148 @@ def free_ports(count: int) -> list[int]:
 
 
 # --------------------------------------------------------------------------------------------
+# Backends: SQLite (files in the data dir) or a PostgreSQL database per server
+# --------------------------------------------------------------------------------------------
+
+BACKEND = os.environ.get("STEWARD_TEST_BACKEND", "sqlite").strip().lower() or "sqlite"
+if BACKEND not in ("sqlite", "postgres"):
+    raise HarnessError(f"STEWARD_TEST_BACKEND={BACKEND!r}: expected sqlite or postgres")
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _pg_setting(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise HarnessError(f"STEWARD_TEST_BACKEND=postgres needs {name} (eval \"$(scripts/pg-cluster.sh start)\")")
+    return value
+
+
+def pg_password() -> str:
+    return Path(_pg_setting("STEWARD_TEST_DATABASE_PASSWORD_FILE")).read_text().strip()
+
+
+def pg_env() -> dict[str, str]:
+    """libpq settings for psql/pg_dump: the cluster's Unix socket, its port, user steward and the test password."""
+    env = dict(os.environ)
+    env.update(PGHOST=_pg_setting("STEWARD_PG_SOCKET"), PGPORT=_pg_setting("STEWARD_PG_PORT"), PGUSER="steward",
+               PGPASSWORD=pg_password(), PGCONNECT_TIMEOUT="10")
+    for name in ("PGDATABASE", "PGSERVICE", "PGSSLMODE", "PGOPTIONS"):
+        env.pop(name, None)
+    return env
+
+
+def _pg_tool(name: str) -> str:
+    tool = PG_BIN / name
+    return str(tool) if tool.is_file() else name
+
+
+# A cluster that is restarting (pg-cluster.sh restart, or a crash test) refuses connections for a few seconds; the
+# harness's own setup and inspection wait for it rather than fail a test for it. Steward's connections do not.
+PG_UNREACHABLE = re.compile(r"connection to server .* failed|the database system is (starting up|shutting down|in "
+                            r"recovery mode)|terminating connection due to (administrator|immediate shutdown) "
+                            r"command|server closed the connection unexpectedly", re.S)
+PG_WAIT_S = 60.0
+
+
+def _pg_run(args: list[str], input: str | bytes | None, timeout: float, text: bool) -> subprocess.CompletedProcess:
+    """Runs a PostgreSQL client program, again while the cluster cannot be reached, for up to PG_WAIT_S."""
+    deadline = time.monotonic() + PG_WAIT_S
+    while True:
+        res = subprocess.run(args, input=input, capture_output=True, text=text, timeout=timeout, env=pg_env())
+        err = res.stderr if text else res.stderr.decode(errors="replace")
+        if res.returncode == 0 or not PG_UNREACHABLE.search(err) or time.monotonic() > deadline:
+            return res
+        time.sleep(0.5)
+
+
+def psql(sql: str, database: str = "postgres", variables: dict[str, str] | None = None,
+         timeout: float = 60) -> str:
+    """Runs `sql` with psql (unaligned, tuples only) against `database` and returns what it printed; fails on the
+    first error. `variables` are psql variables, quoted into the text as `:'name'` (a literal) or `:"name"`."""
+    args = [_pg_tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", database]
+    for k, v in (variables or {}).items():
+        args += ["-v", f"{k}={v}"]
+    res = _pg_run(args, sql, timeout, text=True)
+    if res.returncode != 0:
+        raise HarnessError(f"psql on {database} failed ({res.returncode}): {res.stderr.strip()}\n{sql}")
+    return res.stdout
+
+
+def pg_database_url(database: str) -> str:
+    """STEWARD_TEST_DATABASE_URL with `database` in place of its database (same host, port, TLS settings)."""
+    parts = urlsplit(_pg_setting("STEWARD_TEST_DATABASE_URL"))
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def pg_create_database(name: str) -> str:
+    """Creates database `name` (owned by steward) and returns `name`. (`name` is new, see `pg_database_name`: when the
+    cluster went away after creating it and the retry finds it, it is ours.)"""
+    psql('SELECT format(\'CREATE DATABASE %I\', :\'db\') WHERE NOT EXISTS '
+         '(SELECT 1 FROM pg_database WHERE datname = :\'db\')\n\\gexec', variables={"db": name})
+    return name
+
+
+def pg_drop_database(name: str) -> None:
+    psql('DROP DATABASE IF EXISTS :"db" WITH (FORCE)', variables={"db": name})
+
+
+def pg_copy_database(source: str, target: str) -> None:
+    """A copy of `source` as new database `target`, taken with pg_dump while the server may be writing to
+    `source` (CREATE DATABASE … TEMPLATE needs a database nobody is connected to)."""
+    pg_create_database(target)
+    dump = pg_dump(source)
+    psql(dump.decode(), database=target, timeout=180)
+
+
+def pg_dump(database: str, timeout: float = 180) -> bytes:
+    """`pg_dump` (plain SQL, data and schema) of `database`, as bytes."""
+    res = _pg_run([_pg_tool("pg_dump"), "--no-owner", "--no-privileges", "-d", database], None, timeout, text=False)
+    if res.returncode != 0:
+        raise HarnessError(f"pg_dump {database} failed ({res.returncode}): {res.stderr.decode(errors='replace')}")
+    return res.stdout
+
+
+def pg_database_name(server_name: str) -> str:
+    """steward_<name>_<hex>: the server's name folded to [a-z0-9_] so the whole stays within 63 bytes."""
+    folded = re.sub(r"[^a-z0-9]+", "_", server_name.lower()).strip("_")[:40] or "server"
+    return f"steward_{folded}_{uuid.uuid4().hex[:12]}"
+
+
+# The databases of data directories: a server started on another's data dir uses that server's database too.
+_DATABASE_OF_DIR: dict[str, str] = {}
+_OWNED_DATABASES: set[str] = set()
+
+
+@atexit.register
+def _drop_leftover_databases() -> None:
+    """Databases of servers whose test never called cleanup() (STEWARD_KEEP_DATA keeps them)."""
+    if os.environ.get("STEWARD_KEEP_DATA"):
+        return
+    for name in list(_OWNED_DATABASES):
+        try:
+            pg_drop_database(name)
+        except Exception:  # noqa: BLE001 (the cluster may be gone already at exit)
+            pass
+        _OWNED_DATABASES.discard(name)
+
+
+_PLACEHOLDER = re.compile(r"\?")
+_USER_TABLE = re.compile(r"\b(FROM|JOIN|UPDATE|INTO)\s+user\b", re.I)
+
+
+def postgres_sql(query: str) -> str:
+    """A query written for SQLite (`?` placeholders, the table `user`) in PostgreSQL's spelling for psycopg:
+    `%s` placeholders (a literal `%` doubled) and `"user"`, a reserved word there."""
+    return _PLACEHOLDER.sub("%s", _USER_TABLE.sub(r'\1 "user"', query.replace("%", "%%")))
+
+
+# --------------------------------------------------------------------------------------------
 # Server process
 # --------------------------------------------------------------------------------------------
 
 class StewardServer:
-    """One `steward serve` process on a data dir; restartable (new ports on every start)."""
+    """One `steward serve` process on a data dir (and, on PostgreSQL, its own database); restartable (new ports on
+    every start, same data dir and database)."""
 
     verify: Any = True  # `verify` for requests to this server (TLS servers set the CA path)
 
@@ -88,6 +233,21 @@ class StewardServer:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix=f"steward-{name}-"))
         self.tls = tls
         self.extra_env = dict(env or {})
+        self.backend = BACKEND
+        self.database: str | None = None  # the PostgreSQL database's name
+        self._own_database = False
+        if self.backend == "postgres":
+            # A server on another server's data dir shares its database: the two belong together (the key files).
+            shared = _DATABASE_OF_DIR.get(str(self.data_dir.resolve()))
+            if shared is None:
+                shared = pg_create_database(pg_database_name(name))
+                _OWNED_DATABASES.add(shared)
+                _DATABASE_OF_DIR[str(self.data_dir.resolve())] = shared
+                self._own_database = True
+            self.database = shared
+            self.extra_env.setdefault("STEWARD_DATABASE_URL", pg_database_url(shared))
+            self.extra_env.setdefault("STEWARD_DATABASE_PASSWORD_FILE",
+                                      _pg_setting("STEWARD_TEST_DATABASE_PASSWORD_FILE"))
         OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
         self.log_path = OUTPUT_DIR / f"steward-{name}.log"
         self.log_path.write_text("")
@@ -162,8 +322,14 @@ class StewardServer:
 
     def cleanup(self) -> None:
         self.stop()
-        if self._own_dir and not os.environ.get("STEWARD_KEEP_DATA"):
+        keep = os.environ.get("STEWARD_KEEP_DATA")
+        if self._own_dir and not keep:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self._own_database and not keep:
+            _DATABASE_OF_DIR.pop(str(self.data_dir.resolve()), None)
+            pg_drop_database(self.database)
+            _OWNED_DATABASES.discard(self.database)
+            self._own_database = False
 
     def _close_log(self) -> None:
         if self._log_file is not None:
@@ -180,6 +346,83 @@ class StewardServer:
             return "(no log)"
         tail = "\n".join(text.splitlines()[-lines:])
         return f"--- last {lines} lines of {self.log_path} ---\n{tail}"
+
+    # -- the database ------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        """The SQLite database file (SQLite backend)."""
+        return self.data_dir / "steward.sqlite"
+
+    def db_sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        """Runs one SQL statement against the server's database beside the running server and returns its rows as
+        tuples (committed). Written as for SQLite (`?` placeholders, table `user`); on PostgreSQL it is rewritten
+        (`postgres_sql`) and run with psycopg when installed (typed values: bytea as bytes, booleans as bool), else
+        with psql (then values come back as JSON gives them; parameters as text literals)."""
+        if self.backend == "sqlite":
+            import sqlite3
+
+            con = sqlite3.connect(str(self.db_path), timeout=30)
+            try:
+                rows = con.execute(query, params).fetchall()
+                con.commit()
+                return rows
+            finally:
+                con.close()
+        try:
+            import psycopg
+        except ImportError:
+            return self._psql_rows(query, params)
+        deadline = time.monotonic() + PG_WAIT_S
+        while True:
+            try:
+                con = psycopg.connect(host=_pg_setting("STEWARD_PG_SOCKET"), port=int(_pg_setting("STEWARD_PG_PORT")),
+                                      user="steward", password=pg_password(), dbname=self.database, connect_timeout=10)
+                break
+            except psycopg.OperationalError as e:
+                if not PG_UNREACHABLE.search(str(e)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        with con:
+            cur = con.execute(postgres_sql(query), params)
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+
+    def _psql_rows(self, query: str, params: tuple) -> list[tuple]:
+        names = iter(range(len(params)))
+        variables: dict[str, str] = {}
+
+        def placeholder(_m: re.Match) -> str:
+            i = next(names)
+            if params[i] is None:
+                return "NULL"
+            variables[f"p{i}"] = str(params[i])
+            return f":'p{i}'"
+
+        text = _PLACEHOLDER.sub(placeholder, _USER_TABLE.sub(r'\1 "user"', query)).rstrip().rstrip(";")
+        if re.match(r"\s*(SELECT|WITH|VALUES)\b", text, re.I):
+            out = psql(f"SELECT coalesce(json_agg(q), '[]') FROM ({text}) q", self.database, variables)
+            return json.loads(out or "[]", object_pairs_hook=lambda pairs: tuple(v for _k, v in pairs))
+        psql(text, self.database, variables)
+        return []
+
+    def stored_bytes(self) -> list[tuple[str, bytes]]:
+        """What the server has stored, as (name, bytes) to scan: the SQLite database and its WAL files, or on
+        PostgreSQL a pg_dump of the server's database (bytea values appear there in hex)."""
+        if self.backend == "sqlite":
+            return [(f.name, f.read_bytes()) for f in sorted(self.data_dir.glob("steward.sqlite*"))]
+        return [(f"pg_dump {self.database}", pg_dump(self.database))]
+
+    def stored_containing(self, needles: Iterable[str]) -> list[tuple[str, str]]:
+        """(stored name, needle) for every needle found in `stored_bytes()`: as UTF-8, and on PostgreSQL also as
+        the hex a dump writes bytea values in (a clear value in a bytea column would hide from a text scan)."""
+        found = []
+        for name, data in self.stored_bytes():
+            for needle in needles:
+                if not needle:
+                    continue
+                raw = needle.encode()
+                if raw in data or (self.backend == "postgres" and raw.hex().encode() in data):
+                    found.append((name, needle))
+        return found
 
     # -- URLs ------------------------------------------------------------------------------
     @property

@@ -624,20 +624,11 @@ class ConsoleServer(StewardServer):
             env["STEWARD_PUBLIC_URL"] = self.base_url  # the port is only known once start() picked it
         return env
 
-    @property
-    def db_path(self) -> Path:
-        return self.data_dir / "steward.sqlite"
-
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        """Run SQL against the server's SQLite file (WAL mode lets this run beside the server)."""
-        con = sqlite3.connect(str(self.db_path), timeout=30)
-        try:
-            cur = con.execute(query, params)
-            rows = cur.fetchall()
-            con.commit()
-            return rows
-        finally:
-            con.close()
+        """Run SQL against the server's database beside the running server: the SQLite file (WAL mode lets this run
+        beside the server) or, on PostgreSQL, its database through psycopg (`?` → `%s`, `user` → `"user"`; there
+        flags come back as bool, which compares equal to SQLite's 0/1, and sealed columns as bytes on both)."""
+        return self.db_sql(query, params)
 
     def email_hash(self, email: str) -> str:
         """The keyed hash Steward stores contact addresses under and finds rows by (they are sealed themselves):
@@ -648,6 +639,12 @@ class ConsoleServer(StewardServer):
 
     def user_row(self, email: str) -> dict:
         """The account's raw row (its contact details sealed), found by the address's lookup hash."""
+        if self.backend == "postgres":
+            rows = self.sql("SELECT * FROM user WHERE email_hash = ?", (self.email_hash(email),))
+            columns = [c for (c,) in self.sql("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_schema = current_schema() AND table_name = 'user' "
+                                              "ORDER BY ordinal_position")]
+            return dict(zip(columns, rows[0], strict=True)) if rows else {}
         con = sqlite3.connect(str(self.db_path), timeout=30)
         con.row_factory = sqlite3.Row
         try:
@@ -781,17 +778,6 @@ def delete_account(client: ConsoleClient, password: str | None, confirm: bool = 
     if confirm:
         values["confirm"] = "yes"
     return client.post_form("/account/privacy/delete", values, csrf=False, follow=follow)
-
-
-def files_containing(directory: Path, needles: Iterable[str], pattern: str = "steward.sqlite*") -> list[tuple[str, str]]:
-    """(file name, needle) for every needle found in the raw bytes of the files matching `pattern`."""
-    found = []
-    for f in sorted(Path(directory).glob(pattern)):
-        data = f.read_bytes()
-        for needle in needles:
-            if needle and needle.encode() in data:
-                found.append((f.name, needle))
-    return found
 
 
 def tiny_png() -> bytes:

@@ -2,8 +2,6 @@
 always on, choices in the ledger and in a cookie with the policy version; no optional cookie before consent."""
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -15,12 +13,8 @@ REQUIRED = {"steward_session", "steward_csrf", "steward_consent"}
 
 
 def ledger(server, subject_like: str) -> list[tuple]:
-    con = sqlite3.connect(str(server.db_path), timeout=30)
-    try:
-        return con.execute("SELECT purpose, state, method, policy_version FROM consent_event WHERE subject LIKE ? ORDER BY seq",
-                           (subject_like,)).fetchall()
-    finally:
-        con.close()
+    return server.sql("SELECT purpose, state, method, policy_version FROM consent_event WHERE subject LIKE ? ORDER BY seq",
+                      (subject_like,))
 
 
 # promise: MB-10

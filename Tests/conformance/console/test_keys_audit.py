@@ -13,7 +13,7 @@ import pytest
 
 from console_support import (OTHER_PASSWORD, ConsoleClient, Node, api, form_values, link_from, rest_login,
                              setup_totp, sign_in)
-from steward_harness import unique
+from steward_harness import pg_copy_database, pg_database_name, pg_database_url, pg_drop_database, psql, unique
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +91,10 @@ def test_api_key_shown_once_works_and_is_revocable(server, smtp, new_account):
     r = api(server, "POST", f"/api/plugins/telemetry/DEVICE/{dev}/timeseries/ANY", key=key, json={"t": 1})
     assert r.status_code == 200, r.text
 
-    # only a hash is stored
+    # only a hash is stored (in the SQLite files, or in a pg_dump of the server's PostgreSQL database)
     secret_part = key[len("stw_"):]
-    for f in Path(server.data_dir).glob("steward.sqlite*"):
-        assert secret_part.encode() not in f.read_bytes(), f"the API key is stored in clear in {f.name}"
+    assert server.stored_bytes(), "nothing to scan"
+    assert server.stored_containing([secret_part]) == [], "the API key is stored in clear"
 
     out = revoke_key(c, name)
     assert out.status == 200, out.describe()
@@ -289,35 +289,71 @@ def test_security_events_are_in_the_audit_trail(server, smtp, new_account, sysad
     assert {"password.changed", "second-factor.enabled"} <= {e["event"] for e in mine}, mine
 
 
-def verify(server, data_dir: Path) -> subprocess.CompletedProcess:
+class DatabaseCopy:
+    """A copy of the server's database (a SQLite backup, or on PostgreSQL a new database filled from pg_dump) in a data
+    directory of its own, to edit without touching the live one."""
+
+    def __init__(self, server):
+        self.dir = Path(tempfile.mkdtemp(prefix="steward-audit-copy-"))
+        self.database: str | None = None
+        if server.backend == "postgres":
+            self.database = pg_database_name("audit_copy")
+            pg_copy_database(server.database, self.database)
+        else:
+            src = sqlite3.connect(str(server.db_path), timeout=30)
+            dst = sqlite3.connect(str(self.dir / "steward.sqlite"))
+            src.backup(dst)
+            src.close()
+            dst.close()
+        # The chain is an HMAC under a key kept beside the database, not in it; a copy needs both to verify.
+        shutil.copy2(Path(server.data_dir) / "audit-chain.key", self.dir / "audit-chain.key")
+
+    def edit(self, sql: str) -> None:
+        if self.database is not None:
+            psql(sql, database=self.database)
+            return
+        con = sqlite3.connect(str(self.dir / "steward.sqlite"))
+        con.execute(sql)
+        con.commit()
+        con.close()
+
+    def remove(self) -> None:
+        if self.database is not None:
+            pg_drop_database(self.database)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def verify(server, copy: DatabaseCopy | None = None) -> subprocess.CompletedProcess:
+    """`steward audit verify` on the server's own data dir and database, or on `copy`."""
+    env = dict(server.env)
+    data_dir = server.data_dir
+    if copy is not None:
+        data_dir = copy.dir
+        if copy.database is not None:
+            env["STEWARD_DATABASE_URL"] = pg_database_url(copy.database)
     return subprocess.run([str(server.binary), "audit", "verify", "--data-dir", str(data_dir)],
-                          capture_output=True, text=True, timeout=60, env=server.env)
+                          capture_output=True, text=True, timeout=60, env=env)
 
 
-def copy_db(server) -> Path:
-    d = Path(tempfile.mkdtemp(prefix="steward-audit-copy-"))
-    src = sqlite3.connect(str(server.db_path), timeout=30)
-    dst = sqlite3.connect(str(d / "steward.sqlite"))
-    src.backup(dst)
-    src.close()
-    dst.close()
-    # The chain is an HMAC under a key kept beside the database, not in it; a copy needs both to verify.
-    shutil.copy2(Path(server.data_dir) / "audit-chain.key", d / "audit-chain.key")
-    return d
+@pytest.fixture
+def copy_db(server):
+    """Factory: copies of the server's database, removed after the test."""
+    made: list[DatabaseCopy] = []
 
+    def make() -> DatabaseCopy:
+        made.append(DatabaseCopy(server))
+        return made[-1]
 
-def edit(d: Path, sql: str) -> None:
-    con = sqlite3.connect(str(d / "steward.sqlite"))
-    con.execute(sql)
-    con.commit()
-    con.close()
+    yield make
+    for c in made:
+        c.remove()
 
 
 # promise: MS-15
-def test_audit_verify_detects_edits_and_deletions(server, smtp, new_account):
+def test_audit_verify_detects_edits_and_deletions(server, smtp, new_account, copy_db):
     new_account()
     new_account()
-    live = verify(server, server.data_dir)
+    live = verify(server)
     out = live.stdout + live.stderr
     assert live.returncode == 0, out
     m = re.search(r"Audit trail intact: (\d+) entries", out)
@@ -325,25 +361,25 @@ def test_audit_verify_detects_edits_and_deletions(server, smtp, new_account):
     n = int(m.group(1))
     assert n == server.sql("SELECT COUNT(*) FROM audit_log")[0][0] or n >= 5
 
-    d = copy_db(server)
+    d = copy_db()
     assert verify(server, d).returncode == 0
-    edit(d, "UPDATE audit_log SET detail = 'x' WHERE seq = 2")
+    d.edit("UPDATE audit_log SET detail = 'x' WHERE seq = 2")
     res = verify(server, d)
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
     assert re.search(r"(entry|seq|#)\s*:?\s*2\b", out, re.I), out
 
-    d = copy_db(server)
-    edit(d, "DELETE FROM audit_log WHERE seq = 3")
+    d = copy_db()
+    d.edit("DELETE FROM audit_log WHERE seq = 3")
     res = verify(server, d)
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
     assert re.search(r"\b3\b", out) and re.search(r"gap|missing|removed|deleted", out, re.I), out
 
     # changing a row together with its stored hash is caught as well
-    d = copy_db(server)
+    d = copy_db()
     # (a different event and a different first hash digit: seq 4 may already be a sign-in whose hash starts with f)
-    edit(d, "UPDATE audit_log SET event = 'tampered.event', "
+    d.edit("UPDATE audit_log SET event = 'tampered.event', "
             "hash = CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(hash, 2) WHERE seq = 4")
     res = verify(server, d)
     assert res.returncode == 1, res.stdout + res.stderr

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from console_support import (DEFAULT_PRIVACY_YAML, GOOD_PASSWORD, OTHER_PASSWORD, ConsoleClient, api,
-                             create_api_key, delete_account, download_export, export_response, files_containing, form_values,
+                             create_api_key, delete_account, download_export, export_response, form_values,
                              link_from, rest_login, sign_in, tiny_png, zip_csv, zip_csv_header)
 from mqtt_wire import Closed, connected
 from steward_harness import Tenant, now_ms, unique
@@ -546,12 +546,13 @@ def test_delete_account_erases_everything_leaves_a_receipt_and_no_bytes(server, 
     sysadmin = server.login(server.admin_email, server.admin_password)["token"]
     assert api(server, "GET", f"/api/tenant/{tenant_id}", jwt=sysadmin).status_code == 404
 
-    # Nothing the person gave is left in the bytes of the database or its write-ahead log (scanned before any sign-in
-    # attempt below, which records the address typed in).
+    # Nothing the person gave is left in the bytes of the database or its write-ahead log (on PostgreSQL: in a pg_dump
+    # of the server's database), scanned before any sign-in attempt below, which records the address typed in.
     needles = [acct.email, name, phone, company, secret_note]
-    assert (server.data_dir / "steward.sqlite").is_file()
-    assert files_containing(server.data_dir, [other.user_id]), "the scan finds nothing, not even a person who stays"
-    assert files_containing(server.data_dir, needles) == []
+    if server.backend == "sqlite":
+        assert (server.data_dir / "steward.sqlite").is_file()
+    assert server.stored_containing([other.user_id]), "the scan finds nothing, not even a person who stays"
+    assert server.stored_containing(needles) == []
 
     # A second request with the old cookie erases nothing: it is sent to sign in.
     again = requests.post(f"{server.base_url}/account/privacy/delete", allow_redirects=False, timeout=30,
@@ -584,7 +585,7 @@ def test_a_workspace_that_stays_after_an_erasure_does_not_keep_the_persons_name(
     assert rest_login(server, colleague, GOOD_PASSWORD)
     names = [n for (n,) in server.sql("SELECT name FROM tenant WHERE id = ?", (acct.tenant_id,))]
     assert not any(name in n for n in names), f"the workspace is still called {names}"
-    assert files_containing(server.data_dir, [name, acct.email]) == []
+    assert server.stored_containing([name, acct.email]) == []
 
 
 # promise: TB-12
@@ -670,7 +671,7 @@ def test_a_device_assigned_to_a_person_is_in_their_export_and_its_readings_go_wi
         assert valued(timeseries(server, tenant.jwt, machine_id, ["rpm"], history=history), "rpm") == ["900"]
     assert server.sql("SELECT person_id FROM device WHERE id = ?", (wearable_id,)) == [(None,)]
     assert server.sql("SELECT 1 FROM tenant WHERE id = ?", (tenant.id,))
-    assert files_containing(server.data_dir, [mood, email]) == []
+    assert server.stored_containing([mood, email]) == []
     assert rest_login(server, tenant.admin_email, tenant.admin_password)
 
 
