@@ -15,13 +15,27 @@ extension SQLiteStore: TableRowSource, TableRowTarget {
 
     public func scanRows(_ table: String, pageSize: Int, _ body: @Sendable ([TableRow]) async throws -> Void) async throws {
         let name = try Self.copiedTable(table)
-        var cursor: Int64 = .min
+        // Tables WITHOUT ROWID (readings, latest values) page by their primary key, the others by rowid.
+        let key = try await pool.read { db -> [String] in
+            let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [name]) ?? ""
+            guard definition.uppercased().contains("WITHOUT ROWID") else { return ["rowid"] }
+            return try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", arguments: [name])
+                .map { $0["name"] }
+        }
+        let keyList = key.map { "\"\($0)\"" }.joined(separator: ", ")
+        let selected = key == ["rowid"] ? "rowid AS steward_rowid, *" : "*"
+        var cursor: [DatabaseValue]? = nil
         while true {
             let after = cursor
-            let page = try await pool.read { db -> (rows: [TableRow], last: Int64?) in
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT rowid AS steward_rowid, * FROM \"\(name)\" WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                    arguments: [after, pageSize])
+            let page = try await pool.read { db -> (rows: [TableRow], last: [DatabaseValue]?) in
+                var sql = "SELECT \(selected) FROM \"\(name)\""
+                var arguments = StatementArguments()
+                if let after {
+                    sql += " WHERE (\(keyList)) > (\(Array(repeating: "?", count: after.count).joined(separator: ", ")))"
+                    arguments = StatementArguments(after)
+                }
+                sql += " ORDER BY \(keyList) LIMIT \(pageSize)"
+                let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
                 var result: [TableRow] = []
                 result.reserveCapacity(rows.count)
                 for row in rows {
@@ -31,7 +45,8 @@ extension SQLiteStore: TableRowSource, TableRowTarget {
                     }
                     result.append(values)
                 }
-                return (result, rows.last?["steward_rowid"])
+                let last = rows.last.map { row in key.map { row[$0 == "rowid" ? "steward_rowid" : $0] as DatabaseValue } }
+                return (result, last)
             }
             guard let last = page.last else { return }
             try await body(page.rows)
@@ -60,8 +75,10 @@ extension SQLiteStore: TableRowSource, TableRowTarget {
         return table
     }
 
-    /// Closes the database (a copy made for a backup, before it is sealed with another connection).
+    /// Checkpoints the write-ahead log into the database file and closes it (a copy made for a backup, before the
+    /// file is sealed through another connection).
     public func close() throws {
+        try pool.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         try pool.pool.close()
     }
 
