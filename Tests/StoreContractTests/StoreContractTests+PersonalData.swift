@@ -1,0 +1,9 @@
+import StewardTesting
+import Testing
+
+/// The personal-data contract functions added with the PostgreSQL backend, on every backend.
+extension StoreContractTests {
+    @Test(arguments: StoreBackends.all) func erasureFoldsSensitiveReadingsAndLeavesAReceipt(_ backend: StoreBackend) async throws {
+        try await StoreContract.erasureFoldsSensitiveReadingsAndLeavesAReceipt(backend)
+    }
+}
