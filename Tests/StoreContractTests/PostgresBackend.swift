@@ -27,7 +27,7 @@ enum TestCluster {
 
     /// A pool on the cluster's `postgres` database, for creating and dropping the databases tests use.
     static let admin: Result<PostgresDatabase, any Error> = Result {
-        let database = try PostgresDatabase(location: location(), maximumConnections: 4, callTimeout: .seconds(30))
+        let database = try PostgresDatabase(location: location(), maximumConnections: 8, callTimeout: .seconds(120))
         database.start()
         return database
     }
