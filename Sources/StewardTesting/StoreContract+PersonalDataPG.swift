@@ -81,4 +81,102 @@ extension StoreContract {
             await expectStewardError(.notFound) { try await s.personalData.assignDevice(tenant: f.tenant.id, device: f.worn.id, to: nil) }
         }
     }
+
+    /// Every kind of record reads the same on every backend, column by column: numbers as numbers, flags as 1 and 0,
+    /// missing values as null, contact details opened, a picture as whether there is one; records of another person
+    /// are never included; records that share a time come in the order they were written, a page at a time.
+    public static func personalRecordsReadColumnByColumn(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let alice = try await account(
+                s, email: "alice@example.com",
+                details: AccountDetails(emailVerifiedTime: 1_100, jurisdiction: "GB", ageBasis: "adult", parentEmail: "mum@example.com"))
+            let bob = try await account(s, email: "bob@example.com")
+            let tenantName = try #require(try await s.accounts.tenant(id: alice.tenantID!)?.name)
+            try await s.identity.apply([
+                .updateProfile(alice.id, firstName: "Alice", company: "ACME", phone: "+44 20 7946 0000"),
+                .setPicture(alice.id, bytes: [1, 2, 3], contentType: "image/png"),
+                .recordSignIn(SignInRecord(
+                    time: 1_200, email: "Alice@Example.com", userID: alice.id, ip: "198.51.100.7", client: "Firefox/140", outcome: .success,
+                    newPlace: true)),
+                .recordSignIn(signIn(1_300, "alice@example.com", alice.id, .wrongPassword)),
+                .recordSignIn(signIn(1_250, "bob@example.com", bob.id, .success)),
+                // Sessions and keys sharing a time: written order decides.
+                .createSession(session("s-2", user: alice.id, secretHash: "h2")),
+                .createSession(session("s-1", user: alice.id, secretHash: "h1")),
+                .createSession(session("s-bob", user: bob.id, secretHash: "hb")),
+                .revokeSession(id: "s-2", userID: alice.id, at: 1_500),
+                .createAPIKey(APIKeyRecord(
+                    id: "k-2", prefix: "p2", secretHash: "x", userID: alice.id, tenantID: alice.tenantID, name: "CI", role: .full,
+                    createdTime: 1_000)),
+                .createAPIKey(APIKeyRecord(
+                    id: "k-1", prefix: "p1", secretHash: "y", userID: alice.id, tenantID: nil, name: "Board", role: .readOnly,
+                    createdTime: 1_000)),
+                .recordAgreement(PolicyAgreement(userID: alice.id, policyVersion: "7", time: 1_000, method: "signup", ip: "198.51.100.7", client: "c")),
+                .audit(AuditEvent(
+                    time: 1_400, tenantID: alice.tenantID, actorID: bob.id, credential: "web", subjectID: alice.id, event: "user.locked",
+                    detail: "by an admin", ip: nil)),
+                .audit(AuditEvent(time: 1_410, tenantID: alice.tenantID, actorID: alice.id, credential: "key p2", subjectID: nil, event: "api.write")),
+                .enqueueMail(NewMail(recipient: "ALICE@example.com", subject: "Welcome", textBody: "Hello Alice")),
+            ])
+
+            func all(_ kind: PersonalRecordKind) async throws -> PersonalTable {
+                var cursor: Int64? = nil
+                var table: PersonalTable? = nil
+                for _ in 0..<10 {
+                    let page = try await s.personalData.personalRecords(kind, of: alice.id, after: cursor, limit: 1)
+                    if table == nil { table = page.table } else { table!.rows += page.table.rows }
+                    cursor = page.next
+                    if cursor == nil { break }
+                }
+                return table!
+            }
+            let n = { (i: Int64) in JSONValue.number("\(i)") }
+            let profile = try await all(.profile)
+            #expect(
+                profile.columns == [
+                    "account_id", "email", "first_name", "last_name", "company", "phone", "authority", "tenant", "country", "age_basis",
+                    "parent_email", "status", "created_time", "email_verified_time", "second_factor", "has_picture", "source",
+                ])
+            #expect(
+                profile.rows == [
+                    [
+                        .string(alice.id.description), .string("alice@example.com"), .string("Alice"), .null, .string("ACME"),
+                        .string("+44 20 7946 0000"), .string("TENANT_ADMIN"), .string(tenantName), .string("GB"), .string("adult"),
+                        .string("mum@example.com"), .string("active"), n(1_000), n(1_100), .null, n(1), profile.rows.first?.last ?? .null,
+                    ]
+                ])
+            if case .string = profile.rows.first?.last {} else { Issue.record("source is not text: \(profile.rows)") }
+
+            let signIns = try await all(.signIns)
+            #expect(signIns.columns == ["time", "email", "outcome", "new_place", "ip", "client"])
+            #expect(
+                signIns.rows == [
+                    [n(1_200), .string("Alice@Example.com"), .string("success"), n(1), .string("198.51.100.7"), .string("Firefox/140")],
+                    [n(1_300), .string("alice@example.com"), .string("wrong-password"), n(0), .string("198.51.100.7"), .string("Firefox/140")],
+                ])
+            let sessions = try await all(.sessions)
+            #expect(sessions.columns == ["id", "kind", "stage", "created_time", "last_seen_time", "expires_time", "revoked_time", "ip", "client"])
+            #expect(column("id", of: sessions) == [.string("s-2"), .string("s-1")])
+            #expect(column("revoked_time", of: sessions) == [n(1_500), .null])
+            #expect(column("expires_time", of: sessions) == [n(1_000_000), n(1_000_000)])
+            let keys = try await all(.apiKeys)
+            #expect(keys.rows == [
+                [.string("k-2"), .string("p2"), .string("CI"), .string("full"), n(1_000), .null, .null, .null],
+                [.string("k-1"), .string("p1"), .string("Board"), .string("read-only"), n(1_000), .null, .null, .null],
+            ])
+            let audit = try await all(.audit)
+            #expect(audit.columns == ["seq", "time", "event", "detail", "credential", "ip", "by_you", "about_you"])
+            #expect(audit.rows.map { Array($0.dropFirst()) } == [[n(1_400), .string("user.locked"), .string("by an admin"), .string("web"), .null, n(0), n(1)]])
+            let usage = try await all(.usage)
+            #expect(usage.rows == [[n(1_410), .string("key p2"), .string(""), .null]])
+            let agreements = try await all(.policyAgreements)
+            #expect(agreements.rows == [[n(1_000), .string("7"), .string("signup"), .string("198.51.100.7"), .string("c")]])
+            let mail = try await all(.mail)
+            #expect(mail.columns == ["created_time", "subject", "sent_time", "attempts", "last_error"])
+            #expect(column("subject", of: mail) == [.string("Welcome")] && column("sent_time", of: mail) == [.null])
+            #expect(column("attempts", of: mail) == [n(0)])
+            let newestSessions = try await s.personalData.newestPersonalRecords(.sessions, of: alice.id, limit: 1)
+            #expect(newestSessions.total == 2 && column("id", of: newestSessions.table) == [.string("s-1")])
+        }
+    }
 }

@@ -6,4 +6,8 @@ extension StoreContractTests {
     @Test(arguments: StoreBackends.all) func erasureFoldsSensitiveReadingsAndLeavesAReceipt(_ backend: StoreBackend) async throws {
         try await StoreContract.erasureFoldsSensitiveReadingsAndLeavesAReceipt(backend)
     }
+
+    @Test(arguments: StoreBackends.all) func personalRecordsReadColumnByColumn(_ backend: StoreBackend) async throws {
+        try await StoreContract.personalRecordsReadColumnByColumn(backend)
+    }
 }
