@@ -6,7 +6,7 @@ import StewardStore
 /// Row decoders of the identity tables: accounts, sessions, API keys, sign-ins, consent, requests, complaints and
 /// disclosures, as `SQLiteStore+IdentityReads.swift` and `SQLiteStore+Requests.swift` decode them. Rows holding a
 /// contact detail are decoded by the store, which opens the sealed column (`openContact`); the others by plain
-/// initialisers.
+/// initialisers; the user part of an account is `PostgresRecords`' `User`.
 extension PostgresStore {
     /// The columns of `"user"` an `AccountRecord` needs: the picture itself is left out (it can be large and only
     /// `picture(of:)` returns it), only whether there is one.
@@ -18,15 +18,7 @@ extension PostgresStore {
 
     /// An account row (selected with `accountColumns`), its email, phone and parent's email opened.
     func accountRecord(_ row: SQLRow) throws -> AccountRecord {
-        let user = User(
-            id: try Self.identifier(row, "id", UserID.init),
-            tenantID: (try row["tenant_id"] as String?).flatMap(TenantID.init),
-            customerID: (try row["customer_id"] as String?).flatMap(CustomerID.init),
-            email: try openContact(row, "email", .accountEmail) ?? "",
-            authority: Authority(rawValue: try row["authority"]) ?? .customerUser,
-            firstName: try row["first_name"],
-            lastName: try row["last_name"],
-            createdTime: try row["created_time"])
+        let user = try User(postgres: row, store: self)
         let details = AccountDetails(
             status: AccountStatus(rawValue: try row["status"]) ?? .disabled, emailVerifiedTime: try row["email_verified_time"],
             company: try row["company"], phone: try openContact(row, "phone", .accountPhone),
@@ -41,7 +33,7 @@ extension PostgresStore {
     func signInRecord(_ row: SQLRow) throws -> SignInRecord {
         SignInRecord(
             time: try row["time"], email: try openContact(row, "email", .signInEmail) ?? "",
-            userID: (try row["user_id"] as String?).flatMap(UserID.init), ip: try row["ip"], clientKey: try row["client_key"],
+            userID: try PostgresRecords.optionalID(row, "user_id", UserID.init), ip: try row["ip"], clientKey: try row["client_key"],
             client: try row["client"], outcome: SignInRecord.Outcome(rawValue: try row["outcome"]) ?? .wrongPassword,
             newPlace: try row["new_place"])
     }
@@ -49,8 +41,8 @@ extension PostgresStore {
     /// A data-subject request row, its address opened.
     func requestRecord(_ row: SQLRow) throws -> RequestRecord {
         RequestRecord(
-            id: try row["id"], tenantID: (try row["tenant_id"] as String?).flatMap(TenantID.init),
-            userID: (try row["user_id"] as String?).flatMap(UserID.init), email: try openContact(row, "email", .requestEmail) ?? "",
+            id: try row["id"], tenantID: try PostgresRecords.optionalID(row, "tenant_id", TenantID.init),
+            userID: try PostgresRecords.optionalID(row, "user_id", UserID.init), email: try openContact(row, "email", .requestEmail) ?? "",
             name: try row["name"], kind: RequestKind(rawValue: try row["kind"]) ?? .access, details: try row["details"],
             jurisdiction: try row["jurisdiction"], status: RequestStatus(rawValue: try row["status"]) ?? .open,
             source: RequestSource(rawValue: try row["source"]) ?? .staff, verificationHash: try row["verification_hash"],
@@ -59,25 +51,16 @@ extension PostgresStore {
             acknowledgedTime: try row["acknowledged_time"], dueTime: try row["due_time"],
             extendedDueTime: try row["extended_due_time"], extensionReason: try row["extension_reason"],
             extensionNotifiedTime: try row["extension_notified_time"], closedTime: try row["closed_time"],
-            closedBy: (try row["closed_by"] as String?).flatMap(UserID.init), outcome: try row["outcome"])
+            closedBy: try PostgresRecords.optionalID(row, "closed_by", UserID.init), outcome: try row["outcome"])
     }
 
     /// A complaint row, its address opened.
     func complaintRecord(_ row: SQLRow) throws -> ComplaintRecord {
         ComplaintRecord(
-            id: try row["id"], tenantID: (try row["tenant_id"] as String?).flatMap(TenantID.init),
-            userID: (try row["user_id"] as String?).flatMap(UserID.init), name: try row["name"],
+            id: try row["id"], tenantID: try PostgresRecords.optionalID(row, "tenant_id", TenantID.init),
+            userID: try PostgresRecords.optionalID(row, "user_id", UserID.init), name: try row["name"],
             email: try openContact(row, "email", .complaintEmail) ?? "", text: try row["text"],
             receivedTime: try row["received_time"])
-    }
-
-    /// An identifier column that must hold a valid id; a malformed one is an error, not a crash.
-    static func identifier<ID>(_ row: SQLRow, _ column: String, _ make: (String) -> ID?) throws -> ID {
-        let text: String = try row[column]
-        guard let id = make(text) else {
-            throw StewardError(.internal, "Column \(column) of a PostgreSQL row holds no valid identifier")
-        }
-        return id
     }
 
     /// A list column, stored as a JSON array of strings (as on SQLite), read whole.
@@ -90,7 +73,7 @@ extension PostgresStore {
 extension OneTimeToken {
     init(row: SQLRow) throws {
         self.init(
-            hash: try row["hash"], userID: try PostgresStore.identifier(row, "user_id", UserID.init),
+            hash: try row["hash"], userID: try PostgresRecords.id(row, "user_id", UserID.init),
             purpose: TokenPurpose(rawValue: try row["purpose"]) ?? .signInCode, createdTime: try row["created_time"],
             expiresTime: try row["expires_time"], usedTime: try row["used_time"], attempts: try row["attempts"])
     }
@@ -99,7 +82,7 @@ extension OneTimeToken {
 extension Session {
     init(row: SQLRow) throws {
         self.init(
-            id: try row["id"], secretHash: try row["secret_hash"], userID: try PostgresStore.identifier(row, "user_id", UserID.init),
+            id: try row["id"], secretHash: try row["secret_hash"], userID: try PostgresRecords.id(row, "user_id", UserID.init),
             kind: Kind(rawValue: try row["kind"]) ?? .web, stage: Stage(rawValue: try row["stage"]) ?? .secondFactor,
             csrfSecret: try row["csrf_secret"], createdTime: try row["created_time"], lastSeenTime: try row["last_seen_time"],
             expiresTime: try row["expires_time"], ip: try row["ip"], client: try row["client"],
@@ -111,8 +94,8 @@ extension APIKeyRecord {
     init(row: SQLRow) throws {
         self.init(
             id: try row["id"], prefix: try row["prefix"], secretHash: try row["secret_hash"],
-            userID: try PostgresStore.identifier(row, "user_id", UserID.init),
-            tenantID: (try row["tenant_id"] as String?).flatMap(TenantID.init), name: try row["name"],
+            userID: try PostgresRecords.id(row, "user_id", UserID.init),
+            tenantID: try PostgresRecords.optionalID(row, "tenant_id", TenantID.init), name: try row["name"],
             role: APIKeyRole(rawValue: try row["role"]) ?? .readOnly, createdTime: try row["created_time"],
             lastUsedTime: try row["last_used_time"], lastUsedIP: try row["last_used_ip"], revokedTime: try row["revoked_time"])
     }
@@ -141,11 +124,11 @@ extension PolicyVersionRecord {
 extension DisclosureRecord {
     init(row: SQLRow) throws {
         self.init(
-            id: try row["id"], tenantID: (try row["tenant_id"] as String?).flatMap(TenantID.init),
-            userID: try PostgresStore.identifier(row, "user_id", UserID.init), recipient: try row["recipient"],
+            id: try row["id"], tenantID: try PostgresRecords.optionalID(row, "tenant_id", TenantID.init),
+            userID: try PostgresRecords.id(row, "user_id", UserID.init), recipient: try row["recipient"],
             categories: PostgresStore.storedList(try row["categories"]), what: try row["what"],
             legalGround: try row["legal_ground"], disclosedTime: try row["disclosed_time"],
-            recordedTime: try row["recorded_time"], recordedBy: (try row["recorded_by"] as String?).flatMap(UserID.init),
+            recordedTime: try row["recorded_time"], recordedBy: try PostgresRecords.optionalID(row, "recorded_by", UserID.init),
             restrictedUntil: try row["restricted_until"], restrictionReason: try row["restriction_reason"])
     }
 }
