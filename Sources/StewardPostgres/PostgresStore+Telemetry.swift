@@ -36,6 +36,12 @@ extension PostgresStore: TelemetryStore {
         }
     }
 
+    /// The keys a reading can have been stored under: PostgreSQL refuses a statement naming a key with U+0000, and
+    /// no such key exists, so a read asking for one finds nothing, as on SQLite.
+    static func storableKeys(_ keys: [String]) -> [String] {
+        keys.filter { !$0.utf8.contains(0) }
+    }
+
     /// Telemetry key ids made by a committed transaction join the shared cache only now, so a rolled-back insert
     /// never leaves a stale id behind.
     func rememberTelemetryKeys(_ created: [String: Int64]) {
@@ -131,7 +137,9 @@ extension PostgresStore: TelemetryStore {
     /// Ids of the keys that exist (reads never create keys).
     func existingTelemetryKeyIDs(_ db: SQLConnection, _ keys: [String]) async throws -> [String: Int64] {
         var result: [String: Int64] = [:]
-        for row in try await db.fetchAll(sql: "SELECT id, key FROM ts_key WHERE key = ANY(?)", arguments: [keys]) {
+        let storable = Self.storableKeys(keys)
+        guard !storable.isEmpty else { return result }
+        for row in try await db.fetchAll(sql: "SELECT id, key FROM ts_key WHERE key = ANY(?)", arguments: [storable]) {
             result[try row["key"]] = try row["id"] as Int64
         }
         return result
@@ -146,9 +154,10 @@ extension PostgresStore: TelemetryStore {
                 """
             var arguments: SQLArguments = [seq]
             if let keys {
-                if keys.isEmpty { return [:] }
+                let storable = Self.storableKeys(keys)
+                if storable.isEmpty { return [:] }
                 sql += " AND k.key = ANY(?)"
-                arguments = arguments + [keys]
+                arguments = arguments + [storable]
             }
             var result: [String: TimeSeriesPoint] = [:]
             for row in try await db.fetchAll(sql: sql, arguments: arguments) {
