@@ -179,4 +179,45 @@ extension StoreContract {
             #expect(newestSessions.total == 2 && column("id", of: newestSessions.table) == [.string("s-1")])
         }
     }
+
+    /// An erasure also removes queued mail about the person sent to someone else (a parent's consent request names
+    /// the child) and no other mail of theirs, takes the person's name out of a shared workspace's name ("<name>
+    /// (xxxxxx)" from sign-up), applies the plan's own changes in the same transaction and counts the audit entries
+    /// kept about the person.
+    public static func erasureRemovesMailAboutThePersonAndTheirNameFromAWorkspace(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let shared = Tenant(name: "Test (a1b2c3)", createdTime: 1)
+            try await s.accounts.createTenant(shared)
+            let child = try await account(s, email: "kid@example.com", tenant: shared.id)
+            let teacher = try await account(s, email: "teacher@example.com", tenant: shared.id)
+            let parent = try await account(s, email: "mum@example.com")
+            try await s.identity.apply([
+                .enqueueMail(NewMail(recipient: "mum@example.com", subject: "Consent", textBody: "Please confirm KID@example.com may join")),
+                .enqueueMail(NewMail(recipient: "MUM@example.com", subject: "News", textBody: "Nothing about anyone")),
+                .enqueueMail(NewMail(recipient: "kid@example.com", subject: "Welcome", textBody: "Hello")),
+                .enqueueMail(NewMail(recipient: "teacher@example.com", subject: "Class", textBody: "About kid@example.com")),
+            ])
+            var plan = ErasurePlan(
+                user: child.id, email: child.email, telemetry: TelemetryMapping(defaultCategory: "device.telemetry", rules: []),
+                aggregatedCategories: [], receipt: ErasureReceiptRecord(id: "receipt-\(UUID().uuidString)", time: 5_000, body: ""),
+                receiptWording: ErasureReceiptWording(controller: "School", policyVersion: "1", requestsKeptFor: "3 years"),
+                audit: AuditEvent(time: 5_000, tenantID: shared.id, actorID: nil, credential: "contract", subjectID: child.id, event: "account.erased"),
+                changes: [.audit(AuditEvent(time: 4_999, tenantID: shared.id, actorID: nil, credential: "contract", subjectID: child.id, event: "request.honoured"))])
+            plan.otherRecipients = ["Mum@example.com"]
+            let counts = try await s.personalData.erase(plan)
+            #expect(counts.deleted["mail"] == 1)
+            #expect(counts.deleted["mail about you to others"] == 1)
+            #expect(counts.deleted["name in a shared workspace's name"] == 1)
+            #expect(counts.deleted["organisation"] == nil && counts.deleted["devices"] == nil)
+            #expect(counts.kept["audit entries"] == 1)  // the plan's own change; the erasure's entry follows the count
+            #expect(counts.kept["requests"] == 0)
+            #expect(try await s.accounts.tenant(id: shared.id)?.name == "Workspace (a1b2c3)")
+            let parentsMail = try await s.personalData.newestPersonalRecords(.mail, of: parent.id, limit: 10)
+            #expect(column("subject", of: parentsMail.table) == [.string("News")])
+            // Mail to others that merely mentions the address is not the plan's to remove unless they were named.
+            #expect(column("subject", of: try await s.personalData.newestPersonalRecords(.mail, of: teacher.id, limit: 10).table) == [.string("Class")])
+            let audit = try await s.identity.auditEntries(tenant: shared.id, subject: child.id, event: nil, limit: 10)
+            #expect(Set(audit.map(\.event.event)) == ["request.honoured", "account.erased"])
+        }
+    }
 }

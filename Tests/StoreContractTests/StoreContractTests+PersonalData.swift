@@ -10,4 +10,8 @@ extension StoreContractTests {
     @Test(arguments: StoreBackends.all) func personalRecordsReadColumnByColumn(_ backend: StoreBackend) async throws {
         try await StoreContract.personalRecordsReadColumnByColumn(backend)
     }
+
+    @Test(arguments: StoreBackends.all) func erasureRemovesMailAboutThePersonAndTheirNameFromAWorkspace(_ backend: StoreBackend) async throws {
+        try await StoreContract.erasureRemovesMailAboutThePersonAndTheirNameFromAWorkspace(backend)
+    }
 }
