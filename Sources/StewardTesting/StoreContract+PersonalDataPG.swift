@@ -220,4 +220,29 @@ extension StoreContract {
             #expect(Set(audit.map(\.event.event)) == ["request.honoured", "account.erased"])
         }
     }
+
+    /// An erasure is all or nothing: when one of the plan's changes fails, the error comes back and nothing is gone:
+    /// the account, the device's assignment, its sensitive readings (still readable, so the person's key was kept)
+    /// and no receipt.
+    public static func erasureIsAllOrNothing(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let f = try await erasureFixture(s)
+            try await s.personalData.assignDevice(tenant: f.tenant.id, device: f.worn.id, to: f.person.id)
+            try await s.writer.write(
+                TelemetryBatch(
+                    device: f.worn.id, entries: [TimedValues(ts: 1_000, values: [KeyValue("power", .long(3))])], sensitiveKeys: ["power"]))
+            var plan = erasurePlan(f)
+            plan.changes = [.consumeToken(hash: "no-such-token", purpose: .resetPassword, at: 1_000)]
+            await expectStewardError(.conflict) { _ = try await s.personalData.erase(plan) }
+            #expect(try await s.accounts.user(tenant: f.tenant.id, id: f.person.id) != nil)
+            let devices = try await s.personalData.devices(concerning: f.person.id)
+            #expect(devices.map(\.id) == [f.worn.id])
+            let worn = try #require(devices.first).seq
+            #expect(try await s.personalData.readings(device: worn, after: nil, limit: 10).readings.map(\.value) == [.long(3)])
+            #expect(try await s.personalData.receipt(id: plan.receipt.id) == nil)
+            // The same plan without the failing change goes through.
+            plan.changes = []
+            #expect(try await s.personalData.erase(plan).deleted["readings"] == 1)
+        }
+    }
 }

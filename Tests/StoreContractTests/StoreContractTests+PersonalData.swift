@@ -14,4 +14,8 @@ extension StoreContractTests {
     @Test(arguments: StoreBackends.all) func erasureRemovesMailAboutThePersonAndTheirNameFromAWorkspace(_ backend: StoreBackend) async throws {
         try await StoreContract.erasureRemovesMailAboutThePersonAndTheirNameFromAWorkspace(backend)
     }
+
+    @Test(arguments: StoreBackends.all) func erasureIsAllOrNothing(_ backend: StoreBackend) async throws {
+        try await StoreContract.erasureIsAllOrNothing(backend)
+    }
 }
