@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import PostgresNIO
 import StewardCore
 import StewardStore
 import StewardVault
@@ -32,29 +33,48 @@ struct PostgresTelemetryRows {
         newest[latestSlot] = (ts, value)
     }
 
-    /// Writes the readings with one `INSERT … SELECT FROM unnest(…)` per table. Rows go in sorted by (device, key,
-    /// ts), so two writers take their row locks in the same order and cannot deadlock.
+    /// Writes the readings with one `INSERT … SELECT FROM unnest(…)` per table, each a prepared statement (parsed and
+    /// planned once per connection, whatever the group's size). Rows go in sorted by (device, key, ts), so two
+    /// writers take their row locks in the same order and cannot deadlock.
     func write(_ db: SQLConnection) async throws {
         guard !readings.isEmpty else { return }
         let rows = readings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        try await db.execute(
-            sql: """
-                INSERT INTO ts_kv (device_seq, key_id, ts, t, v_long, v_double, v_text, v_sealed)
-                \(Self.selectFromArrays)
-                ON CONFLICT (device_seq, key_id, ts) DO UPDATE SET t = excluded.t, v_long = excluded.v_long,
-                  v_double = excluded.v_double, v_text = excluded.v_text, v_sealed = excluded.v_sealed
-                """,
-            arguments: Self.arrays(rows))
+        _ = try await db.connection.execute(ReadingsUpsert(bindings: Self.arrays(rows).bindings), logger: db.logger)
         let latest = newest.sorted { $0.key < $1.key }.map { (Slot(device: $0.key.device, key: $0.key.key, ts: $0.value.ts), $0.value.value) }
-        try await db.execute(
-            sql: """
-                INSERT INTO ts_kv_latest (device_seq, key_id, ts, t, v_long, v_double, v_text, v_sealed)
-                \(Self.selectFromArrays)
-                ON CONFLICT (device_seq, key_id) DO UPDATE SET ts = excluded.ts, t = excluded.t, v_long = excluded.v_long,
-                  v_double = excluded.v_double, v_text = excluded.v_text, v_sealed = excluded.v_sealed
-                WHERE excluded.ts >= ts_kv_latest.ts
-                """,
-            arguments: Self.arrays(latest))
+        _ = try await db.connection.execute(LatestUpsert(bindings: Self.arrays(latest).bindings), logger: db.logger)
+    }
+
+    /// Every reading of the group into `ts_kv`; a reading at a (device, key, ts) already stored replaces it.
+    struct ReadingsUpsert: PostgresPreparedStatement {
+        static let name = "steward_ts_kv_upsert"
+        static let sql = SQLText.numbered(
+            """
+            INSERT INTO ts_kv (device_seq, key_id, ts, t, v_long, v_double, v_text, v_sealed)
+            \(selectFromArrays)
+            ON CONFLICT (device_seq, key_id, ts) DO UPDATE SET t = excluded.t, v_long = excluded.v_long,
+              v_double = excluded.v_double, v_text = excluded.v_text, v_sealed = excluded.v_sealed
+            """)
+        typealias Row = ()
+        let bindings: PostgresBindings
+        func makeBindings() -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    /// The newest reading per (device, key) into `ts_kv_latest`, unless a newer one is there already.
+    struct LatestUpsert: PostgresPreparedStatement {
+        static let name = "steward_ts_kv_latest_upsert"
+        static let sql = SQLText.numbered(
+            """
+            INSERT INTO ts_kv_latest (device_seq, key_id, ts, t, v_long, v_double, v_text, v_sealed)
+            \(selectFromArrays)
+            ON CONFLICT (device_seq, key_id) DO UPDATE SET ts = excluded.ts, t = excluded.t, v_long = excluded.v_long,
+              v_double = excluded.v_double, v_text = excluded.v_text, v_sealed = excluded.v_sealed
+            WHERE excluded.ts >= ts_kv_latest.ts
+            """)
+        typealias Row = ()
+        let bindings: PostgresBindings
+        func makeBindings() -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 
     /// Arrays cannot carry NULL (postgres-nio writes their elements raw), so every row fills all four value slots,
