@@ -89,4 +89,30 @@ extension StoreContractTests {
             #expect(try await s.telemetry.timeSeriesKeys(tenant: tenant.id, device: device.id) == ["fine"])
         }
     }
+
+    /// A group as large as the writer makes (4,096 batches) goes in as one statement per table: every reading is
+    /// stored and the latest values are the newest.
+    @Test func aFullGroupIsOneCommit() async throws {
+        try await StoreBackend.postgres.run { s in
+            let tenant = Tenant(name: "Acme", createdTime: 1)
+            try await s.accounts.createTenant(tenant)
+            let devices = (0..<2).map { Device(tenantID: tenant.id, name: "d\($0)", accessToken: "token-\(UUID().uuidString)", createdTime: 1) }
+            for device in devices { try await s.devices.createDevice(device) }
+            let batches = (0..<4_096).map { n in
+                TelemetryBatch(
+                    device: devices[n % 2].id,
+                    entries: [TimedValues(ts: Int64(n), values: (0..<4).map { KeyValue("k\($0)", .long(Int64(n * 10 + $0))) })])
+            }
+            try await s.telemetry.append(batches)
+            for (index, device) in devices.enumerated() {
+                let count = try await s.telemetry.history(
+                    tenant: tenant.id, device: device.id,
+                    query: TimeSeriesQuery(keys: ["k0", "k3"], startTs: 0, endTs: 10_000, aggregation: .count))
+                #expect(count == ["k0": [TimeSeriesPoint(ts: 5_000, value: .long(2_048))], "k3": [TimeSeriesPoint(ts: 5_000, value: .long(2_048))]])
+                let latest = try await s.telemetry.latest(tenant: tenant.id, device: device.id, keys: ["k3"])
+                let last = Int64(4_094 + index)
+                #expect(latest == ["k3": TimeSeriesPoint(ts: last, value: .long(last * 10 + 3))])
+            }
+        }
+    }
 }
