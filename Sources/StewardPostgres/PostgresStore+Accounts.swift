@@ -9,7 +9,7 @@ import StewardVault
 /// the database.
 extension PostgresStore: AccountStore {
     public func createTenant(_ tenant: Tenant) async throws {
-        try await database.write { db in
+        _ = try await database.write { db in
             try await db.execute(
                 sql: "INSERT INTO tenant(id, name, created_time) VALUES (?, ?, ?)",
                 arguments: [tenant.id.description, tenant.name, tenant.createdTime])
@@ -52,7 +52,7 @@ extension PostgresStore: AccountStore {
     }
 
     public func createCustomer(_ customer: Customer) async throws {
-        try await database.write { db in
+        _ = try await database.write { db in
             try await db.execute(
                 sql: "INSERT INTO customer(id, tenant_id, name, created_time) VALUES (?, ?, ?, ?)",
                 arguments: [customer.id.description, customer.tenantID.description, customer.name, customer.createdTime])
@@ -87,7 +87,7 @@ extension PostgresStore: AccountStore {
     public func createUser(_ user: User, passwordHash: String) async throws {
         let email = try sealContact(user.email, .accountEmail, person: user.id)
         let emailHash = contactHash(user.email)
-        try await database.write { db in
+        _ = try await database.write { db in
             try await db.execute(
                 sql: """
                     INSERT INTO "user"(id, tenant_id, customer_id, email, email_hash, authority, first_name, last_name,

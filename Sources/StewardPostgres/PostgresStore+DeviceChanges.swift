@@ -29,7 +29,7 @@ extension PostgresStore: DeviceChangeLog {
     }
 
     public func pruneDeviceChanges(before time: Int64) async throws {
-        try await database.write { db in
+        _ = try await database.write { db in
             try await db.execute(sql: "DELETE FROM device_change WHERE time < ?", arguments: [time])
         }
     }
