@@ -11,6 +11,13 @@ import Synchronization
 ///
 /// After a group commits and its completions have run, the writer hands the committed batches to `feed`; a
 /// failed commit publishes nothing, and no subscriber can delay an acknowledgement.
+///
+/// A store whose commit blocks its thread (SQLite, one writer anyway) gets one writer thread. A store on a database
+/// server (PostgreSQL) gets `lanes` of them, each committing its own group on its own connection: the server commits
+/// several transactions at once, so the next group need not wait for the previous one's round trips. Readings of one
+/// connection may then commit out of order; MQTT releases PUBACKs in PUBLISH order regardless, and the latest value
+/// keeps the newest timestamp whichever commit lands last. A barrier (`flush`) completes only after every group taken
+/// before it has committed.
 public final class TelemetryWriter: Sendable {
     public typealias Completion = @Sendable (Result<Void, any Error>) -> Void
 
@@ -22,6 +29,9 @@ public final class TelemetryWriter: Sendable {
     struct State {
         var pending: [Pending] = []
         var stopped = false
+        /// Groups being committed, by the order they were taken in (a barrier waits for the older ones).
+        var active: Set<Int> = []
+        var nextGroup = 0
         /// Readings committed since start, for the log and benchmarks.
         var committedBatches = 0
         var commits = 0
@@ -40,17 +50,25 @@ public final class TelemetryWriter: Sendable {
     /// Told about every committed batch that names its tenant, after the commit.
     public let feed: CommitFeed
 
+    /// Writer threads still running (shutdown waits for each).
+    private let laneCount: Int
+
+    /// `lanes`: writer threads for a store on a database server (ignored for a blocking store, which gets one).
     public init(
-        store: any TelemetryStore, maximumGroupSize: Int = 4096, storage: StorageStatus? = nil, feed: CommitFeed = CommitFeed()
+        store: any TelemetryStore, maximumGroupSize: Int = 4096, storage: StorageStatus? = nil, feed: CommitFeed = CommitFeed(),
+        lanes: Int = 4
     ) {
         self.store = store
         blockingStore = store as? any BlockingTelemetryAppend
         self.maximumGroupSize = maximumGroupSize
         self.storage = storage
         self.feed = feed
-        let thread = Thread { [self] in self.run() }
-        thread.name = "steward-telemetry-writer"
-        thread.start()
+        laneCount = blockingStore == nil ? max(1, lanes) : 1
+        for lane in 0..<laneCount {
+            let thread = Thread { [self] in self.run() }
+            thread.name = laneCount == 1 ? "steward-telemetry-writer" : "steward-telemetry-writer-\(lane)"
+            thread.start()
+        }
     }
 
     /// Queues a batch; `completion` runs on the writer thread once the batch is committed or has failed.
@@ -86,8 +104,8 @@ public final class TelemetryWriter: Sendable {
             return state.stopped
         }
         guard !alreadyStopped else { return }
-        wakeUp.signal()
-        finished.wait()
+        for _ in 0..<laneCount { wakeUp.signal() }
+        for _ in 0..<laneCount { finished.wait() }
     }
 
     public var statistics: (commits: Int, batches: Int) {
@@ -98,29 +116,47 @@ public final class TelemetryWriter: Sendable {
         while true {
             wakeUp.wait()
             while true {
-                let (group, stopped) = state.withLock { state -> ([Pending], Bool) in
+                let (group, number, stopped) = state.withLock { state -> ([Pending], Int, Bool) in
                     let count = min(state.pending.count, maximumGroupSize)
                     let group = Array(state.pending.prefix(count))
                     state.pending.removeFirst(count)
-                    return (group, state.stopped)
+                    let number = state.nextGroup
+                    if !group.isEmpty {
+                        state.nextGroup += 1
+                        state.active.insert(number)
+                    }
+                    return (group, number, state.stopped)
                 }
                 if group.isEmpty {
                     if stopped {
+                        // Wake the next lane, which may still be waiting, so shutdown finds every lane gone.
+                        wakeUp.signal()
                         finished.signal()
                         return
                     }
                     break
                 }
-                commit(group)
+                commit(group, number: number)
             }
         }
     }
 
-    private func commit(_ group: [Pending]) {
+    /// Waits until every group taken before `number` has committed (or failed): what a barrier promises.
+    private func waitForOlderGroups(than number: Int) {
+        guard laneCount > 1 else { return }
+        while state.withLock({ $0.active.contains { $0 < number } }) {
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+    }
+
+    private func commit(_ group: [Pending], number: Int) {
+        defer { _ = state.withLock { $0.active.remove(number) } }
+        // Empty batches are barriers (`flush`): they complete with their group, once the older groups committed.
+        let batches = group.map(\.batch).filter { !$0.entries.isEmpty }
+        let hasBarrier = group.count > batches.count
         do {
-            // Empty batches are barriers (`flush`): they complete with their group and touch nothing.
-            let batches = group.map(\.batch).filter { !$0.entries.isEmpty }
             if !batches.isEmpty { try append(batches) }
+            if hasBarrier { waitForOlderGroups(than: number) }
             state.withLock {
                 $0.commits += 1
                 $0.committedBatches += group.count
@@ -129,6 +165,7 @@ public final class TelemetryWriter: Sendable {
             for item in group { item.completion(.success(())) }
             publish(batches)
         } catch {
+            if hasBarrier { waitForOlderGroups(than: number) }
             // Isolate the failing batch so one bad submitter does not fail everyone else's readings.
             guard group.count > 1 else {
                 group[0].completion(.failure(mapped(error)))

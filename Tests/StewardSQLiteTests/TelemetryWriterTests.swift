@@ -135,6 +135,49 @@ import Testing
     }
 }
 
+/// A store on a database server gets several writer lanes: a slow group does not hold up the next one, and a flush
+/// still waits for every group taken before it.
+@Suite struct TelemetryWriterLaneTests {
+    @Test func aSlowGroupDoesNotHoldUpTheNextAndAFlushWaitsForIt() async throws {
+        let store = SlowDeviceStore()
+        let writer = TelemetryWriter(store: store, lanes: 3)
+        defer { writer.shutdown() }
+        let slow = Task { try await writer.write(TelemetryBatch(device: store.slow, entries: [TimedValues(ts: 1, values: [])])) }
+        // Once the slow group is being committed, a fast one and a flush are queued behind it.
+        while !store.slowStarted { try await Task.sleep(for: .milliseconds(1)) }
+        try await writer.write(TelemetryBatch(device: DeviceID(), entries: [TimedValues(ts: 2, values: [])]))
+        store.record("fast acknowledged")
+        try await writer.flush()
+        store.record("flush returned")
+        try await slow.value
+        #expect(store.events == ["fast committed", "fast acknowledged", "slow committed", "flush returned"])
+    }
+}
+
+/// Commits the device `slow`'s batches only after a pause, and records the order of what happens.
+final class SlowDeviceStore: TelemetryStore {
+    let slow = DeviceID()
+    private let log = Mutex<(events: [String], slowStarted: Bool)>(([], false))
+
+    var events: [String] { log.withLock { $0.events } }
+    var slowStarted: Bool { log.withLock { $0.slowStarted } }
+    func record(_ event: String) { log.withLock { $0.events.append(event) } }
+
+    func append(_ batches: [TelemetryBatch]) async throws {
+        if batches.contains(where: { $0.device == slow }) {
+            log.withLock { $0.slowStarted = true }
+            try await Task.sleep(for: .milliseconds(300))
+            record("slow committed")
+        } else {
+            record("fast committed")
+        }
+    }
+
+    func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] { [:] }
+    func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] { [:] }
+    func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String] { [] }
+}
+
 /// A TelemetryStore that refuses, as a whole transaction, any group that contains the poison device.
 final class PoisonableStore: TelemetryStore {
     struct Refused: Error {}
