@@ -110,21 +110,16 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// `body` with the call deadline, its errors mapped (see `PostgresErrors`).
+    ///
+    /// The deadline does not wait for `body` to notice its cancellation: a call stuck on a connection the server
+    /// dropped (some of postgres-nio's waits ignore cancellation) would otherwise hold its caller, and with it the
+    /// telemetry writer, for good. `body` is cancelled and left to finish on its own; its outcome is ignored.
     func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = callTimeout
         let location = location
         do {
-            let value = try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw StewardError.unavailable("The database \(location) did not answer within \(timeout); try again shortly")
-                }
-                return value
+            let value = try await Self.race(timeout: timeout, body) {
+                StewardError.unavailable("The database \(location) did not answer within \(timeout); try again shortly")
             }
             storage.recordReachable()
             return value
@@ -132,6 +127,42 @@ public final class PostgresDatabase: Sendable {
             let mapped = PostgresErrors.map(error, location: location)
             if let failure = mapped as? StewardError, failure.kind == .unavailable { storage.recordUnreachable(failure.message) }
             throw storage.classify(mapped)
+        }
+    }
+
+    /// The outcome of `body`, or `timedOut()` thrown once `timeout` passed, whichever comes first.
+    static func race<T: Sendable>(
+        timeout: Duration, _ body: @escaping @Sendable () async throws -> T, timedOut: @escaping @Sendable () -> any Error
+    ) async throws -> T {
+        let race = Race()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let finish = { @Sendable (result: Result<T, any Error>) in
+                if race.claim() { continuation.resume(with: result) }
+            }
+            race.work.withLock {
+                $0 = Task {
+                    do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                finish(.failure(timedOut()))
+                race.work.withLock { $0 }?.cancel()
+            }
+        }
+    }
+
+    /// Who finished first in `race`, and the work to cancel when the deadline did.
+    final class Race: Sendable {
+        private let finished = Mutex(false)
+        let work = Mutex<Task<Void, Never>?>(nil)
+
+        /// True for the first caller only.
+        func claim() -> Bool {
+            finished.withLock { finished in
+                defer { finished = true }
+                return !finished
+            }
         }
     }
 }

@@ -78,8 +78,12 @@ enum PostgresErrors {
             var reason = "\(error.code)"
             if let underlyingError = error.underlying { reason += ": \(underlyingError)" }
             if error.code == .sslUnsupported { reason = "the server does not offer TLS (sslmode=\(location.tls.rawValue))" }
-            if error.code == .messageDecodingFailure || error.code == .unexpectedBackendMessage {
-                reason = "the server did not answer as PostgreSQL does (is it PostgreSQL?)"
+            if error.code == .messageDecodingFailure || error.code == .unexpectedBackendMessage
+                || error.code == .serverClosedConnection || error.code == .uncleanShutdown
+            {
+                reason =
+                    "the server closed the connection or answered in a way PostgreSQL does not during the handshake "
+                    + "(is a PostgreSQL server listening on this port? does it expect TLS as sslmode=\(location.tls.rawValue) says?)"
             }
             return "Cannot connect to the database \(location): \(reason)"
         }

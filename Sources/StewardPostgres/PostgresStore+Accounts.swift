@@ -46,7 +46,7 @@ extension PostgresStore: AccountStore {
                 db, kind: .deleted, selection: "SELECT id FROM device WHERE tenant_id = ?", arguments: [id.description])
             return try await db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [id.description]) > 0
         }
-        tokenCache.withLock { $0.removeAll() }
+        tokenCache.removeAll()
         announceDeviceChanges()
         return deleted
     }

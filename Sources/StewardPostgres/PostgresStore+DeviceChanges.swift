@@ -36,10 +36,7 @@ extension PostgresStore: DeviceChangeLog {
 
     public func forgetCachedState(of devices: [DeviceID]) {
         guard !devices.isEmpty else { return }
-        let ids = Set(devices)
-        tokenCache.withLock { cache in
-            for (token, entry) in cache where ids.contains(entry.device.id) { cache[token] = nil }
-        }
+        tokenCache.forget(devices: Set(devices))
         forgetSealingTargets()
     }
 

@@ -136,30 +136,21 @@ extension PostgresStore: DeviceStore {
         return deleted
     }
 
-    /// Authentication's lookup, cached for `tokenCacheLifetimeMs` so most connects do not reach the database.
+    /// Authentication's lookup, cached for `DeviceTokenCache.lifetimeMs` so most connects do not reach the database.
     public func device(accessToken: String) async throws -> Device? {
         let now = WallClock.nowMillis()
-        if let cached = tokenCache.withLock({ $0[accessToken] }), cached.expires > now { return cached.device }
+        if let cached = tokenCache.device(token: accessToken, now: now) { return cached }
         let device = try await database.read { db in
             try await db.fetchOne(sql: "SELECT * FROM device WHERE access_token = ?", arguments: [accessToken])
                 .map(Device.init(postgres:))
         }
-        tokenCache.withLock { cache in
-            guard let device else {
-                cache[accessToken] = nil
-                return
-            }
-            if cache.count >= Self.tokenCacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[accessToken] = (device, now + Self.tokenCacheLifetimeMs)
-        }
+        tokenCache.remember(token: accessToken, device: device, now: now)
         return device
     }
 
     /// Drops every cached token of a device after it changed or was deleted in this process.
     func forgetCachedToken(of id: DeviceID) {
-        tokenCache.withLock { cache in
-            for (token, entry) in cache where entry.device.id == id { cache[token] = nil }
-        }
+        tokenCache.forget(devices: [id])
     }
 
     public func createProfile(_ profile: DeviceProfile) async throws {

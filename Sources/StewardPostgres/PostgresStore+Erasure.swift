@@ -106,7 +106,7 @@ extension PostgresStore {
             try await self.apply(.audit(plan.audit), db)
             return (counts, recorded)
         }
-        tokenCache.withLock { $0.removeAll() }
+        tokenCache.removeAll()
         forgetSealingTargets()
         if recordedDeviceChanges { announceDeviceChanges() }
         // After the commit: destroying the key makes the person unreadable in every earlier backup and in whatever
@@ -122,7 +122,7 @@ extension PostgresStore {
     func foldIntoStatistics(
         _ db: SQLConnection, device: Int64, keyID: Int64, key: String, tenant: TenantID, category: String
     ) async throws -> Int {
-        var days: [Int64: ErasedDayStatistic] = [:]
+        var days: [Int64: DailyStatistic] = [:]
         for row in try await db.fetchAll(
             sql: """
                 SELECT ts / 86400000 AS day, COUNT(*) AS n,
@@ -131,7 +131,7 @@ extension PostgresStore {
                 FROM ts_kv WHERE device_seq = ? AND key_id = ? AND t IN (2, 3) GROUP BY ts / 86400000
                 """, arguments: [device, keyID])
         {
-            days[try row["day"]] = ErasedDayStatistic(
+            days[try row["day"]] = DailyStatistic(
                 count: Int(try row["n"] as Int64), sum: try row["total"], min: try row["low"], max: try row["high"])
         }
         for row in try await db.fetchAll(
@@ -139,7 +139,7 @@ extension PostgresStore {
             arguments: [device, keyID])
         {
             guard let number = try StoredValue(row: row).value(keys: keys)?.doubleValue else { continue }
-            days[(try row["ts"] as Int64) / 86_400_000, default: ErasedDayStatistic()].add(number)
+            days[(try row["ts"] as Int64) / 86_400_000, default: DailyStatistic()].add(number)
         }
         var total = 0
         for (day, statistic) in days.sorted(by: { $0.key < $1.key }) where statistic.count > 0 {
@@ -156,29 +156,5 @@ extension PostgresStore {
             total += statistic.count
         }
         return total
-    }
-}
-
-/// One day of one key's readings as statistics: count, sum, minimum, maximum.
-struct ErasedDayStatistic {
-    var count = 0
-    var sum = 0.0
-    var min = Double.infinity
-    var max = -Double.infinity
-
-    init() {}
-
-    init(count: Int, sum: Double, min: Double, max: Double) {
-        self.count = count
-        self.sum = sum
-        self.min = min
-        self.max = max
-    }
-
-    mutating func add(_ value: Double) {
-        count += 1
-        sum += value
-        min = Swift.min(min, value)
-        max = Swift.max(max, value)
     }
 }

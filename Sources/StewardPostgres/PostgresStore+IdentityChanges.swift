@@ -176,7 +176,7 @@ extension PostgresStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    record.time, try sealContact(record.email, .signInEmail), contactHash(record.email),
+                    record.time, try sealContact(record.email, .signInEmail, person: record.userID), contactHash(record.email),
                     record.userID?.description, record.ip, record.clientKey, record.client, record.outcome.rawValue,
                     record.newPlace,
                 ])

@@ -51,7 +51,7 @@ extension PostgresStore {
             target.key = SymmetricKeyBytes(bytes: try keys.key(for: id).withUnsafeBytes { Array($0) })
         }
         sealingCache.withLock {
-            if $0.count > Self.tokenCacheCapacity { $0.removeAll() }
+            if $0.count > self.tokenCache.capacity { $0.removeAll() }
             $0[seq] = (target.person, target.key?.bytes, now + Self.sealingCacheLifetimeMs)
         }
         return target

@@ -25,9 +25,7 @@ public final class PostgresStore: Sendable {
 
     /// Devices by access token, as on SQLite: authentication rarely touches the database; entries expire so changes
     /// made by another process take effect.
-    let tokenCache = Mutex<[String: (device: Device, expires: Int64)]>([:])
-    static let tokenCacheLifetimeMs: Int64 = 5_000
-    static let tokenCacheCapacity = 100_000
+    let tokenCache = DeviceTokenCache()
     /// Telemetry key ids; ids join only after the transaction that made them committed.
     let telemetryKeys = Mutex<[String: Int64]>([:])
     /// Device storage key → (person, person's key, expiry), for sealing readings.

@@ -44,7 +44,7 @@ extension SQLiteStore: AccountStore {
             try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [id.description])
             return db.changesCount > 0
         }
-        tokenCache.withLock { $0.removeAll() }
+        tokenCache.removeAll()
         return deleted
     }
 

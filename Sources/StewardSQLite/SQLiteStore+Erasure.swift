@@ -136,30 +136,6 @@ extension SQLiteStore {
     }
 
     func forgetCachedTokens() {
-        tokenCache.withLock { $0.removeAll() }
-    }
-}
-
-/// One day of one key's readings as statistics: count, sum, minimum, maximum.
-struct DailyStatistic {
-    var count = 0
-    var sum = 0.0
-    var min = Double.infinity
-    var max = -Double.infinity
-
-    init() {}
-
-    init(count: Int, sum: Double, min: Double, max: Double) {
-        self.count = count
-        self.sum = sum
-        self.min = min
-        self.max = max
-    }
-
-    mutating func add(_ value: Double) {
-        count += 1
-        sum += value
-        min = Swift.min(min, value)
-        max = Swift.max(max, value)
+        tokenCache.removeAll()
     }
 }

@@ -189,7 +189,7 @@ extension SQLiteStore: IdentityStore {
                     """,
                 arguments: [
                     record.time,
-                    try sealContact(record.email, in: Self.signInEmail),
+                    try sealContact(record.email, in: Self.signInEmail, person: record.userID),
                     lookup, record.userID?.description, record.ip, record.clientKey, record.client,
                     record.outcome.rawValue, record.newPlace,
                 ])

@@ -266,30 +266,21 @@ extension SQLiteStore: BackupStore {
         try keys.destroyKeys(keyed.subtracting(living))
         // The copy is plain until it is sealed: it is made owner-only and under another name, and removed unless the
         // sealing succeeds.
-        let partial = path + ".partial"
-        guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw StewardError.badRequest("Cannot write \(partial); check the directory")
+        let plain = path + ".plain"
+        guard FileManager.default.createFile(atPath: plain, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StewardError.badRequest("Cannot write \(plain); check the directory")
         }
         do {
-            let destination = try DatabaseQueue(path: partial)
+            let destination = try DatabaseQueue(path: plain)
             try pool.backup(to: destination)
-            try destination.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA journal_mode = DELETE")
-                try db.execute(sql: "PRAGMA secure_delete = ON")
-                try db.inTransaction {
-                    try BackupCipher.encrypt(db, keys: keys)
-                    return .commit
-                }
-                try db.execute(sql: "VACUUM")
-            }
             try destination.close()
-            try FileManager.default.moveItem(atPath: partial, toPath: path)
         } catch {
-            for leftover in [partial, partial + "-journal", partial + "-wal", partial + "-shm"] {
+            for leftover in [plain, plain + "-journal", plain + "-wal", plain + "-shm"] {
                 try? FileManager.default.removeItem(atPath: leftover)
             }
             throw error
         }
+        _ = try Self.sealBackup(plainCopy: plain, to: path, keys: keys)
         return living.count
     }
 

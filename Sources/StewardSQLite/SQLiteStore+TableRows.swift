@@ -82,9 +82,9 @@ extension SQLiteStore: TableRowSource, TableRowTarget {
         try pool.pool.close()
     }
 
-    /// Seals a plain copy of a Steward database at `plainCopy` (made by `TableCopy` from another backend) into the
-    /// backup file `path`, exactly as `backup(to:)` seals its own copy: every person's data with their key, then
-    /// vacuumed so no clear page remains. The plain copy is removed either way. Returns how many people it holds.
+    /// Seals a plain copy of a Steward database at `plainCopy` (SQLite's online backup of itself, or a `TableCopy` from
+    /// another backend) into the backup file `path`: every person's data with their key, then vacuumed so no clear
+    /// page remains. The plain copy is consumed either way. Returns how many accounts it holds.
     public static func sealBackup(plainCopy: String, to path: String, keys: any PersonKeys) throws -> Int {
         defer {
             for leftover in [plainCopy, plainCopy + "-wal", plainCopy + "-shm", plainCopy + "-journal"] {
@@ -93,7 +93,7 @@ extension SQLiteStore: TableRowSource, TableRowTarget {
         }
         let partial = path + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
-        try FileManager.default.copyItem(atPath: plainCopy, toPath: partial)
+        try FileManager.default.moveItem(atPath: plainCopy, toPath: partial)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial)
         do {
             let destination = try DatabaseQueue(path: partial)

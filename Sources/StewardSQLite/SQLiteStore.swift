@@ -26,12 +26,10 @@ public final class SQLiteStore: Sendable {
     /// Whether the last write failed for lack of space (shared with the telemetry writer and `/api/health`).
     public var storage: StorageStatus { pool.storage }
     /// Devices by access token, so authenticating an HTTP request or MQTT CONNECT rarely touches the database.
-    /// Entries expire after `tokenCacheLifetime` so changes made by another process (the CLI) take effect.
-    let tokenCache = Mutex<[String: (device: Device, expires: Int64)]>([:])
+    /// Entries expire after `DeviceTokenCache.lifetimeMs` so changes made by another process (the CLI) take effect.
+    let tokenCache = DeviceTokenCache()
     /// Told after each commit of this store that recorded device changes (`onLocalDeviceChanges`).
     let deviceChangeListener = DeviceChangeListener()
-    static let tokenCacheLifetimeMs: Int64 = 5_000
-    static let tokenCacheCapacity = 100_000
     let telemetryKeys = Mutex<[String: Int64]>([:])
     /// Device storage key → (person, person's key, expiry): see `ingestTarget`.
     let sealingCache = Mutex<[Int64: (person: String?, keyBytes: [UInt8]?, expires: Int64)]>([:])
@@ -113,7 +111,7 @@ public final class SQLiteStore: Sendable {
             target.keyBytes = try keys.key(for: id).withUnsafeBytes { Array($0) }
         }
         sealingCache.withLock {
-            if $0.count > Self.tokenCacheCapacity { $0.removeAll() }
+            if $0.count > tokenCache.capacity { $0.removeAll() }
             $0[seq] = (target.person, target.keyBytes, now + Self.sealingCacheLifetimeMs)
         }
         return target

@@ -166,6 +166,14 @@ public final class TelemetryWriter: Sendable {
             publish(batches)
         } catch {
             if hasBarrier { waitForOlderGroups(than: number) }
+            // The database is away: every batch would fail alike (each after the same deadline), so all are told at
+            // once instead of each waiting for its own attempt.
+            if let failure = error as? StewardError, failure.kind == .unavailable {
+                for item in group {
+                    item.completion(item.batch.entries.isEmpty ? .success(()) : .failure(failure))
+                }
+                return
+            }
             // Isolate the failing batch so one bad submitter does not fail everyone else's readings.
             guard group.count > 1 else {
                 group[0].completion(.failure(mapped(error)))

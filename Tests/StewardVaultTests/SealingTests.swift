@@ -78,5 +78,9 @@ import Testing
         #expect(try sealer.seal(nil, in: .accountPhone, person: person) == nil)
         #expect(try ContactSealer(keys: nil).seal("x", in: .accountEmail, person: person) == nil)
         #expect(Set(ContactField.allCases.filter(\.isPersonal)) == [.accountEmail, .accountPhone, .parentEmail])
+        // A sign-in attempt names its account: sealed with its key, so an old copy of it dies with the key too.
+        let signIn = try #require(try sealer.seal("ada@example.com", in: .signInEmail, person: person))
+        #expect(try Sealing.subject(of: signIn) == person)
+        #expect(try Sealing.subject(of: #require(try sealer.seal("x@example.com", in: .signInEmail, person: nil))) == VaultSubject.service)
     }
 }
