@@ -139,15 +139,18 @@ public final class PostgresDatabase: Sendable {
             let finish = { @Sendable (result: Result<T, any Error>) in
                 if race.claim() { continuation.resume(with: result) }
             }
+            race.timer.withLock {
+                $0 = Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    finish(.failure(timedOut()))
+                    race.work.withLock { $0 }?.cancel()
+                }
+            }
             race.work.withLock {
                 $0 = Task {
                     do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+                    race.timer.withLock { $0 }?.cancel()
                 }
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                finish(.failure(timedOut()))
-                race.work.withLock { $0 }?.cancel()
             }
         }
     }
@@ -156,6 +159,7 @@ public final class PostgresDatabase: Sendable {
     final class Race: Sendable {
         private let finished = Mutex(false)
         let work = Mutex<Task<Void, Never>?>(nil)
+        let timer = Mutex<Task<Void, Never>?>(nil)
 
         /// True for the first caller only.
         func claim() -> Bool {
