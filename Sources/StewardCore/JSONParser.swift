@@ -225,6 +225,9 @@ public struct JSONParser {
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         throw error("unpaired low surrogate")
                     }
+                    // Neither PostgreSQL's text nor SQLite's C strings keep U+0000 intact, so it is refused here, the
+                    // same on both backends, instead of being truncated or failing deep inside a store.
+                    if scalar == 0 { throw error("\\u0000 (NUL) is not allowed in strings: it cannot be stored") }
                     guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
                     raw.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default:

@@ -45,6 +45,10 @@ enum PostgresErrors {
                 return StewardError(.unavailable, "The database \(location) is unavailable (\(message)); try again shortly")
             case "P0001":
                 return StewardError(.conflict, message)
+            case "22021", "22P05":
+                // A text value with U+0000 (or another character the server's encoding cannot hold): the caller's
+                // input, not the server, is at fault.
+                return StewardError.badRequest("A text value contains U+0000 (NUL), which cannot be stored: \(message)")
             default:
                 return StewardError(.internal, "The database \(location) refused a statement: \(message) (SQLSTATE \(state))")
             }

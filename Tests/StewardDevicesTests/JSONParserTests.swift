@@ -67,10 +67,23 @@ private func parseError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sou
         #expect(try JSONParser.parse(#""\u00E9""#) == .string("é"))
         #expect(try JSONParser.parse(#""\u20AC""#) == .string("€"))
         #expect(try JSONParser.parse(#""a\u0041b""#) == .string("aAb"))
-        #expect(try JSONParser.parse(#""\u0000""#) == .string("\u{0}"))
         // A surrogate pair becomes one scalar outside the BMP.
         #expect(try JSONParser.parse(#""\uD83D\uDE00""#) == .string("😀"))
         #expect(try JSONParser.parse(#""x\ud83d\ude00y""#) == .string("x😀y"))
+    }
+
+    /// U+0000 cannot be stored on either backend, so it is refused with a message naming it, in a value and in a
+    /// member name, and the parser reports where.
+    @Test func nulEscapeIsRefused() throws {
+        for text in [#""a\u0000b""#, #"{"k\u0000":1}"#, #"[1,"\u0000"]"#] {
+            #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+            do {
+                _ = try JSONParser.parse(text)
+            } catch {
+                #expect(error.description.contains("\\u0000 (NUL) is not allowed"), "\(error)")
+            }
+        }
+        #expect(try JSONParser.parse(#""\u0001""#) == .string("\u{1}"))
     }
 
     @Test func rawUTF8PassesThrough() throws {
