@@ -133,7 +133,7 @@ extension PostgresStore {
         var rows: [[JSONValue]] = []
         var last: Int64?
         for row in try await db.fetchAll(sql: sql, arguments: arguments) {
-            let cells = Array(row.row)
+            let cells = row.cells
             last = try cells[0].decode(Int64.self)
             rows.append(
                 try (1..<cells.count).map { index in

@@ -50,17 +50,23 @@ struct SQLConnection {
 
 /// A result row, read by column name: `let name: String = try row["name"]`.
 struct SQLRow: Sendable {
-    let row: PostgresRow
+    /// The cells, split once per row: `PostgresRow.makeRandomAccess()` walks every cell, so calling it per column
+    /// made reading a row quadratic in its columns (the export's hot loop reads eight).
+    let cells: PostgresRandomAccessRow
 
     init(_ row: PostgresRow) {
-        self.row = row
+        self.cells = row.makeRandomAccess()
     }
 
     /// The column's value; a NULL reads as nil for optional types and as an error otherwise.
     subscript<T: PostgresDecodable>(_ column: String) -> T {
         get throws {
+            // postgres-nio traps on an unknown column name; a typo in a query must be an error, not a crash.
+            guard cells.contains(column) else {
+                throw StewardError(.internal, "A PostgreSQL row has no column \(column)")
+            }
             do {
-                return try row.makeRandomAccess()[column].decode(T.self)
+                return try cells[column].decode(T.self)
             } catch {
                 throw StewardError(.internal, "Column \(column) of a PostgreSQL row does not read as \(T.self): \(String(reflecting: error))")
             }
@@ -74,11 +80,11 @@ struct SQLRow: Sendable {
     }
 
     func value<T: PostgresDecodable>(at index: Int, as type: T.Type) throws -> T {
-        try row.makeRandomAccess()[index].decode(T.self)
+        try cells[index].decode(T.self)
     }
 
     func contains(_ column: String) -> Bool {
-        row.makeRandomAccess().contains(column)
+        cells.contains(column)
     }
 }
 
