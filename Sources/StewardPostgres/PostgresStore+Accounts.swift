@@ -9,11 +9,14 @@ import StewardVault
 /// the database.
 extension PostgresStore: AccountStore {
     public func createTenant(_ tenant: Tenant) async throws {
-        _ = try await database.write { db in
-            try await db.execute(
-                sql: "INSERT INTO tenant(id, name, created_time) VALUES (?, ?, ?)",
-                arguments: [tenant.id.description, tenant.name, tenant.createdTime])
-        }
+        try await database.write { db in try await Self.insertTenant(tenant, db) }
+    }
+
+    /// The row of a new tenant, inside the caller's transaction (also replayed by identity changes).
+    static func insertTenant(_ tenant: Tenant, _ db: SQLConnection) async throws {
+        try await db.execute(
+            sql: "INSERT INTO tenant(id, name, created_time) VALUES (?, ?, ?)",
+            arguments: [tenant.id.description, tenant.name, tenant.createdTime])
     }
 
     public func tenants() async throws -> [Tenant] {

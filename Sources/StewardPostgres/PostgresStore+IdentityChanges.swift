@@ -13,19 +13,9 @@ extension PostgresStore {
     func apply(_ change: IdentityChange, _ db: SQLConnection) async throws {
         switch change {
         case .createTenant(let tenant):
-            try await db.execute(
-                sql: "INSERT INTO tenant(id, name, created_time) VALUES (?, ?, ?)",
-                arguments: [tenant.id.description, tenant.name, tenant.createdTime])
+            try await Self.insertTenant(tenant, db)
         case .createProfile(let profile):
-            try await db.execute(
-                sql: """
-                    INSERT INTO device_profile(id, tenant_id, name, provision_key, provision_secret, provision_strategy, created_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    profile.id.description, profile.tenantID.description, profile.name, profile.provisionKey,
-                    profile.provisionSecret, profile.provisionStrategy?.rawValue, profile.createdTime,
-                ])
+            try await Self.insertProfile(profile, db)
         case .createUser(let user, let hash, let details):
             try await db.execute(
                 sql: """

@@ -64,17 +64,7 @@ import Testing
         }
 
         static let postgres = Backend(name: "PostgreSQL") {
-            let (location, drop) = try await TestCluster.freshDatabase()
-            let database = try PostgresDatabase(location: location, maximumConnections: 2, callTimeout: .seconds(30))
-            database.start()
-            let store: PostgresStore
-            do {
-                store = try await PostgresStore.open(database: database, keys: InMemoryPersonKeys())
-            } catch {
-                await database.shutdown()
-                try? await drop()
-                throw error
-            }
+            let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: 2)
             let stored: @Sendable () async throws -> [StoredMail] = {
                 try await store.database.read { db in
                     try await db.fetchAll(sql: "SELECT * FROM mail_outbox ORDER BY id").map { row in
@@ -86,13 +76,7 @@ import Testing
                     }
                 }
             }
-            return (
-                store, PostgresMailOutbox(store: store), stored,
-                {
-                    await store.close()
-                    try await drop()
-                }
-            )
+            return (store, PostgresMailOutbox(store: store), stored, cleanup)
         }
 
         static let all: [Backend] = TestCluster.url != nil || TestCluster.required ? [.sqlite, .postgres] : [.sqlite]

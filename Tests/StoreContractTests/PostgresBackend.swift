@@ -41,11 +41,11 @@ enum TestCluster {
     }
 }
 
-extension StoreBackend {
-    /// A fresh `PostgresStore` in a database of its own, dropped by the cleanup.
-    static let postgres = StoreBackend(name: "PostgreSQL") {
-        let (location, drop) = try await TestCluster.freshDatabase()
-        let database = try PostgresDatabase(location: location, maximumConnections: 4, callTimeout: .seconds(30))
+extension TestCluster {
+    /// A `PostgresStore` opened on a fresh database of its own, and what closes it and drops the database.
+    static func freshStore(maximumConnections: Int) async throws -> (PostgresStore, @Sendable () async throws -> Void) {
+        let (location, drop) = try await freshDatabase()
+        let database = try PostgresDatabase(location: location, maximumConnections: maximumConnections, callTimeout: .seconds(30))
         database.start()
         let store: PostgresStore
         do {
@@ -56,11 +56,19 @@ extension StoreBackend {
             throw error
         }
         return (
-            StoresUnderTest(store),
+            store,
             {
                 await store.close()
                 try await drop()
             }
         )
+    }
+}
+
+extension StoreBackend {
+    /// A fresh `PostgresStore` in a database of its own, dropped by the cleanup.
+    static let postgres = StoreBackend(name: "PostgreSQL") {
+        let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: 4)
+        return (StoresUnderTest(store), cleanup)
     }
 }

@@ -44,9 +44,12 @@ def _tool(name: str) -> str:
 
 
 def require_postgres() -> "Cluster":
-    """The test cluster; skips the calling test without one, fails it on CI (`CI=true`)."""
+    """The test cluster; skips the calling test without one, fails it on CI (`CI=true`). On run.sh's SQLite pass
+    (`STEWARD_TEST_BACKEND=sqlite`) it skips: these tests run once, on the PostgreSQL pass."""
     import pytest
 
+    if os.environ.get("STEWARD_TEST_BACKEND") == "sqlite":
+        pytest.skip("a PostgreSQL test: it runs on the PostgreSQL pass")
     try:
         return Cluster.from_env()
     except PostgresUnavailable as e:

@@ -206,18 +206,25 @@ public struct PersonalDataExport: Sendable {
     func eachPage(
         _ devices: [PersonDevice], _ body: (PersonDevice, [StoredReading], [String: [UInt8]]) async throws -> Void
     ) async throws {
+        let store = self.store
+        let pageSize = self.pageSize
         for device in devices {
             var categories: [String: [UInt8]] = [:]
-            var cursor: (keyID: Int64, ts: Int64)? = nil
-            repeat {
-                let page = try await store.readings(device: device.seq, after: cursor, limit: pageSize)
+            // The next page is read while this one is written: on a database server the query and the writing
+            // then overlap instead of waiting for each other. At most two pages are in memory.
+            var reading: Task<ReadingPage, any Error>? = Task { try await store.readings(device: device.seq, after: nil, limit: pageSize) }
+            defer { reading?.cancel() }
+            while let current = reading {
+                let page = try await current.value
+                reading = page.next.map { cursor in
+                    Task { try await store.readings(device: device.seq, after: cursor, limit: pageSize) }
+                }
                 for reading in page.readings where categories[reading.key] == nil {
                     categories[reading.key] = Array(
                         declaration.category(forTelemetryKey: reading.key, profile: device.profileName).key.utf8)
                 }
                 if !page.readings.isEmpty { try await body(device, page.readings, categories) }
-                cursor = page.next
-            } while cursor != nil
+            }
         }
     }
 
