@@ -36,7 +36,7 @@ public struct PostgresMailOutbox: MailOutboxStore {
     /// the database. Recipient, subject and times stay as the record that the mail went out. The text column is
     /// `NOT NULL`, so it keeps empty bytes, which read as an empty text.
     public func markSent(id: Int64, at time: Int64) async throws {
-        try await store.database.write { db in
+        _ = try await store.database.write { db in
             try await db.execute(
                 sql: "UPDATE mail_outbox SET sent_time = ?, last_error = NULL, text_body = ''::bytea, html_body = NULL WHERE id = ?",
                 arguments: [time, id])
@@ -44,7 +44,7 @@ public struct PostgresMailOutbox: MailOutboxStore {
     }
 
     public func markFailed(id: Int64, attempts: Int, retryAt: Int64, error: String) async throws {
-        try await store.database.write { db in
+        _ = try await store.database.write { db in
             try await db.execute(
                 sql: "UPDATE mail_outbox SET attempts = ?, next_attempt_time = ?, last_error = ? WHERE id = ?",
                 arguments: [attempts, retryAt, String(error.prefix(500)), id])

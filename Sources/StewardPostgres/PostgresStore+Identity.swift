@@ -20,7 +20,7 @@ extension PostgresStore: IdentityStore {
 
     /// Records activity at most once a minute, so a busy session does not write on every request.
     public func touchSession(id: String, at time: Int64) async throws {
-        try await database.write { db in
+        _ = try await database.write { db in
             try await db.execute(
                 sql: "UPDATE session SET last_seen_time = ? WHERE id = ? AND last_seen_time < ?",
                 arguments: [time, id, time - 60_000])
@@ -28,7 +28,7 @@ extension PostgresStore: IdentityStore {
     }
 
     public func touchAPIKey(id: String, at time: Int64, ip: String) async throws {
-        try await database.write { db in
+        _ = try await database.write { db in
             try await db.execute(
                 sql: "UPDATE api_key SET last_used_time = ?, last_used_ip = ? WHERE id = ?", arguments: [time, ip, id])
         }

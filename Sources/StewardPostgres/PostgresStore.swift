@@ -73,7 +73,8 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// Creates the telemetry partitions of the coming months (see `TelemetryPartitions`); the server runs it hourly.
+    /// Creates the telemetry partitions of the coming months (see `TelemetryPartitions`); the server runs it hourly
+    /// (it runs what casts to `StorageMaintenance`, declared below).
     public func maintain(now: Int64) async throws {
         try await TelemetryPartitions.ensure(database, now: now)
     }
@@ -83,3 +84,5 @@ public final class PostgresStore: Sendable {
         await database.shutdown()
     }
 }
+
+extension PostgresStore: StorageMaintenance {}
