@@ -121,6 +121,10 @@ private struct Checker {
             }
             if !rule.period.isEmpty, !Durations.isRetentionPeriod(rule.period) {
                 report("retention[\(i)].period", "period '\(rule.period)' must be an ISO 8601 duration such as P30D or P2Y, or account-lifetime")
+            } else if Durations.isZero(rule.period) {
+                report("retention[\(i)].period", "period '\(rule.period)' is zero: the retention job would delete '\(rule.category)' as soon as it is written; give a period such as P1D, or account-lifetime")
+            } else if Durations.isBeyondLongest(rule.period) {
+                report("retention[\(i)].period", "period '\(rule.period)' is longer than \(Durations.longestPeriod) (100 years); use account-lifetime to keep '\(rule.category)' until the account is deleted")
             }
         }
         for category in declaration.categories where category.sensitive && !category.key.isEmpty {

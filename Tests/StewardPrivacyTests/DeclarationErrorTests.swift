@@ -54,6 +54,22 @@ import Testing
         #expect(html.contains("id=\"transfers\""))
     }
 
+    /// A zero period would delete records as they are written, and one over 100 years is a typo: both are refused
+    /// with the line to fix, as is a period that is not a duration.
+    @Test(arguments: [
+        ("P0D", "is zero: the retention job would delete 'user.telemetry' as soon as it is written"),
+        ("PT0S", "is zero"),
+        ("P101Y", "is longer than P100Y (100 years); use account-lifetime"),
+        ("1 year", "must be an ISO 8601 duration such as P30D or P2Y, or account-lifetime"),
+    ])
+    func retentionPeriodsThatCannotBeEnforced(period: String, message: String) throws {
+        let yaml = Fixtures.replacing("{category: user.telemetry, period: P1Y", with: "{category: user.telemetry, period: \(period)")
+        let issue = try #require(Fixtures.issue(message, in: Fixtures.issues(yaml)))
+        #expect(issue.line == Fixtures.line(of: "{category: user.telemetry, period: \(period)", in: yaml))
+        #expect(issue.message.contains("'\(period)'"))
+        #expect(throws: (any Error).self) { try PrivacyDeclaration.load(yaml: yaml) }
+    }
+
     @Test func retentionForAnUndeclaredCategory() throws {
         let yaml = Fixtures.replacing("{category: user.telemetry, period: P1Y", with: "{category: user.telemetri, period: P1Y")
         let issue = try #require(Fixtures.issue("retention rule for category 'user.telemetri' is not declared", in: Fixtures.issues(yaml)))
