@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 import StewardWeb
 
 /// Everything `steward serve` can be told, from flags or `STEWARD_*` environment variables.
@@ -117,6 +118,9 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
         if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
         applyStorageAndHTTPEnvironment(environment)
+        if let text = environment[WallClock.offsetVariable], WallClock.offsetDays(text) == nil {
+            invalidSettings.append("\(WallClock.offsetVariable)=\(text) (expected a whole number of days from -36500 to 36500)")
+        }
         if let value = Self.positive(environment, "STEWARD_MQTT_MAX_CONNECTIONS", &invalidSettings) { mqttMaximumConnections = Int(value) }
         if let value = Self.positive(environment, "STEWARD_MQTT_MAX_UNAUTHENTICATED", &invalidSettings) { mqttMaximumUnauthenticated = Int(value) }
         if let value = Self.positive(environment, "STEWARD_MQTT_MAX_UNAUTHENTICATED_PER_ADDRESS", &invalidSettings) { mqttMaximumUnauthenticatedPerAddress = Int(value) }

@@ -29,6 +29,10 @@ public struct StewardServer {
         if !configuration.invalidSettings.isEmpty {
             throw StewardError.badRequest("Invalid settings: " + configuration.invalidSettings.joined(separator: "; "))
         }
+        if WallClock.offsetDays != 0 {
+            logger.warning(
+                "\(WallClock.offsetVariable)=\(WallClock.offsetDays): Steward's clock runs \(WallClock.offsetDays) days off the real time; every time it records and every retention cutoff moves with it. Use this for tests only")
+        }
         let connectionBudget = raiseOpenFileLimit()
         let steward = try await Steward(configuration: configuration, logger: logger)
         // Before anything is served: a new declaration version is recorded and announced, or start-up is refused.

@@ -2,7 +2,8 @@ import Hummingbird
 import StewardCore
 import StewardStore
 
-/// `GET /api/health`: `{"status":"UP"}` while Steward serves; 503 `{"status":"DOWN","storage":"full","message":…}`
+/// `GET /api/health`: `{"status":"UP"}` while Steward serves (with `"clockOffsetDays"` when
+/// `STEWARD_CLOCK_OFFSET_DAYS` moves the clock); 503 `{"status":"DOWN","storage":"full","message":…}`
 /// while the last write failed for lack of space (a monitor sees a full disk before the devices do); 503
 /// `{"status":"DOWN","database":"unreachable","message":…}` while a database server cannot be reached.
 enum HealthRoutes {
@@ -14,7 +15,11 @@ enum HealthRoutes {
                 body += "}"
                 return HTTP.json(body, status: .serviceUnavailable)
             }
-            guard let message = storage?.fullMessage else { return HTTP.json("{\"status\":\"UP\"}") }
+            guard let message = storage?.fullMessage else {
+                // A moved clock is said on every answer, so nobody mistakes a test server for a real one.
+                let offset = WallClock.offsetDays
+                return HTTP.json(offset == 0 ? "{\"status\":\"UP\"}" : "{\"status\":\"UP\",\"clockOffsetDays\":\(offset)}")
+            }
             var body = "{\"status\":\"DOWN\",\"storage\":\"full\",\"message\":"
             JSONValue.writeString(message, to: &body)
             body += "}"
