@@ -12,11 +12,13 @@ public struct StoresUnderTest: Sendable {
     public var personalData: any PersonalDataStore
     /// Accounts beyond the basics: sessions, keys, tokens, sign-in history, consent, requests and the audit trail.
     public var identity: any IdentityStore
+    /// Deleting what outlived its declared period.
+    public var retention: any RetentionStore
     public var writer: TelemetryWriter
 
     public init(
         accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore, attributes: any AttributeStore,
-        personalData: any PersonalDataStore, identity: any IdentityStore, writer: TelemetryWriter
+        personalData: any PersonalDataStore, identity: any IdentityStore, retention: any RetentionStore, writer: TelemetryWriter
     ) {
         self.accounts = accounts
         self.devices = devices
@@ -24,16 +26,19 @@ public struct StoresUnderTest: Sendable {
         self.attributes = attributes
         self.personalData = personalData
         self.identity = identity
+        self.retention = retention
         self.writer = writer
     }
 
     /// The stores of one value that implements them all (as a backend's store class does), with a writer over it.
-    public init<Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore & PersonalDataStore & IdentityStore>(
+    public init<
+        Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore & PersonalDataStore & IdentityStore & RetentionStore
+    >(
         _ store: Store
     ) {
         self.init(
             accounts: store, devices: store, telemetry: store, attributes: store, personalData: store, identity: store,
-            writer: TelemetryWriter(store: store))
+            retention: store, writer: TelemetryWriter(store: store))
     }
 }
 

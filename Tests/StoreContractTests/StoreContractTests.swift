@@ -214,4 +214,14 @@ enum StoreBackends {
     @Test(arguments: StoreBackends.all) func readingsPageByKeyAndTimeAndAreCounted(_ backend: StoreBackend) async throws {
         try await StoreContract.readingsPageByKeyAndTimeAndAreCounted(backend)
     }
+
+    // promise: MB-14
+    @Test(arguments: StoreBackends.all) func expiredRecordsGoInBatchesOldestFirst(_ backend: StoreBackend) async throws {
+        try await StoreContract.expiredRecordsGoInBatchesOldestFirst(backend)
+    }
+
+    // promise: MB-14
+    @Test(arguments: StoreBackends.all) func recordsExpireByTheirOwnTime(_ backend: StoreBackend) async throws {
+        try await StoreContract.recordsExpireByTheirOwnTime(backend)
+    }
 }

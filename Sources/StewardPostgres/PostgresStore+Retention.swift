@@ -1,0 +1,21 @@
+import StewardCore
+import StewardStore
+
+extension PostgresStore: RetentionStore {
+    public func expire(_ record: RetainedRecord, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        let sql = record.statements
+        if dryRun {
+            return try await database.read { db in
+                RetentionStep(
+                    affected: Int(try await db.fetchValue(Int64.self, sql: sql.count, arguments: [cutoff]) ?? 0), more: false,
+                    oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
+            }
+        }
+        return try await database.write { db in
+            let deleted = try await db.execute(sql: sql.deleteBatch, arguments: [cutoff, limit])
+            return RetentionStep(
+                affected: deleted, more: deleted == limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import GRDB
+import StewardCore
+import StewardStore
+
+extension SQLiteStore: RetentionStore {
+    public func expire(_ record: RetainedRecord, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        let sql = record.statements
+        if dryRun {
+            return try await pool.read { db in
+                RetentionStep(
+                    affected: try Int.fetchOne(db, sql: sql.count, arguments: [cutoff]) ?? 0, more: false,
+                    oldest: try Int64.fetchOne(db, sql: sql.oldest))
+            }
+        }
+        return try await pool.write { db in
+            try db.execute(sql: sql.deleteBatch, arguments: [cutoff, limit])
+            let deleted = db.changesCount
+            return RetentionStep(affected: deleted, more: deleted == limit, oldest: try Int64.fetchOne(db, sql: sql.oldest))
+        }
+    }
+}
