@@ -2,18 +2,27 @@ import Logging
 import StewardAuth
 import StewardCore
 import StewardJobs
+import StewardPrivacy
 import StewardStore
 
 extension Steward {
     /// The housekeeping the server runs on its `JobRunner`.
-    func scheduledJobs(logger: Logger) -> [ScheduledJob] {
+    func scheduledJobs(logger: Logger, retentionInterval: Duration) -> [ScheduledJob] {
         let sweeper = UnopenedAccountSweeper(store: store, configuration: identity)
+        let retention = self.retention
         var jobs = [
             // Accounts whose email was never confirmed, or whose parent never consented, once their links expired.
             ScheduledJob(name: "unopened-account-sweep", interval: .seconds(3_600), jitter: .seconds(60), retryDelay: .seconds(60)) {
                 let deleted = try await sweeper.sweep()
                 if deleted > 0 { logger.info("Deleted accounts that never opened", metadata: ["count": "\(deleted)"]) }
-            }
+            },
+            // The declaration's retention periods (promise MB-14), recorded in the audit trail as `retention.run`.
+            ScheduledJob(name: "retention", interval: retentionInterval, jitter: .seconds(60), retryDelay: .seconds(60)) {
+                let report = try await retention.run(dryRun: false, credential: "retention")
+                if report.affected > 0 {
+                    logger.info("Retention run deleted expired records", metadata: ["count": "\(report.affected)"])
+                }
+            },
         ]
         if let maintenance = store as? any StorageMaintenance {
             // PostgreSQL: a partition for each coming month exists before its first reading arrives.

@@ -65,6 +65,8 @@ public struct ServerConfiguration: Sendable {
     public var mqttConnectTimeoutSeconds: Int64 = 10
     /// Seconds a `provision` MQTT session may stay open, whatever its keep-alive.
     public var mqttProvisionLifetimeSeconds: Int64 = 60
+    /// Seconds between two runs of the retention job (`STEWARD_RETENTION_INTERVAL`).
+    public var retentionIntervalSeconds: Int64 = 3_600
     /// Server-side RPCs waiting for one device at once.
     public var rpcMaximumPendingPerDevice = 100
     /// Server-side RPCs one user (all their sessions and keys) has waiting at once.
@@ -126,6 +128,7 @@ public struct ServerConfiguration: Sendable {
         if let value = Self.positive(environment, "STEWARD_MQTT_MAX_UNAUTHENTICATED_PER_ADDRESS", &invalidSettings) { mqttMaximumUnauthenticatedPerAddress = Int(value) }
         if let value = Self.positive(environment, "STEWARD_MQTT_CONNECT_TIMEOUT", &invalidSettings) { mqttConnectTimeoutSeconds = value }
         if let value = Self.positive(environment, "STEWARD_MQTT_PROVISION_LIFETIME", &invalidSettings) { mqttProvisionLifetimeSeconds = value }
+        if let value = Self.positive(environment, "STEWARD_RETENTION_INTERVAL", &invalidSettings) { retentionIntervalSeconds = value }
         if let value = Self.positive(environment, "STEWARD_RPC_MAX_PENDING_PER_DEVICE", &invalidSettings) { rpcMaximumPendingPerDevice = Int(value) }
         if let value = Self.positive(environment, "STEWARD_RPC_MAX_PENDING_PER_CALLER", &invalidSettings) { rpcMaximumPendingPerCaller = Int(value) }
         if let value = Self.positive(environment, "STEWARD_SHUTDOWN_GRACE", &invalidSettings) { shutdownGraceSeconds = value }

@@ -119,6 +119,9 @@ public struct Steward: Sendable {
     /// Reading and verifying the audit trail.
     public var auditTrail: AuditTrail { AuditTrail(store: store) }
 
+    /// The declaration's retention periods applied to the stores (the hourly job and `steward retention`).
+    public var retention: RetentionService { RetentionService(store: store, identity: store, declaration: privacy) }
+
     /// Writes a consistent backup in which each person's data is sealed with their own key; returns how many
     /// people's data it holds: the same SQLite file format whichever backend holds the data, so a backup taken on
     /// SQLite restores into PostgreSQL and back.

@@ -92,7 +92,7 @@ public struct StewardServer {
             services: [
                 .init(service: boundMQTT), .init(service: app),
                 .init(service: DeviceChangeService(watcher: steward.deviceChanges, logger: logger)),
-                .init(service: JobRunner(jobs: steward.scheduledJobs(logger: logger), logger: logger)),
+                .init(service: JobRunner(jobs: steward.scheduledJobs(logger: logger, retentionInterval: .seconds(configuration.retentionIntervalSeconds)), logger: logger)),
             ] + (steward.mailSender.map { [.init(service: $0)] } ?? [])
                 // Last, so it is the first to stop: RPC callers and long polls get their answer before HTTP waits
                 // for the requests in flight.

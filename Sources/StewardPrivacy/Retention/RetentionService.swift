@@ -1,0 +1,91 @@
+import StewardCore
+import StewardStore
+
+/// Applies the declaration's retention periods (promise MB-14): for each category whose records Steward sweeps, every
+/// record older than the period goes, in batches small enough that nothing waits long behind one, and the run is
+/// written to the audit trail. Categories kept for the account's lifetime are left alone and say so (MS-11).
+public struct RetentionService: Sendable {
+    /// The records each category's retention governs. A category not listed here is reported as not swept yet.
+    public static let sweptRecords: [String: [RetainedRecord]] = [
+        "user.authorization.session": [.sessions, .oneTimeTokens],
+        "user.account.sign_in_history": [.signIns, .addressLocks],
+        "user.communication.mail": [.mail],
+    ]
+
+    let store: any RetentionStore
+    let identity: any IdentityStore
+    let declaration: PrivacyDeclaration
+    let now: @Sendable () -> Int64
+    /// Records per transaction.
+    let batchSize: Int
+
+    public init(
+        store: any RetentionStore, identity: any IdentityStore, declaration: PrivacyDeclaration,
+        now: @escaping @Sendable () -> Int64 = WallClock.nowMillis, batchSize: Int = 2_000
+    ) {
+        self.store = store
+        self.identity = identity
+        self.declaration = declaration
+        self.now = now
+        self.batchSize = batchSize
+    }
+
+    /// Runs every declared period once. A dry run deletes nothing and writes no audit entry; a run that deleted
+    /// records is recorded as `retention.run` with `credential` (`retention` for the server's job, `cli` for the
+    /// command) and a line per category.
+    /// Cancellation stops it between batches, never inside one.
+    public func run(dryRun: Bool, credential: String) async throws -> RetentionReport {
+        let time = now()
+        var rows: [RetentionReport.Row] = []
+        for rule in declaration.retention {
+            let name = declaration.category(rule.category)?.name ?? rule.category
+            var row = RetentionReport.Row(
+                category: rule.category, categoryName: name, records: nil, rule: rule.then, period: rule.period,
+                legalHold: rule.legalHold, affected: nil, oldest: nil, note: nil)
+            guard let cutoff = Durations.cutoff(rule.period, now: time) else {
+                row.note = rule.period == Durations.accountLifetime ? "kept until the account is deleted" : "no period"
+                rows.append(row)
+                continue
+            }
+            // The records of every swept category this rule governs (its own, or a child's without a rule of its own).
+            let kinds = Self.sweptRecords.keys.sorted()
+                .filter { declaration.retentionRule(for: $0) == rule }
+                .flatMap { Self.sweptRecords[$0]! }
+            guard !kinds.isEmpty, rule.then == .delete else {
+                row.note = "not swept by this version of Steward yet"
+                rows.append(row)
+                continue
+            }
+            for kind in kinds {
+                var swept = row
+                swept.records = kind
+                let step = try await expireAll(kind, before: cutoff, dryRun: dryRun)
+                swept.affected = step.affected
+                swept.oldest = step.oldest
+                rows.append(swept)
+            }
+        }
+        let report = RetentionReport(time: time, dryRun: dryRun, rows: rows)
+        // A run that deleted something is recorded; an hourly run that found nothing would only bury the trail.
+        if !dryRun, report.affected > 0 {
+            try await identity.apply([
+                .audit(
+                    AuditEvent(
+                        time: time, tenantID: nil, actorID: nil, credential: credential, subjectID: nil, event: "retention.run",
+                        detail: report.auditDetail))
+            ])
+        }
+        return report
+    }
+
+    /// Batches until nothing older than `cutoff` is left; the affected counts add up.
+    func expireAll(_ kind: RetainedRecord, before cutoff: Int64, dryRun: Bool) async throws -> RetentionStep {
+        var total = RetentionStep(affected: 0, more: true, oldest: nil)
+        while total.more {
+            try Task.checkCancellation()
+            let step = try await store.expire(kind, before: cutoff, limit: batchSize, dryRun: dryRun)
+            total = RetentionStep(affected: total.affected + step.affected, more: step.more, oldest: step.oldest)
+        }
+        return total
+    }
+}

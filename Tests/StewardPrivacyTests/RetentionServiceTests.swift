@@ -1,0 +1,87 @@
+import Foundation
+import StewardCore
+import StewardSQLite
+import StewardStore
+import Testing
+
+@testable import StewardPrivacy
+
+/// The bundled declaration's periods applied to a real SQLite store at a chosen time: what is older than its period
+/// goes, in batches, what is younger stays, a dry run changes nothing, and the run is in the audit trail.
+@Suite struct RetentionServiceTests {
+    static let day: Int64 = 86_400_000
+    /// 2026-12-07 00:00 UTC.
+    static let now: Int64 = 1_796_601_600_000
+
+    let directory: String
+    let store: SQLiteStore
+    let ada: User
+
+    init() async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-retention-\(UUID().uuidString)").path
+        store = try SQLiteStore(directory: directory, durability: .normal, masterKey: Array(repeating: 7, count: 32))
+        let tenant = Tenant(name: "Ada's workspace", createdTime: 1)
+        try await store.createTenant(tenant)
+        ada = User(tenantID: tenant.id, customerID: nil, email: "ada@example.com", authority: .tenantAdmin, createdTime: 1)
+        try await store.createUser(ada, passwordHash: "x")
+    }
+
+    func service(batchSize: Int = 2) -> RetentionService {
+        RetentionService(
+            store: store, identity: store, declaration: .bundledDefault, now: { Self.now }, batchSize: batchSize)
+    }
+
+    func signIn(daysAgo: Int64) -> IdentityChange {
+        .recordSignIn(
+            SignInRecord(
+                time: Self.now - daysAgo * Self.day, email: "ada@example.com", userID: ada.id, ip: "198.51.100.7",
+                clientKey: nil, client: "Firefox/140", outcome: .success))
+    }
+
+    // promise: MB-14
+    @Test func signInsOlderThanNinetyDaysGoAndTheRunIsAudited() async throws {
+        // Seven sign-ins past the 90 days (more than three batches of two), two within them.
+        try await store.apply([91, 95, 100, 120, 200, 365, 700].map { signIn(daysAgo: $0) } + [89, 1].map { signIn(daysAgo: $0) })
+
+        let dry = try await service().run(dryRun: true, credential: "cli")
+        let dryRow = try #require(dry.rows.first { $0.records == .signIns })
+        #expect(dryRow.affected == 7)
+        #expect(dryRow.period == "P90D")
+        #expect(try await store.signIns(of: ada.id, limit: 100).count == 9)
+        #expect(try await store.auditEntries(tenant: nil, subject: nil, event: "retention.run", limit: 5).isEmpty)
+
+        let report = try await service().run(dryRun: false, credential: "cli")
+        let row = try #require(report.rows.first { $0.records == .signIns })
+        #expect(row.affected == 7)
+        #expect(row.category == "user.account.sign_in_history")
+        #expect(row.oldest == Self.now - 89 * Self.day)
+        let left = try await store.signIns(of: ada.id, limit: 100).map(\.time)
+        #expect(left == [Self.now - 1 * Self.day, Self.now - 89 * Self.day])
+
+        let audit = try await store.auditEntries(tenant: nil, subject: nil, event: "retention.run", limit: 5)
+        #expect(audit.count == 1)
+        #expect(audit.first?.event.credential == "cli")
+        #expect(
+            audit.first?.event.detail.contains(
+                "user.account.sign_in_history signIns delete P90D affected=7 oldest=\(Self.now - 89 * Self.day)") == true)
+
+        // A second run finds nothing more to do, and leaves no entry.
+        #expect(try await service().run(dryRun: false, credential: "retention").rows.first { $0.records == .signIns }?.affected == 0)
+        #expect(try await store.auditEntries(tenant: nil, subject: nil, event: "retention.run", limit: 5).count == 1)
+    }
+
+    /// Categories kept for the account's lifetime are not swept and say so; those whose records this version does not
+    /// sweep yet say that, never a count.
+    // promise: MS-11
+    @Test func unsweptCategoriesSayWhy() async throws {
+        let report = try await service().run(dryRun: true, credential: "cli")
+        let name = try #require(report.rows.first { $0.category == "user.name" })
+        #expect(name.note == "kept until the account is deleted")
+        #expect(name.affected == nil)
+        let telemetry = try #require(report.rows.first { $0.category == "user.telemetry" })
+        #expect(telemetry.note == "not swept by this version of Steward yet")
+        #expect(telemetry.affected == nil)
+        #expect(report.rows.contains { $0.records == .mail && $0.affected == 0 })
+        #expect(report.rows.contains { $0.records == .sessions })
+    }
+}

@@ -1,0 +1,110 @@
+"""Retention enforced (issue 14): records older than their category's declared period are deleted by the server's
+job and by `steward retention run`, younger ones stay, and a run that deleted something is in the audit trail.
+
+Time is moved with `STEWARD_CLOCK_OFFSET_DAYS` (server and CLI), so "91 days later" happens now. The bundled
+declaration keeps the sign-in history for 90 days (`user.account.sign_in_history: P90D, delete`).
+"""
+import time
+
+import pytest
+import requests
+
+from steward_harness import StewardServer, Tenant
+
+OFFSET = "STEWARD_CLOCK_OFFSET_DAYS"
+
+
+@pytest.fixture
+def signed_in():
+    srv = StewardServer("retention")
+    try:
+        srv.start()
+        tenant = Tenant(srv)
+        for _ in range(3):
+            srv.login(tenant.admin_email, tenant.admin_password)
+        r = requests.post(f"{srv.base_url}/api/auth/login",
+                          json={"username": tenant.admin_email, "password": "wrong-password-1"}, timeout=30)
+        assert r.status_code == 401, r.text
+    except Exception:
+        srv.cleanup()
+        raise
+    yield srv, tenant
+    srv.cleanup()
+
+
+def sign_ins(srv) -> int:
+    return srv.db_sql("SELECT COUNT(*) FROM sign_in")[0][0]
+
+
+def retention_rows(report: dict, records: str) -> list[dict]:
+    return [row for row in report["rows"] if row["records"] == records]
+
+
+# promise: MB-14
+def test_the_cli_deletes_sign_ins_past_their_period_and_keeps_younger_ones(signed_in):
+    srv, _ = signed_in
+    recorded = sign_ins(srv)
+    assert recorded >= 4, f"the logins left {recorded} sign-in records"
+
+    # 89 days later the sign-ins are within their 90 days: a run keeps them (the sessions, which ended within
+    # hours and are kept 30 days after, go).
+    srv.extra_env[OFFSET] = "89"
+    report = srv.cli("retention", "run")
+    row = retention_rows(report, "signIns")[0]
+    assert (row["category"], row["rule"], row["period"], row["affected"]) == (
+        "user.account.sign_in_history", "delete", "P90D", 0), row
+    assert sign_ins(srv) == recorded
+    assert retention_rows(report, "sessions")[0]["affected"] >= 3, report
+    assert srv.db_sql("SELECT COUNT(*) FROM session")[0][0] == 0
+
+    # 91 days later a dry run counts them and deletes nothing …
+    srv.extra_env[OFFSET] = "91"
+    dry = srv.cli("retention", "run", "--dry-run")
+    assert dry["dryRun"] is True and retention_rows(dry, "signIns")[0]["affected"] == recorded, dry
+    assert sign_ins(srv) == recorded
+
+    # … and a run deletes them, says so, and records itself.
+    report = srv.cli("retention", "run")
+    assert retention_rows(report, "signIns")[0]["affected"] == recorded, report
+    assert sign_ins(srv) == 0
+    entries = srv.db_sql("SELECT credential, detail FROM audit_log WHERE event = 'retention.run' ORDER BY seq")
+    assert [e[0] for e in entries] == ["cli", "cli"], entries
+    assert "user.account.sign_in_history signIns delete P90D affected=0" in entries[0][1], entries
+    assert f"user.account.sign_in_history signIns delete P90D affected={recorded}" in entries[1][1], entries
+
+    # The text table names the category and what went.
+    text = srv.cli("retention", "status", json_out=False)
+    assert text.returncode == 0, text.stderr
+    assert "user.account.sign_in_history" in text.stdout and "90 days" in text.stdout, text.stdout
+    assert "kept until the account is deleted" in text.stdout, text.stdout
+
+
+# promise: MB-14
+def test_the_server_job_deletes_them_on_its_own(signed_in):
+    srv, _ = signed_in
+    recorded = sign_ins(srv)
+    assert recorded >= 4
+    srv.extra_env[OFFSET] = "100"
+    srv.restart()  # the job runs at start, then hourly
+    deadline = time.monotonic() + 30
+    entries: list = []
+    while time.monotonic() < deadline:
+        entries = srv.db_sql("SELECT credential, detail FROM audit_log WHERE event = 'retention.run'")
+        if entries:
+            break
+        time.sleep(0.2)
+    assert [e[0] for e in entries] == ["retention"], (entries, srv.log_tail())
+    assert f"signIns delete P90D affected={recorded}" in entries[0][1], entries
+    assert sign_ins(srv) == 0
+    r = requests.get(f"{srv.base_url}/api/health", timeout=10)
+    assert r.json().get("clockOffsetDays") == 100
+
+
+def test_a_bad_retention_interval_stops_serve():
+    bad = StewardServer("retention-bad", env={"STEWARD_RETENTION_INTERVAL": "0"})
+    try:
+        with pytest.raises(Exception) as failure:
+            bad.start()
+        assert "STEWARD_RETENTION_INTERVAL=0 (expected a whole number from 1 to 100000000)" in str(failure.value)
+    finally:
+        bad.cleanup()
