@@ -18,4 +18,32 @@ extension PostgresStore: RetentionStore {
                 affected: deleted, more: deleted == limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
         }
     }
+
+    public func telemetrySeriesGroups() async throws -> [TelemetrySeriesGroup] {
+        try await database.read { db in
+            try await db.fetchAll(sql: ReadingRetentionSQL.groups).map {
+                TelemetrySeriesGroup(profile: try $0["profile"], key: try $0["key"])
+            }.sorted()
+        }
+    }
+
+    public func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        let sql = ReadingRetentionSQL.statements(profile: group.profile)
+        let selection = SQLArguments(ReadingRetentionSQL.arguments(group).map { $0 as (any SQLArgument)? })
+        if dryRun {
+            return try await database.read { db in
+                RetentionStep(
+                    affected: Int(try await db.fetchValue(Int64.self, sql: sql.count, arguments: selection + [cutoff]) ?? 0),
+                    more: false, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
+            }
+        }
+        return try await database.write { db in
+            let deleted = try await db.execute(sql: sql.deleteBatch, arguments: selection + [cutoff, limit])
+            _ = try await db.execute(sql: sql.deleteLatest, arguments: selection + [cutoff])
+            return RetentionStep(
+                affected: deleted, more: deleted == limit,
+                oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
+        }
+    }
 }

@@ -19,4 +19,33 @@ extension SQLiteStore: RetentionStore {
             return RetentionStep(affected: deleted, more: deleted == limit, oldest: try Int64.fetchOne(db, sql: sql.oldest))
         }
     }
+
+    public func telemetrySeriesGroups() async throws -> [TelemetrySeriesGroup] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: ReadingRetentionSQL.groups).map {
+                TelemetrySeriesGroup(profile: $0["profile"], key: $0["key"])
+            }.sorted()
+        }
+    }
+
+    public func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        let sql = ReadingRetentionSQL.statements(profile: group.profile)
+        let selection = ReadingRetentionSQL.arguments(group)
+        if dryRun {
+            return try await pool.read { db in
+                RetentionStep(
+                    affected: try Int.fetchOne(db, sql: sql.count, arguments: StatementArguments(selection) + [cutoff]) ?? 0,
+                    more: false, oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
+            }
+        }
+        return try await pool.write { db in
+            try db.execute(sql: sql.deleteBatch, arguments: StatementArguments(selection) + [cutoff, limit])
+            let deleted = db.changesCount
+            try db.execute(sql: sql.deleteLatest, arguments: StatementArguments(selection) + [cutoff])
+            return RetentionStep(
+                affected: deleted, more: deleted == limit,
+                oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
+        }
+    }
 }

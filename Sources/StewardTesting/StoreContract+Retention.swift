@@ -92,4 +92,109 @@ extension StoreContract {
                     == RetentionStep(affected: 2, more: false, oldest: nil))
         }
     }
+
+    /// Requests go once they were closed long enough (never while open), complaints by when they were received, and
+    /// disclosures by the later of the disclosure and the end of its restriction.
+    // promise: MB-14
+    public static func requestsComplaintsAndDisclosuresExpireByTheirOwnTime(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let alice = try await account(s, email: "alice@example.com")
+            try await s.identity.apply([
+                .rights(.createRequest(request("closed-early", tenant: alice.tenantID, user: alice.id, email: "alice@example.com", received: 1_000))),
+                .rights(.createRequest(request("closed-late", tenant: alice.tenantID, user: alice.id, email: "alice@example.com", received: 1_000))),
+                .rights(.createRequest(request("open", tenant: alice.tenantID, user: alice.id, email: "alice@example.com", received: 1_000))),
+                .rights(.closeRequest(id: "closed-early", status: .done, outcome: "done", by: nil, at: 2_000)),
+                .rights(.closeRequest(id: "closed-late", status: .done, outcome: "done", by: nil, at: 20_000)),
+            ])
+            #expect(
+                try await s.retention.expire(.closedRequests, before: 10_000_000, limit: 100, dryRun: true)
+                    == RetentionStep(affected: 2, more: false, oldest: 2_000))
+            #expect(
+                try await s.retention.expire(.closedRequests, before: 10_000, limit: 100, dryRun: false)
+                    == RetentionStep(affected: 1, more: false, oldest: 20_000))
+            #expect(try await s.identity.request(id: "closed-early") == nil)
+            #expect(try await s.identity.request(id: "closed-late") != nil)
+            #expect(try await s.identity.request(id: "open") != nil)
+
+            try await s.identity.apply([
+                .rights(.recordComplaint(ComplaintRecord(id: "c1", tenantID: nil, userID: alice.id, name: nil, email: "alice@example.com", text: "one", receivedTime: 1_000))),
+                .rights(.recordComplaint(ComplaintRecord(id: "c2", tenantID: nil, userID: alice.id, name: nil, email: "alice@example.com", text: "two", receivedTime: 30_000))),
+            ])
+            #expect(
+                try await s.retention.expire(.complaints, before: 10_000, limit: 100, dryRun: false)
+                    == RetentionStep(affected: 1, more: false, oldest: 30_000))
+            #expect(try await s.identity.complaints(tenant: nil).map(\.id) == ["c2"])
+
+            func disclosure(_ id: String, at time: Int64, restrictedUntil: Int64? = nil) -> DisclosureRecord {
+                DisclosureRecord(
+                    id: id, tenantID: alice.tenantID, userID: alice.id, recipient: "Court", categories: [], what: "profile",
+                    legalGround: "§ 1", disclosedTime: time, recordedTime: time, recordedBy: nil, restrictedUntil: restrictedUntil,
+                    restrictionReason: restrictedUntil == nil ? nil : "ongoing investigation")
+            }
+            try await s.identity.apply([
+                .rights(.recordDisclosure(disclosure("old", at: 1_000))),
+                .rights(.recordDisclosure(disclosure("old-but-restricted", at: 1_000, restrictedUntil: 50_000))),
+                .rights(.recordDisclosure(disclosure("recent", at: 40_000))),
+            ])
+            #expect(
+                try await s.retention.expire(.disclosures, before: 10_000, limit: 100, dryRun: false)
+                    == RetentionStep(affected: 1, more: false, oldest: 40_000))
+            #expect(try await s.identity.disclosures(of: alice.id).map(\.id).sorted() == ["old-but-restricted", "recent"])
+        }
+    }
+
+    /// Readings go per (device profile, key): a batch takes the group's oldest readings before the cutoff on every
+    /// device of that profile (or without one), and its latest values once they are older than the cutoff too; other
+    /// keys, other profiles and younger readings stay. The groups are listed from the latest values.
+    // promise: MB-14
+    public static func readingsExpirePerProfileAndKey(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let tenant = Tenant(name: "Acme", createdTime: 1)
+            try await s.accounts.createTenant(tenant)
+            let wearable = DeviceProfile(tenantID: tenant.id, name: "wearable", createdTime: 1)
+            try await s.devices.createProfile(wearable)
+            let plain = [
+                Device(tenantID: tenant.id, name: "tracker-1", accessToken: "retention-t1", createdTime: 1),
+                Device(tenantID: tenant.id, name: "tracker-2", accessToken: "retention-t2", createdTime: 1),
+            ]
+            let worn = Device(tenantID: tenant.id, profileID: wearable.id, name: "watch", accessToken: "retention-w", createdTime: 1)
+            for device in plain + [worn] { try await s.devices.createDevice(device) }
+            func readings(_ device: Device, _ times: [Int64]) -> TelemetryBatch {
+                TelemetryBatch(
+                    device: device.id,
+                    entries: times.map { TimedValues(ts: $0, values: [KeyValue("lat", .double(48.2)), KeyValue("temp", .long($0))]) })
+            }
+            try await s.telemetry.append([
+                readings(plain[0], [1_000, 2_000, 3_000]), readings(plain[1], [1_500, 2_500]), readings(worn, [1_000, 2_000]),
+            ])
+            let group = TelemetrySeriesGroup(profile: nil, key: "lat")
+            #expect(
+                try await s.retention.telemetrySeriesGroups() == [
+                    group, TelemetrySeriesGroup(profile: nil, key: "temp"),
+                    TelemetrySeriesGroup(profile: "wearable", key: "lat"), TelemetrySeriesGroup(profile: "wearable", key: "temp"),
+                ])
+
+            #expect(
+                try await s.retention.expireReadings(group, before: 2_600, limit: 100, dryRun: true)
+                    == RetentionStep(affected: 4, more: false, oldest: 1_000))
+            #expect(
+                try await s.retention.expireReadings(group, before: 2_600, limit: 3, dryRun: false)
+                    == RetentionStep(affected: 3, more: true, oldest: 2_500))
+            #expect(
+                try await s.retention.expireReadings(group, before: 2_600, limit: 3, dryRun: false)
+                    == RetentionStep(affected: 1, more: false, oldest: 3_000))
+            let query = TimeSeriesQuery(keys: ["lat", "temp"], startTs: 0, endTs: 10_000, limit: 100, ascending: true)
+            let first = try await s.telemetry.history(tenant: tenant.id, device: plain[0].id, query: query)
+            #expect(first["lat"]?.map(\.ts) == [3_000])
+            #expect(first["temp"]?.map(\.ts) == [1_000, 2_000, 3_000])
+            // The second tracker's last position was older than the cutoff: its latest value went with it.
+            #expect(try await s.telemetry.history(tenant: tenant.id, device: plain[1].id, query: query)["lat"] == nil)
+            #expect(try await s.telemetry.latest(tenant: tenant.id, device: plain[1].id, keys: ["lat"]).isEmpty)
+            #expect(try await s.telemetry.latest(tenant: tenant.id, device: plain[0].id, keys: ["lat"])["lat"]?.ts == 3_000)
+            // The wearable's positions are another group.
+            #expect(try await s.telemetry.history(tenant: tenant.id, device: worn.id, query: query)["lat"]?.count == 2)
+            #expect(
+                try await s.retention.telemetrySeriesGroups().contains(TelemetrySeriesGroup(profile: "wearable", key: "lat")))
+        }
+    }
 }

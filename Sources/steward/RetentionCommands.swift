@@ -57,7 +57,7 @@ enum RetentionTable {
                         .object([
                             JSONMember("category", .string(row.category)),
                             JSONMember("name", .string(row.categoryName)),
-                            JSONMember("records", row.records.map { .string($0.rawValue) } ?? .null),
+                            JSONMember("records", row.records.map(JSONValue.string) ?? .null),
                             JSONMember("rule", .string(row.rule.rawValue)),
                             JSONMember("period", .string(row.period)),
                             JSONMember("legalHold", row.legalHold.map(JSONValue.string) ?? .null),
@@ -75,7 +75,7 @@ enum RetentionTable {
             + (report.dryRun ? " (dry run: nothing changed)" : ": \(report.affected.formatted()) records deleted")
         let rows = report.rows.map { row in
             [
-                row.category, row.records?.rawValue ?? "-", row.rule.rawValue, row.period, row.legalHold == nil ? "-" : "yes",
+                row.category, row.records ?? "-", row.rule.rawValue, row.period, row.legalHold == nil ? "-" : "yes",
                 row.affected.map { $0.formatted() } ?? "-", row.note ?? oldest(row.oldest, now: report.time),
             ]
         }
@@ -85,7 +85,7 @@ enum RetentionTable {
     static func statusText(_ report: RetentionReport) -> String {
         let rows = report.rows.map { row in
             [
-                row.category, row.records?.rawValue ?? "-", Durations.words(row.period), row.rule.rawValue,
+                row.category, row.records ?? "-", Durations.words(row.period), row.rule.rawValue,
                 row.legalHold == nil ? "-" : "yes", row.affected.map { $0.formatted() } ?? "-",
                 row.note ?? oldest(row.oldest, now: report.time),
             ]

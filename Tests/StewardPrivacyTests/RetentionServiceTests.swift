@@ -44,14 +44,14 @@ import Testing
         try await store.apply([91, 95, 100, 120, 200, 365, 700].map { signIn(daysAgo: $0) } + [89, 1].map { signIn(daysAgo: $0) })
 
         let dry = try await service().run(dryRun: true, credential: "cli")
-        let dryRow = try #require(dry.rows.first { $0.records == .signIns })
+        let dryRow = try #require(dry.rows.first { $0.records == "signIns" })
         #expect(dryRow.affected == 7)
         #expect(dryRow.period == "P90D")
         #expect(try await store.signIns(of: ada.id, limit: 100).count == 9)
         #expect(try await store.auditEntries(tenant: nil, subject: nil, event: "retention.run", limit: 5).isEmpty)
 
         let report = try await service().run(dryRun: false, credential: "cli")
-        let row = try #require(report.rows.first { $0.records == .signIns })
+        let row = try #require(report.rows.first { $0.records == "signIns" })
         #expect(row.affected == 7)
         #expect(row.category == "user.account.sign_in_history")
         #expect(row.oldest == Self.now - 89 * Self.day)
@@ -66,7 +66,7 @@ import Testing
                 "user.account.sign_in_history signIns delete P90D affected=7 oldest=\(Self.now - 89 * Self.day)") == true)
 
         // A second run finds nothing more to do, and leaves no entry.
-        #expect(try await service().run(dryRun: false, credential: "retention").rows.first { $0.records == .signIns }?.affected == 0)
+        #expect(try await service().run(dryRun: false, credential: "retention").rows.first { $0.records == "signIns" }?.affected == 0)
         #expect(try await store.auditEntries(tenant: nil, subject: nil, event: "retention.run", limit: 5).count == 1)
     }
 
@@ -81,7 +81,7 @@ import Testing
         let telemetry = try #require(report.rows.first { $0.category == "user.telemetry" })
         #expect(telemetry.note == "not swept by this version of Steward yet")
         #expect(telemetry.affected == nil)
-        #expect(report.rows.contains { $0.records == .mail && $0.affected == 0 })
-        #expect(report.rows.contains { $0.records == .sessions })
+        #expect(report.rows.contains { $0.records == "mail" && $0.affected == 0 })
+        #expect(report.rows.contains { $0.records == "sessions" })
     }
 }

@@ -224,4 +224,14 @@ enum StoreBackends {
     @Test(arguments: StoreBackends.all) func recordsExpireByTheirOwnTime(_ backend: StoreBackend) async throws {
         try await StoreContract.recordsExpireByTheirOwnTime(backend)
     }
+
+    // promise: MB-14
+    @Test(arguments: StoreBackends.all) func requestsComplaintsAndDisclosuresExpireByTheirOwnTime(_ backend: StoreBackend) async throws {
+        try await StoreContract.requestsComplaintsAndDisclosuresExpireByTheirOwnTime(backend)
+    }
+
+    // promise: MB-14
+    @Test(arguments: StoreBackends.all) func readingsExpirePerProfileAndKey(_ backend: StoreBackend) async throws {
+        try await StoreContract.readingsExpirePerProfileAndKey(backend)
+    }
 }

@@ -8,8 +8,9 @@ public struct RetentionReport: Sendable {
         /// The declared category, its key and its name as the policy shows it.
         public var category: String
         public var categoryName: String
-        /// The kind of record swept (`sessions`, `sign-ins`, …), or nil when no record is swept for the category.
-        public var records: RetainedRecord?
+        /// The kind of record swept (a `RetainedRecord` name such as `signIns`, or `readings`), or nil when no record
+        /// is swept for the category.
+        public var records: String?
         public var rule: RetentionRule.Outcome
         public var period: String
         /// The legal duty that keeps records past an erasure request, named as the declaration names it.
@@ -34,7 +35,7 @@ public struct RetentionReport: Sendable {
         rows.compactMap { row -> String? in
             guard let records = row.records, let affected = row.affected else { return nil }
             let oldest = row.oldest.map(String.init) ?? "-"
-            return "\(row.category) \(records.rawValue) \(row.rule.rawValue) \(row.period) affected=\(affected) oldest=\(oldest)"
+            return "\(row.category) \(records) \(row.rule.rawValue) \(row.period) affected=\(affected) oldest=\(oldest)"
                 + (row.legalHold == nil ? "" : " hold")
         }.joined(separator: "\n")
     }

@@ -10,6 +10,8 @@ public struct RetentionService: Sendable {
         "user.authorization.session": [.sessions, .oneTimeTokens],
         "user.account.sign_in_history": [.signIns, .addressLocks],
         "user.communication.mail": [.mail],
+        "user.privacy_request": [.closedRequests, .complaints],
+        "user.disclosure_record": [.disclosures],
     ]
 
     let store: any RetentionStore
@@ -36,6 +38,8 @@ public struct RetentionService: Sendable {
     /// Cancellation stops it between batches, never inside one.
     public func run(dryRun: Bool, credential: String) async throws -> RetentionReport {
         let time = now()
+        let groups = try await store.telemetrySeriesGroups()
+        let mapping = declaration.telemetry
         var rows: [RetentionReport.Row] = []
         for rule in declaration.retention {
             let name = declaration.category(rule.category)?.name ?? rule.category
@@ -51,17 +55,35 @@ public struct RetentionService: Sendable {
             let kinds = Self.sweptRecords.keys.sorted()
                 .filter { declaration.retentionRule(for: $0) == rule }
                 .flatMap { Self.sweptRecords[$0]! }
-            guard !kinds.isEmpty, rule.then == .delete else {
+            // Readings: the telemetry mapping can put keys in a category this rule governs.
+            let governsReadings = mapping.categoryKeys.contains { declaration.retentionRule(for: $0) == rule }
+            guard !kinds.isEmpty || governsReadings, rule.then == .delete else {
                 row.note = "not swept by this version of Steward yet"
                 rows.append(row)
                 continue
             }
             for kind in kinds {
                 var swept = row
-                swept.records = kind
-                let step = try await expireAll(kind, before: cutoff, dryRun: dryRun)
+                swept.records = kind.rawValue
+                let step = try await expireAll(before: cutoff, dryRun: dryRun) { limit in
+                    try await store.expire(kind, before: cutoff, limit: limit, dryRun: dryRun)
+                }
                 swept.affected = step.affected
                 swept.oldest = step.oldest
+                rows.append(swept)
+            }
+            if governsReadings {
+                var swept = row
+                swept.records = "readings"
+                swept.affected = 0
+                for group in groups
+                where declaration.retentionRule(for: mapping.categoryKey(forKey: group.key, profile: group.profile)) == rule {
+                    let step = try await expireAll(before: cutoff, dryRun: dryRun) { limit in
+                        try await store.expireReadings(group, before: cutoff, limit: limit, dryRun: dryRun)
+                    }
+                    swept.affected! += step.affected
+                    if let oldest = step.oldest { swept.oldest = min(swept.oldest ?? oldest, oldest) }
+                }
                 rows.append(swept)
             }
         }
@@ -79,11 +101,13 @@ public struct RetentionService: Sendable {
     }
 
     /// Batches until nothing older than `cutoff` is left; the affected counts add up.
-    func expireAll(_ kind: RetainedRecord, before cutoff: Int64, dryRun: Bool) async throws -> RetentionStep {
+    func expireAll(
+        before cutoff: Int64, dryRun: Bool, _ batch: (_ limit: Int) async throws -> RetentionStep
+    ) async throws -> RetentionStep {
         var total = RetentionStep(affected: 0, more: true, oldest: nil)
         while total.more {
             try Task.checkCancellation()
-            let step = try await store.expire(kind, before: cutoff, limit: batchSize, dryRun: dryRun)
+            let step = try await batch(batchSize)
             total = RetentionStep(affected: total.affected + step.affected, more: step.more, oldest: step.oldest)
         }
         return total

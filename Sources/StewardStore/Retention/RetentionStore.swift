@@ -27,6 +27,13 @@ public enum RetainedRecord: String, Sendable, CaseIterable {
     case addressLocks
     /// Mail, by when it was sent, else (mail that could never be delivered) by when it was queued.
     case mail
+    /// Closed data-subject requests, by when they were closed; an open request never goes.
+    case closedRequests
+    /// Complaints, by when they were received.
+    case complaints
+    /// The disclosure register, by when the data was disclosed; while the person may not yet be told (a restriction
+    /// that ends after the cutoff) the entry stays.
+    case disclosures
 
     /// The table, its key, and the SQL expression of the record's time: the same on SQLite and PostgreSQL, whose
     /// schemas name tables and columns alike.
@@ -37,6 +44,11 @@ public enum RetainedRecord: String, Sendable, CaseIterable {
         case .signIns: return ("sign_in", "id", "time")
         case .addressLocks: return ("address_lock", "email_hash", "until")
         case .mail: return ("mail_outbox", "id", "COALESCE(sent_time, created_time)")
+        case .closedRequests: return ("dsr_request", "id", "closed_time")
+        case .complaints: return ("complaint", "id", "received_time")
+        // The later of the disclosure and the end of its restriction.
+        case .disclosures:
+            return ("disclosure", "id", "CASE WHEN restricted_until > disclosed_time THEN restricted_until ELSE disclosed_time END")
         }
     }
 
@@ -52,6 +64,22 @@ public enum RetainedRecord: String, Sendable, CaseIterable {
     }
 }
 
+/// The readings of one telemetry key on the devices of one device profile (nil: devices without a profile): the
+/// unit whose data category, and so whose retention, the declaration's telemetry mapping decides.
+public struct TelemetrySeriesGroup: Sendable, Hashable, Comparable {
+    public var profile: String?
+    public var key: String
+
+    public init(profile: String?, key: String) {
+        self.profile = profile
+        self.key = key
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.profile ?? "", a.key) < (b.profile ?? "", b.key)
+    }
+}
+
 /// Deleting what has outlived its declared period, in calls small enough that ingest and sign-ins never wait long
 /// behind one: each call is one transaction of at most `limit` records. The retention service decides the cutoffs
 /// from the privacy declaration; the store only deletes by them.
@@ -59,4 +87,50 @@ public protocol RetentionStore: Sendable {
     /// Deletes at most `limit` records of `record` whose time is before `cutoff` (ms), oldest first; with `dryRun`
     /// deletes nothing and counts every record that would go.
     func expire(_ record: RetainedRecord, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
+
+    /// Every (device profile, key) that has readings, as the latest values know them.
+    func telemetrySeriesGroups() async throws -> [TelemetrySeriesGroup]
+
+    /// Deletes at most `limit` readings of `group` taken before `cutoff` (ms), oldest first, and the group's latest
+    /// values older than the cutoff; with `dryRun` only counts. `oldest` is the group's oldest reading left.
+    func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
+}
+
+/// The SQL both backends run for readings: the devices of a group are those whose profile has the group's name
+/// (or that have none), the key is found by name.
+public enum ReadingRetentionSQL {
+    /// Distinct (profile name, key) pairs of the latest values.
+    public static let groups = """
+        SELECT DISTINCT p.name AS profile, k.key AS key FROM ts_kv_latest l
+        JOIN device d ON d.seq = l.device_seq LEFT JOIN device_profile p ON p.id = d.profile_id
+        JOIN ts_key k ON k.id = l.key_id
+        """
+
+    /// The readings of the group (parameters: key, [profile]) as a WHERE clause over a table aliased `r`.
+    public static func selection(profile: String?) -> String {
+        let devices =
+            profile == nil
+            ? "SELECT d.seq FROM device d WHERE d.profile_id IS NULL"
+            : "SELECT d.seq FROM device d JOIN device_profile p ON p.id = d.profile_id WHERE p.name = ?"
+        return "r.key_id = (SELECT id FROM ts_key WHERE key = ?) AND r.device_seq IN (\(devices))"
+    }
+
+    /// The arguments of `selection`.
+    public static func arguments(_ group: TelemetrySeriesGroup) -> [String] {
+        group.profile.map { [group.key, $0] } ?? [group.key]
+    }
+
+    /// Statements with the group's arguments first, then the cutoff (and the limit).
+    public static func statements(profile: String?) -> (count: String, deleteBatch: String, deleteLatest: String, oldest: String) {
+        let selection = selection(profile: profile)
+        return (
+            "SELECT COUNT(*) FROM ts_kv r WHERE \(selection) AND r.ts < ?",
+            """
+            DELETE FROM ts_kv WHERE (device_seq, key_id, ts) IN (
+              SELECT r.device_seq, r.key_id, r.ts FROM ts_kv r WHERE \(selection) AND r.ts < ? ORDER BY r.ts LIMIT ?)
+            """,
+            "DELETE FROM ts_kv_latest WHERE (device_seq, key_id) IN (SELECT r.device_seq, r.key_id FROM ts_kv_latest r WHERE \(selection) AND r.ts < ?)",
+            "SELECT MIN(r.ts) FROM ts_kv r WHERE \(selection)"
+        )
+    }
 }

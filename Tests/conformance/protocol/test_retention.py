@@ -108,3 +108,32 @@ def test_a_bad_retention_interval_stops_serve():
         assert "STEWARD_RETENTION_INTERVAL=0 (expected a whole number from 1 to 100000000)" in str(failure.value)
     finally:
         bad.cleanup()
+
+
+# promise: MB-14
+def test_positions_past_ninety_days_go_and_other_readings_stay(signed_in):
+    """The bundled mapping puts `lat`/`lon` in user.location.precise (90 days, delete) and other keys in
+    user.telemetry (1 year, aggregate: not swept by this version yet, and the report says so)."""
+    srv, tenant = signed_in
+    device = tenant.device()
+    day = 86_400_000
+    now = int(time.time() * 1000)
+    old, recent = now - 100 * day, now - 10 * day
+    body = [{"ts": old, "values": {"lat": 48.2, "lon": 16.37, "temperature": 21.5}},
+            {"ts": recent, "values": {"lat": 48.3, "lon": 16.38, "temperature": 22.0}}]
+    r = requests.post(f"{srv.base_url}/api/v1/{device['accessToken']}/telemetry", json=body, timeout=10)
+    assert r.status_code == 200, r.text
+
+    report = srv.cli("retention", "run")
+    position = [row for row in report["rows"] if row["category"] == "user.location.precise"]
+    assert len(position) == 1 and position[0]["records"] == "readings", position
+    assert (position[0]["affected"], position[0]["oldest"]) == (2, recent), position
+    telemetry = [row for row in report["rows"] if row["category"] == "user.telemetry"][0]
+    assert telemetry["affected"] is None and telemetry["note"] == "not swept by this version of Steward yet", telemetry
+
+    got = srv.telemetry_query(device["id"], ["lat", "lon", "temperature"], 0, now + 1, order="ASC")
+    assert [p["ts"] for p in got["lat"]] == [recent], got
+    assert [p["ts"] for p in got["lon"]] == [recent], got
+    assert [p["ts"] for p in got["temperature"]] == [old, recent], got
+    entries = srv.db_sql("SELECT detail FROM audit_log WHERE event = 'retention.run'")
+    assert any("user.location.precise readings delete P90D affected=2" in e[0] for e in entries), entries
