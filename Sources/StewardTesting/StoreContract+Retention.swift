@@ -143,8 +143,8 @@ extension StoreContract {
         }
     }
 
-    /// Readings go per (device profile, key): a batch takes the group's oldest readings before the cutoff on every
-    /// device of that profile (or without one), and its latest values once they are older than the cutoff too; other
+    /// Readings go per (device profile, key): a batch takes the group's readings before the cutoff device by device,
+    /// each oldest first, on every device of that profile (or without one), and its latest values once they are older than the cutoff too; other
     /// keys, other profiles and younger readings stay. The groups are listed from the latest values.
     // promise: MB-14
     public static func readingsExpirePerProfileAndKey(_ backend: StoreBackend) async throws {

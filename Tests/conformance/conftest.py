@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from steward_harness import BACKEND, StewardServer, Tenant  # noqa: E402
+from steward_harness import BACKEND, StewardServer, Tenant, serving  # noqa: E402
 
 
 def pytest_report_header(config):
@@ -45,13 +45,7 @@ def server(request):
     name = request.module.__name__.rsplit(".", 1)[-1]
     srv = StewardServer(name)
     request.node._steward_servers = [srv]
-    try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    yield srv
-    srv.cleanup()
+    yield from serving(srv)
 
 
 @pytest.fixture(scope="module")

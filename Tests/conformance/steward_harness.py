@@ -546,15 +546,19 @@ class StewardServer:
                                 verify=verify, **kw)
 
 
-def running(name: str, env: dict[str, str] | None = None, **kwargs: Any):
-    """A fixture body for a server with its own settings: `yield from running("name", env={...})` starts it,
-    hands it to the tests and removes it afterwards, even when it fails to start."""
-    srv = StewardServer(name, env=env, **kwargs)
+def serving(srv: "StewardServer"):
+    """A fixture body for a server made by the caller: `yield from serving(srv)` starts it, hands it to the tests and
+    removes it afterwards, even when it fails to start."""
     try:
         srv.start()
         yield srv
     finally:
         srv.cleanup()
+
+
+def running(name: str, env: dict[str, str] | None = None, **kwargs: Any):
+    """A fixture body for a server with its own settings: `yield from running("name", env={...})`."""
+    yield from serving(StewardServer(name, env=env, **kwargs))
 
 
 class Tenant:

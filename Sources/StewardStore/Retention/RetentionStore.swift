@@ -91,8 +91,9 @@ public protocol RetentionStore: Sendable {
     /// Every (device profile, key) that has readings, as the latest values know them.
     func telemetrySeriesGroups() async throws -> [TelemetrySeriesGroup]
 
-    /// Deletes at most `limit` readings of `group` taken before `cutoff` (ms), oldest first, and the group's latest
-    /// values older than the cutoff; with `dryRun` only counts. `oldest` is the group's oldest reading left.
+    /// Deletes at most `limit` readings of `group` taken before `cutoff` (ms), in storage order (device by device,
+    /// each oldest first: a walk of the primary key, no sort of all expired rows), and the group's latest values older
+    /// than the cutoff; with `dryRun` only counts. `oldest` is the group's oldest reading left.
     func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
 }
 
@@ -127,7 +128,8 @@ public enum ReadingRetentionSQL {
             "SELECT COUNT(*) FROM ts_kv r WHERE \(selection) AND r.ts < ?",
             """
             DELETE FROM ts_kv WHERE (device_seq, key_id, ts) IN (
-              SELECT r.device_seq, r.key_id, r.ts FROM ts_kv r WHERE \(selection) AND r.ts < ? ORDER BY r.ts LIMIT ?)
+              SELECT r.device_seq, r.key_id, r.ts FROM ts_kv r WHERE \(selection) AND r.ts < ?
+              ORDER BY r.device_seq, r.key_id, r.ts LIMIT ?)
             """,
             "DELETE FROM ts_kv_latest WHERE (device_seq, key_id) IN (SELECT r.device_seq, r.key_id FROM ts_kv_latest r WHERE \(selection) AND r.ts < ?)",
             "SELECT MIN(r.ts) FROM ts_kv r WHERE \(selection)"

@@ -11,6 +11,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from console_support import Account, ConsoleClient, ConsoleServer, SMTPSink, create_account  # noqa: E402
+from steward_harness import serving  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +26,7 @@ def server(request, smtp):
     """One Steward server per module (fresh data dir) that mails into `smtp`; replaces the suite-wide
     `server` fixture so the failure hook still attaches its log."""
     name = request.module.__name__.rsplit(".", 1)[-1]
-    srv = ConsoleServer(name, smtp)
-    try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    yield srv
-    srv.cleanup()
+    yield from serving(ConsoleServer(name, smtp))
 
 
 @pytest.fixture

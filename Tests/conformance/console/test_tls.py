@@ -10,7 +10,7 @@ import pytest
 
 from console_support import (GOOD_PASSWORD, ConsoleClient, ConsoleServer, SMTPSink, confirm_link, link_from,
                              sign_in, sign_up)
-from steward_harness import Tenant, make_self_signed_cert, unique
+from steward_harness import Tenant, make_self_signed_cert, serving, unique
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +34,7 @@ def server(smtp, certs):
     srv = ConsoleServer("test_tls", smtp, security="starttls-required", tls=certs,
                         env={"STEWARD_SMTP_CA_FILE": str(certs[0])})
     srv.verify = str(certs[0])
-    try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    yield srv
-    srv.cleanup()
+    yield from serving(srv)
 
 
 # promise: TM-10

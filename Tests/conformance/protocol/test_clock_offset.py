@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from steward_harness import StewardServer, Tenant
+from steward_harness import StewardServer, Tenant, running
 
 DAY_MS = 86_400_000
 OFFSET_DAYS = 400
@@ -16,14 +16,7 @@ OFFSET_DAYS = 400
 
 @pytest.fixture(scope="module")
 def moved():
-    srv = StewardServer("clock-offset", env={"STEWARD_CLOCK_OFFSET_DAYS": str(OFFSET_DAYS)})
-    try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    yield srv
-    srv.cleanup()
+    yield from running("clock-offset", env={"STEWARD_CLOCK_OFFSET_DAYS": str(OFFSET_DAYS)})
 
 
 def test_health_and_the_start_up_log_say_the_clock_is_moved(moved):
@@ -49,13 +42,9 @@ def test_an_untimed_reading_is_stamped_with_the_moved_clock(moved):
 
 
 def test_a_plain_server_reports_no_offset():
-    plain = StewardServer("clock-plain")
-    try:
-        plain.start()
+    for plain in running("clock-plain"):
         r = requests.get(f"{plain.base_url}/api/health", timeout=10)
         assert r.json() == {"status": "UP"}
-    finally:
-        plain.cleanup()
 
 
 @pytest.mark.parametrize("value", ["1.5", "tomorrow", "40000", ""])
