@@ -104,9 +104,20 @@ public final class PostgresDatabase: Sendable {
         return result
     }
 
-    /// Runs `body` on a connection outside a transaction, for statements that refuse one (`VACUUM`, `CHECKPOINT`).
+    /// How long maintenance outside a transaction (`VACUUM`, `CHECKPOINT`) may take: a checkpoint writes every dirty
+    /// page of the cluster, which on a busy server takes far longer than a query's deadline, and is no sign that the
+    /// server is gone.
+    static let maintenanceTimeout: Duration = .seconds(300)
+
+    /// Runs `body` on a connection outside a transaction, for statements that refuse one (`VACUUM`, `CHECKPOINT`),
+    /// with the maintenance deadline.
     func withoutTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) async throws -> T) async throws -> T {
-        try await read(body)
+        let logger = logger
+        return try await bounded(timeout: max(callTimeout, Self.maintenanceTimeout)) {
+            try await self.client.withConnection { connection in
+                try await body(SQLConnection(connection: connection, logger: logger))
+            }
+        }
     }
 
     /// `body` with the call deadline, its errors mapped (see `PostgresErrors`).
@@ -114,8 +125,8 @@ public final class PostgresDatabase: Sendable {
     /// The deadline does not wait for `body` to notice its cancellation: a call stuck on a connection the server
     /// dropped (some of postgres-nio's waits ignore cancellation) would otherwise hold its caller, and with it the
     /// telemetry writer, for good. `body` is cancelled and left to finish on its own; its outcome is ignored.
-    func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timeout = callTimeout
+    func bounded<T: Sendable>(timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = timeout ?? callTimeout
         let location = location
         do {
             let value = try await Self.race(timeout: timeout, body) {

@@ -46,4 +46,29 @@ extension PostgresStore: RetentionStore {
                 oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
         }
     }
+
+    public func anonymize(
+        _ field: RetainedField, before cutoff: Int64, limit: Int, dryRun: Bool, _ transform: @escaping @Sendable (String) -> String
+    ) async throws -> RetentionStep {
+        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        let sql = field.statements
+        if dryRun {
+            return try await database.read { db in
+                RetentionStep(
+                    affected: Int(try await db.fetchValue(Int64.self, sql: sql.count, arguments: [cutoff]) ?? 0), more: false,
+                    oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
+            }
+        }
+        let integerKey = field.layout.integerKey
+        return try await database.write { db in
+            let rows = try await db.fetchAll(sql: sql.batch, arguments: [cutoff, limit])
+            for row in rows {
+                let value = try row.value(at: 1, as: String.self)
+                let key: any SQLArgument = integerKey ? try row.value(at: 0, as: Int64.self) : try row.value(at: 0, as: String.self)
+                _ = try await db.execute(sql: sql.update, arguments: [transform(value), key])
+            }
+            return RetentionStep(
+                affected: rows.count, more: rows.count == limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
+        }
+    }
 }

@@ -48,4 +48,27 @@ extension SQLiteStore: RetentionStore {
                 oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
         }
     }
+
+    public func anonymize(
+        _ field: RetainedField, before cutoff: Int64, limit: Int, dryRun: Bool, _ transform: @escaping @Sendable (String) -> String
+    ) async throws -> RetentionStep {
+        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        let sql = field.statements
+        if dryRun {
+            return try await pool.read { db in
+                RetentionStep(
+                    affected: try Int.fetchOne(db, sql: sql.count, arguments: [cutoff]) ?? 0, more: false,
+                    oldest: try Int64.fetchOne(db, sql: sql.oldest))
+            }
+        }
+        return try await pool.write { db in
+            let rows = try Row.fetchAll(db, sql: sql.batch, arguments: [cutoff, limit])
+            for row in rows {
+                let key: DatabaseValue = row[0]
+                let value: String = row[1]
+                try db.execute(sql: sql.update, arguments: [transform(value), key])
+            }
+            return RetentionStep(affected: rows.count, more: rows.count == limit, oldest: try Int64.fetchOne(db, sql: sql.oldest))
+        }
+    }
 }

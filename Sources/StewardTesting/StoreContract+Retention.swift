@@ -197,4 +197,52 @@ extension StoreContract {
                 try await s.retention.telemetrySeriesGroups().contains(TelemetrySeriesGroup(profile: "wearable", key: "lat")))
         }
     }
+
+    /// A column past its period is replaced in place, oldest first, only while it is still as recorded (an address
+    /// that became a network, an emptied client, is not touched again); younger values and other columns stay.
+    // promise: MB-14
+    public static func columnsPastTheirPeriodAreReplacedInPlace(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let alice = try await account(s, email: "alice@example.com")
+            var old = session("old", user: alice.id)
+            old.createdTime = 1_000
+            var young = session("young", user: alice.id)
+            young.createdTime = 50_000
+            try await s.identity.apply([
+                .createSession(old), .createSession(young),
+                .recordAgreement(PolicyAgreement(userID: alice.id, policyVersion: "1", time: 1_000, method: "sign-up-form", ip: "198.51.100.7", client: "Firefox/140")),
+                .recordAgreement(PolicyAgreement(userID: alice.id, policyVersion: "2", time: 60_000, method: "policy-notice", ip: "198.51.100.9", client: "Safari/18")),
+                .createAPIKey(APIKeyRecord(id: "key-1", prefix: "pfx1", secretHash: "s1", userID: alice.id, tenantID: alice.tenantID, name: "CI", role: .full, createdTime: 1_000)),
+            ])
+            try await s.identity.touchAPIKey(id: "key-1", at: 2_000, ip: "2001:db8:1:2::9")
+            let masked: @Sendable (String) -> String = { "\($0)/masked" }
+
+            #expect(
+                try await s.retention.anonymize(.sessionAddress, before: 10_000, limit: 100, dryRun: true, masked)
+                    == RetentionStep(affected: 1, more: false, oldest: 1_000))
+            #expect(try await s.identity.session(id: "old")?.ip == "198.51.100.7")
+            #expect(
+                try await s.retention.anonymize(.sessionAddress, before: 10_000, limit: 100, dryRun: false, masked)
+                    == RetentionStep(affected: 1, more: false, oldest: 50_000))
+            #expect(try await s.identity.session(id: "old")?.ip == "198.51.100.7/masked")
+            #expect(try await s.identity.session(id: "old")?.client == "Firefox/140")
+            #expect(try await s.identity.session(id: "young")?.ip == "198.51.100.7")
+            // Done once: the masked value is not pending any more.
+            #expect(try await s.retention.anonymize(.sessionAddress, before: 10_000, limit: 100, dryRun: false, masked).affected == 0)
+
+            #expect(try await s.retention.anonymize(.sessionClient, before: 10_000, limit: 100, dryRun: false) { _ in "" }.affected == 1)
+            #expect(try await s.identity.session(id: "old")?.client == "")
+            #expect(try await s.retention.anonymize(.sessionClient, before: 10_000, limit: 100, dryRun: false) { _ in "" }.affected == 0)
+
+            #expect(try await s.retention.anonymize(.agreementAddress, before: 10_000, limit: 1, dryRun: false, masked)
+                == RetentionStep(affected: 1, more: true, oldest: 60_000))
+            #expect(try await s.retention.anonymize(.agreementClient, before: 10_000, limit: 100, dryRun: false) { _ in "" }.affected == 1)
+            let agreements = try await s.identity.agreements(of: alice.id).sorted { $0.time < $1.time }
+            #expect(agreements.map(\.ip) == ["198.51.100.7/masked", "198.51.100.9"])
+            #expect(agreements.map(\.client) == ["", "Safari/18"])
+
+            #expect(try await s.retention.anonymize(.apiKeyAddress, before: 10_000, limit: 100, dryRun: false, masked).affected == 1)
+            #expect(try await s.identity.apiKeys(of: alice.id).first?.lastUsedIP == "2001:db8:1:2::9/masked")
+        }
+    }
 }

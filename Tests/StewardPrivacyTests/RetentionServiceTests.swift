@@ -70,6 +70,37 @@ import Testing
         #expect(try await store.auditEntries(tenant: nil, subject: nil, event: "retention.run", limit: 5).count == 1)
     }
 
+    /// A session still open after 100 days keeps working, but the address it was opened from is cut to its network
+    /// and the browser description is gone (user.device.ip_address: P90D anonymize; user.device.client: P90D delete);
+    /// one opened 10 days ago keeps both.
+    // promise: MB-14
+    @Test func addressesAndClientsPastNinetyDaysAreCutInLiveSessions() async throws {
+        func session(_ id: String, daysAgo: Int64, ip: String) -> Session {
+            Session(
+                id: id, secretHash: "hash-\(id)", userID: ada.id, kind: .web, stage: .complete, csrfSecret: "csrf",
+                createdTime: Self.now - daysAgo * Self.day, lastSeenTime: Self.now, expiresTime: Self.now + Self.day, ip: ip,
+                client: "Firefox/140 on Linux")
+        }
+        try await store.apply([
+            .createSession(session("old-v4", daysAgo: 100, ip: "198.51.100.77")),
+            .createSession(session("old-v6", daysAgo: 120, ip: "2001:db8:aa:bb::1")),
+            .createSession(session("recent", daysAgo: 10, ip: "203.0.113.5")),
+        ])
+        let report = try await service().run(dryRun: false, credential: "cli")
+        #expect(report.rows.first { $0.records == "sessionAddress" }?.affected == 2)
+        #expect(report.rows.first { $0.records == "sessionAddress" }?.rule == .anonymize)
+        #expect(report.rows.first { $0.records == "sessionClient" }?.affected == 2)
+        #expect(try await store.session(id: "old-v4")?.ip == "198.51.100.0/24")
+        #expect(try await store.session(id: "old-v6")?.ip == "2001:db8:aa::/48")
+        #expect(try await store.session(id: "old-v4")?.client == "")
+        #expect(try await store.session(id: "recent")?.ip == "203.0.113.5")
+        #expect(try await store.session(id: "recent")?.client == "Firefox/140 on Linux")
+        // Live sessions stay (only ended ones are deleted, 30 days after).
+        #expect(report.rows.first { $0.records == "sessions" }?.affected == 0)
+        // Nothing is cut twice.
+        #expect(try await service().run(dryRun: false, credential: "cli").rows.first { $0.records == "sessionAddress" }?.affected == 0)
+    }
+
     /// Categories kept for the account's lifetime are not swept and say so; those whose records this version does not
     /// sweep yet say that, never a count.
     // promise: MS-11

@@ -234,4 +234,9 @@ enum StoreBackends {
     @Test(arguments: StoreBackends.all) func readingsExpirePerProfileAndKey(_ backend: StoreBackend) async throws {
         try await StoreContract.readingsExpirePerProfileAndKey(backend)
     }
+
+    // promise: MB-14
+    @Test(arguments: StoreBackends.all) func columnsPastTheirPeriodAreReplacedInPlace(_ backend: StoreBackend) async throws {
+        try await StoreContract.columnsPastTheirPeriodAreReplacedInPlace(backend)
+    }
 }

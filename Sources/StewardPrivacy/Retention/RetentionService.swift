@@ -1,3 +1,4 @@
+import StewardAuth
 import StewardCore
 import StewardStore
 
@@ -13,6 +14,22 @@ public struct RetentionService: Sendable {
         "user.privacy_request": [.closedRequests, .complaints],
         "user.disclosure_record": [.disclosures],
     ]
+
+    /// The columns each category's retention governs inside rows that stay: emptied after the period, or, where the
+    /// rule is `anonymize`, an address replaced by its network (IPv4 /24, IPv6 /48).
+    public static let sweptFields: [String: [RetainedField]] = [
+        "user.device.ip_address": [.sessionAddress, .apiKeyAddress, .agreementAddress],
+        "user.device.client": [.sessionClient, .agreementClient],
+    ]
+
+    static func replacement(for field: RetainedField, rule: RetentionRule.Outcome) -> @Sendable (String) -> String {
+        switch (field, rule) {
+        case (.sessionAddress, .anonymize), (.apiKeyAddress, .anonymize), (.agreementAddress, .anonymize):
+            return { ClientInfo(ip: $0, client: "").network }
+        default:
+            return { _ in "" }
+        }
+    }
 
     let store: any RetentionStore
     let identity: any IdentityStore
@@ -57,11 +74,28 @@ public struct RetentionService: Sendable {
                 .flatMap { Self.sweptRecords[$0]! }
             // Readings: the telemetry mapping can put keys in a category this rule governs.
             let governsReadings = mapping.categoryKeys.contains { declaration.retentionRule(for: $0) == rule }
-            guard !kinds.isEmpty || governsReadings, rule.then == .delete else {
+            let fields = Self.sweptFields.keys.sorted()
+                .filter { declaration.retentionRule(for: $0) == rule }
+                .flatMap { Self.sweptFields[$0]! }
+            let sweepsRows = (!kinds.isEmpty || governsReadings) && rule.then == .delete
+            let sweepsFields = !fields.isEmpty && rule.then != .aggregate
+            guard sweepsRows || sweepsFields else {
                 row.note = "not swept by this version of Steward yet"
                 rows.append(row)
                 continue
             }
+            for field in sweepsFields ? fields : [] {
+                var swept = row
+                swept.records = field.rawValue
+                let replacement = Self.replacement(for: field, rule: rule.then)
+                let step = try await expireAll(before: cutoff, dryRun: dryRun) { limit in
+                    try await store.anonymize(field, before: cutoff, limit: limit, dryRun: dryRun, replacement)
+                }
+                swept.affected = step.affected
+                swept.oldest = step.oldest
+                rows.append(swept)
+            }
+            guard sweepsRows else { continue }
             for kind in kinds {
                 var swept = row
                 swept.records = kind.rawValue

@@ -64,6 +64,44 @@ public enum RetainedRecord: String, Sendable, CaseIterable {
     }
 }
 
+/// Columns that outlive their category's period inside rows that stay (a session, an API key, a policy agreement):
+/// after the period the value is replaced, an address by its network, a browser description by nothing.
+public enum RetainedField: String, Sendable, CaseIterable {
+    /// The address a session was opened from, by when it was opened.
+    case sessionAddress
+    /// The address an API key was last used from, by when.
+    case apiKeyAddress
+    /// The address a policy agreement was given from, by when.
+    case agreementAddress
+    /// The browser and OS a session was opened with, by when it was opened.
+    case sessionClient
+    /// The browser and OS a policy agreement was given with, by when.
+    case agreementClient
+
+    /// The table, its key (and whether the key is an integer), the column, the time, and the SQL condition that
+    /// holds while the value is still as recorded (a network has a `/`, an emptied client is '').
+    public var layout: (table: String, key: String, integerKey: Bool, column: String, time: String, pending: String) {
+        switch self {
+        case .sessionAddress: return ("session", "id", false, "ip", "created_time", "ip NOT LIKE '%/%'")
+        case .apiKeyAddress: return ("api_key", "id", false, "last_used_ip", "last_used_time", "last_used_ip NOT LIKE '%/%'")
+        case .agreementAddress: return ("policy_agreement", "id", true, "ip", "time", "ip NOT LIKE '%/%'")
+        case .sessionClient: return ("session", "id", false, "client", "created_time", "client <> ''")
+        case .agreementClient: return ("policy_agreement", "id", true, "client", "time", "client <> ''")
+        }
+    }
+
+    /// Count (cutoff), a batch of keys and values (cutoff, limit), one update (value, key), oldest pending.
+    public var statements: (count: String, batch: String, update: String, oldest: String) {
+        let (table, key, _, column, time, pending) = layout
+        return (
+            "SELECT COUNT(*) FROM \(table) WHERE \(time) < ? AND \(pending)",
+            "SELECT \(key), \(column) FROM \(table) WHERE \(time) < ? AND \(pending) ORDER BY \(time) LIMIT ?",
+            "UPDATE \(table) SET \(column) = ? WHERE \(key) = ?",
+            "SELECT MIN(\(time)) FROM \(table) WHERE \(pending)"
+        )
+    }
+}
+
 /// The readings of one telemetry key on the devices of one device profile (nil: devices without a profile): the
 /// unit whose data category, and so whose retention, the declaration's telemetry mapping decides.
 public struct TelemetrySeriesGroup: Sendable, Hashable, Comparable {
@@ -87,6 +125,12 @@ public protocol RetentionStore: Sendable {
     /// Deletes at most `limit` records of `record` whose time is before `cutoff` (ms), oldest first; with `dryRun`
     /// deletes nothing and counts every record that would go.
     func expire(_ record: RetainedRecord, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
+
+    /// Replaces at most `limit` values of `field` recorded before `cutoff` (ms), oldest first, with `transform` of
+    /// them (the value as recorded in, what stays out); with `dryRun` only counts.
+    func anonymize(
+        _ field: RetainedField, before cutoff: Int64, limit: Int, dryRun: Bool, _ transform: @escaping @Sendable (String) -> String
+    ) async throws -> RetentionStep
 
     /// Every (device profile, key) that has readings, as the latest values know them.
     func telemetrySeriesGroups() async throws -> [TelemetrySeriesGroup]
