@@ -3,19 +3,30 @@ import StewardStore
 
 extension PostgresStore: RetentionStore {
     public func expire(_ record: RetainedRecord, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
-        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        try RetentionStep.check(limit: limit)
         let sql = record.statements
-        if dryRun {
-            return try await database.read { db in
-                RetentionStep(
-                    affected: Int(try await db.fetchValue(Int64.self, sql: sql.count, arguments: [cutoff]) ?? 0), more: false,
-                    oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
-            }
-        }
+        if dryRun { return try await countStep(sql.count, [cutoff], oldest: sql.oldest, []) }
         return try await database.write { db in
             let deleted = try await db.execute(sql: sql.deleteBatch, arguments: [cutoff, limit])
-            return RetentionStep(
-                affected: deleted, more: deleted == limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
+            return RetentionStep(changed: deleted, limit: limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
+        }
+    }
+
+    public func anonymize(
+        _ field: RetainedField, before cutoff: Int64, limit: Int, dryRun: Bool, _ transform: @escaping @Sendable (String) -> String
+    ) async throws -> RetentionStep {
+        try RetentionStep.check(limit: limit)
+        let sql = field.statements
+        if dryRun { return try await countStep(sql.count, [cutoff], oldest: sql.oldest, []) }
+        let integerKey = field.layout.integerKey
+        return try await database.write { db in
+            let rows = try await db.fetchAll(sql: sql.batch, arguments: [cutoff, limit])
+            for row in rows {
+                let value = try row.value(at: 1, as: String.self)
+                let key: any SQLArgument = integerKey ? try row.value(at: 0, as: Int64.self) : try row.value(at: 0, as: String.self)
+                _ = try await db.execute(sql: sql.update, arguments: [transform(value), key])
+            }
+            return RetentionStep(changed: rows.count, limit: limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
         }
     }
 
@@ -28,47 +39,26 @@ extension PostgresStore: RetentionStore {
     }
 
     public func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
-        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        try RetentionStep.check(limit: limit)
         let sql = ReadingRetentionSQL.statements(profile: group.profile)
         let selection = SQLArguments(ReadingRetentionSQL.arguments(group).map { $0 as (any SQLArgument)? })
-        if dryRun {
-            return try await database.read { db in
-                RetentionStep(
-                    affected: Int(try await db.fetchValue(Int64.self, sql: sql.count, arguments: selection + [cutoff]) ?? 0),
-                    more: false, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
-            }
-        }
+        if dryRun { return try await countStep(sql.count, selection + [cutoff], oldest: sql.oldest, selection) }
         return try await database.write { db in
             let deleted = try await db.execute(sql: sql.deleteBatch, arguments: selection + [cutoff, limit])
             _ = try await db.execute(sql: sql.deleteLatest, arguments: selection + [cutoff])
             return RetentionStep(
-                affected: deleted, more: deleted == limit,
-                oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
+                changed: deleted, limit: limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
         }
     }
 
-    public func anonymize(
-        _ field: RetainedField, before cutoff: Int64, limit: Int, dryRun: Bool, _ transform: @escaping @Sendable (String) -> String
-    ) async throws -> RetentionStep {
-        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
-        let sql = field.statements
-        if dryRun {
-            return try await database.read { db in
-                RetentionStep(
-                    affected: Int(try await db.fetchValue(Int64.self, sql: sql.count, arguments: [cutoff]) ?? 0), more: false,
-                    oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
-            }
-        }
-        let integerKey = field.layout.integerKey
-        return try await database.write { db in
-            let rows = try await db.fetchAll(sql: sql.batch, arguments: [cutoff, limit])
-            for row in rows {
-                let value = try row.value(at: 1, as: String.self)
-                let key: any SQLArgument = integerKey ? try row.value(at: 0, as: Int64.self) : try row.value(at: 0, as: String.self)
-                _ = try await db.execute(sql: sql.update, arguments: [transform(value), key])
-            }
-            return RetentionStep(
-                affected: rows.count, more: rows.count == limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest))
+    /// A dry run's step: how many records the count finds, and the oldest there is.
+    func countStep(_ count: String, _ countArguments: SQLArguments, oldest: String, _ oldestArguments: SQLArguments) async throws
+        -> RetentionStep
+    {
+        try await database.read { db in
+            RetentionStep(
+                affected: Int(try await db.fetchValue(Int64.self, sql: count, arguments: countArguments) ?? 0), more: false,
+                oldest: try await db.fetchValue(Int64.self, sql: oldest, arguments: oldestArguments))
         }
     }
 }

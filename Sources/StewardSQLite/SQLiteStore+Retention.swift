@@ -4,19 +4,29 @@ import StewardStore
 
 extension SQLiteStore: RetentionStore {
     public func expire(_ record: RetainedRecord, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
-        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        try RetentionStep.check(limit: limit)
         let sql = record.statements
-        if dryRun {
-            return try await pool.read { db in
-                RetentionStep(
-                    affected: try Int.fetchOne(db, sql: sql.count, arguments: [cutoff]) ?? 0, more: false,
-                    oldest: try Int64.fetchOne(db, sql: sql.oldest))
-            }
-        }
+        if dryRun { return try await countStep(sql.count, [cutoff], oldest: sql.oldest, []) }
         return try await pool.write { db in
             try db.execute(sql: sql.deleteBatch, arguments: [cutoff, limit])
-            let deleted = db.changesCount
-            return RetentionStep(affected: deleted, more: deleted == limit, oldest: try Int64.fetchOne(db, sql: sql.oldest))
+            return RetentionStep(changed: db.changesCount, limit: limit, oldest: try Int64.fetchOne(db, sql: sql.oldest))
+        }
+    }
+
+    public func anonymize(
+        _ field: RetainedField, before cutoff: Int64, limit: Int, dryRun: Bool, _ transform: @escaping @Sendable (String) -> String
+    ) async throws -> RetentionStep {
+        try RetentionStep.check(limit: limit)
+        let sql = field.statements
+        if dryRun { return try await countStep(sql.count, [cutoff], oldest: sql.oldest, []) }
+        return try await pool.write { db in
+            let rows = try Row.fetchAll(db, sql: sql.batch, arguments: [cutoff, limit])
+            for row in rows {
+                let key: DatabaseValue = row[0]
+                let value: String = row[1]
+                try db.execute(sql: sql.update, arguments: [transform(value), key])
+            }
+            return RetentionStep(changed: rows.count, limit: limit, oldest: try Int64.fetchOne(db, sql: sql.oldest))
         }
     }
 
@@ -29,46 +39,29 @@ extension SQLiteStore: RetentionStore {
     }
 
     public func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
-        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
+        try RetentionStep.check(limit: limit)
         let sql = ReadingRetentionSQL.statements(profile: group.profile)
         let selection = ReadingRetentionSQL.arguments(group)
         if dryRun {
-            return try await pool.read { db in
-                RetentionStep(
-                    affected: try Int.fetchOne(db, sql: sql.count, arguments: StatementArguments(selection) + [cutoff]) ?? 0,
-                    more: false, oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
-            }
+            return try await countStep(sql.count, StatementArguments(selection) + [cutoff], oldest: sql.oldest, StatementArguments(selection))
         }
         return try await pool.write { db in
             try db.execute(sql: sql.deleteBatch, arguments: StatementArguments(selection) + [cutoff, limit])
             let deleted = db.changesCount
             try db.execute(sql: sql.deleteLatest, arguments: StatementArguments(selection) + [cutoff])
             return RetentionStep(
-                affected: deleted, more: deleted == limit,
-                oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
+                changed: deleted, limit: limit, oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
         }
     }
 
-    public func anonymize(
-        _ field: RetainedField, before cutoff: Int64, limit: Int, dryRun: Bool, _ transform: @escaping @Sendable (String) -> String
+    /// A dry run's step: how many records the count finds, and the oldest there is.
+    func countStep(
+        _ count: String, _ countArguments: StatementArguments, oldest: String, _ oldestArguments: StatementArguments
     ) async throws -> RetentionStep {
-        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
-        let sql = field.statements
-        if dryRun {
-            return try await pool.read { db in
-                RetentionStep(
-                    affected: try Int.fetchOne(db, sql: sql.count, arguments: [cutoff]) ?? 0, more: false,
-                    oldest: try Int64.fetchOne(db, sql: sql.oldest))
-            }
-        }
-        return try await pool.write { db in
-            let rows = try Row.fetchAll(db, sql: sql.batch, arguments: [cutoff, limit])
-            for row in rows {
-                let key: DatabaseValue = row[0]
-                let value: String = row[1]
-                try db.execute(sql: sql.update, arguments: [transform(value), key])
-            }
-            return RetentionStep(affected: rows.count, more: rows.count == limit, oldest: try Int64.fetchOne(db, sql: sql.oldest))
+        try await pool.read { db in
+            RetentionStep(
+                affected: try Int.fetchOne(db, sql: count, arguments: countArguments) ?? 0, more: false,
+                oldest: try Int64.fetchOne(db, sql: oldest, arguments: oldestArguments))
         }
     }
 }

@@ -1,3 +1,5 @@
+import StewardCore
+
 /// What one bounded retention call did: how many records it deleted (or, in a dry run, would delete), whether it
 /// stopped at its limit with more to do, and the time of the oldest record of the kind that is left.
 public struct RetentionStep: Sendable, Equatable {
@@ -11,6 +13,16 @@ public struct RetentionStep: Sendable, Equatable {
         self.affected = affected
         self.more = more
         self.oldest = oldest
+    }
+
+    /// A batch that changed `changed` of at most `limit` records: more to do when it was full.
+    public init(changed: Int, limit: Int, oldest: Int64?) {
+        self.init(affected: changed, more: changed == limit, oldest: oldest)
+    }
+
+    /// Refuses a batch limit below 1 (it would never finish), before anything is read.
+    public static func check(limit: Int) throws {
+        guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
     }
 }
 
