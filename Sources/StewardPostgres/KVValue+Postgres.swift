@@ -1,4 +1,3 @@
-import NIOCore
 import StewardCore
 import Crypto
 import StewardVault
@@ -36,16 +35,6 @@ struct StoredValue: Sendable {
         self.double = double
         self.text = text
         self.sealed = sealed
-    }
-
-    /// Reads the five columns of `row` that start at position `first`, in the order `t, v_long, v_double, v_text,
-    /// v_sealed`: by position, for loops over many rows, where a name lookup per column costs more than the value.
-    init(row: SQLRow, at first: Int) throws {
-        t = try row.value(at: first, as: Int16.self)
-        long = try row.value(at: first + 1, as: Int64?.self)
-        double = try row.value(at: first + 2, as: Double?.self)
-        text = try row.value(at: first + 3, as: String?.self)
-        sealed = try row.value(at: first + 4, as: ByteBuffer?.self).map { Array($0.readableBytesView) }
     }
 
     /// Reads the five columns of `row` (named `t`, `v_long`, `v_double`, `v_text`, `v_sealed`).

@@ -80,10 +80,13 @@ public final class PostgresDatabase: Sendable {
     /// The pool as a service for the server's `ServiceGroup`.
     public var service: any Service { client }
 
-    /// Runs `body` on a leased connection, outside a transaction.
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) async throws -> T) async throws -> T {
+    /// Runs `body` on a leased connection, outside a transaction, with the call deadline unless `timeout` says
+    /// otherwise.
+    func read<T: Sendable>(
+        timeout: Duration? = nil, _ body: @escaping @Sendable (SQLConnection) async throws -> T
+    ) async throws -> T {
         let logger = logger
-        return try await bounded {
+        return try await bounded(timeout: timeout) {
             try await self.client.withConnection { connection in
                 try await body(SQLConnection(connection: connection, logger: logger))
             }
@@ -112,12 +115,7 @@ public final class PostgresDatabase: Sendable {
     /// Runs `body` on a connection outside a transaction, for statements that refuse one (`VACUUM`, `CHECKPOINT`),
     /// with the maintenance deadline.
     func withoutTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) async throws -> T) async throws -> T {
-        let logger = logger
-        return try await bounded(timeout: max(callTimeout, Self.maintenanceTimeout)) {
-            try await self.client.withConnection { connection in
-                try await body(SQLConnection(connection: connection, logger: logger))
-            }
-        }
+        try await read(timeout: max(callTimeout, Self.maintenanceTimeout), body)
     }
 
     /// `body` with the call deadline, its errors mapped (see `PostgresErrors`).

@@ -68,15 +68,10 @@ public struct RetentionService: Sendable {
                 rows.append(row)
                 continue
             }
-            // The records of every swept category this rule governs (its own, or a child's without a rule of its own).
-            let kinds = Self.sweptRecords.keys.sorted()
-                .filter { declaration.retentionRule(for: $0) == rule }
-                .flatMap { Self.sweptRecords[$0]! }
+            let kinds = governed(Self.sweptRecords, by: rule)
+            let fields = governed(Self.sweptFields, by: rule)
             // Readings: the telemetry mapping can put keys in a category this rule governs.
             let governsReadings = mapping.categoryKeys.contains { declaration.retentionRule(for: $0) == rule }
-            let fields = Self.sweptFields.keys.sorted()
-                .filter { declaration.retentionRule(for: $0) == rule }
-                .flatMap { Self.sweptFields[$0]! }
             let sweepsRows = (!kinds.isEmpty || governsReadings) && rule.then == .delete
             let sweepsFields = !fields.isEmpty && rule.then != .aggregate
             guard sweepsRows || sweepsFields else {
@@ -84,41 +79,35 @@ public struct RetentionService: Sendable {
                 rows.append(row)
                 continue
             }
-            for field in sweepsFields ? fields : [] {
+            func swept(_ records: String, _ step: RetentionStep) -> RetentionReport.Row {
                 var swept = row
-                swept.records = field.rawValue
-                let replacement = Self.replacement(for: field, rule: rule.then)
-                let step = try await expireAll(before: cutoff, dryRun: dryRun) { limit in
-                    try await store.anonymize(field, before: cutoff, limit: limit, dryRun: dryRun, replacement)
-                }
+                swept.records = records
                 swept.affected = step.affected
                 swept.oldest = step.oldest
-                rows.append(swept)
+                return swept
+            }
+            for field in sweepsFields ? fields : [] {
+                let replacement = Self.replacement(for: field, rule: rule.then)
+                rows.append(
+                    swept(
+                        field.rawValue,
+                        try await expireAll { try await store.anonymize(field, before: cutoff, limit: $0, dryRun: dryRun, replacement) }))
             }
             guard sweepsRows else { continue }
             for kind in kinds {
-                var swept = row
-                swept.records = kind.rawValue
-                let step = try await expireAll(before: cutoff, dryRun: dryRun) { limit in
-                    try await store.expire(kind, before: cutoff, limit: limit, dryRun: dryRun)
-                }
-                swept.affected = step.affected
-                swept.oldest = step.oldest
-                rows.append(swept)
+                rows.append(swept(kind.rawValue, try await expireAll { try await store.expire(kind, before: cutoff, limit: $0, dryRun: dryRun) }))
             }
             if governsReadings {
-                var swept = row
-                swept.records = "readings"
-                swept.affected = 0
+                var total = RetentionStep(affected: 0, more: false, oldest: nil)
                 for group in groups
                 where declaration.retentionRule(for: mapping.categoryKey(forKey: group.key, profile: group.profile)) == rule {
-                    let step = try await expireAll(before: cutoff, dryRun: dryRun) { limit in
-                        try await store.expireReadings(group, before: cutoff, limit: limit, dryRun: dryRun)
+                    let step = try await expireAll {
+                        try await store.expireReadings(group, before: cutoff, limit: $0, dryRun: dryRun)
                     }
-                    swept.affected! += step.affected
-                    if let oldest = step.oldest { swept.oldest = min(swept.oldest ?? oldest, oldest) }
+                    total.affected += step.affected
+                    if let oldest = step.oldest { total.oldest = min(total.oldest ?? oldest, oldest) }
                 }
-                rows.append(swept)
+                rows.append(swept("readings", total))
             }
         }
         let report = RetentionReport(time: time, dryRun: dryRun, rows: rows)
@@ -134,10 +123,8 @@ public struct RetentionService: Sendable {
         return report
     }
 
-    /// Batches until nothing older than `cutoff` is left; the affected counts add up.
-    func expireAll(
-        before cutoff: Int64, dryRun: Bool, _ batch: (_ limit: Int) async throws -> RetentionStep
-    ) async throws -> RetentionStep {
+    /// Calls `batch` with the batch size until it reports nothing more to do; the affected counts add up.
+    func expireAll(_ batch: (_ limit: Int) async throws -> RetentionStep) async throws -> RetentionStep {
         var total = RetentionStep(affected: 0, more: true, oldest: nil)
         while total.more {
             try Task.checkCancellation()
@@ -145,5 +132,11 @@ public struct RetentionService: Sendable {
             total = RetentionStep(affected: total.affected + step.affected, more: step.more, oldest: step.oldest)
         }
         return total
+    }
+
+    /// What a table of swept categories lists for the categories `rule` governs: their own rule, or a parent's when
+    /// they have none.
+    func governed<Swept>(_ table: [String: [Swept]], by rule: RetentionRule) -> [Swept] {
+        table.keys.sorted().filter { declaration.retentionRule(for: $0) == rule }.flatMap { table[$0]! }
     }
 }
