@@ -16,7 +16,8 @@ enum PostgresSchema {
     }
 
     static let migrations: [Migration] = [
-        Migration(version: 1, name: "steward", sql: version1)
+        Migration(version: 1, name: "steward", sql: version1),
+        Migration(version: 2, name: "retention", sql: version2),
     ]
 
     /// A migration's statements one by one (the extended protocol runs one per query): split at `;`, except inside
@@ -43,6 +44,29 @@ enum PostgresSchema {
 
     /// Lock id of the migration lock (`pg_advisory_xact_lock`), "STEWMIGR" as a number.
     static let migrationLock: Int64 = 0x5354_4557_4D49_4752
+
+    /// Data lifetimes (issue 14): SQLite's `v11-retention` (`SQLiteSchema.retentionSchema`, which explains each table).
+    static let version2 = #"""
+CREATE TABLE ts_kv_expiry (device_seq bigint NOT NULL, key_id bigint NOT NULL, ts bigint NOT NULL,
+  expires_at bigint NOT NULL, PRIMARY KEY (device_seq, key_id, ts));
+CREATE INDEX ts_kv_expiry_time ON ts_kv_expiry(expires_at);
+ALTER TABLE tenant ADD COLUMN storage_ttl bigint;
+ALTER TABLE device_profile ADD COLUMN storage_ttl bigint;
+CREATE TABLE published_statistic (category text NOT NULL, key text NOT NULL, day bigint NOT NULL, devices bigint,
+  readings bigint, total double precision, average double precision, published_time bigint NOT NULL,
+  PRIMARY KEY (category, key, day));
+CREATE TABLE diagnostic_event (id text PRIMARY KEY, time bigint NOT NULL, method text NOT NULL, route text NOT NULL,
+  status bigint NOT NULL, duration_ms bigint NOT NULL, browser text NOT NULL, os text NOT NULL,
+  app_version text NOT NULL, network text NOT NULL);
+CREATE INDEX diagnostic_event_time ON diagnostic_event(time);
+CREATE TABLE diagnostic_day (day bigint NOT NULL, method text NOT NULL, route text NOT NULL, status bigint NOT NULL,
+  browser text NOT NULL, os text NOT NULL, app_version text NOT NULL, count bigint NOT NULL,
+  duration_sum_ms bigint NOT NULL, duration_max_ms bigint NOT NULL,
+  PRIMARY KEY (day, method, route, status, browser, os, app_version));
+CREATE TABLE diagnostic_link (diagnostic_id text NOT NULL, user_id text NOT NULL REFERENCES "user"(id) ON DELETE CASCADE,
+  time bigint NOT NULL, PRIMARY KEY (diagnostic_id, user_id));
+CREATE INDEX diagnostic_link_user ON diagnostic_link(user_id);
+"""#
 
     static let version1 = #"""
 CREATE TABLE tenant (id text PRIMARY KEY, name text NOT NULL UNIQUE, created_time bigint NOT NULL);

@@ -226,6 +226,9 @@ enum SQLiteSchema {
                     CREATE INDEX mail_request_time ON mail_request(time);
                     """)
         }
+        migrator.registerMigration("v11-retention") { db in
+            try db.execute(sql: SQLiteSchema.retentionSchema)
+        }
         return migrator
     }
 }
