@@ -79,6 +79,9 @@ extension PostgresStore {
             try await delete("recovery codes", "DELETE FROM recovery_code WHERE user_id = ?", [id])
             try await delete("single-use links", "DELETE FROM one_time_token WHERE user_id = ?", [id])
             try await delete("policy agreements", "DELETE FROM policy_agreement WHERE user_id = ?", [id])
+            // Diagnostic records the person quoted are theirs (MS-5); one someone else quoted too stays theirs.
+            try await delete("diagnostic records you quoted", DiagnosticsSQL.eraseLinkedEvents, [id, id])
+            try await db.execute(sql: DiagnosticsSQL.eraseLinks, arguments: [id])
             try await delete("account", "DELETE FROM \"user\" WHERE id = ?", [id])
             if let tenant = tenantToDelete {
                 counts.deleted["devices", default: 0] += Int(

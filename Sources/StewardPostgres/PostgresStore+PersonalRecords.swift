@@ -67,6 +67,17 @@ struct PostgresPersonalRecordQuery: Sendable {
         PostgresPersonalRecordQuery(
             kind: .mail, select: ["created_time", "subject", "sent_time", "attempts", "last_error"],
             from: "mail_outbox WHERE recipient_hash = ?", key: "id", arguments: { _, emailHash in [emailHash] }),
+        // `diagnostic_event` has no numeric key: the person's linked records are numbered by time, then reference.
+        PostgresPersonalRecordQuery(
+            kind: .diagnostics,
+            select: [
+                "d.id AS reference", "d.time", "d.method", "d.route", "d.status", "d.duration_ms", "d.browser", "d.os", "d.app_version",
+                "d.network", "d.linked_time",
+            ],
+            from: """
+                (SELECT e.*, l.time AS linked_time, ROW_NUMBER() OVER (ORDER BY e.time, e.id) AS n
+                 FROM diagnostic_event e JOIN diagnostic_link l ON l.diagnostic_id = e.id WHERE l.user_id = ?) d WHERE TRUE
+                """, key: "d.n", arguments: { id, _ in [id] }),
     ]
 
     /// The query of a kind; every kind has one (checked by the contract, which pages through each).

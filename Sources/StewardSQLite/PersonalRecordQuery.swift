@@ -54,6 +54,14 @@ struct PersonalRecordQuery: Sendable {
         PersonalRecordQuery(
             kind: .mail, select: "created_time, subject, sent_time, attempts, last_error",
             from: "mail_outbox WHERE recipient_hash = ?", key: "id", arguments: { _, emailHash in [emailHash] }),
+        PersonalRecordQuery(
+            kind: .diagnostics,
+            select: """
+                e.id AS reference, e.time, e.method, e.route, e.status, e.duration_ms, e.browser, e.os, e.app_version, e.network,
+                l.time AS linked_time
+                """,
+            from: "diagnostic_event e JOIN diagnostic_link l ON l.diagnostic_id = e.id WHERE l.user_id = ?", key: "e.rowid",
+            arguments: { id, _ in [id] }),
     ]
 
     /// The query of a kind; every kind has one (checked by the contract, which pages through each).

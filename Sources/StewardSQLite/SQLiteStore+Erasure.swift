@@ -73,6 +73,9 @@ extension SQLiteStore {
             try delete("recovery codes", "DELETE FROM recovery_code WHERE user_id = ?", [id])
             try delete("single-use links", "DELETE FROM one_time_token WHERE user_id = ?", [id])
             try delete("policy agreements", "DELETE FROM policy_agreement WHERE user_id = ?", [id])
+            // Diagnostic records the person quoted are theirs (MS-5); one someone else quoted too stays theirs.
+            try delete("diagnostic records you quoted", DiagnosticsSQL.eraseLinkedEvents, [id, id])
+            try db.execute(sql: DiagnosticsSQL.eraseLinks, arguments: [id])
             try delete("account", "DELETE FROM user WHERE id = ?", [id])
             if let tenant = tenantToDelete {
                 counts.deleted["devices", default: 0] += try Int.fetchOne(

@@ -4,6 +4,7 @@ import StewardCore
 import StewardJobs
 import StewardPrivacy
 import StewardStore
+import StewardWeb
 
 extension Steward {
     /// The housekeeping the server runs on its `JobRunner`.
@@ -24,6 +25,13 @@ extension Steward {
                 }
             },
         ]
+        // Request and error records buffered in memory (MS-4), written in one transaction every 5 s.
+        let recorder = diagnostics
+        let store = self.store
+        jobs.append(
+            ScheduledJob(name: "diagnostics-flush", interval: .seconds(5), initialDelay: .seconds(5), retryDelay: .seconds(5)) {
+                try await recorder.flush(into: store)
+            })
         if let maintenance = store as? any StorageMaintenance {
             // PostgreSQL: a partition for each coming month exists before its first reading arrives.
             jobs.append(

@@ -35,6 +35,9 @@ public struct Steward: Sendable {
     public let signIn: SignInService
     public let resets: PasswordResetService
     public let mailSender: MailSender?
+    /// Request and error records waiting to be written apart from identity (MS-4); the `diagnostics-flush` job and
+    /// `close()` write them.
+    public let diagnostics = DiagnosticsRecorder()
     /// The JWT signing key; the console derives its CSRF tokens from it.
     let signingKey: [UInt8]
     public let logger: Logger
@@ -119,6 +122,9 @@ public struct Steward: Sendable {
     /// Reading and verifying the audit trail.
     public var auditTrail: AuditTrail { AuditTrail(store: store) }
 
+    /// Diagnostics kept apart from identity: linking quoted records, and the retention step that folds them.
+    public var diagnosticsService: DiagnosticsService { DiagnosticsService(store: store) }
+
     /// The declaration's retention periods applied to the stores (the hourly job and `steward retention`).
     public var retention: RetentionService { RetentionService(store: store, identity: store, declaration: privacy) }
 
@@ -132,6 +138,10 @@ public struct Steward: Sendable {
     /// Commits what the telemetry writer still holds and closes the database connections (the CLI at exit; the server
     /// after its services stopped).
     public func close() async {
+        // The last diagnostic records, while the database is still open; a failure here loses only those.
+        if (try? await diagnostics.flush(into: store)) == nil {
+            logger.warning("Diagnostic records could not be written at shutdown", metadata: ["count": "\(diagnostics.held.events)"])
+        }
         writer.shutdown()
         await closeBackend()
     }

@@ -57,7 +57,7 @@ public struct StewardServer {
         let router = WebApplication.router(
             auth: steward.auth, accounts: steward.accounts, deviceService: steward.deviceService, provisioning: steward.provisioning,
             console: try steward.console(secureCookies: tls != nil), privacy: steward.privacy, strictTransportSecurity: tls != nil,
-            personalData: steward.store, storage: steward.storage)
+            personalData: steward.store, storage: steward.storage, diagnostics: steward.diagnostics)
         // At trace level, every registered route (test_openapi.py compares them with /api/openapi.json).
         for route in router.routes { logger.trace("HTTP route \(route.method) \(route.path)") }
         let scheme = tls == nil ? "http" : "https"

@@ -2,6 +2,7 @@
 /// backend type, so SQLite and PostgreSQL are interchangeable behind it.
 public typealias BackendStores = AccountStore & DeviceStore & TelemetryStore & AttributeStore & IdentityStore
     & PersonalDataStore & DeviceChangeLog & TableRowSource & TableRowTarget & RetentionStore
+    & DiagnosticsStore
 
 /// Backups as an intent: a consistent copy of everything, with every person's data sealed with that person's key,
 /// however the backend makes it (SQLite: its online backup API, then sealing and vacuuming the copy).

@@ -153,6 +153,8 @@ public enum PersonalRecordKind: String, Sendable, CaseIterable {
     case audit
     case usage
     case mail
+    /// Diagnostic records (request and error logs) the person quoted in a request or complaint (promise MS-5).
+    case diagnostics
 }
 
 /// Reads everything held about a person, and erases it.

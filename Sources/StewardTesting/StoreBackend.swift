@@ -14,11 +14,14 @@ public struct StoresUnderTest: Sendable {
     public var identity: any IdentityStore
     /// Deleting what outlived its declared period.
     public var retention: any RetentionStore
+    /// Request and error records kept apart from identity.
+    public var diagnostics: any DiagnosticsStore
     public var writer: TelemetryWriter
 
     public init(
         accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore, attributes: any AttributeStore,
-        personalData: any PersonalDataStore, identity: any IdentityStore, retention: any RetentionStore, writer: TelemetryWriter
+        personalData: any PersonalDataStore, identity: any IdentityStore, retention: any RetentionStore,
+        diagnostics: any DiagnosticsStore, writer: TelemetryWriter
     ) {
         self.accounts = accounts
         self.devices = devices
@@ -27,18 +30,20 @@ public struct StoresUnderTest: Sendable {
         self.personalData = personalData
         self.identity = identity
         self.retention = retention
+        self.diagnostics = diagnostics
         self.writer = writer
     }
 
     /// The stores of one value that implements them all (as a backend's store class does), with a writer over it.
     public init<
         Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore & PersonalDataStore & IdentityStore & RetentionStore
+            & DiagnosticsStore
     >(
         _ store: Store
     ) {
         self.init(
             accounts: store, devices: store, telemetry: store, attributes: store, personalData: store, identity: store,
-            retention: store, writer: TelemetryWriter(store: store))
+            retention: store, diagnostics: store, writer: TelemetryWriter(store: store))
     }
 }
 

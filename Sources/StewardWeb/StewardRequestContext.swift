@@ -16,6 +16,9 @@ public struct StewardRequestContext: RequestContext {
     /// Why the credential sent was refused (an expired token, an unknown key, a read-only key on a write), kept so
     /// `requireIdentity()` answers with that message where the handler asks, not earlier.
     public var authenticationFailure: (any Error)?
+    /// The reference of this request's diagnostic record (`d-…`), set by `DiagnosticsMiddleware` before the route runs,
+    /// so an error page can show it for the person to quote (promise MS-5); nil on the device API and in tests.
+    public var diagnosticReference: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -15,10 +15,12 @@ public enum WebApplication {
     public static func router(
         auth: AuthService, accounts: AccountService, deviceService: DeviceService, provisioning: ProvisioningService,
         console: Console?, privacy: PrivacyDeclaration, strictTransportSecurity: Bool = false, personalData: any PersonalDataStore,
-        maximumDeviceBodySize: Int = 1 << 20, storage: StorageStatus? = nil
+        maximumDeviceBodySize: Int = 1 << 20, storage: StorageStatus? = nil, diagnostics: DiagnosticsRecorder? = nil
     ) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
         if strictTransportSecurity { router.add(middleware: StrictTransportSecurity()) }
+        // Outside `EdgeErrors`, so it records the status the caller gets (promise MS-4).
+        if let diagnostics { router.add(middleware: DiagnosticsMiddleware(recorder: diagnostics)) }
         router.add(middleware: EdgeErrors(storage: storage))
         let api = APIGroups(on: router, auth: auth)
         let web = WebContext(

@@ -15,6 +15,9 @@ public struct ComplaintService: Sendable {
     /// cannot flood someone's mailbox.
     public var mailsPerAddressPerDay = 3
     public static let maximumLength = 4000
+    /// Where diagnostic records a complaint quotes (`d-…`) are linked to the signed-in complainant (promise MS-5):
+    /// the store itself when it keeps diagnostics; nil links nothing.
+    public var diagnostics: (any DiagnosticsStore)?
 
     public init(
         store: any IdentityStore, declaration: PrivacyDeclaration, publicURL: String,
@@ -24,6 +27,7 @@ public struct ComplaintService: Sendable {
         self.declaration = declaration
         self.publicURL = publicURL
         self.now = now
+        self.diagnostics = store as? any DiagnosticsStore
     }
 
     /// Who a complainant can turn to, read from the declaration.
@@ -59,6 +63,10 @@ public struct ComplaintService: Sendable {
         let answer = Answer(
             complaintID: complaint.id, authority: declaration.supervisoryAuthority, dpo: declaration.dpo,
             controller: declaration.controller)
+        // Only a signed-in complainant takes the records quoted: an address typed into the public form proves nothing.
+        if let user, let diagnostics {
+            try await DiagnosticsService(store: diagnostics).link(quotedIn: body, to: user.id, at: time)
+        }
         var changes: [IdentityChange] = [.rights(.recordComplaint(complaint))]
         if try await store.complaintCount(email: address, since: time - 86_400_000) < mailsPerAddressPerDay {
             changes.append(.enqueueMail(mail(complaint, answer)))

@@ -43,6 +43,9 @@ public struct RequestService: Sendable {
     public var maximumPendingPerAddress = 3
     /// Longest free text a request may carry.
     public static let maximumDetailsLength = 4000
+    /// Where diagnostic records a request quotes (`d-…`) are linked to the person (promise MS-5): the store itself
+    /// when it keeps diagnostics, as every backend does; nil links nothing.
+    public var diagnostics: (any DiagnosticsStore)?
 
     public init(
         store: any IdentityStore, declaration: PrivacyDeclaration, publicURL: String,
@@ -52,6 +55,14 @@ public struct RequestService: Sendable {
         self.declaration = declaration
         self.publicURL = publicURL
         self.now = now
+        self.diagnostics = store as? any DiagnosticsStore
+    }
+
+    /// Links the diagnostic records quoted in `text` to `user`, before the request is recorded: a failure leaves
+    /// nothing half done, and the person can send the request again.
+    func linkQuotedDiagnostics(_ text: String, to user: UserID?, at time: Int64) async throws {
+        guard let diagnostics, let user else { return }
+        try await DiagnosticsService(store: diagnostics).link(quotedIn: text, to: user, at: time)
     }
 
     var mail: RequestMail { RequestMail(declaration: declaration, publicURL: publicURL, productName: "Steward") }
@@ -122,6 +133,8 @@ public struct RequestService: Sendable {
         opened.acknowledgeBy = clock.acknowledgeBy
         opened.acknowledgedTime = time
         opened.dueTime = clock.due
+        // The link proved control of the address, so the account that has it may take the records quoted.
+        try await linkQuotedDiagnostics(request.details, to: request.userID, at: time)
         var changes: [IdentityChange] = [
             .rights(.verifyRequest(id: request.id, hash: hash, at: time, acknowledgeBy: clock.acknowledgeBy, due: clock.due)),
             audit(request, time: time, actor: nil, credential: "email-link", event: "request.verified",
@@ -148,6 +161,7 @@ public struct RequestService: Sendable {
             name: user.firstName, kind: kind, details: details, jurisdiction: jurisdiction.code, status: .open,
             source: .selfService, receivedTime: time, acknowledgeBy: clock.acknowledgeBy, acknowledgedTime: time,
             dueTime: clock.due)
+        try await linkQuotedDiagnostics(details, to: user.id, at: time)
         var changes: [IdentityChange] = [
             .rights(.createRequest(request)),
             audit(request, time: time, actor: user.id, credential: "session", event: "request.filed",

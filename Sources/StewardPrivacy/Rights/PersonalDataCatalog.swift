@@ -85,6 +85,17 @@ public enum PersonalDataCatalog {
                 "last_error": "Last delivery error",
             ]),
         Entry(
+            name: "diagnostics", title: "Diagnostic records you quoted",
+            description: "Request and error records are kept without any account, device or full address (promise MS-4). One you quoted by its reference in a request or complaint is linked to you and becomes your data (MS-5).",
+            categories: ["user.diagnostics"], source: "the platform, when your browser or app made the request",
+            columns: [
+                "reference": "The reference shown with the error (d-…)", "time": "When (Unix ms)", "method": "HTTP method",
+                "route": "The page or API route (its pattern, without ids)", "status": "HTTP status of the answer",
+                "duration_ms": "How long the answer took (ms)", "browser": "Browser family", "os": "Operating system family",
+                "app_version": "App version the client sent", "network": "Network prefix (host part removed)",
+                "linked_time": "When you quoted it (Unix ms)",
+            ]),
+        Entry(
             name: "requests", title: "Your requests", description: "Every request about your data: access, export, correction, erasure, restriction, objection; with its deadline and outcome.",
             categories: ["user.privacy_request"], source: "you",
             columns: [

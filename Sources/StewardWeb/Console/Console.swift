@@ -244,11 +244,15 @@ extension Console {
         }
     }
 
-    func errorPage(_ request: Request, viewer: Viewer?, _ error: StewardError) -> Response {
+    /// The error page; `reference` (the request's diagnostic record, `d-…`) is shown for the person to quote in a
+    /// request or complaint (promise MS-5).
+    func errorPage(_ request: Request, viewer: Viewer?, _ error: StewardError, reference: String? = nil) -> Response {
         let status = Self.status(of: error)
         let title = status == .forbidden ? "Not allowed" : status == .notFound ? "Not found" : "Something is not right"
-        if let viewer { return page(viewer, "message", title: title, ["message": error.message], flash: .error(error.message), status: status) }
-        return publicPage(request, "message", title: title, ["message": error.message], flash: .error(error.message), status: status)
+        var data: [String: Any] = ["message": error.message]
+        if let reference { data["reference"] = reference }
+        if let viewer { return page(viewer, "message", title: title, data, flash: .error(error.message), status: status) }
+        return publicPage(request, "message", title: title, data, flash: .error(error.message), status: status)
     }
 
     static func status(of error: StewardError) -> HTTPResponse.Status { error.kind.httpStatus }

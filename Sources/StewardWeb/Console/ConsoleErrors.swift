@@ -13,7 +13,7 @@ struct ConsoleErrors: RouterMiddleware {
             return try await next(request, context)
         } catch let error as StewardError where !request.uri.path.hasPrefix("/api/") && error.kind != .storageFull {
             let viewer = try? await console.viewer(request)
-            var response = console.errorPage(request, viewer: viewer, error)
+            var response = console.errorPage(request, viewer: viewer, error, reference: context.diagnosticReference)
             HTTP.closeIfUnread(&response)  // a form too large: its rest is not read
             return response
         }
