@@ -87,11 +87,22 @@ public final class DeviceService: Sendable {
         writer.submit(batch(device, entries), completion: completion)
     }
 
-    public func saveTelemetry(_ device: Device, payload: some Collection<UInt8>) async throws {
+    /// Saves readings from the REST API; with `ttlSeconds` (ThingsBoard's `{ttl}`, 0 meaning none) each reading
+    /// expires that long after its own time, or earlier when its category's period ends first.
+    public func saveTelemetry(_ device: Device, payload: some Collection<UInt8>, ttlSeconds: Int64? = nil) async throws {
         let entries = try parseTelemetry(device, payload)
         if entries.allSatisfy({ $0.values.isEmpty }) { return }
         try await learnProfileName(device)
-        try await writer.write(batch(device, entries))
+        var batch = batch(device, entries)
+        if let ttlSeconds, ttlSeconds > 0 { batch.ttlMillis = ttlSeconds * 1000 }
+        try await writer.write(batch)
+    }
+
+    /// Deletes readings of a device the caller has already found in its scope (ThingsBoard's timeseries delete);
+    /// returns how many went per key.
+    @discardableResult
+    public func deleteTimeSeries(_ device: Device, _ deletion: ReadingDeletion) async throws -> [String: Int] {
+        try await telemetry.deleteReadings(tenant: device.tenantID, device: device.id, deletion)
     }
 
     func parseTelemetry(_ device: Device, _ payload: some Collection<UInt8>) throws(StewardError) -> [TimedValues] {

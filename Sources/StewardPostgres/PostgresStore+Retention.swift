@@ -38,17 +38,48 @@ extension PostgresStore: RetentionStore {
         }
     }
 
-    public func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+    public func expireReadings(
+        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto category: String?
+    ) async throws -> RetentionStep {
         try RetentionStep.check(limit: limit)
         let sql = ReadingRetentionSQL.statements(profile: group.profile)
         let selection = SQLArguments(ReadingRetentionSQL.arguments(group).map { $0 as (any SQLArgument)? })
         if dryRun { return try await countStep(sql.count, selection + [cutoff], oldest: sql.oldest, selection) }
         return try await database.write { db in
-            let deleted = try await db.execute(sql: sql.deleteBatch, arguments: selection + [cutoff, limit])
+            let deleted: Int
+            if let category {
+                // One statement deletes the batch and folds exactly the rows it deleted, whatever other writers do.
+                deleted = Int(
+                    try await db.fetchValue(
+                        Int64.self, sql: Self.foldBatchSQL(selection: ReadingRetentionSQL.selection(profile: group.profile)),
+                        arguments: selection + [cutoff, limit, category, group.key]) ?? 0)
+            } else {
+                deleted = try await db.execute(sql: sql.deleteBatch, arguments: selection + [cutoff, limit])
+            }
             _ = try await db.execute(sql: sql.deleteLatest, arguments: selection + [cutoff])
             return RetentionStep(
                 changed: deleted, limit: limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
         }
+    }
+
+    /// Deletes a batch of readings (parameters: the selection's, cutoff, limit, category, key) and adds the numeric
+    /// ones to the daily statistics per tenant; answers how many readings were deleted.
+    static func foldBatchSQL(selection: String) -> String {
+        """
+        WITH gone AS (
+          DELETE FROM ts_kv WHERE (device_seq, key_id, ts) IN (\(ReadingRetentionSQL.batch(selection: selection)))
+          RETURNING device_seq, ts, t, COALESCE(v_double, v_long::float8) AS x),
+        folded AS (
+          INSERT INTO statistic(tenant_id, category, key, day, count, sum, min, max)
+          SELECT d.tenant_id, ?::text, ?::text, g.ts / 86400000, COUNT(*), SUM(g.x), MIN(g.x), MAX(g.x)
+          FROM gone g JOIN device d ON d.seq = g.device_seq WHERE g.t IN (2, 3)
+          GROUP BY d.tenant_id, g.ts / 86400000
+          ON CONFLICT (tenant_id, category, key, day) DO UPDATE SET
+            count = statistic.count + excluded.count, sum = statistic.sum + excluded.sum,
+            min = LEAST(statistic.min, excluded.min), max = GREATEST(statistic.max, excluded.max)
+          RETURNING 1)
+        SELECT count(*) FROM gone
+        """
     }
 
     /// A dry run's step: how many records the count finds, and the oldest there is.

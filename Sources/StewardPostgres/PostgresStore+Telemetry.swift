@@ -93,6 +93,9 @@ extension PostgresStore: TelemetryStore {
                             sealed: try SealedReading.seal(kv.value, subject: person, key: key))
                     }
                     rows.add(device: deviceSeq, key: keyIDs[kv.key]!, ts: entry.ts, value: stored)
+                    if let ttl = batch.ttlMillis {
+                        rows.expire(device: deviceSeq, key: keyIDs[kv.key]!, ts: entry.ts, at: ReadingExpiry.expiresAt(ts: entry.ts, ttl: ttl))
+                    }
                 }
             }
         }

@@ -24,7 +24,14 @@ struct PostgresTelemetryRows {
     /// Newest reading per (device, key) (the slot's `ts` is 0), with its timestamp.
     private(set) var newest: [Slot: (ts: Int64, value: StoredValue)] = [:]
 
+    /// When readings written with a time to live expire (REST batches with a `{ttl}` only; empty on the device path).
+    private(set) var expiries: [Slot: Int64] = [:]
+
     var isEmpty: Bool { readings.isEmpty }
+
+    mutating func expire(device: Int64, key: Int64, ts: Int64, at expiresAt: Int64) {
+        expiries[Slot(device: device, key: key, ts: ts)] = expiresAt
+    }
 
     mutating func add(device: Int64, key: Int64, ts: Int64, value: StoredValue) {
         readings[Slot(device: device, key: key, ts: ts)] = value
@@ -42,6 +49,16 @@ struct PostgresTelemetryRows {
         _ = try await db.connection.execute(ReadingsUpsert(bindings: Self.arrays(rows).bindings), logger: db.logger)
         let latest = newest.sorted { $0.key < $1.key }.map { (Slot(device: $0.key.device, key: $0.key.key, ts: $0.value.ts), $0.value.value) }
         _ = try await db.connection.execute(LatestUpsert(bindings: Self.arrays(latest).bindings), logger: db.logger)
+        if !expiries.isEmpty {
+            let sorted = expiries.sorted { $0.key < $1.key }
+            _ = try await db.execute(
+                sql: """
+                    INSERT INTO ts_kv_expiry (device_seq, key_id, ts, expires_at)
+                    SELECT * FROM unnest(?::int8[], ?::int8[], ?::int8[], ?::int8[])
+                    ON CONFLICT (device_seq, key_id, ts) DO UPDATE SET expires_at = excluded.expires_at
+                    """,
+                arguments: [sorted.map(\.key.device), sorted.map(\.key.key), sorted.map(\.key.ts), sorted.map(\.value)])
+        }
     }
 
     /// Every reading of the group into `ts_kv`; a reading at a (device, key, ts) already stored replaces it.

@@ -38,7 +38,9 @@ extension SQLiteStore: RetentionStore {
         }
     }
 
-    public func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+    public func expireReadings(
+        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto category: String?
+    ) async throws -> RetentionStep {
         try RetentionStep.check(limit: limit)
         let sql = ReadingRetentionSQL.statements(profile: group.profile)
         let selection = ReadingRetentionSQL.arguments(group)
@@ -46,12 +48,34 @@ extension SQLiteStore: RetentionStore {
             return try await countStep(sql.count, StatementArguments(selection) + [cutoff], oldest: sql.oldest, StatementArguments(selection))
         }
         return try await pool.write { db in
+            if let category {
+                // One writer: the fold and the delete see the same batch.
+                try db.execute(
+                    sql: Self.foldBatchSQL(selection: ReadingRetentionSQL.selection(profile: group.profile)),
+                    arguments: [category, group.key] + StatementArguments(selection) + [cutoff, limit])
+            }
             try db.execute(sql: sql.deleteBatch, arguments: StatementArguments(selection) + [cutoff, limit])
             let deleted = db.changesCount
             try db.execute(sql: sql.deleteLatest, arguments: StatementArguments(selection) + [cutoff])
             return RetentionStep(
                 changed: deleted, limit: limit, oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
         }
+    }
+
+    /// Adds a batch of readings (parameters: category, key, the selection's, cutoff, limit) to the daily statistics
+    /// per tenant: numeric readings only; a sealed one (a sensitive category, which the declaration deletes instead)
+    /// is never opened here.
+    static func foldBatchSQL(selection: String) -> String {
+        """
+        INSERT INTO statistic(tenant_id, category, key, day, count, sum, min, max)
+        SELECT d.tenant_id, ?, ?, b.ts / 86400000, COUNT(*), SUM(b.v), MIN(b.v), MAX(b.v)
+        FROM (\(ReadingRetentionSQL.batch(selection: selection, values: ", r.t, r.v"))) b JOIN device d ON d.seq = b.device_seq
+        WHERE b.t IN (2, 3) AND b.v IS NOT NULL
+        GROUP BY d.tenant_id, b.ts / 86400000
+        ON CONFLICT(tenant_id, category, key, day) DO UPDATE SET
+            count = count + excluded.count, sum = sum + excluded.sum,
+            min = MIN(min, excluded.min), max = MAX(max, excluded.max)
+        """
     }
 
     /// A dry run's step: how many records the count finds, and the oldest there is.

@@ -34,6 +34,7 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
         var newest: [LatestKey: Int] = [:]
         var targets: [DeviceID: IngestTarget] = [:]
         var sealingKeys: [Int64: SymmetricKey] = [:]
+        var expiring: [(rows: Range<Int>, ttl: Int64)] = []
         for batch in batches {
             let sealing = !batch.sensitiveKeys.isEmpty
             let known = targets[batch.device].flatMap { !sealing || $0.resolvedPerson ? $0 : nil }
@@ -43,6 +44,8 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
             }
             targets[batch.device] = target
             let deviceSeq = target.seq
+            let firstRow = rows.count
+            defer { if let ttl = batch.ttlMillis { expiring.append((firstRow..<rows.count, ttl)) } }
             for entry in batch.entries {
                 for kv in entry.values {
                     let keyID = try telemetryKeyID(db, kv.key, created: &createdKeys)
@@ -65,6 +68,15 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
         }
         try TelemetryRowWriter.insert(rows, into: db)
         try TelemetryRowWriter.upsertLatest(newest.values.map { rows[$0] }, into: db)
+        if !expiring.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO ts_kv_expiry(device_seq, key_id, ts, expires_at) VALUES (?, ?, ?, ?)")
+            for (range, ttl) in expiring {
+                for row in rows[range] {
+                    try statement.execute(arguments: [row.device, row.key, row.ts, ReadingExpiry.expiresAt(ts: row.ts, ttl: ttl)])
+                }
+            }
+        }
         return createdKeys
     }
 

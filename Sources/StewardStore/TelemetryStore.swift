@@ -75,12 +75,19 @@ public struct TelemetryBatch: Sendable {
     /// declaration before the batch is submitted: the store seals their readings with the key of the person the
     /// device concerns, and stores everything else as it is. The store never classifies anything itself.
     public var sensitiveKeys: Set<String>
+    /// How long the readings live, counted from each reading's own time (ThingsBoard's REST `{ttl}` segment, in ms):
+    /// the store notes when each expires and the retention run deletes it then. Nil for every device batch, so the
+    /// ingest hot path writes nothing more.
+    public var ttlMillis: Int64?
 
-    public init(tenant: TenantID? = nil, device: DeviceID, entries: [TimedValues], sensitiveKeys: Set<String> = []) {
+    public init(
+        tenant: TenantID? = nil, device: DeviceID, entries: [TimedValues], sensitiveKeys: Set<String> = [], ttlMillis: Int64? = nil
+    ) {
         self.tenant = tenant
         self.device = device
         self.entries = entries
         self.sensitiveKeys = sensitiveKeys
+        self.ttlMillis = ttlMillis
     }
 }
 
@@ -92,6 +99,10 @@ public protocol TelemetryStore: Sendable {
     func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint]
     func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]]
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String]
+    /// Deletes readings of one device in one transaction (ThingsBoard's `DELETE …/timeseries/delete`) and returns, per
+    /// key, how many went. A key the device has neither readings nor a latest value of is refused before anything is
+    /// deleted (`ReadingDeletion.unknownKeys`).
+    func deleteReadings(tenant: TenantID, device: DeviceID, _ deletion: ReadingDeletion) async throws -> [String: Int]
 }
 
 /// A telemetry store whose commit blocks its caller anyway (an embedded database that writes and fsyncs on the calling

@@ -175,13 +175,13 @@ extension StoreContract {
                 ])
 
             #expect(
-                try await s.retention.expireReadings(group, before: 2_600, limit: 100, dryRun: true)
+                try await s.retention.expireReadings(group, before: 2_600, limit: 100, dryRun: true, foldingInto: nil)
                     == RetentionStep(affected: 4, more: false, oldest: 1_000))
             #expect(
-                try await s.retention.expireReadings(group, before: 2_600, limit: 3, dryRun: false)
+                try await s.retention.expireReadings(group, before: 2_600, limit: 3, dryRun: false, foldingInto: nil)
                     == RetentionStep(affected: 3, more: true, oldest: 2_500))
             #expect(
-                try await s.retention.expireReadings(group, before: 2_600, limit: 3, dryRun: false)
+                try await s.retention.expireReadings(group, before: 2_600, limit: 3, dryRun: false, foldingInto: nil)
                     == RetentionStep(affected: 1, more: false, oldest: 3_000))
             let query = TimeSeriesQuery(keys: ["lat", "temp"], startTs: 0, endTs: 10_000, limit: 100, ascending: true)
             let first = try await s.telemetry.history(tenant: tenant.id, device: plain[0].id, query: query)

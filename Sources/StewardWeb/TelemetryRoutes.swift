@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import StewardAuth
 import StewardCore
 import StewardDevices
@@ -26,14 +27,20 @@ struct TelemetryRoutes {
             let (principal, device) = try await entity(request, context)
             return try await saveAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
         }
+        // v1 path `/{deviceId}/{scope}` (see the POST above).
+        group.delete(":entityType/:entityId") { request, context in
+            let principal = try context.requireIdentity()
+            let device = try await web.visibleDevice(principal, try context.parameters.require("entityType"))
+            return try await deleteAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("entityId"))
+        }
         group.delete(":entityType/:entityId/:scope") { request, context in
             let (principal, device) = try await entity(request, context)
+            return try await deleteAttributes(request, principal: principal, device: device, scopeText: try context.parameters.require("scope"))
+        }
+        group.delete(":entityType/:entityId/timeseries/delete") { request, context in
+            let (principal, device) = try await entity(request, context)
             _ = try web.requireTenantAdmin(principal)
-            let scope = try Self.scope(try context.parameters.require("scope"), writable: false)
-            guard let keys = request.uri.queryParameters.get("keys").map(ThingsBoardJSON.splitKeys), !keys.isEmpty else {
-                throw StewardError.badRequest("Parameter 'keys' is required")
-            }
-            try await web.deviceService.deleteAttributes(device, scope: scope, keys: keys)
+            try await web.deviceService.deleteTimeSeries(device, try Self.readingDeletion(request.uri.queryParameters, keys: keys(request)))
             return HTTP.ok()
         }
         group.get(":entityType/:entityId/values/attributes") { request, context in
@@ -58,10 +65,9 @@ struct TelemetryRoutes {
             try await saveTelemetry(request, context)
         }
         group.post(":entityType/:entityId/timeseries/:scope/:ttl") { request, context in
-            // A time to live in seconds; checked here so no later arithmetic on it can overflow.
-            _ = try IntegerInput.parse(
-                context.parameters.get("ttl"), name: "ttl", range: 0...IntegerInput.maximumTimestamp / 1000)
-            return try await saveTelemetry(request, context)
+            // A time to live in seconds (0: none); checked here so no later arithmetic on it can overflow.
+            let ttl = try IntegerInput.parse(context.parameters.get("ttl"), name: "ttl", range: 0...StorageTTL.maximumSeconds)
+            return try await saveTelemetry(request, context, ttlSeconds: ttl)
         }
         group.get(":entityType/:entityId/values/timeseries") { request, context in
             if request.uri.queryParameters.get("startTs") != nil {
@@ -128,12 +134,50 @@ struct TelemetryRoutes {
         return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
     }
 
-    func saveTelemetry(_ request: Request, _ context: StewardRequestContext) async throws -> Response {
+    func saveTelemetry(_ request: Request, _ context: StewardRequestContext, ttlSeconds: Int64? = nil) async throws -> Response {
         let (principal, device) = try await entity(request, context)
         _ = try web.requireTenantAdmin(principal)
         let body = try await HTTP.body(request, limit: 1 << 20)
-        try await web.deviceService.saveTelemetry(device, payload: body.readableBytesView)
+        try await web.deviceService.saveTelemetry(device, payload: body.readableBytesView, ttlSeconds: ttlSeconds)
         return HTTP.ok()
+    }
+
+    func deleteAttributes(_ request: Request, principal: Principal, device: Device, scopeText: String) async throws -> Response {
+        _ = try web.requireTenantAdmin(principal)
+        let scope = try Self.scope(scopeText, writable: false)
+        let keys = keys(request)
+        guard !keys.isEmpty else { throw StewardError.badRequest("Parameter 'keys' is required") }
+        try await web.deviceService.deleteAttributes(device, scope: scope, keys: keys)
+        return HTTP.ok()
+    }
+
+    /// ThingsBoard's delete parameters: `deleteAllDataForKeys` (default false) or both `startTs` and `endTs`,
+    /// `deleteLatest` (default true) and `rewriteLatestIfDeleted` (default false). Flags are read ignoring case, as
+    /// Python clients send `True`.
+    static func readingDeletion(_ query: FlatDictionary<Substring, Substring>, keys: [String]) throws -> ReadingDeletion {
+        guard !keys.isEmpty else { throw StewardError.badRequest("Parameter 'keys' is required: the telemetry keys to delete, comma-separated") }
+        let deleteLatest = try flag(query, "deleteLatest", default: true)
+        let rewrite = try flag(query, "rewriteLatestIfDeleted", default: false)
+        if try flag(query, "deleteAllDataForKeys", default: false) {
+            return .all(keys: keys, deleteLatest: deleteLatest, rewriteLatest: rewrite)
+        }
+        guard let start = try IntegerInput.parse(query.get("startTs"), name: "startTs", range: IntegerInput.timestamps),
+            let end = try IntegerInput.parse(query.get("endTs"), name: "endTs", range: IntegerInput.timestamps)
+        else {
+            throw StewardError.badRequest("When deleteAllDataForKeys is false, start and end timestamp values shouldn't be empty")
+        }
+        let deletion = ReadingDeletion(keys: keys, startTs: start, endTs: end, deleteLatest: deleteLatest, rewriteLatest: rewrite)
+        try deletion.validate()
+        return deletion
+    }
+
+    static func flag(_ query: FlatDictionary<Substring, Substring>, _ name: String, default value: Bool) throws -> Bool {
+        guard let text = query.get(name) else { return value }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw StewardError.badRequest("'\(name)' must be true or false, not '\(text)'")
+        }
     }
 
     func keys(_ request: Request) -> [String] {

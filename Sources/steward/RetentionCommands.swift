@@ -8,7 +8,7 @@ import StewardStore
 struct RetentionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention", abstract: "Apply the privacy declaration's retention periods, or show where they stand.",
-        subcommands: [RetentionRunCommand.self, RetentionStatusCommand.self])
+        subcommands: [RetentionRunCommand.self, RetentionStatusCommand.self, StorageTTLCommand.self])
 }
 
 /// `steward retention run [--dry-run]`: what the server's hourly job does, now, with a table of what went.

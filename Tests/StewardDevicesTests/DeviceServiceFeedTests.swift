@@ -154,4 +154,5 @@ final class DiscardingTelemetryStore: TelemetryStore {
     func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] { [:] }
     func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] { [:] }
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String] { [] }
+    func deleteReadings(tenant: TenantID, device: DeviceID, _ deletion: ReadingDeletion) async throws -> [String: Int] { [:] }
 }

@@ -109,9 +109,16 @@ import Testing
         let name = try #require(report.rows.first { $0.category == "user.name" })
         #expect(name.note == "kept until the account is deleted")
         #expect(name.affected == nil)
+        let behaviour = try #require(report.rows.first { $0.category == "user.behavior" })
+        #expect(behaviour.note == "not swept by this version of Steward yet")
+        #expect(behaviour.affected == nil)
+        // Readings under an aggregate rule are swept (folded into statistics first).
         let telemetry = try #require(report.rows.first { $0.category == "user.telemetry" })
-        #expect(telemetry.note == "not swept by this version of Steward yet")
-        #expect(telemetry.affected == nil)
+        #expect(telemetry.records == "readings")
+        #expect(telemetry.rule == .aggregate)
+        #expect(telemetry.affected == 0)
+        // Readings written with a time to live have their own row.
+        #expect(report.rows.contains { $0.category == "reading TTL" && $0.affected == 0 })
         #expect(report.rows.contains { $0.records == "mail" && $0.affected == 0 })
         #expect(report.rows.contains { $0.records == "sessions" })
     }

@@ -179,6 +179,7 @@ final class SlowDeviceStore: TelemetryStore {
     func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] { [:] }
     func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] { [:] }
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String] { [] }
+    func deleteReadings(tenant: TenantID, device: DeviceID, _ deletion: ReadingDeletion) async throws -> [String: Int] { [:] }
 }
 
 /// A TelemetryStore that refuses, as a whole transaction, any group that contains the poison device.
@@ -202,4 +203,5 @@ final class PoisonableStore: TelemetryStore {
     func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] { [:] }
     func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] { [:] }
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String] { [] }
+    func deleteReadings(tenant: TenantID, device: DeviceID, _ deletion: ReadingDeletion) async throws -> [String: Int] { [:] }
 }

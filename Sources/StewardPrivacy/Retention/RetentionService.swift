@@ -72,7 +72,9 @@ public struct RetentionService: Sendable {
             let fields = governed(Self.sweptFields, by: rule)
             // Readings: the telemetry mapping can put keys in a category this rule governs.
             let governsReadings = mapping.categoryKeys.contains { declaration.retentionRule(for: $0) == rule }
-            let sweepsRows = (!kinds.isEmpty || governsReadings) && rule.then == .delete
+            // Readings go under `delete` and `aggregate` (folded into daily statistics first); other records only
+            // under `delete`.
+            let sweepsRows = (!kinds.isEmpty && rule.then == .delete) || (governsReadings && rule.then != .anonymize)
             let sweepsFields = !fields.isEmpty && rule.then != .aggregate
             guard sweepsRows || sweepsFields else {
                 row.note = "not swept by this version of Steward yet"
@@ -94,15 +96,17 @@ public struct RetentionService: Sendable {
                         try await expireAll { try await store.anonymize(field, before: cutoff, limit: $0, dryRun: dryRun, replacement) }))
             }
             guard sweepsRows else { continue }
-            for kind in kinds {
+            for kind in rule.then == .delete ? kinds : [] {
                 rows.append(swept(kind.rawValue, try await expireAll { try await store.expire(kind, before: cutoff, limit: $0, dryRun: dryRun) }))
             }
             if governsReadings {
                 var total = RetentionStep(affected: 0, more: false, oldest: nil)
-                for group in groups
-                where declaration.retentionRule(for: mapping.categoryKey(forKey: group.key, profile: group.profile)) == rule {
+                for group in groups {
+                    let category = mapping.categoryKey(forKey: group.key, profile: group.profile)
+                    guard declaration.retentionRule(for: category) == rule else { continue }
+                    let fold = rule.then == .aggregate ? category : nil
                     let step = try await expireAll {
-                        try await store.expireReadings(group, before: cutoff, limit: $0, dryRun: dryRun)
+                        try await store.expireReadings(group, before: cutoff, limit: $0, dryRun: dryRun, foldingInto: fold)
                     }
                     total.affected += step.affected
                     if let oldest = step.oldest { total.oldest = min(total.oldest ?? oldest, oldest) }
@@ -110,6 +114,7 @@ public struct RetentionService: Sendable {
                 rows.append(swept("readings", total))
             }
         }
+        rows += try await storageLifetimes(now: time, dryRun: dryRun)
         let report = RetentionReport(time: time, dryRun: dryRun, rows: rows)
         // A run that deleted something is recorded; an hourly run that found nothing would only bury the trail.
         if !dryRun, report.affected > 0 {
@@ -121,6 +126,32 @@ public struct RetentionService: Sendable {
             ])
         }
         return report
+    }
+
+    /// Readings that go before their category's period, whichever comes first: those written with a time to live
+    /// (ThingsBoard's `{ttl}`), then those of tenants and device profiles with a storage TTL.
+    func storageLifetimes(now time: Int64, dryRun: Bool) async throws -> [RetentionReport.Row] {
+        func row(_ category: String, _ name: String, period: String, _ step: RetentionStep) -> RetentionReport.Row {
+            RetentionReport.Row(
+                category: category, categoryName: name, records: "readings", rule: .delete, period: period, legalHold: nil,
+                affected: step.affected, oldest: step.oldest, note: nil)
+        }
+        var rows = [
+            row(
+                "reading TTL", "Readings written with a time to live", period: "per reading",
+                try await expireAll { try await store.expireTTLReadings(now: time, limit: $0, dryRun: dryRun) })
+        ]
+        for ttl in try await store.storageTTLs() {
+            let kind: String
+            switch ttl.scope {
+            case .tenant: kind = "tenant"
+            case .profile: kind = "profile"
+            }
+            let cutoff = time - ttl.seconds * 1000
+            let step = try await expireAll { try await store.expireReadings(of: ttl.scope, before: cutoff, limit: $0, dryRun: dryRun) }
+            rows.append(row("\(kind) TTL: \(ttl.name)", "Readings of \(kind) \(ttl.name), kept \(ttl.seconds) s", period: "PT\(ttl.seconds)S", step))
+        }
+        return rows
     }
 
     /// Calls `batch` with the batch size until it reports nothing more to do; the affected counts add up.

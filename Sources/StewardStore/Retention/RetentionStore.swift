@@ -150,7 +150,92 @@ public protocol RetentionStore: Sendable {
     /// Deletes at most `limit` readings of `group` taken before `cutoff` (ms), in storage order (device by device,
     /// each oldest first: a walk of the primary key, no sort of all expired rows), and the group's latest values older
     /// than the cutoff; with `dryRun` only counts. `oldest` is the group's oldest reading left.
-    func expireReadings(_ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
+    /// When `foldingInto` names a category (its rule is `aggregate`), the batch is first added to the daily statistics
+    /// per tenant, category and key (`statistic`: count, sum, min, max of numeric readings, no device), in the same
+    /// transaction, so a reading is counted exactly once however often the run stops and resumes.
+    func expireReadings(
+        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto category: String?
+    ) async throws -> RetentionStep
+
+    /// What the folds kept of a tenant's key in a category, by day number (days since 1970, UTC): the daily
+    /// statistics that stay after an `aggregate` rule deleted the readings.
+    func foldedStatistics(tenant: TenantID, category: String, key: String) async throws -> [Int64: DailyStatistic]
+
+    /// Deletes at most `limit` readings written with a time to live that ended at or before `now` (ms), soonest
+    /// first, with their latest values when they are the latest. `oldest` is the soonest expiry left.
+    func expireTTLReadings(now: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
+
+    /// The tenants and device profiles that have a storage TTL.
+    func storageTTLs() async throws -> [StorageTTL]
+
+    /// Sets (or, with nil, clears) the storage TTL of a tenant or of one of its device profiles. Throws not-found when
+    /// the tenant has no such profile.
+    func setStorageTTL(_ scope: StorageTTLScope, tenant: TenantID, seconds: Int64?) async throws
+
+    /// Deletes at most `limit` readings of the scope's devices taken before `cutoff` (ms), device by device, each
+    /// oldest first, and their latest values older than the cutoff.
+    func expireReadings(of scope: StorageTTLScope, before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
+}
+
+/// Whose readings a storage TTL covers: every device of a tenant (ThingsBoard's tenant-profile default TTL), or every
+/// device of one device profile.
+public enum StorageTTLScope: Sendable, Hashable {
+    case tenant(TenantID)
+    case profile(DeviceProfileID)
+
+    /// The devices of the scope as a WHERE clause over readings aliased `r` (one parameter: the id).
+    public var selection: String {
+        switch self {
+        case .tenant: return "r.device_seq IN (SELECT seq FROM device WHERE tenant_id = ?)"
+        case .profile: return "r.device_seq IN (SELECT seq FROM device WHERE profile_id = ?)"
+        }
+    }
+
+    public var id: String {
+        switch self {
+        case .tenant(let id): return id.description
+        case .profile(let id): return id.description
+        }
+    }
+}
+
+/// A storage TTL as set: the scope, its name as people know it, and the seconds readings are kept.
+public struct StorageTTL: Sendable, Equatable {
+    public var scope: StorageTTLScope
+    public var name: String
+    public var seconds: Int64
+
+    public init(scope: StorageTTLScope, name: String, seconds: Int64) {
+        self.scope = scope
+        self.name = name
+        self.seconds = seconds
+    }
+
+    /// Both backends: every TTL set, tenants first (columns: kind, id, name, seconds).
+    public static let listSQL = """
+        SELECT 'tenant' AS kind, id, name, storage_ttl FROM tenant WHERE storage_ttl IS NOT NULL
+        UNION ALL
+        SELECT 'profile' AS kind, id, name, storage_ttl FROM device_profile WHERE storage_ttl IS NOT NULL
+        ORDER BY kind DESC, name
+        """
+
+    /// The update for a scope (parameters: seconds or NULL, id, tenant).
+    public static func setSQL(_ scope: StorageTTLScope) -> String {
+        switch scope {
+        case .tenant: return "UPDATE tenant SET storage_ttl = ? WHERE id = ? AND id = ?"
+        case .profile: return "UPDATE device_profile SET storage_ttl = ? WHERE id = ? AND tenant_id = ?"
+        }
+    }
+
+    /// The largest TTL accepted, in seconds: the same bound as the REST `{ttl}` segment, so no cutoff can overflow.
+    public static let maximumSeconds = IntegerInput.maximumTimestamp / 1000
+
+    /// Refuses a TTL below one second or above `maximumSeconds`.
+    public static func check(seconds: Int64) throws(StewardError) {
+        guard (1...maximumSeconds).contains(seconds) else {
+            throw .badRequest("A storage TTL must be from 1 to \(maximumSeconds) seconds, not \(seconds)")
+        }
+    }
 }
 
 /// The SQL both backends run for readings: the devices of a group are those whose profile has the group's name
@@ -179,16 +264,57 @@ public enum ReadingRetentionSQL {
 
     /// Statements with the group's arguments first, then the cutoff (and the limit).
     public static func statements(profile: String?) -> (count: String, deleteBatch: String, deleteLatest: String, oldest: String) {
-        let selection = selection(profile: profile)
-        return (
+        statements(selection: selection(profile: profile))
+    }
+
+    /// The batch of readings of `selection` before a cutoff, in primary-key order (parameters: the selection's, the
+    /// cutoff, the limit), as a subquery yielding `device_seq, key_id, ts` and the value columns `values`.
+    public static func batch(selection: String, values: String = "") -> String {
+        """
+        SELECT r.device_seq, r.key_id, r.ts\(values) FROM ts_kv r WHERE \(selection) AND r.ts < ?
+        ORDER BY r.device_seq, r.key_id, r.ts LIMIT ?
+        """
+    }
+
+    /// The statements for any selection of readings aliased `r`, with its arguments first, then the cutoff (and the
+    /// limit).
+    public static func statements(selection: String) -> (count: String, deleteBatch: String, deleteLatest: String, oldest: String) {
+        (
             "SELECT COUNT(*) FROM ts_kv r WHERE \(selection) AND r.ts < ?",
-            """
-            DELETE FROM ts_kv WHERE (device_seq, key_id, ts) IN (
-              SELECT r.device_seq, r.key_id, r.ts FROM ts_kv r WHERE \(selection) AND r.ts < ?
-              ORDER BY r.device_seq, r.key_id, r.ts LIMIT ?)
-            """,
+            "DELETE FROM ts_kv WHERE (device_seq, key_id, ts) IN (\(batch(selection: selection)))",
             "DELETE FROM ts_kv_latest WHERE (device_seq, key_id) IN (SELECT r.device_seq, r.key_id FROM ts_kv_latest r WHERE \(selection) AND r.ts < ?)",
             "SELECT MIN(r.ts) FROM ts_kv r WHERE \(selection)"
         )
+    }
+}
+
+/// The SQL both backends run for readings written with a time to live.
+public enum ReadingExpirySQL {
+    /// The folded statistics of a tenant's key in a category (parameters: tenant, category, key).
+    public static let foldedStatistics =
+        "SELECT day, count, sum, min, max FROM statistic WHERE tenant_id = ? AND category = ? AND key = ? ORDER BY day"
+
+    /// The batch of expired readings (parameters: now, limit), soonest first, in a total order so every statement of
+    /// one transaction sees the same batch.
+    public static let batch = """
+        SELECT device_seq, key_id, ts FROM ts_kv_expiry WHERE expires_at <= ?
+        ORDER BY expires_at, device_seq, key_id, ts LIMIT ?
+        """
+    public static let count = "SELECT COUNT(*) FROM ts_kv_expiry WHERE expires_at <= ?"
+    public static let oldest = "SELECT MIN(expires_at) FROM ts_kv_expiry"
+
+    /// Deletes the batch's rows from a table keyed by (device_seq, key_id, ts) (parameters: now, limit).
+    public static func delete(from table: String) -> String {
+        "DELETE FROM \(table) WHERE (device_seq, key_id, ts) IN (\(batch))"
+    }
+}
+
+extension StorageTTL {
+    /// The error for a tenant or profile that does not exist (or, for a profile, belongs to another tenant).
+    public static func notFound(_ scope: StorageTTLScope) -> StewardError {
+        switch scope {
+        case .tenant(let id): return .notFound("Tenant \(id) not found")
+        case .profile(let id): return .notFound("Device profile \(id) not found in this tenant")
+        }
     }
 }

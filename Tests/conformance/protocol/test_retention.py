@@ -113,13 +113,16 @@ def test_a_bad_retention_interval_stops_serve():
 # promise: MB-14
 def test_positions_past_ninety_days_go_and_other_readings_stay(signed_in):
     """The bundled mapping puts `lat`/`lon` in user.location.precise (90 days, delete) and other keys in
-    user.telemetry (1 year, aggregate: not swept by this version yet, and the report says so)."""
+    user.telemetry (1 year, aggregate: folded into the tenant's daily statistics, then deleted)."""
     srv, tenant = signed_in
     device = tenant.device()
     day = 86_400_000
     now = int(time.time() * 1000)
     old, recent = now - 100 * day, now - 10 * day
-    body = [{"ts": old, "values": {"lat": 48.2, "lon": 16.37, "temperature": 21.5}},
+    ancient = (now - 400 * day) // day * day + 3_600_000  # an hour into a UTC day, 400 days back
+    body = [{"ts": ancient, "values": {"temperature": 19.5}},
+            {"ts": ancient + 60_000, "values": {"temperature": 20.5}},
+            {"ts": old, "values": {"lat": 48.2, "lon": 16.37, "temperature": 21.5}},
             {"ts": recent, "values": {"lat": 48.3, "lon": 16.38, "temperature": 22.0}}]
     r = requests.post(f"{srv.base_url}/api/v1/{device['accessToken']}/telemetry", json=body, timeout=10)
     assert r.status_code == 200, r.text
@@ -129,11 +132,17 @@ def test_positions_past_ninety_days_go_and_other_readings_stay(signed_in):
     assert len(position) == 1 and position[0]["records"] == "readings", position
     assert (position[0]["affected"], position[0]["oldest"]) == (2, recent), position
     telemetry = [row for row in report["rows"] if row["category"] == "user.telemetry"][0]
-    assert telemetry["affected"] is None and telemetry["note"] == "not swept by this version of Steward yet", telemetry
+    assert (telemetry["rule"], telemetry["affected"], telemetry["oldest"]) == ("aggregate", 2, old), telemetry
+    # What the aggregate rule keeps: the day's count, sum, minimum and maximum, for the tenant, without the device.
+    kept = srv.db_sql("SELECT category, key, day, count, sum, min, max FROM statistic WHERE key = 'temperature'")
+    rows = [(r[0], r[1], int(r[2]), int(r[3]), float(r[4]), float(r[5]), float(r[6])) for r in kept]
+    assert rows == [("user.telemetry", "temperature", ancient // day, 2, 40.0, 19.5, 20.5)], kept
 
     got = srv.telemetry_query(device["id"], ["lat", "lon", "temperature"], 0, now + 1, order="ASC")
     assert [p["ts"] for p in got["lat"]] == [recent], got
     assert [p["ts"] for p in got["lon"]] == [recent], got
     assert [p["ts"] for p in got["temperature"]] == [old, recent], got
+    again = srv.cli("retention", "run")
+    assert [row["affected"] for row in again["rows"] if row["category"] == "user.telemetry"] == [0], again
     entries = srv.db_sql("SELECT detail FROM audit_log WHERE event = 'retention.run'")
     assert any("user.location.precise readings delete P90D affected=2" in e[0] for e in entries), entries
