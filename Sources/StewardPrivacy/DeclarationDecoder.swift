@@ -7,7 +7,7 @@ enum DeclarationDecoder {
     static let rootFields = [
         "version", "effectiveDate", "controller", "dpo", "supervisoryAuthority", "categories", "subjects", "purposes",
         "retention", "recipients", "cookies", "telemetry", "jurisdictions", "rights", "changeLog", "dntGpcStatement",
-        "statutoryRequirement", "automatedDecisionMaking",
+        "statutoryRequirement", "automatedDecisionMaking", "statistics",
     ]
 
     static func decode(yaml: String) throws(DeclarationError) -> (PrivacyDeclaration, [DeclarationIssue]) {
@@ -92,6 +92,7 @@ enum DeclarationDecoder {
             sourceMap: SourceMap()
         )
         var result = declaration
+        result.statistics = statistics(top, sink)
         result.sourceMap = sink.sourceMap
         return (result, sink.issues)
     }

@@ -7,7 +7,7 @@ extension PrivacyDeclaration {
     public func validate() -> [DeclarationIssue] {
         var check = Checker(declaration: self)
         check.run()
-        return check.issues.sorted { ($0.line, $0.column, $0.path) < ($1.line, $1.column, $1.path) }
+        return (check.issues + statisticsIssues()).sorted { ($0.line, $0.column, $0.path) < ($1.line, $1.column, $1.path) }
     }
 }
 

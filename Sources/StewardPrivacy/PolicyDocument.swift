@@ -81,6 +81,7 @@ enum PolicyDocument {
                            rows: d.retention.map { rule in
                                [categoryName(d, rule.category), Durations.words(rule.period), rule.then.rawValue, rule.legalHold ?? "—"]
                            })]
+        case .statistics: return PublicStatisticsPolicy.blocks(d)
         case .cookies:
             return [p("Only strictly necessary cookies are set without your consent. You can change your choice at any time from the link in every page footer."),
                     .table(caption: "Cookies", headers: ["Cookie", "Category", "Purpose", "Lifetime", "What it does"],

@@ -46,6 +46,10 @@ enum PolicyJSON {
             ("dntGpcStatement", string(d.dntGpcStatement)),
             ("statutoryRequirement", string(d.statutoryRequirement)),
             ("automatedDecisionMaking", string(d.automatedDecisionMaking)),
+            ("statistics", d.statistics.map {
+                object([("minimumGroupSize", number($0.minimumGroupSize)),
+                        ("publish", .array($0.publish.map { object([("category", string($0.category)), ("per", string($0.per))]) }))])
+            } ?? .null),
         ])
     }
 

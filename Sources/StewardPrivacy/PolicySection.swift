@@ -9,6 +9,7 @@ public enum PolicySection: String, Sendable, CaseIterable {
     case recipients
     case transfers
     case retention
+    case statistics = "public-statistics"
     case cookies
     case signals
     case rights
@@ -30,6 +31,7 @@ public enum PolicySection: String, Sendable, CaseIterable {
         case .recipients: return "Who receives your data"
         case .transfers: return "Transfers outside the EU/EEA"
         case .retention: return "How long we keep it"
+        case .statistics: return "Public statistics"
         case .cookies: return "Cookies"
         case .signals: return "Do Not Track and Global Privacy Control"
         case .rights: return "Your rights"

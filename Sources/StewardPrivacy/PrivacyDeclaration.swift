@@ -32,6 +32,9 @@ public struct PrivacyDeclaration: Sendable, Equatable {
     public var automatedDecisionMaking: String
     /// Where each field was written; empty for a declaration built in code.
     public var sourceMap: SourceMap
+    /// What is published as public statistics (`/stats`), and the smallest group that may appear; nil publishes
+    /// nothing (promise HA-7).
+    public var statistics: StatisticsDeclaration? = nil
 
     public init(
         version: String, effectiveDate: String, controller: Controller, dpo: ProtectionOfficer? = nil,

@@ -11,6 +11,7 @@ extension Steward {
     func scheduledJobs(logger: Logger, retentionInterval: Duration) -> [ScheduledJob] {
         let sweeper = UnopenedAccountSweeper(store: store, configuration: identity)
         let retention = self.retention
+        let statistics = self.statistics
         var jobs = [
             // Accounts whose email was never confirmed, or whose parent never consented, once their links expired.
             ScheduledJob(name: "unopened-account-sweep", interval: .seconds(3_600), jitter: .seconds(60), retryDelay: .seconds(60)) {
@@ -22,6 +23,15 @@ extension Steward {
                 let report = try await retention.run(dryRun: false, credential: "retention")
                 if report.affected > 0 {
                     logger.info("Retention run deleted expired records", metadata: ["count": "\(report.affected)"])
+                }
+            },
+            // Public statistics (promise HA-7): each complete UTC day is released once, at start and then hourly.
+            ScheduledJob(name: "public-statistics", interval: .seconds(3_600), jitter: .seconds(60), retryDelay: .seconds(60)) {
+                let run = try await statistics.publish(now: WallClock.nowMillis())
+                if !run.days.isEmpty {
+                    logger.info(
+                        "Published public statistics",
+                        metadata: ["days": "\(run.days.count)", "groups": "\(run.published)", "suppressed": "\(run.suppressed)"])
                 }
             },
         ]

@@ -128,6 +128,10 @@ public struct Steward: Sendable {
     /// The declaration's retention periods applied to the stores (the hourly job and `steward retention`).
     public var retention: RetentionService { RetentionService(store: store, identity: store, declaration: privacy) }
 
+    /// The declaration's public statistics (promise HA-7): the job `public-statistics` and `steward statistics publish`
+    /// release each complete day once; `/stats` and `/stats.json` show what was released.
+    public var statistics: PublicStatisticsService { PublicStatisticsService(store: store, declaration: privacy) }
+
     /// Writes a consistent backup in which each person's data is sealed with their own key; returns how many
     /// people's data it holds: the same SQLite file format whichever backend holds the data, so a backup taken on
     /// SQLite restores into PostgreSQL and back.
@@ -225,10 +229,12 @@ public struct Steward: Sendable {
     /// The web console over these services.
     public func console(secureCookies: Bool) throws -> Console {
         let sender = mailSender
-        return try Console(
+        var console = try Console(
             identity: store, accounts: accounts, deviceService: deviceService, signUp: signUp, signIn: signIn, resets: resets,
             configuration: identity, privacy: privacy, marketing: marketing, rights: rights, csrfKey: signingKey, secureCookies: secureCookies,
             mailQueued: { sender?.wake() })
+        console.statistics = statistics
+        return console
     }
 
     /// Creates the system administrator on first start. Returns the generated password when none was given, so

@@ -1,7 +1,7 @@
 /// Every store one database backend provides, as the composition root holds them: nothing above the backend names a
 /// backend type, so SQLite and PostgreSQL are interchangeable behind it.
 public typealias BackendStores = AccountStore & DeviceStore & TelemetryStore & AttributeStore & IdentityStore
-    & PersonalDataStore & DeviceChangeLog & TableRowSource & TableRowTarget & RetentionStore
+    & PersonalDataStore & DeviceChangeLog & TableRowSource & TableRowTarget & RetentionStore & StatisticsStore
     & DiagnosticsStore
 
 /// Backups as an intent: a consistent copy of everything, with every person's data sealed with that person's key,

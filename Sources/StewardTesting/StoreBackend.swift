@@ -16,12 +16,14 @@ public struct StoresUnderTest: Sendable {
     public var retention: any RetentionStore
     /// Request and error records kept apart from identity.
     public var diagnostics: any DiagnosticsStore
+    /// The public statistics: daily groups across tenants and the frozen release.
+    public var statistics: any StatisticsStore
     public var writer: TelemetryWriter
 
     public init(
         accounts: any AccountStore, devices: any DeviceStore, telemetry: any TelemetryStore, attributes: any AttributeStore,
         personalData: any PersonalDataStore, identity: any IdentityStore, retention: any RetentionStore,
-        diagnostics: any DiagnosticsStore, writer: TelemetryWriter
+        diagnostics: any DiagnosticsStore, statistics: any StatisticsStore, writer: TelemetryWriter
     ) {
         self.accounts = accounts
         self.devices = devices
@@ -31,19 +33,20 @@ public struct StoresUnderTest: Sendable {
         self.identity = identity
         self.retention = retention
         self.diagnostics = diagnostics
+        self.statistics = statistics
         self.writer = writer
     }
 
     /// The stores of one value that implements them all (as a backend's store class does), with a writer over it.
     public init<
         Store: AccountStore & DeviceStore & TelemetryStore & AttributeStore & PersonalDataStore & IdentityStore & RetentionStore
-            & DiagnosticsStore
+            & DiagnosticsStore & StatisticsStore
     >(
         _ store: Store
     ) {
         self.init(
             accounts: store, devices: store, telemetry: store, attributes: store, personalData: store, identity: store,
-            retention: store, diagnostics: store, writer: TelemetryWriter(store: store))
+            retention: store, diagnostics: store, statistics: store, writer: TelemetryWriter(store: store))
     }
 }
 

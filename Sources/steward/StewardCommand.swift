@@ -11,7 +11,7 @@ struct StewardCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, TenantCommand.self, CustomerCommand.self, UserCommand.self, DeviceCommand.self,
             ProfileCommand.self, TelemetryCommand.self, AuditCommand.self, PolicyCommand.self, MailCommand.self, DSRCommand.self, BackupCommand.self, RestoreCommand.self,
-            DatabaseCommand.self, RetentionCommand.self,
+            DatabaseCommand.self, RetentionCommand.self, StatisticsCommand.self,
         ])
 }
 

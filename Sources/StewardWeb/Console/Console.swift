@@ -33,6 +33,8 @@ public struct Console: Sendable {
     let csrfKey: [UInt8]
     /// Called after a change that queued mail, so the sender delivers it now rather than at its next poll.
     let mailQueued: @Sendable () -> Void
+    /// The released public statistics behind `/stats`; nil shows the page with nothing published.
+    public var statistics: PublicStatisticsService? = nil
 
     public init(
         identity: any IdentityStore, accounts: AccountService, deviceService: DeviceService,
@@ -78,6 +80,7 @@ public struct Console: Sendable {
         registerSecurityPages(on: router)
         registerAdminPages(on: router)
         registerPolicyPages(on: router)
+        registerStatisticsPages(on: router)
         registerConsentPages(on: router)
         registerCookieBanner(on: router)
         registerPolicyNotice(on: router)

@@ -1,0 +1,15 @@
+import StewardTesting
+import Testing
+
+/// The public statistics' store contract (promise HA-7), on every backend.
+extension StoreContractTests {
+    // promise: HA-7
+    @Test(arguments: StoreBackends.all) func dailyGroupsCountDistinctDevicesPerProfileAcrossTenants(_ backend: StoreBackend) async throws {
+        try await StoreContract.dailyGroupsCountDistinctDevicesPerProfileAcrossTenants(backend)
+    }
+
+    // promise: HA-7
+    @Test(arguments: StoreBackends.all) func releasedDaysAreFrozen(_ backend: StoreBackend) async throws {
+        try await StoreContract.releasedDaysAreFrozen(backend)
+    }
+}
