@@ -106,4 +106,27 @@ extension StoreContract {
             #expect(try await s.statistics.lastReleasedDay() == day + 1)
         }
     }
+
+    /// Readings stored sealed (a sensitive key of a device assigned to a person, t >= 100) never count: not as a
+    /// device, a reading or a sum, with the person's key present or not.
+    // promise: HA-7
+    public static func sealedReadingsNeverReachTheStatistics(_ backend: SealingStoreBackend) async throws {
+        try await backend.run { s, _ in
+            let f = try await erasureFixture(s)
+            try await s.personalData.assignDevice(tenant: f.tenant.id, device: f.worn.id, to: f.person.id)
+            let start = statisticsDayStart
+            try await s.writer.write(
+                TelemetryBatch(
+                    device: f.worn.id,
+                    entries: [
+                        TimedValues(ts: start + 10, values: [KeyValue("powerW", .long(60))]),
+                        TimedValues(ts: start + 20, values: [KeyValue("powerW", .double(62.5))]),
+                    ],
+                    sensitiveKeys: ["powerW"]))
+            try await write(s, f.other.id, "powerW", [(start + 30, .long(5))])
+            #expect(
+                try await s.statistics.dailyGroups(keys: ["powerW"], day: statisticsDay)
+                    == [DailyReadingGroup(profile: nil, key: "powerW", day: statisticsDay, devices: 1, readings: 1, total: 5)])
+        }
+    }
 }

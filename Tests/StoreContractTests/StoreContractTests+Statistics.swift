@@ -12,4 +12,9 @@ extension StoreContractTests {
     @Test(arguments: StoreBackends.all) func releasedDaysAreFrozen(_ backend: StoreBackend) async throws {
         try await StoreContract.releasedDaysAreFrozen(backend)
     }
+
+    // promise: HA-7
+    @Test(arguments: SealingStoreBackend.all) func sealedReadingsNeverReachTheStatistics(_ backend: SealingStoreBackend) async throws {
+        try await StoreContract.sealedReadingsNeverReachTheStatistics(backend)
+    }
 }
