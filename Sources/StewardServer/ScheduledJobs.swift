@@ -41,6 +41,11 @@ extension Steward {
         jobs.append(
             ScheduledJob(name: "diagnostics-flush", interval: .seconds(5), initialDelay: .seconds(5), retryDelay: .seconds(5)) {
                 try await recorder.flush(into: store)
+                let lost = recorder.newlyDropped()
+                if lost > 0 {
+                    logger.warning(
+                        "Diagnostic records were dropped because the buffer was full", metadata: ["count": "\(lost)", "capacity": "\(recorder.capacity)"])
+                }
             })
         if let maintenance = store as? any StorageMaintenance {
             // PostgreSQL: a partition for each coming month exists before its first reading arrives.

@@ -13,6 +13,8 @@ public final class DiagnosticsRecorder: Sendable {
         var count = 0
         var days: [DiagnosticDay: DiagnosticDay] = [:]
         var dropped = 0
+        /// `dropped` when `newlyDropped()` last reported it.
+        var reported = 0
     }
 
     /// Records (and distinct daily groups) held at most.
@@ -57,6 +59,15 @@ public final class DiagnosticsRecorder: Sendable {
 
     /// Records dropped since the start because the buffer was full.
     public var dropped: Int { state.withLock { $0.dropped } }
+
+    /// Records dropped since the last call, for a warning in the log: a full buffer means the database is too slow
+    /// or away, or the traffic is more than the buffer was sized for.
+    public func newlyDropped() -> Int {
+        state.withLock { state in
+            defer { state.reported = state.dropped }
+            return state.dropped - state.reported
+        }
+    }
 
     /// Records and daily groups held now.
     public var held: (events: Int, days: Int) { state.withLock { ($0.count, $0.days.count) } }

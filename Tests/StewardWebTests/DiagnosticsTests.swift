@@ -67,6 +67,7 @@ import Testing
         let recorder = DiagnosticsRecorder(capacity: 3)
         for index in 0..<5 { recorder.record(Self.event("d-aaaaaaaaa\(["a", "b", "c", "d", "e"][index])", at: Int64(index))) }
         #expect(recorder.dropped == 2)
+        #expect(recorder.newlyDropped() == 2 && recorder.newlyDropped() == 0)
         #expect(recorder.held.events == 3)
         let (events, days) = recorder.drain()
         #expect(events.map(\.time) == [2, 3, 4])  // the oldest went
