@@ -50,6 +50,9 @@ enum PostgresSchema {
 CREATE TABLE ts_kv_expiry (device_seq bigint NOT NULL, key_id bigint NOT NULL, ts bigint NOT NULL,
   expires_at bigint NOT NULL, PRIMARY KEY (device_seq, key_id, ts));
 CREATE INDEX ts_kv_expiry_time ON ts_kv_expiry(expires_at);
+CREATE TABLE ts_rollup (device_seq bigint NOT NULL, key_id bigint NOT NULL, width bigint NOT NULL, start bigint NOT NULL,
+  n bigint NOT NULL, numeric_n bigint NOT NULL, double_n bigint NOT NULL, total double precision, low double precision,
+  high double precision, PRIMARY KEY (device_seq, key_id, width, start));
 ALTER TABLE tenant ADD COLUMN storage_ttl bigint;
 ALTER TABLE device_profile ADD COLUMN storage_ttl bigint;
 CREATE TABLE published_statistic (category text NOT NULL, key text NOT NULL, day bigint NOT NULL, devices bigint,

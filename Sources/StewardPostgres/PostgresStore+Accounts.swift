@@ -40,7 +40,7 @@ extension PostgresStore: AccountStore {
     public func deleteTenant(id: TenantID) async throws -> Bool {
         let deleted = try await database.write { db -> Bool in
             // Readings and attributes are keyed by device, not tenant: delete them before the cascade removes the devices.
-            for table in ["ts_kv", "ts_kv_latest", "ts_kv_expiry", "attribute_kv"] {
+            for table in ["ts_kv", "ts_kv_latest", "ts_kv_expiry", "ts_rollup", "attribute_kv"] {
                 try await db.execute(
                     sql: "DELETE FROM \(table) WHERE device_seq IN (SELECT seq FROM device WHERE tenant_id = ?)",
                     arguments: [id.description])

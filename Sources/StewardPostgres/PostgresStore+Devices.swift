@@ -127,6 +127,7 @@ extension PostgresStore: DeviceStore {
             try await db.execute(sql: "DELETE FROM ts_kv WHERE device_seq = ?", arguments: [seq])
             try await db.execute(sql: "DELETE FROM ts_kv_latest WHERE device_seq = ?", arguments: [seq])
             try await db.execute(sql: "DELETE FROM ts_kv_expiry WHERE device_seq = ?", arguments: [seq])
+            try await db.execute(sql: "DELETE FROM ts_rollup WHERE device_seq = ?", arguments: [seq])
             try await db.execute(sql: "DELETE FROM attribute_kv WHERE device_seq = ?", arguments: [seq])
             try await db.execute(sql: "DELETE FROM device WHERE seq = ?", arguments: [seq])
             try await self.recordDeviceChange(db, kind: .deleted, device: id)

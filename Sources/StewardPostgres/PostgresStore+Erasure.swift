@@ -40,6 +40,9 @@ extension PostgresStore {
                 }
                 try await delete("readings", "DELETE FROM ts_kv WHERE device_seq = ?", [device.seq])
                 try await delete("latest readings", "DELETE FROM ts_kv_latest WHERE device_seq = ?", [device.seq])
+                try await db.execute(sql: "DELETE FROM ts_kv_expiry WHERE device_seq = ?", arguments: [device.seq])
+                let totals = try await db.execute(sql: "DELETE FROM ts_rollup WHERE device_seq = ?", arguments: [device.seq])
+                if totals > 0 { counts.deleted["hourly and daily totals", default: 0] += totals }
                 try await delete("device attributes", "DELETE FROM attribute_kv WHERE device_seq = ?", [device.seq])
                 if device.tenantID != tenantToDelete {
                     try await self.recordDeviceChange(db, kind: .personErased, device: device.id)

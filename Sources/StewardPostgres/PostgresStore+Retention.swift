@@ -39,7 +39,7 @@ extension PostgresStore: RetentionStore {
     }
 
     public func expireReadings(
-        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto category: String?
+        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto fold: ReadingFold?
     ) async throws -> RetentionStep {
         try RetentionStep.check(limit: limit)
         let sql = ReadingRetentionSQL.statements(profile: group.profile)
@@ -47,12 +47,13 @@ extension PostgresStore: RetentionStore {
         if dryRun { return try await countStep(sql.count, selection + [cutoff], oldest: sql.oldest, selection) }
         return try await database.write { db in
             let deleted: Int
-            if let category {
+            if let fold {
                 // One statement deletes the batch and folds exactly the rows it deleted, whatever other writers do.
                 deleted = Int(
                     try await db.fetchValue(
-                        Int64.self, sql: Self.foldBatchSQL(selection: ReadingRetentionSQL.selection(profile: group.profile)),
-                        arguments: selection + [cutoff, limit, category, group.key]) ?? 0)
+                        Int64.self,
+                        sql: Self.foldBatchSQL(selection: ReadingRetentionSQL.selection(profile: group.profile), rollUps: fold.rollUps),
+                        arguments: selection + [cutoff, limit, fold.category, group.key]) ?? 0)
             } else {
                 deleted = try await db.execute(sql: sql.deleteBatch, arguments: selection + [cutoff, limit])
             }
@@ -64,11 +65,13 @@ extension PostgresStore: RetentionStore {
 
     /// Deletes a batch of readings (parameters: the selection's, cutoff, limit, category, key) and adds the numeric
     /// ones to the daily statistics per tenant; answers how many readings were deleted.
-    static func foldBatchSQL(selection: String) -> String {
-        """
+    static func foldBatchSQL(selection: String, rollUps: Bool) -> String {
+        let rollups = rollUps ? RollupWidth.allCases.map { ReadingRollups.postgresFill($0, name: "rollup_\($0.rawValue)") + "," } : []
+        return """
         WITH gone AS (
           DELETE FROM ts_kv WHERE (device_seq, key_id, ts) IN (\(ReadingRetentionSQL.batch(selection: selection)))
-          RETURNING device_seq, ts, t, COALESCE(v_double, v_long::float8) AS x),
+          RETURNING device_seq, key_id, ts, t, COALESCE(v_double, v_long::float8) AS x),
+        \(rollups.joined(separator: "\n"))
         folded AS (
           INSERT INTO statistic(tenant_id, category, key, day, count, sum, min, max)
           SELECT d.tenant_id, ?::text, ?::text, g.ts / 86400000, COUNT(*), SUM(g.x), MIN(g.x), MAX(g.x)
@@ -80,6 +83,20 @@ extension PostgresStore: RetentionStore {
           RETURNING 1)
         SELECT count(*) FROM gone
         """
+    }
+
+    public func expireRollups(_ group: TelemetrySeriesGroup, width: RollupWidth, before cutoff: Int64, limit: Int, dryRun: Bool)
+        async throws -> RetentionStep
+    {
+        try RetentionStep.check(limit: limit)
+        let sql = ReadingRollups.expireStatements(selection: ReadingRetentionSQL.selection(profile: group.profile))
+        let selection: SQLArguments = [width.rawValue] + SQLArguments(ReadingRetentionSQL.arguments(group).map { $0 as (any SQLArgument)? })
+        if dryRun { return try await countStep(sql.count, selection + [cutoff], oldest: sql.oldest, selection) }
+        return try await database.write { db in
+            let deleted = try await db.execute(sql: sql.deleteBatch, arguments: selection + [cutoff, limit])
+            return RetentionStep(
+                changed: deleted, limit: limit, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
+        }
     }
 
     /// A dry run's step: how many records the count finds, and the oldest there is.

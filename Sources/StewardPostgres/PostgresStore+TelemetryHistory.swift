@@ -79,6 +79,19 @@ extension PostgresStore {
             // A reading whose person's key is gone counts no more: it cannot be read by anyone.
             if let value = try StoredValue(row: row).value(keys: keys) { buckets.add(value, at: try row["ts"]) }
         }
+        if ReadingRollups.apply(to: buckets) {
+            // Past the raw horizon: the totals an aggregate rule kept of deleted readings.
+            let firstHour = try await db.fetchValue(Int64.self, sql: ReadingRollups.firstHour, arguments: [seq, keyID]) ?? Int64.max
+            let rows = try await db.fetchAll(
+                sql: ReadingRollups.rows, arguments: [seq, keyID, query.startTs, query.endTs, query.startTs, firstHour, query.endTs])
+            for row in rows {
+                buckets.add(
+                    ReadingRollups.bucket(
+                        n: try row["n"], numeric: try row["numeric_n"], doubles: try row["double_n"], total: try row["total"],
+                        low: try row["low"], high: try row["high"]),
+                    bucket: buckets.bucket(of: try row["start"]))
+            }
+        }
         return buckets.points()
     }
 

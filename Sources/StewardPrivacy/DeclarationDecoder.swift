@@ -47,12 +47,13 @@ enum DeclarationDecoder {
             },
             purposes: top.items("purposes").compactMap { purpose($0.node, $0.path, sink) },
             retention: top.items("retention").compactMap { item in
-                MappingReader(item.node, path: item.path, fields: ["category", "period", "then", "legalHold"], sink: sink)
+                MappingReader(item.node, path: item.path, fields: ["category", "period", "then", "legalHold", "hourlyUntil", "dailyUntil"], sink: sink)
                     .map {
                         RetentionRule(
                             category: $0.string("category") ?? "", period: $0.string("period") ?? "",
                             then: $0.choice("then", RetentionRule.Outcome.self) ?? .delete,
-                            legalHold: $0.string("legalHold", required: false))
+                            legalHold: $0.string("legalHold", required: false),
+                            hourlyUntil: $0.string("hourlyUntil", required: false), dailyUntil: $0.string("dailyUntil", required: false))
                     }
             },
             recipients: top.items("recipients", required: false).compactMap { recipient($0.node, $0.path, sink) },

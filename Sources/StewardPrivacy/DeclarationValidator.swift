@@ -114,6 +114,33 @@ private struct Checker {
         }
     }
 
+    /// `hourlyUntil` and `dailyUntil` come together, only on `aggregate` rules, as finite durations in order:
+    /// the raw period, then hourly totals, then daily totals.
+    mutating func checkRollups(_ rule: RetentionRule, at path: String) {
+        guard rule.hourlyUntil != nil || rule.dailyUntil != nil else { return }
+        guard rule.then == .aggregate else {
+            report(path, "hourlyUntil and dailyUntil keep totals of aggregated readings; '\(rule.category)' says then: \(rule.then.rawValue), so remove them or use then: aggregate")
+            return
+        }
+        guard let hourly = rule.hourlyUntil, let daily = rule.dailyUntil else {
+            report(path, "give both hourlyUntil and dailyUntil for '\(rule.category)' (how long hourly and daily totals per device are kept)")
+            return
+        }
+        // Compared as cutoffs from one fixed time: a longer duration is an earlier cutoff.
+        let now: Int64 = 1_800_000_000_000
+        for (field, text) in [("hourlyUntil", hourly), ("dailyUntil", daily)] where Durations.cutoff(text, now: now) == nil || Durations.isZero(text) || Durations.isBeyondLongest(text) {
+            report("\(path).\(field)", "\(field) '\(text)' must be an ISO 8601 duration such as P2Y, more than zero and at most \(Durations.longestPeriod)")
+            return
+        }
+        guard let raw = Durations.cutoff(rule.period, now: now) else {
+            report(path, "'\(rule.category)' keeps its readings for the account's lifetime, so hourlyUntil and dailyUntil never apply; remove them")
+            return
+        }
+        if !(raw >= Durations.cutoff(hourly, now: now)! && Durations.cutoff(hourly, now: now)! >= Durations.cutoff(daily, now: now)!) {
+            report(path, "'\(rule.category)': the period (\(rule.period)), hourlyUntil (\(hourly)) and dailyUntil (\(daily)) must not get shorter in that order")
+        }
+    }
+
     mutating func checkRetention() {
         for (i, rule) in declaration.retention.enumerated() {
             if !categoryKeys.contains(rule.category) {
@@ -126,6 +153,7 @@ private struct Checker {
             } else if Durations.isBeyondLongest(rule.period) {
                 report("retention[\(i)].period", "period '\(rule.period)' is longer than \(Durations.longestPeriod) (100 years); use account-lifetime to keep '\(rule.category)' until the account is deleted")
             }
+            checkRollups(rule, at: "retention[\(i)]")
         }
         for category in declaration.categories where category.sensitive && !category.key.isEmpty {
             let used = declaration.purposes.contains { $0.categories.contains(category.key) }

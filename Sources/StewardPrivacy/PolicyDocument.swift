@@ -79,7 +79,7 @@ enum PolicyDocument {
         case .retention:
             return [.table(caption: "Retention per category", headers: ["Category", "Kept for", "Then", "Kept longer for"],
                            rows: d.retention.map { rule in
-                               [categoryName(d, rule.category), Durations.words(rule.period), rule.then.rawValue, rule.legalHold ?? "—"]
+                               [categoryName(d, rule.category), Durations.words(rule.period), rule.outcomeWords, rule.legalHold ?? "—"]
                            })]
         case .statistics: return PublicStatisticsPolicy.blocks(d)
         case .cookies:

@@ -24,7 +24,7 @@ enum PolicyJSON {
             ("subjects", .array(d.subjects.map { object([("key", string($0.key)), ("name", string($0.name)), ("description", string($0.description))]) })),
             ("purposes", .array(d.purposes.map(purpose))),
             ("retention", .array(d.retention.map {
-                object([("category", string($0.category)), ("period", string($0.period)), ("then", string($0.then.rawValue)), ("legalHold", optional($0.legalHold))])
+                object([("category", string($0.category)), ("period", string($0.period)), ("then", string($0.then.rawValue)), ("legalHold", optional($0.legalHold)), ("hourlyUntil", optional($0.hourlyUntil)), ("dailyUntil", optional($0.dailyUntil))])
             })),
             ("recipients", .array(d.recipients.map {
                 object([("name", string($0.name)), ("kind", string($0.kind.rawValue)), ("purposes", strings($0.purposes)),

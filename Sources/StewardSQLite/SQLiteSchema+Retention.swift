@@ -11,6 +11,22 @@ extension SQLiteSchema {
             PRIMARY KEY (device_seq, key_id, ts)
         ) WITHOUT ROWID;
         CREATE INDEX ts_kv_expiry_time ON ts_kv_expiry(expires_at);
+        -- Hourly (width 3600000) and daily (86400000) totals per device and key of readings an `aggregate` rule
+        -- deleted, each counted once: written in the transaction that deletes the readings. total/low/high cover
+        -- numeric readings (numeric_n of them, double_n doubles); n counts every reading.
+        CREATE TABLE ts_rollup (
+            device_seq INTEGER NOT NULL,
+            key_id INTEGER NOT NULL,
+            width INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            numeric_n INTEGER NOT NULL,
+            double_n INTEGER NOT NULL,
+            total REAL,
+            low REAL,
+            high REAL,
+            PRIMARY KEY (device_seq, key_id, width, start)
+        ) WITHOUT ROWID;
         -- How long readings are kept, in seconds, for every device of a tenant or a profile (NULL: as declared).
         ALTER TABLE tenant ADD COLUMN storage_ttl INTEGER;
         ALTER TABLE device_profile ADD COLUMN storage_ttl INTEGER;

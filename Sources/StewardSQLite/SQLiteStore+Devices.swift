@@ -115,6 +115,7 @@ extension SQLiteStore: DeviceStore {
             try db.execute(sql: "DELETE FROM ts_kv WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM ts_kv_latest WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM ts_kv_expiry WHERE device_seq = ?", arguments: [seq])
+            try db.execute(sql: "DELETE FROM ts_rollup WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM attribute_kv WHERE device_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM device WHERE seq = ?", arguments: [seq])
             try self.recordDeviceChange(db, kind: .deleted, device: id)

@@ -36,6 +36,9 @@ extension SQLiteStore {
                 }
                 try delete("readings", "DELETE FROM ts_kv WHERE device_seq = ?", [device.seq])
                 try delete("latest readings", "DELETE FROM ts_kv_latest WHERE device_seq = ?", [device.seq])
+                try db.execute(sql: "DELETE FROM ts_kv_expiry WHERE device_seq = ?", arguments: [device.seq])
+                try db.execute(sql: "DELETE FROM ts_rollup WHERE device_seq = ?", arguments: [device.seq])
+                if db.changesCount > 0 { counts.deleted["hourly and daily totals", default: 0] += db.changesCount }
                 try delete("device attributes", "DELETE FROM attribute_kv WHERE device_seq = ?", [device.seq])
                 if device.tenantID != tenantToDelete {
                     try self.recordDeviceChange(db, kind: .personErased, device: device.id)

@@ -39,7 +39,7 @@ extension SQLiteStore: RetentionStore {
     }
 
     public func expireReadings(
-        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto category: String?
+        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto fold: ReadingFold?
     ) async throws -> RetentionStep {
         try RetentionStep.check(limit: limit)
         let sql = ReadingRetentionSQL.statements(profile: group.profile)
@@ -48,17 +48,35 @@ extension SQLiteStore: RetentionStore {
             return try await countStep(sql.count, StatementArguments(selection) + [cutoff], oldest: sql.oldest, StatementArguments(selection))
         }
         return try await pool.write { db in
-            if let category {
-                // One writer: the fold and the delete see the same batch.
+            if let fold {
+                // One writer: the folds and the delete see the same batch.
+                let where_ = ReadingRetentionSQL.selection(profile: group.profile)
                 try db.execute(
-                    sql: Self.foldBatchSQL(selection: ReadingRetentionSQL.selection(profile: group.profile)),
-                    arguments: [category, group.key] + StatementArguments(selection) + [cutoff, limit])
+                    sql: Self.foldBatchSQL(selection: where_),
+                    arguments: [fold.category, group.key] + StatementArguments(selection) + [cutoff, limit])
+                for width in fold.rollUps ? RollupWidth.allCases : [] {
+                    try db.execute(
+                        sql: ReadingRollups.sqliteFill(width, selection: where_), arguments: StatementArguments(selection) + [cutoff, limit])
+                }
             }
             try db.execute(sql: sql.deleteBatch, arguments: StatementArguments(selection) + [cutoff, limit])
             let deleted = db.changesCount
             try db.execute(sql: sql.deleteLatest, arguments: StatementArguments(selection) + [cutoff])
             return RetentionStep(
                 changed: deleted, limit: limit, oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: StatementArguments(selection)))
+        }
+    }
+
+    public func expireRollups(_ group: TelemetrySeriesGroup, width: RollupWidth, before cutoff: Int64, limit: Int, dryRun: Bool)
+        async throws -> RetentionStep
+    {
+        try RetentionStep.check(limit: limit)
+        let sql = ReadingRollups.expireStatements(selection: ReadingRetentionSQL.selection(profile: group.profile))
+        let selection = [width.rawValue] + StatementArguments(ReadingRetentionSQL.arguments(group))
+        if dryRun { return try await countStep(sql.count, selection + [cutoff], oldest: sql.oldest, selection) }
+        return try await pool.write { db in
+            try db.execute(sql: sql.deleteBatch, arguments: selection + [cutoff, limit])
+            return RetentionStep(changed: db.changesCount, limit: limit, oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: selection))
         }
     }
 

@@ -180,6 +180,21 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
             // A reading whose person's key is gone counts no more: it cannot be read by anyone.
             if let value = SealedReadings.value(t: row["t"], v: row["v"], keys: keys) { buckets.add(value, at: row["ts"]) }
         }
+        if ReadingRollups.apply(to: buckets) {
+            // Past the raw horizon: the totals an aggregate rule kept of deleted readings (never counted twice: a
+            // reading is either still raw or in the totals).
+            let firstHour = try Int64.fetchOne(db, sql: ReadingRollups.firstHour, arguments: [seq, keyID]) ?? Int64.max
+            let rows = try Row.fetchAll(
+                db, sql: ReadingRollups.rows,
+                arguments: [seq, keyID, query.startTs, query.endTs, query.startTs, firstHour, query.endTs])
+            for row in rows {
+                buckets.add(
+                    ReadingRollups.bucket(
+                        n: row["n"], numeric: row["numeric_n"], doubles: row["double_n"], total: row["total"], low: row["low"],
+                        high: row["high"]),
+                    bucket: buckets.bucket(of: row["start"]))
+            }
+        }
         return buckets.points()
     }
 

@@ -137,18 +137,48 @@ extension StoreContract {
                     ]),
             ])
             let group = TelemetrySeriesGroup(profile: nil, key: "energy")
+            let fold = ReadingFold(category: "user.sensor.energy", rollUps: true)
             var steps: [RetentionStep] = []
             repeat {
                 steps.append(
-                    try await s.retention.expireReadings(group, before: 2 * day, limit: 2, dryRun: false, foldingInto: "user.sensor.energy"))
+                    try await s.retention.expireReadings(group, before: 2 * day, limit: 2, dryRun: false, foldingInto: fold))
             } while steps.last!.more
             #expect(steps.map(\.affected) == [2, 2, 1])
             let folded = try await s.retention.foldedStatistics(tenant: tenant.id, category: "user.sensor.energy", key: "energy")
             #expect(folded == [0: DailyStatistic(count: 3, sum: 7.5, min: 1, max: 4), 1: DailyStatistic(count: 1, sum: 5, min: 5, max: 5)])
             #expect(try await times(s, tenant, meters[0], "energy") == [3 * day])
             // A run that finds nothing more folds nothing more.
-            _ = try await s.retention.expireReadings(group, before: 2 * day, limit: 2, dryRun: false, foldingInto: "user.sensor.energy")
+            _ = try await s.retention.expireReadings(group, before: 2 * day, limit: 2, dryRun: false, foldingInto: fold)
             #expect(try await s.retention.foldedStatistics(tenant: tenant.id, category: "user.sensor.energy", key: "energy") == folded)
+
+            // History of an hour or more reads the per-device totals past the raw horizon, seamlessly.
+            func history(_ meter: Device, _ aggregation: Aggregation, interval: Int64, end: Int64 = 4 * day) async throws
+                -> [TimeSeriesPoint]
+            {
+                let query = TimeSeriesQuery(
+                    keys: ["energy"], startTs: 0, endTs: end, interval: interval, aggregation: aggregation, ascending: true)
+                return try await s.telemetry.history(tenant: tenant.id, device: meter.id, query: query)["energy"] ?? []
+            }
+            #expect(try await history(meters[0], .sum, interval: day).map(\.value) == [.long(1), .long(5), .long(100)])
+            #expect(try await history(meters[0], .count, interval: day).map(\.value) == [.long(2), .long(1), .long(1)])
+            #expect(try await history(meters[1], .sum, interval: 3_600_000).map(\.value) == [.double(6.5)])
+            #expect(try await history(meters[1], .max, interval: 3_600_000).map(\.value) == [.double(4)])
+            // Under an hour, raw readings only, as in ThingsBoard.
+            #expect(try await history(meters[1], .sum, interval: 60_000, end: 7_200_000).isEmpty)
+
+            // Hourly totals go first; daily ones then answer the same history.
+            #expect(
+                try await s.retention.expireRollups(group, width: .hour, before: 2 * day, limit: 10, dryRun: false)
+                    == RetentionStep(affected: 3, more: false, oldest: nil))
+            #expect(try await history(meters[0], .sum, interval: day).map(\.value) == [.long(1), .long(5), .long(100)])
+            #expect(try await history(meters[1], .avg, interval: day).map(\.value) == [.double(3.25)])
+            #expect(
+                try await s.retention.expireRollups(group, width: .day, before: day, limit: 10, dryRun: false)
+                    == RetentionStep(affected: 2, more: false, oldest: day))
+            #expect(try await history(meters[0], .sum, interval: day).map(\.value) == [.long(5), .long(100)])
+            #expect(try await history(meters[1], .sum, interval: day).isEmpty)
+            // The totals outlive the latest values, so the group is still listed and its totals can still expire.
+            #expect(try await s.retention.telemetrySeriesGroups().contains(group))
         }
     }
 

@@ -70,6 +70,32 @@ import Testing
         #expect(throws: (any Error).self) { try PrivacyDeclaration.load(yaml: yaml) }
     }
 
+    /// Hourly and daily totals are kept only for aggregated readings, both named, finite and not shorter than what
+    /// they outlive; the policy then says how long each is kept.
+    @Test(arguments: [
+        ("then: aggregate, hourlyUntil: P2Y}", "give both hourlyUntil and dailyUntil"),
+        ("then: aggregate, hourlyUntil: P2Y, dailyUntil: P1Y}", "must not get shorter in that order"),
+        ("then: aggregate, hourlyUntil: P6M, dailyUntil: P5Y}", "must not get shorter in that order"),
+        ("then: aggregate, hourlyUntil: soon, dailyUntil: P5Y}", "hourlyUntil 'soon' must be an ISO 8601 duration"),
+        ("then: delete, hourlyUntil: P2Y, dailyUntil: P5Y}", "so remove them or use then: aggregate"),
+    ])
+    func rollupPeriodsThatCannotBeEnforced(rule: String, message: String) throws {
+        let line = "{category: user.telemetry, period: P1Y, \(rule)"
+        let yaml = Fixtures.replacing("{category: user.telemetry, period: P1Y, then: aggregate}", with: line)
+        let issue = try #require(Fixtures.issue(message, in: Fixtures.issues(yaml)))
+        #expect(issue.line == Fixtures.line(of: line, in: yaml))
+        #expect(throws: (any Error).self) { try PrivacyDeclaration.load(yaml: yaml) }
+    }
+
+    @Test func rollupPeriodsArePublished() throws {
+        let yaml = Fixtures.replacing(
+            "{category: user.telemetry, period: P1Y, then: aggregate}",
+            with: "{category: user.telemetry, period: P1Y, then: aggregate, hourlyUntil: P2Y, dailyUntil: P5Y}")
+        let declaration = try PrivacyDeclaration.load(yaml: yaml)
+        let rule = try #require(declaration.retention.first { $0.category == "user.telemetry" })
+        #expect(rule.outcomeWords == "aggregate (hourly totals per device kept until 2 years, daily totals until 5 years)")
+    }
+
     @Test func retentionForAnUndeclaredCategory() throws {
         let yaml = Fixtures.replacing("{category: user.telemetry, period: P1Y", with: "{category: user.telemetri, period: P1Y")
         let issue = try #require(Fixtures.issue("retention rule for category 'user.telemetri' is not declared", in: Fixtures.issues(yaml)))

@@ -100,18 +100,31 @@ public struct RetentionService: Sendable {
                 rows.append(swept(kind.rawValue, try await expireAll { try await store.expire(kind, before: cutoff, limit: $0, dryRun: dryRun) }))
             }
             if governsReadings {
+                let rollups = rollupCutoffs(rule, now: time)
                 var total = RetentionStep(affected: 0, more: false, oldest: nil)
+                var totals = [RollupWidth: RetentionStep]()
                 for group in groups {
                     let category = mapping.categoryKey(forKey: group.key, profile: group.profile)
                     guard declaration.retentionRule(for: category) == rule else { continue }
-                    let fold = rule.then == .aggregate ? category : nil
-                    let step = try await expireAll {
-                        try await store.expireReadings(group, before: cutoff, limit: $0, dryRun: dryRun, foldingInto: fold)
+                    let fold = rule.then == .aggregate ? ReadingFold(category: category, rollUps: !rollups.isEmpty) : nil
+                    total.add(
+                        try await expireAll {
+                            try await store.expireReadings(group, before: cutoff, limit: $0, dryRun: dryRun, foldingInto: fold)
+                        })
+                    for (width, rollupCutoff) in rollups {
+                        totals[width, default: RetentionStep(affected: 0, more: false, oldest: nil)].add(
+                            try await expireAll {
+                                try await store.expireRollups(group, width: width, before: rollupCutoff, limit: $0, dryRun: dryRun)
+                            })
                     }
-                    total.affected += step.affected
-                    if let oldest = step.oldest { total.oldest = min(total.oldest ?? oldest, oldest) }
                 }
                 rows.append(swept("readings", total))
+                for width in RollupWidth.allCases where rollups[width] != nil {
+                    var row = swept(width == .hour ? "hourly totals" : "daily totals", totals[width] ?? RetentionStep(affected: 0, more: false, oldest: nil))
+                    row.period = (width == .hour ? rule.hourlyUntil : rule.dailyUntil) ?? row.period
+                    row.rule = .delete
+                    rows.append(row)
+                }
             }
         }
         rows += try await storageLifetimes(now: time, dryRun: dryRun)
@@ -126,6 +139,17 @@ public struct RetentionService: Sendable {
             ])
         }
         return report
+    }
+
+    /// When the hourly and daily totals an aggregate rule keeps end (ms). Hourly rows go by whole UTC days: every
+    /// hour of the day the cutoff falls in goes with it (up to a day early), so the daily row that replaces them in
+    /// history always covers a whole day.
+    func rollupCutoffs(_ rule: RetentionRule, now: Int64) -> [RollupWidth: Int64] {
+        guard rule.then == .aggregate, let hourly = rule.hourlyUntil.flatMap({ Durations.cutoff($0, now: now) }),
+            let daily = rule.dailyUntil.flatMap({ Durations.cutoff($0, now: now) })
+        else { return [:] }
+        let day = RollupWidth.day.rawValue
+        return [.hour: (hourly / day + 1) * day, .day: daily]
     }
 
     /// Readings that go before their category's period, whichever comes first: those written with a time to live

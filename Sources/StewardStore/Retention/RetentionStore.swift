@@ -20,6 +20,13 @@ public struct RetentionStep: Sendable, Equatable {
         self.init(affected: changed, more: changed == limit, oldest: oldest)
     }
 
+    /// Adds another call's counts; `oldest` becomes the older of the two.
+    public mutating func add(_ other: RetentionStep) {
+        affected += other.affected
+        more = more || other.more
+        if let theirs = other.oldest { oldest = min(oldest ?? theirs, theirs) }
+    }
+
     /// Refuses a batch limit below 1 (it would never finish), before anything is read.
     public static func check(limit: Int) throws {
         guard limit > 0 else { throw StewardError.badRequest("A retention batch needs a limit of at least 1, not \(limit)") }
@@ -150,12 +157,17 @@ public protocol RetentionStore: Sendable {
     /// Deletes at most `limit` readings of `group` taken before `cutoff` (ms), in storage order (device by device,
     /// each oldest first: a walk of the primary key, no sort of all expired rows), and the group's latest values older
     /// than the cutoff; with `dryRun` only counts. `oldest` is the group's oldest reading left.
-    /// When `foldingInto` names a category (its rule is `aggregate`), the batch is first added to the daily statistics
-    /// per tenant, category and key (`statistic`: count, sum, min, max of numeric readings, no device), in the same
-    /// transaction, so a reading is counted exactly once however often the run stops and resumes.
+    /// With `foldingInto` (the rule is `aggregate`), the batch is first added to the daily statistics per tenant,
+    /// category and key (`statistic`: count, sum, min, max of numeric readings, no device) and, when the fold keeps
+    /// roll-ups, to the hourly and daily totals per device and key, in the same transaction, so a reading is counted
+    /// exactly once however often the run stops and resumes.
     func expireReadings(
-        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto category: String?
+        _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto fold: ReadingFold?
     ) async throws -> RetentionStep
+
+    /// Deletes at most `limit` roll-up rows of `width` of the group's devices and key starting before `cutoff` (ms).
+    func expireRollups(_ group: TelemetrySeriesGroup, width: RollupWidth, before cutoff: Int64, limit: Int, dryRun: Bool) async throws
+        -> RetentionStep
 
     /// What the folds kept of a tenant's key in a category, by day number (days since 1970, UTC): the daily
     /// statistics that stay after an `aggregate` rule deleted the readings.
@@ -241,9 +253,10 @@ public struct StorageTTL: Sendable, Equatable {
 /// The SQL both backends run for readings: the devices of a group are those whose profile has the group's name
 /// (or that have none), the key is found by name.
 public enum ReadingRetentionSQL {
-    /// Distinct (profile name, key) pairs of the latest values.
+    /// Distinct (profile name, key) pairs of the latest values and of the roll-ups (which outlive them).
     public static let groups = """
-        SELECT DISTINCT p.name AS profile, k.key AS key FROM ts_kv_latest l
+        SELECT DISTINCT p.name AS profile, k.key AS key
+        FROM (SELECT device_seq, key_id FROM ts_kv_latest UNION SELECT DISTINCT device_seq, key_id FROM ts_rollup) l
         JOIN device d ON d.seq = l.device_seq LEFT JOIN device_profile p ON p.id = d.profile_id
         JOIN ts_key k ON k.id = l.key_id
         """
