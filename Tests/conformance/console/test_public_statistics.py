@@ -109,6 +109,9 @@ def test_a_group_of_one_device_never_appears_and_ten_devices_do(server, browser)
     policy = requests.get(f"{server.base_url}/privacy", timeout=30).text
     assert 'id="public-statistics"' in policy and '<a href="/stats">/stats</a>' in policy
     assert "at least 10 different devices" in policy
+    browser.get(f"{server.base_url}/privacy#public-statistics")
+    wait_for(browser, "#public-statistics a[href='/stats']")
+    look(browser, shot, "policy-section", scroll_to="#public-statistics")
 
 
 # promise: HA-7
