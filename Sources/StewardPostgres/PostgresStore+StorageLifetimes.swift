@@ -38,6 +38,10 @@ extension PostgresStore {
         }
     }
 
+    public func unopenedAccounts(createdBefore cutoff: Int64) async throws -> RetentionStep {
+        try await countStep(ReadingExpirySQL.unopenedCount, [cutoff], oldest: ReadingExpirySQL.unopenedOldest, [])
+    }
+
     public func storageTTLs() async throws -> [StorageTTL] {
         try await database.read { db in
             try await db.fetchAll(sql: StorageTTL.listSQL).compactMap { row in

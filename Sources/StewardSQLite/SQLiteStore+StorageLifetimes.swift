@@ -30,6 +30,10 @@ extension SQLiteStore {
         }
     }
 
+    public func unopenedAccounts(createdBefore cutoff: Int64) async throws -> RetentionStep {
+        try await countStep(ReadingExpirySQL.unopenedCount, [cutoff], oldest: ReadingExpirySQL.unopenedOldest, [])
+    }
+
     public func storageTTLs() async throws -> [StorageTTL] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: StorageTTL.listSQL).compactMap { row in

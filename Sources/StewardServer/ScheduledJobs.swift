@@ -9,16 +9,11 @@ import StewardWeb
 extension Steward {
     /// The housekeeping the server runs on its `JobRunner`.
     func scheduledJobs(logger: Logger, retentionInterval: Duration) -> [ScheduledJob] {
-        let sweeper = UnopenedAccountSweeper(store: store, configuration: identity)
         let retention = self.retention
         let statistics = self.statistics
         var jobs = [
-            // Accounts whose email was never confirmed, or whose parent never consented, once their links expired.
-            ScheduledJob(name: "unopened-account-sweep", interval: .seconds(3_600), jitter: .seconds(60), retryDelay: .seconds(60)) {
-                let deleted = try await sweeper.sweep()
-                if deleted > 0 { logger.info("Deleted accounts that never opened", metadata: ["count": "\(deleted)"]) }
-            },
-            // The declaration's retention periods (promise MB-14), recorded in the audit trail as `retention.run`.
+            // The declaration's retention periods (promise MB-14), recorded in the audit trail as `retention.run`; also
+            // accounts whose email was never confirmed, or whose parent never consented, once their links expired.
             ScheduledJob(name: "retention", interval: retentionInterval, jitter: .seconds(60), retryDelay: .seconds(60)) {
                 let report = try await retention.run(dryRun: false, credential: "retention")
                 if report.affected > 0 {

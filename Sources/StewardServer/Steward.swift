@@ -126,7 +126,11 @@ public struct Steward: Sendable {
     public var diagnosticsService: DiagnosticsService { DiagnosticsService(store: store) }
 
     /// The declaration's retention periods applied to the stores (the hourly job and `steward retention`).
-    public var retention: RetentionService { RetentionService(store: store, identity: store, declaration: privacy) }
+    public var retention: RetentionService {
+        RetentionService(
+            store: store, identity: store, declaration: privacy,
+            unopened: UnopenedAccountSweeper(store: store, configuration: identity), diagnostics: diagnosticsService)
+    }
 
     /// The declaration's public statistics (promise HA-7): the job `public-statistics` and `steward statistics publish`
     /// release each complete day once; `/stats` and `/stats.json` show what was released.

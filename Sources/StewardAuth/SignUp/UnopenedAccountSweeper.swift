@@ -17,8 +17,15 @@ public struct UnopenedAccountSweeper: Sendable {
     /// One sweep; returns how many accounts were deleted.
     @discardableResult
     public func sweep() async throws -> Int {
-        let time = now()
-        let horizon = max(configuration.parentLinkLifetime, configuration.confirmationLinkLifetime)
+        try await sweep(at: now())
+    }
+
+    /// How long an account may stay unopened: the longer of the confirmation and the parental-consent link.
+    public var horizon: Int64 { max(configuration.parentLinkLifetime, configuration.confirmationLinkLifetime) }
+
+    /// One sweep at `time` (ms), as the retention run sees it; returns how many accounts were deleted.
+    @discardableResult
+    public func sweep(at time: Int64) async throws -> Int {
         let deleted = try await store.deleteUnopenedAccounts(createdBefore: time - horizon)
         guard !deleted.isEmpty else { return 0 }
         try await store.apply(

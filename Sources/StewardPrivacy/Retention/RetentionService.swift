@@ -34,17 +34,24 @@ public struct RetentionService: Sendable {
     let store: any RetentionStore
     let identity: any IdentityStore
     let declaration: PrivacyDeclaration
+    /// The sweep of accounts that never opened, when the run includes it (the server's and the CLI's do).
+    let unopened: UnopenedAccountSweeper?
+    /// The request and error records kept apart from identity (MS-4), when the run folds them (`user.diagnostics`).
+    let diagnostics: DiagnosticsService?
     let now: @Sendable () -> Int64
     /// Records per transaction.
     let batchSize: Int
 
     public init(
-        store: any RetentionStore, identity: any IdentityStore, declaration: PrivacyDeclaration,
+        store: any RetentionStore, identity: any IdentityStore, declaration: PrivacyDeclaration, unopened: UnopenedAccountSweeper? = nil,
+        diagnostics: DiagnosticsService? = nil,
         now: @escaping @Sendable () -> Int64 = WallClock.nowMillis, batchSize: Int = 2_000
     ) {
         self.store = store
         self.identity = identity
         self.declaration = declaration
+        self.unopened = unopened
+        self.diagnostics = diagnostics
         self.now = now
         self.batchSize = batchSize
     }
@@ -74,7 +81,9 @@ public struct RetentionService: Sendable {
             let governsReadings = mapping.categoryKeys.contains { declaration.retentionRule(for: $0) == rule }
             // Readings go under `delete` and `aggregate` (folded into daily statistics first); other records only
             // under `delete`.
-            let sweepsRows = (!kinds.isEmpty && rule.then == .delete) || (governsReadings && rule.then != .anonymize)
+            let governsDiagnostics = diagnostics != nil && declaration.retentionRule(for: DiagnosticsService.category) == rule
+            let sweepsRows =
+                (!kinds.isEmpty && rule.then == .delete) || ((governsReadings || governsDiagnostics) && rule.then != .anonymize)
             let sweepsFields = !fields.isEmpty && rule.then != .aggregate
             guard sweepsRows || sweepsFields else {
                 row.note = "not swept by this version of Steward yet"
@@ -98,6 +107,16 @@ public struct RetentionService: Sendable {
             guard sweepsRows else { continue }
             for kind in rule.then == .delete ? kinds : [] {
                 rows.append(swept(kind.rawValue, try await expireAll { try await store.expire(kind, before: cutoff, limit: $0, dryRun: dryRun) }))
+            }
+            if governsDiagnostics, let diagnostics, let cutoffs = DiagnosticsService.cutoffs(rawPeriod: rule.period, now: time) {
+                // Records older than the period are folded into daily counts (unless a person's request quoted
+                // them), and daily counts go after 13 months.
+                rows.append(
+                    swept(
+                        "diagnostics",
+                        try await expireAll {
+                            try await diagnostics.expire(before: cutoffs.raw, dailyBefore: cutoffs.daily, limit: $0, dryRun: dryRun)
+                        }))
             }
             if governsReadings {
                 let rollups = rollupCutoffs(rule, now: time)
@@ -128,6 +147,7 @@ public struct RetentionService: Sendable {
             }
         }
         rows += try await storageLifetimes(now: time, dryRun: dryRun)
+        if let unopened { rows.append(try await unopenedAccounts(unopened, now: time, dryRun: dryRun)) }
         let report = RetentionReport(time: time, dryRun: dryRun, rows: rows)
         // A run that deleted something is recorded; an hourly run that found nothing would only bury the trail.
         if !dryRun, report.affected > 0 {
@@ -150,6 +170,22 @@ public struct RetentionService: Sendable {
         else { return [:] }
         let day = RollupWidth.day.rawValue
         return [.hour: (hourly / day + 1) * day, .day: daily]
+    }
+
+    /// Accounts that never opened go once their links have expired (`UnopenedAccountSweeper`, whose audit entries
+    /// name each account); the row counts them.
+    func unopenedAccounts(_ sweeper: UnopenedAccountSweeper, now time: Int64, dryRun: Bool) async throws -> RetentionReport.Row {
+        let lifetime = sweeper.horizon
+        let cutoff = time - lifetime
+        var step = try await store.unopenedAccounts(createdBefore: cutoff)
+        if !dryRun {
+            step.affected = try await sweeper.sweep(at: time)
+            step.oldest = try await store.unopenedAccounts(createdBefore: cutoff).oldest
+        }
+        return RetentionReport.Row(
+            category: "unopened accounts", categoryName: "Accounts whose email or parental consent was never confirmed",
+            records: "accounts", rule: .delete, period: "P\(lifetime / 86_400_000)D", legalHold: nil, affected: step.affected,
+            oldest: step.oldest, note: nil)
     }
 
     /// Readings that go before their category's period, whichever comes first: those written with a time to live

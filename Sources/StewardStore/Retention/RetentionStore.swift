@@ -177,6 +177,11 @@ public protocol RetentionStore: Sendable {
     /// first, with their latest values when they are the latest. `oldest` is the soonest expiry left.
     func expireTTLReadings(now: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
 
+    /// How many accounts that never opened (email never confirmed, parental consent never given) were created before
+    /// `cutoff`, and the oldest of all unopened ones: what the unopened-account sweep would delete (it deletes them,
+    /// with their empty workspaces, through `IdentityStore.deleteUnopenedAccounts`).
+    func unopenedAccounts(createdBefore cutoff: Int64) async throws -> RetentionStep
+
     /// The tenants and device profiles that have a storage TTL.
     func storageTTLs() async throws -> [StorageTTL]
 
@@ -303,6 +308,10 @@ public enum ReadingRetentionSQL {
 
 /// The SQL both backends run for readings written with a time to live.
 public enum ReadingExpirySQL {
+    /// Unopened accounts: count (cutoff) and oldest.
+    public static let unopenedCount = "SELECT COUNT(*) FROM \"user\" WHERE status IN ('awaiting-email', 'awaiting-parent') AND created_time < ?"
+    public static let unopenedOldest = "SELECT MIN(created_time) FROM \"user\" WHERE status IN ('awaiting-email', 'awaiting-parent')"
+
     /// The folded statistics of a tenant's key in a category (parameters: tenant, category, key).
     public static let foldedStatistics =
         "SELECT day, count, sum, min, max FROM statistic WHERE tenant_id = ? AND category = ? AND key = ? ORDER BY day"

@@ -152,6 +152,10 @@ def test_positions_past_ninety_days_go_and_other_readings_stay(signed_in):
     assert [(p["ts"], float(p["value"])) for p in r.json()["temperature"]] == [(start + day // 2, 20.0)], r.text
     hourly = [row for row in report["rows"] if row["category"] == "user.telemetry" and row["records"] == "hourly totals"]
     assert [(row["period"], row["affected"]) for row in hourly] == [("P2Y", 0)], report["rows"]
+    unopened = [row for row in report["rows"] if row["category"] == "unopened accounts"]
+    assert [(row["period"], row["affected"]) for row in unopened] == [("P7D", 0)], report["rows"]
+    diagnostics = [row for row in report["rows"] if row["category"] == "user.diagnostics"]
+    assert [(row["records"], row["rule"]) for row in diagnostics] == [("diagnostics", "aggregate")], diagnostics
     again = srv.cli("retention", "run")
     assert [row["affected"] for row in again["rows"] if row["category"] == "user.telemetry"] == [0, 0, 0], again
     entries = srv.db_sql("SELECT detail FROM audit_log WHERE event = 'retention.run'")
