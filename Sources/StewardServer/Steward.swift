@@ -238,6 +238,7 @@ public struct Steward: Sendable {
             configuration: identity, privacy: privacy, marketing: marketing, rights: rights, csrfKey: signingKey, secureCookies: secureCookies,
             mailQueued: { sender?.wake() })
         console.statistics = statistics
+        console.retention = retention
         return console
     }
 

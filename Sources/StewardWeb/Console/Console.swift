@@ -35,6 +35,8 @@ public struct Console: Sendable {
     let mailQueued: @Sendable () -> Void
     /// The released public statistics behind `/stats`; nil shows the page with nothing published.
     public var statistics: PublicStatisticsService? = nil
+    /// The declaration's retention, counted (a dry run) for `/retention`; nil shows the page with the recorded runs only.
+    public var retention: RetentionService? = nil
 
     public init(
         identity: any IdentityStore, accounts: AccountService, deviceService: DeviceService,
@@ -81,6 +83,7 @@ public struct Console: Sendable {
         registerAdminPages(on: router)
         registerPolicyPages(on: router)
         registerStatisticsPages(on: router)
+        registerRetentionPage(on: router)
         registerConsentPages(on: router)
         registerCookieBanner(on: router)
         registerPolicyNotice(on: router)
