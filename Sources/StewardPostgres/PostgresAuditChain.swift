@@ -21,15 +21,16 @@ enum PostgresAuditChain {
         let last: Int64 = try head["seq"]
         let previous: String = try head["hash"]
         let sequence = last + 1
-        let hash = AuditChainDigest.digest(sequence: sequence, event: event, previous: previous, key: key)
+        let version = AuditChainDigest.currentVersion
+        let hash = AuditChainDigest.digest(sequence: sequence, event: event, previous: previous, key: key, version: version)
         try await db.execute(
             sql: """
-                INSERT INTO audit_log(seq, time, tenant_id, actor_id, credential, subject_id, event, detail, ip, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit_log(seq, time, tenant_id, actor_id, credential, subject_id, event, detail, ip, prev_hash, hash, v)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 sequence, event.time, event.tenantID?.description, event.actorID?.description, event.credential,
-                event.subjectID?.description, event.event, event.detail, event.ip, previous, hash,
+                event.subjectID?.description, event.event, event.detail, event.ip, previous, hash, Int16(version),
             ])
         try await db.execute(sql: "UPDATE audit_head SET seq = ?, hash = ?", arguments: [sequence, hash])
     }
@@ -43,13 +44,37 @@ enum PostgresAuditChain {
                 actorID: try PostgresRecords.optionalID(row, "actor_id", UserID.init), credential: try row["credential"],
                 subjectID: try PostgresRecords.optionalID(row, "subject_id", UserID.init), event: try row["event"],
                 detail: try row["detail"], ip: try row["ip"]),
-            previousHash: try row["prev_hash"], hash: try row["hash"])
+            previousHash: try row["prev_hash"], hash: try row["hash"], version: Int(try row["v"] as Int16))
+    }
+
+    /// Where a pruned trail starts, or nil when nothing was ever pruned.
+    static func anchor(_ db: SQLConnection) async throws -> AuditAnchor? {
+        guard let row = try await db.fetchOne(sql: "SELECT seq, hash FROM audit_anchor") else { return nil }
+        return AuditAnchor(sequence: try row["seq"], hash: try row["hash"])
+    }
+
+    /// Removes the oldest prefix of entries made before `cutoff` (at most `limit`), moves the anchor to the last one
+    /// removed and appends the `audit.pruned` entry vouching for it, in the caller's transaction (see
+    /// `AuditPruning`). The head row is locked first, so no append interleaves. Returns how many went.
+    static func prune(before cutoff: Int64, limit: Int, key: [UInt8]?, _ db: SQLConnection) async throws -> Int {
+        _ = try await db.fetchOne(sql: "SELECT seq FROM audit_head FOR UPDATE")
+        guard let last = try await db.fetchValue(Int64.self, sql: AuditPruning.lastPrunableSQL, arguments: [cutoff, cutoff, limit]),
+            let hash = try await db.fetchValue(String.self, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [last])
+        else { return 0 }
+        let first = (try await anchor(db)?.sequence ?? 0) + 1
+        let removed = try await db.execute(sql: "DELETE FROM audit_log WHERE seq <= ?", arguments: [last])
+        let anchor = AuditAnchor(sequence: last, hash: hash)
+        try await db.execute(
+            sql: "INSERT INTO audit_anchor(one, seq, hash) VALUES (true, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            arguments: [anchor.sequence, anchor.hash])
+        try await append(AuditPruning.event(first: first, anchor: anchor, time: WallClock.nowMillis()), key: key, db)
+        return removed
     }
 
     /// Walks the trail in sequence order, page by page, then compares its end with `audit_head.seq` (a removed tail
     /// leaves the head ahead). Run it in one repeatable-read transaction, so the pages and the head are one snapshot.
     static func verify(_ db: SQLConnection, key: [UInt8]?) async throws -> AuditVerification {
-        var walk = AuditChainDigest.Walk(key: key)
+        var walk = AuditChainDigest.Walk(key: key, anchor: try await anchor(db))
         var after: Int64 = 0
         while true {
             let rows = try await db.fetchAll(

@@ -53,6 +53,8 @@ CREATE INDEX ts_kv_expiry_time ON ts_kv_expiry(expires_at);
 CREATE TABLE ts_rollup (device_seq bigint NOT NULL, key_id bigint NOT NULL, width bigint NOT NULL, start bigint NOT NULL,
   n bigint NOT NULL, numeric_n bigint NOT NULL, double_n bigint NOT NULL, total double precision, low double precision,
   high double precision, PRIMARY KEY (device_seq, key_id, width, start));
+ALTER TABLE audit_log ADD COLUMN v smallint NOT NULL DEFAULT 1;
+CREATE TABLE audit_anchor (one boolean PRIMARY KEY DEFAULT true CHECK (one), seq bigint NOT NULL, hash text NOT NULL);
 ALTER TABLE tenant ADD COLUMN storage_ttl bigint;
 ALTER TABLE device_profile ADD COLUMN storage_ttl bigint;
 CREATE TABLE published_statistic (category text NOT NULL, key text NOT NULL, day bigint NOT NULL, devices bigint,

@@ -30,6 +30,15 @@ extension PostgresStore: RetentionStore {
         }
     }
 
+    public func pruneAudit(before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+        try RetentionStep.check(limit: limit)
+        if dryRun { return try await countStep(AuditPruning.countSQL, [cutoff, cutoff], oldest: AuditPruning.oldestSQL, []) }
+        return try await database.write { db in
+            let removed = try await PostgresAuditChain.prune(before: cutoff, limit: limit, key: self.auditKey, db)
+            return RetentionStep(changed: removed, limit: limit, oldest: try await db.fetchValue(Int64.self, sql: AuditPruning.oldestSQL))
+        }
+    }
+
     public func telemetrySeriesGroups() async throws -> [TelemetrySeriesGroup] {
         try await database.read { db in
             try await db.fetchAll(sql: ReadingRetentionSQL.groups).map {

@@ -27,6 +27,17 @@ extension SQLiteSchema {
             high REAL,
             PRIMARY KEY (device_seq, key_id, width, start)
         ) WITHOUT ROWID;
+        -- Audit entries from now on hash the network of their address (digest version 2) instead of the address, so
+        -- the address can be cut to its network when its period ends without breaking the chain; older entries keep
+        -- version 1 and their full address until they are pruned.
+        ALTER TABLE audit_log ADD COLUMN v INTEGER NOT NULL DEFAULT 1;
+        -- Where the trail starts once retention pruned its oldest entries: the last pruned entry's sequence and hash,
+        -- vouched for by the `audit.pruned` entry the prune appended.
+        CREATE TABLE audit_anchor (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        );
         -- How long readings are kept, in seconds, for every device of a tenant or a profile (NULL: as declared).
         ALTER TABLE tenant ADD COLUMN storage_ttl INTEGER;
         ALTER TABLE device_profile ADD COLUMN storage_ttl INTEGER;

@@ -30,6 +30,15 @@ extension SQLiteStore: RetentionStore {
         }
     }
 
+    public func pruneAudit(before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep {
+        try RetentionStep.check(limit: limit)
+        if dryRun { return try await countStep(AuditPruning.countSQL, [cutoff, cutoff], oldest: AuditPruning.oldestSQL, []) }
+        return try await pool.write { db in
+            let removed = try AuditChain.prune(before: cutoff, limit: limit, key: self.auditKey, db)
+            return RetentionStep(changed: removed, limit: limit, oldest: try Int64.fetchOne(db, sql: AuditPruning.oldestSQL))
+        }
+    }
+
     public func telemetrySeriesGroups() async throws -> [TelemetrySeriesGroup] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: ReadingRetentionSQL.groups).map {

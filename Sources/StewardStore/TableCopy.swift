@@ -34,7 +34,7 @@ public struct TableCopy: Sendable {
     public static let tables = [
         "tenant", "customer", "user", "device_profile", "device", "claim_offer", "ts_key", "ts_kv", "ts_kv_latest",
         "ts_kv_expiry", "ts_rollup", "attribute_kv", "consent_event", "policy_version", "announcement", "one_time_token", "session", "api_key",
-        "recovery_code", "sign_in", "policy_agreement", "mail_outbox", "audit_log", "dsr_request", "complaint",
+        "recovery_code", "sign_in", "policy_agreement", "mail_outbox", "audit_log", "audit_anchor", "dsr_request", "complaint",
         "disclosure", "erasure_receipt", "statistic", "mail_request", "address_lock", "device_change",
         "client_attempt", "published_statistic", "diagnostic_event", "diagnostic_day", "diagnostic_link",
     ]

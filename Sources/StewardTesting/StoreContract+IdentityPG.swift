@@ -45,7 +45,7 @@ extension StoreContract {
             #expect(entries.last?.previousHash == AuditChainDigest.genesis)
             #expect(zip(entries, entries.dropFirst()).allSatisfy { newer, older in newer.previousHash == older.hash })
             for entry in entries {
-                #expect(entry.hash == AuditChainDigest.digest(sequence: entry.sequence, event: entry.event, previous: entry.previousHash, key: nil))
+                #expect(entry.hash == AuditChainDigest.digest(sequence: entry.sequence, event: entry.event, previous: entry.previousHash, key: nil, version: entry.version))
             }
 
             // Appends after the race continue the same chain.

@@ -228,3 +228,41 @@ extension StoreContract {
         }
     }
 }
+
+extension StoreContract {
+    /// The audit trail at the end of its period: a prefix of old entries goes (never an entry while an older one must
+    /// stay), the prune appends an entry naming what went, and the chain still verifies; addresses of entries past
+    /// their period are cut to their network and the chain still verifies.
+    // promise: MB-14
+    public static func auditTrailIsPrunedAndAnonymizedAndStillVerifies(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let times: [Int64] = [1_000, 2_000, 3_000, 9_000, 4_000, 10_000]
+            try await s.identity.apply(
+                times.map { .audit(AuditEvent(time: $0, tenantID: nil, actorID: nil, credential: "cli", subjectID: nil, event: "test.event", ip: "198.51.100.\($0 / 1_000)")) })
+            #expect(try await s.identity.verifyAuditChain() == .intact(entries: 6))
+
+            // Entry #5 (4,000) is old but comes after a young one: only the prefix #1–#3 can go.
+            #expect(try await s.retention.pruneAudit(before: 5_000, limit: 100, dryRun: true) == RetentionStep(affected: 3, more: false, oldest: 1_000))
+            #expect(try await s.retention.pruneAudit(before: 5_000, limit: 2, dryRun: false) == RetentionStep(affected: 2, more: true, oldest: 3_000))
+            #expect(try await s.identity.verifyAuditChain() == .intact(entries: 5))
+            #expect(try await s.retention.pruneAudit(before: 5_000, limit: 2, dryRun: false).affected == 1)
+            #expect(try await s.retention.pruneAudit(before: 5_000, limit: 2, dryRun: false).affected == 0)
+            let left = try await s.identity.auditEntries(tenant: nil, subject: nil, event: nil, limit: 100)
+            #expect(left.map(\.sequence) == [8, 7, 6, 5, 4])
+            let pruned = left.filter { $0.event.event == "audit.pruned" }.map(\.event.detail)
+            #expect(pruned.count == 2)
+            #expect(pruned.first?.hasPrefix("removed entries #3 to #3 at the end of their retention period") == true)
+            #expect(try await s.identity.verifyAuditChain() == .intact(entries: 5))
+            // New entries chain on as before.
+            try await s.identity.apply([.audit(AuditEvent(time: 11_000, tenantID: nil, actorID: nil, credential: "cli", subjectID: nil, event: "test.after"))])
+            #expect(try await s.identity.verifyAuditChain() == .intact(entries: 6))
+
+            // Addresses past their period become their network; the chain hashes networks, so it still verifies.
+            let network: @Sendable (String) -> String = { AddressNetwork.of($0) }
+            #expect(try await s.retention.anonymize(.auditAddress, before: 9_500, limit: 10, dryRun: false, network).affected == 2)
+            let ips = try await s.identity.auditEntries(tenant: nil, subject: nil, event: "test.event", limit: 10).map(\.event.ip)
+            #expect(ips == ["198.51.100.10", "198.51.100.0/24", "198.51.100.0/24"])
+            #expect(try await s.identity.verifyAuditChain() == .intact(entries: 6))
+        }
+    }
+}

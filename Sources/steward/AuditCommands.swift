@@ -32,6 +32,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
                 false,
                 "Audit trail broken: entry #\(sequence) does not link to entry #\(sequence - 1) (entry #\(sequence - 1) was rewritten, or entries replaced)"
             )
+        case .anchorUnproven(let sequence):
+            (intact, message) = (
+                false,
+                "Audit trail broken: it starts after entry #\(sequence), but no audit.pruned entry vouches for that start (entries were removed outside retention)"
+            )
         }
         if common.json {
             print("{\"intact\":\(intact),\"message\":\"\(message)\"}")

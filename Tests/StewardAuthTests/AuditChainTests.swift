@@ -191,6 +191,58 @@ import Testing
     }
 }
 
+/// The audit trail after retention pruned its oldest entries, attacked with raw SQL.
+@Suite struct PrunedAuditChainTests {
+    let fixture: IdentityFixture
+    var store: SQLiteStore { fixture.store }
+
+    /// Five entries (times 1,001 to 1,005), then a prune of those before 1,003: #1 and #2 go, #6 is `audit.pruned`.
+    init() async throws {
+        fixture = try IdentityFixture()
+        for index in 1...5 {
+            try await fixture.store.apply([
+                .audit(AuditEvent(time: 1_000 + Int64(index), tenantID: nil, actorID: nil, credential: "cli", subjectID: nil, event: "test.event-\(index)", ip: "192.0.2.\(index)"))
+            ])
+        }
+        #expect(try await fixture.store.pruneAudit(before: 1_003, limit: 100, dryRun: false).affected == 2)
+    }
+
+    func execute(_ sql: String) async throws {
+        try await store.pool.write { db in try db.execute(sql: sql) }
+    }
+
+    // promise: MS-15
+    @Test func aPrunedTrailVerifiesFromItsAnchor() async throws {
+        #expect(try await store.verifyAuditChain() == .intact(entries: 4))
+    }
+
+    /// Removing more entries and moving the anchor past them: no entry vouches for the new start.
+    // promise: MS-15
+    @Test func removingEntriesAndMovingTheAnchorIsDetected() async throws {
+        try await execute("DELETE FROM audit_log WHERE seq = 3")
+        #expect(try await store.verifyAuditChain() == .removed(sequence: 3))
+        try await execute("UPDATE audit_anchor SET seq = 3, hash = (SELECT prev_hash FROM audit_log WHERE seq = 4)")
+        #expect(try await store.verifyAuditChain() == .anchorUnproven(sequence: 3))
+    }
+
+    // promise: MS-15
+    @Test func removingTheAnchorOrThePruneEntryIsDetected() async throws {
+        try await execute("DELETE FROM audit_log WHERE seq = 6")
+        #expect(try await store.verifyAuditChain() == .removed(sequence: 6))
+        try await execute("DELETE FROM audit_anchor")
+        #expect(try await store.verifyAuditChain() == .removed(sequence: 1))
+    }
+
+    /// Claiming an entry is of the older digest (which hashes the full address) does not pass.
+    // promise: MS-15
+    @Test func downgradingAnEntrysDigestIsDetected() async throws {
+        try await execute("UPDATE audit_log SET v = 1 WHERE seq = 4")
+        #expect(try await store.verifyAuditChain() == .changed(sequence: 4))
+        try await execute("UPDATE audit_log SET v = 2, ip = '192.0.3.4' WHERE seq = 4")
+        #expect(try await store.verifyAuditChain() == .changed(sequence: 4))
+    }
+}
+
 /// Reads of a person's data by someone else.
 @Suite struct AccessLogTests {
     let fixture: IdentityFixture

@@ -53,8 +53,8 @@ import Testing
             let entries = try await store.auditEntries(tenant: nil, subject: nil, event: nil, limit: 10)
             #expect(entries.map(\.sequence) == [5, 4, 3, 2, 1])
             for entry in entries {
-                #expect(entry.hash == AuditChainDigest.digest(sequence: entry.sequence, event: entry.event, previous: entry.previousHash, key: Self.key))
-                #expect(entry.hash != AuditChainDigest.digest(sequence: entry.sequence, event: entry.event, previous: entry.previousHash, key: nil))
+                #expect(entry.hash == AuditChainDigest.digest(sequence: entry.sequence, event: entry.event, previous: entry.previousHash, key: Self.key, version: entry.version))
+                #expect(entry.hash != AuditChainDigest.digest(sequence: entry.sequence, event: entry.event, previous: entry.previousHash, key: nil, version: entry.version))
             }
         }
     }
@@ -94,6 +94,22 @@ import Testing
             #expect(try await keyless.verifyAuditChain() == .changed(sequence: 1))
             let keyed = try await reopen(Self.key)
             #expect(try await keyed.verifyAuditChain() == .intact(entries: 5))
+        }
+    }
+
+    /// After retention pruned #1 and #2: intact from the anchor; removing more and moving the anchor, or removing the
+    /// prune's own entry, is detected, as on SQLite (`PrunedAuditChainTests`).
+    // promise: MS-15
+    @Test func aPrunedTrailVerifiesAndHidingMoreIsDetected() async throws {
+        try await withTrail { store, _ in
+            #expect(try await store.pruneAudit(before: 1_003, limit: 100, dryRun: false).affected == 2)
+            #expect(try await store.verifyAuditChain() == .intact(entries: 4))
+            try await execute(store, "DELETE FROM audit_log WHERE seq = 3")
+            #expect(try await store.verifyAuditChain() == .removed(sequence: 3))
+            try await execute(store, "UPDATE audit_anchor SET seq = 3, hash = (SELECT prev_hash FROM audit_log WHERE seq = 4)")
+            #expect(try await store.verifyAuditChain() == .anchorUnproven(sequence: 3))
+            try await execute(store, "UPDATE audit_log SET v = 1 WHERE seq = 4")
+            #expect(try await store.verifyAuditChain() == .changed(sequence: 4))
         }
     }
 }

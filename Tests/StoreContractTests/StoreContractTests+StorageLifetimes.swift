@@ -21,4 +21,9 @@ extension StoreContractTests {
     @Test(arguments: StoreBackends.all) func storageTTLsCoverTheirDevices(_ backend: StoreBackend) async throws {
         try await StoreContract.storageTTLsCoverTheirDevices(backend)
     }
+
+    // promise: MB-14
+    @Test(arguments: StoreBackends.all) func auditTrailIsPrunedAndAnonymizedAndStillVerifies(_ backend: StoreBackend) async throws {
+        try await StoreContract.auditTrailIsPrunedAndAnonymizedAndStillVerifies(backend)
+    }
 }

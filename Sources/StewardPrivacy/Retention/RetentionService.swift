@@ -18,14 +18,17 @@ public struct RetentionService: Sendable {
     /// The columns each category's retention governs inside rows that stay: emptied after the period, or, where the
     /// rule is `anonymize`, an address replaced by its network (IPv4 /24, IPv6 /48).
     public static let sweptFields: [String: [RetainedField]] = [
-        "user.device.ip_address": [.sessionAddress, .apiKeyAddress, .agreementAddress],
+        "user.device.ip_address": [.sessionAddress, .apiKeyAddress, .agreementAddress, .auditAddress],
         "user.device.client": [.sessionClient, .agreementClient],
     ]
 
+    /// The category of the audit trail, whose prefix the run prunes.
+    public static let auditCategory = "system.audit"
+
     static func replacement(for field: RetainedField, rule: RetentionRule.Outcome) -> @Sendable (String) -> String {
         switch (field, rule) {
-        case (.sessionAddress, .anonymize), (.apiKeyAddress, .anonymize), (.agreementAddress, .anonymize):
-            return { ClientInfo(ip: $0, client: "").network }
+        case (.sessionAddress, .anonymize), (.apiKeyAddress, .anonymize), (.agreementAddress, .anonymize), (.auditAddress, .anonymize):
+            return { AddressNetwork.of($0) }
         default:
             return { _ in "" }
         }
@@ -82,8 +85,10 @@ public struct RetentionService: Sendable {
             // Readings go under `delete` and `aggregate` (folded into daily statistics first); other records only
             // under `delete`.
             let governsDiagnostics = diagnostics != nil && declaration.retentionRule(for: DiagnosticsService.category) == rule
+            let governsAudit = declaration.retentionRule(for: Self.auditCategory) == rule
             let sweepsRows =
-                (!kinds.isEmpty && rule.then == .delete) || ((governsReadings || governsDiagnostics) && rule.then != .anonymize)
+                ((!kinds.isEmpty || governsAudit) && rule.then == .delete)
+                || ((governsReadings || governsDiagnostics) && rule.then != .anonymize)
             let sweepsFields = !fields.isEmpty && rule.then != .aggregate
             guard sweepsRows || sweepsFields else {
                 row.note = "not swept by this version of Steward yet"
@@ -107,6 +112,11 @@ public struct RetentionService: Sendable {
             guard sweepsRows else { continue }
             for kind in rule.then == .delete ? kinds : [] {
                 rows.append(swept(kind.rawValue, try await expireAll { try await store.expire(kind, before: cutoff, limit: $0, dryRun: dryRun) }))
+            }
+            if governsAudit, rule.then == .delete {
+                // A prefix of the trail goes; the chain still verifies from the anchor the prune's own entry names.
+                rows.append(
+                    swept("audit entries", try await expireAll { try await store.pruneAudit(before: cutoff, limit: $0, dryRun: dryRun) }))
             }
             if governsDiagnostics, let diagnostics, let cutoffs = DiagnosticsService.cutoffs(rawPeriod: rule.period, now: time) {
                 // Records older than the period are folded into daily counts (unless a person's request quoted

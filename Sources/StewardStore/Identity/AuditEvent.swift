@@ -38,12 +38,15 @@ public struct AuditEntry: Sendable, Equatable {
     public var event: AuditEvent
     public var previousHash: String
     public var hash: String
+    /// Which digest the hash is (`AuditChainDigest.digest`): 1 covers the address as written, 2 its network.
+    public var version: Int
 
-    public init(sequence: Int64, event: AuditEvent, previousHash: String, hash: String) {
+    public init(sequence: Int64, event: AuditEvent, previousHash: String, hash: String, version: Int = 1) {
         self.sequence = sequence
         self.event = event
         self.previousHash = previousHash
         self.hash = hash
+        self.version = version
     }
 }
 
@@ -56,4 +59,25 @@ public enum AuditVerification: Sendable, Equatable {
     case removed(sequence: Int64)
     /// The entry's link does not match the previous entry's hash: entries were reordered or replaced.
     case relinked(sequence: Int64)
+    /// The trail starts after `sequence` (retention pruned what came before), but no entry of the trail vouches for
+    /// that start: entries were removed and the start moved to hide it.
+    case anchorUnproven(sequence: Int64)
+}
+
+/// Where a pruned trail starts: the sequence and hash of the last entry retention removed.
+public struct AuditAnchor: Sendable, Equatable {
+    public var sequence: Int64
+    public var hash: String
+
+    public init(sequence: Int64, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    /// The end of the detail of the `audit.pruned` entry that vouches for this anchor (the entry is chained, so
+    /// without the key no one can write one for an anchor of their choosing).
+    public var proof: String { "anchor #\(sequence) \(hash)" }
+
+    /// The event a prune appends.
+    public static let prunedEvent = "audit.pruned"
 }

@@ -92,6 +92,9 @@ public enum RetainedField: String, Sendable, CaseIterable {
     case apiKeyAddress
     /// The address a policy agreement was given from, by when.
     case agreementAddress
+    /// The address an audit entry was made from, by when (entries with digest version 2 only: older ones hash their
+    /// full address, which stays until the entry is pruned).
+    case auditAddress
     /// The browser and OS a session was opened with, by when it was opened.
     case sessionClient
     /// The browser and OS a policy agreement was given with, by when.
@@ -104,6 +107,7 @@ public enum RetainedField: String, Sendable, CaseIterable {
         case .sessionAddress: return ("session", "id", false, "ip", "created_time", "ip NOT LIKE '%/%'")
         case .apiKeyAddress: return ("api_key", "id", false, "last_used_ip", "last_used_time", "last_used_ip NOT LIKE '%/%'")
         case .agreementAddress: return ("policy_agreement", "id", true, "ip", "time", "ip NOT LIKE '%/%'")
+        case .auditAddress: return ("audit_log", "seq", true, "ip", "time", "v = 2 AND ip <> '' AND ip NOT LIKE '%/%'")
         case .sessionClient: return ("session", "id", false, "client", "created_time", "client <> ''")
         case .agreementClient: return ("policy_agreement", "id", true, "client", "time", "client <> ''")
         }
@@ -176,6 +180,10 @@ public protocol RetentionStore: Sendable {
     /// Deletes at most `limit` readings written with a time to live that ended at or before `now` (ms), soonest
     /// first, with their latest values when they are the latest. `oldest` is the soonest expiry left.
     func expireTTLReadings(now: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
+
+    /// Removes at most `limit` of the oldest audit entries made before `cutoff` (a prefix of the trail) and leaves the
+    /// chain verifiable (`AuditPruning`); with `dryRun` only counts. `oldest` is the oldest entry left.
+    func pruneAudit(before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
 
     /// How many accounts that never opened (email never confirmed, parental consent never given) were created before
     /// `cutoff`, and the oldest of all unopened ones: what the unopened-account sweep would delete (it deletes them,

@@ -160,3 +160,43 @@ def test_positions_past_ninety_days_go_and_other_readings_stay(signed_in):
     assert [row["affected"] for row in again["rows"] if row["category"] == "user.telemetry"] == [0, 0, 0], again
     entries = srv.db_sql("SELECT detail FROM audit_log WHERE event = 'retention.run'")
     assert any("user.location.precise readings delete P90D affected=2" in e[0] for e in entries), entries
+
+
+# promise: MB-14
+def test_audit_entries_past_two_years_are_pruned_and_the_trail_still_verifies(signed_in):
+    """system.audit is kept 2 years (P2Y, with a legal hold against erasure): after that the oldest entries go as a
+    prefix, an `audit.pruned` entry names what went, and `steward audit verify` still finds the trail intact. The
+    addresses of entries past 90 days are cut to their network first (user.device.ip_address, anonymize)."""
+    srv, _ = signed_in
+    before = srv.db_sql("SELECT COUNT(*), MIN(seq) FROM audit_log")[0]
+    assert before[0] >= 4 and before[1] == 1, before
+    addresses = [row[0] for row in srv.db_sql("SELECT ip FROM audit_log WHERE ip IS NOT NULL AND ip <> ''")]
+    assert addresses and all("/" not in ip for ip in addresses), addresses
+
+    srv.extra_env[OFFSET] = "100"
+    report = srv.cli("retention", "run")
+    cut = retention_rows(report, "auditAddress")
+    assert cut and cut[0]["affected"] >= 1, report["rows"]
+    assert all("/" in row[0] for row in srv.db_sql(
+        "SELECT ip FROM audit_log WHERE ip IS NOT NULL AND ip <> '' AND event <> 'retention.run'")), "addresses not cut"
+    assert retention_rows(report, "audit entries")[0]["affected"] == 0, report["rows"]
+    verify = srv.cli("audit", "verify", json_out=False)
+    assert verify.returncode == 0 and "intact" in verify.stdout, (verify.stdout, verify.stderr)
+
+    srv.extra_env[OFFSET] = "800"
+    report = srv.cli("retention", "run")
+    pruned = retention_rows(report, "audit entries")[0]
+    assert (pruned["category"], pruned["period"]) == ("system.audit", "P2Y"), pruned
+    assert pruned["affected"] >= before[0], pruned
+    assert srv.db_sql("SELECT MIN(seq) FROM audit_log")[0][0] > before[0]
+    details = [row[0] for row in srv.db_sql("SELECT detail FROM audit_log WHERE event = 'audit.pruned'")]
+    assert len(details) == 1 and details[0].startswith("removed entries #1 to #"), details
+    verify = srv.cli("audit", "verify", json_out=False)
+    assert verify.returncode == 0 and "intact" in verify.stdout, (verify.stdout, verify.stderr)
+
+    # Removing one more entry and moving the anchor past it is caught: no entry vouches for the new start.
+    first = srv.db_sql("SELECT MIN(seq) FROM audit_log")[0][0]
+    srv.db_sql("DELETE FROM audit_log WHERE seq = ?", (first,))
+    srv.db_sql("UPDATE audit_anchor SET seq = ?, hash = (SELECT prev_hash FROM audit_log WHERE seq = ?)", (first, first + 1))
+    verify = srv.cli("audit", "verify", json_out=False, check=False)
+    assert verify.returncode != 0 and "no audit.pruned entry vouches" in verify.stdout + verify.stderr, (verify.stdout, verify.stderr)
