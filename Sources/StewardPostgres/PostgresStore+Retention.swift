@@ -94,6 +94,17 @@ extension PostgresStore: RetentionStore {
         """
     }
 
+    public func expireAttributes(_ group: TelemetrySeriesGroup, before cutoff: Int64, dryRun: Bool) async throws -> RetentionStep {
+        let sql = ReadingRetentionSQL.attributeStatements(profile: group.profile)
+        let selection = SQLArguments(ReadingRetentionSQL.arguments(group).map { $0 as (any SQLArgument)? })
+        if dryRun { return try await countStep(sql.count, selection + [cutoff], oldest: sql.oldest, selection) }
+        return try await database.write { db in
+            let deleted = try await db.execute(sql: sql.delete, arguments: selection + [cutoff])
+            return RetentionStep(
+                affected: deleted, more: false, oldest: try await db.fetchValue(Int64.self, sql: sql.oldest, arguments: selection))
+        }
+    }
+
     public func expireRollups(_ group: TelemetrySeriesGroup, width: RollupWidth, before cutoff: Int64, limit: Int, dryRun: Bool)
         async throws -> RetentionStep
     {

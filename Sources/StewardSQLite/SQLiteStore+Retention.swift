@@ -76,6 +76,16 @@ extension SQLiteStore: RetentionStore {
         }
     }
 
+    public func expireAttributes(_ group: TelemetrySeriesGroup, before cutoff: Int64, dryRun: Bool) async throws -> RetentionStep {
+        let sql = ReadingRetentionSQL.attributeStatements(profile: group.profile)
+        let selection = StatementArguments(ReadingRetentionSQL.arguments(group))
+        if dryRun { return try await countStep(sql.count, selection + [cutoff], oldest: sql.oldest, selection) }
+        return try await pool.write { db in
+            try db.execute(sql: sql.delete, arguments: selection + [cutoff])
+            return RetentionStep(affected: db.changesCount, more: false, oldest: try Int64.fetchOne(db, sql: sql.oldest, arguments: selection))
+        }
+    }
+
     public func expireRollups(_ group: TelemetrySeriesGroup, width: RollupWidth, before cutoff: Int64, limit: Int, dryRun: Bool)
         async throws -> RetentionStep
     {

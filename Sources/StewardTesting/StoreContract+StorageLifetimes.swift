@@ -266,3 +266,29 @@ extension StoreContract {
         }
     }
 }
+
+extension StoreContract {
+    /// Attributes a device reports (CLIENT scope) are classified like its readings: they go with their group's key
+    /// once last updated before the cutoff; attributes set by people (SERVER, SHARED) and other keys stay.
+    // promise: MB-14
+    public static func reportedAttributesExpireWithTheirKey(_ backend: StoreBackend) async throws {
+        try await backend.run { s in
+            let tenant = Tenant(name: "Attributes", createdTime: 1)
+            try await s.accounts.createTenant(tenant)
+            let old = Device(tenantID: tenant.id, name: "old", accessToken: "attributes-old", createdTime: 1)
+            let young = Device(tenantID: tenant.id, name: "young", accessToken: "attributes-young", createdTime: 1)
+            for device in [old, young] { try await s.devices.createDevice(device) }
+            try await s.attributes.saveAttributes(tenant: tenant.id, device: old.id, scope: .client, values: [KeyValue("lat", .double(48.2)), KeyValue("fw", .string("1.0"))], ts: 1_000)
+            try await s.attributes.saveAttributes(tenant: tenant.id, device: old.id, scope: .server, values: [KeyValue("lat", .double(1))], ts: 1_000)
+            try await s.attributes.saveAttributes(tenant: tenant.id, device: young.id, scope: .client, values: [KeyValue("lat", .double(48.3))], ts: 5_000)
+            let group = TelemetrySeriesGroup(profile: nil, key: "lat")
+            #expect(try await s.retention.telemetrySeriesGroups() == [TelemetrySeriesGroup(profile: nil, key: "fw"), group])
+
+            #expect(try await s.retention.expireAttributes(group, before: 2_000, dryRun: true) == RetentionStep(affected: 1, more: false, oldest: 1_000))
+            #expect(try await s.retention.expireAttributes(group, before: 2_000, dryRun: false) == RetentionStep(affected: 1, more: false, oldest: 5_000))
+            #expect(try await s.attributes.attributes(tenant: tenant.id, device: old.id, scope: .client, keys: nil).map(\.key) == ["fw"])
+            #expect(try await s.attributes.attributes(tenant: tenant.id, device: old.id, scope: .server, keys: nil).map(\.key) == ["lat"])
+            #expect(try await s.attributes.attributes(tenant: tenant.id, device: young.id, scope: .client, keys: nil).map(\.key) == ["lat"])
+        }
+    }
+}

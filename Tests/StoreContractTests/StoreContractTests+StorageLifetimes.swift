@@ -26,4 +26,9 @@ extension StoreContractTests {
     @Test(arguments: StoreBackends.all) func auditTrailIsPrunedAndAnonymizedAndStillVerifies(_ backend: StoreBackend) async throws {
         try await StoreContract.auditTrailIsPrunedAndAnonymizedAndStillVerifies(backend)
     }
+
+    // promise: MB-14
+    @Test(arguments: StoreBackends.all) func reportedAttributesExpireWithTheirKey(_ backend: StoreBackend) async throws {
+        try await StoreContract.reportedAttributesExpireWithTheirKey(backend)
+    }
 }

@@ -132,6 +132,7 @@ public struct RetentionService: Sendable {
                 let rollups = rollupCutoffs(rule, now: time)
                 var total = RetentionStep(affected: 0, more: false, oldest: nil)
                 var totals = [RollupWidth: RetentionStep]()
+                var attributes = RetentionStep(affected: 0, more: false, oldest: nil)
                 for group in groups {
                     let category = mapping.categoryKey(forKey: group.key, profile: group.profile)
                     guard declaration.retentionRule(for: category) == rule else { continue }
@@ -140,6 +141,7 @@ public struct RetentionService: Sendable {
                         try await expireAll {
                             try await store.expireReadings(group, before: cutoff, limit: $0, dryRun: dryRun, foldingInto: fold)
                         })
+                    attributes.add(try await store.expireAttributes(group, before: cutoff, dryRun: dryRun))
                     for (width, rollupCutoff) in rollups {
                         totals[width, default: RetentionStep(affected: 0, more: false, oldest: nil)].add(
                             try await expireAll {
@@ -148,6 +150,7 @@ public struct RetentionService: Sendable {
                     }
                 }
                 rows.append(swept("readings", total))
+                rows.append(swept("device attributes", attributes))
                 for width in RollupWidth.allCases where rollups[width] != nil {
                     var row = swept(width == .hour ? "hourly totals" : "daily totals", totals[width] ?? RetentionStep(affected: 0, more: false, oldest: nil))
                     row.period = (width == .hour ? rule.hourlyUntil : rule.dailyUntil) ?? row.period

@@ -1,3 +1,4 @@
+import Foundation
 import StewardCore
 
 /// What one bounded retention call did: how many records it deleted (or, in a dry run, would delete), whether it
@@ -169,6 +170,10 @@ public protocol RetentionStore: Sendable {
         _ group: TelemetrySeriesGroup, before cutoff: Int64, limit: Int, dryRun: Bool, foldingInto fold: ReadingFold?
     ) async throws -> RetentionStep
 
+    /// Deletes the attributes devices of the group reported (CLIENT scope) under the group's key and last updated
+    /// before `cutoff` (ms): a device's attribute is one value per key, so one statement does it.
+    func expireAttributes(_ group: TelemetrySeriesGroup, before cutoff: Int64, dryRun: Bool) async throws -> RetentionStep
+
     /// Deletes at most `limit` roll-up rows of `width` of the group's devices and key starting before `cutoff` (ms).
     func expireRollups(_ group: TelemetrySeriesGroup, width: RollupWidth, before cutoff: Int64, limit: Int, dryRun: Bool) async throws
         -> RetentionStep
@@ -266,13 +271,28 @@ public struct StorageTTL: Sendable, Equatable {
 /// The SQL both backends run for readings: the devices of a group are those whose profile has the group's name
 /// (or that have none), the key is found by name.
 public enum ReadingRetentionSQL {
-    /// Distinct (profile name, key) pairs of the latest values and of the roll-ups (which outlive them).
+    /// Distinct (profile name, key) pairs of the latest values, of the roll-ups (which outlive them) and of the
+    /// attributes devices report (CLIENT scope, which the telemetry mapping classifies like readings).
     public static let groups = """
-        SELECT DISTINCT p.name AS profile, k.key AS key
-        FROM (SELECT device_seq, key_id FROM ts_kv_latest UNION SELECT DISTINCT device_seq, key_id FROM ts_rollup) l
-        JOIN device d ON d.seq = l.device_seq LEFT JOIN device_profile p ON p.id = d.profile_id
-        JOIN ts_key k ON k.id = l.key_id
+        SELECT DISTINCT p.name AS profile, x.key AS key FROM (
+          SELECT l.device_seq, k.key FROM (SELECT device_seq, key_id FROM ts_kv_latest
+                                           UNION SELECT DISTINCT device_seq, key_id FROM ts_rollup) l
+          JOIN ts_key k ON k.id = l.key_id
+          UNION SELECT device_seq, key FROM attribute_kv WHERE scope = \(AttributeScope.client.code)) x
+        JOIN device d ON d.seq = x.device_seq LEFT JOIN device_profile p ON p.id = d.profile_id
         """
+
+    /// The device-reported attributes of a group (parameters: key, [profile]) as a WHERE clause over `attribute_kv`
+    /// aliased `r`: counted (cutoff), deleted (cutoff), oldest left.
+    public static func attributeStatements(profile: String?) -> (count: String, delete: String, oldest: String) {
+        let devices = selection(profile: profile).components(separatedBy: " AND r.device_seq IN ").last!
+        let selection = "r.scope = \(AttributeScope.client.code) AND r.key = ? AND r.device_seq IN \(devices)"
+        return (
+            "SELECT COUNT(*) FROM attribute_kv r WHERE \(selection) AND r.last_update_ts < ?",
+            "DELETE FROM attribute_kv WHERE (device_seq, scope, key) IN (SELECT r.device_seq, r.scope, r.key FROM attribute_kv r WHERE \(selection) AND r.last_update_ts < ?)",
+            "SELECT MIN(r.last_update_ts) FROM attribute_kv r WHERE \(selection)"
+        )
+    }
 
     /// The readings of the group (parameters: key, [profile]) as a WHERE clause over a table aliased `r`.
     public static func selection(profile: String?) -> String {
