@@ -21,6 +21,7 @@ enum RetentionPage {
             data["countedISO"] = iso(report.time)
             data["categories"] = categories(report, declaration: declaration)
             data["waiting"] = records(report.affected)
+            data["nothingWaiting"] = report.affected == 0
         }
         return data
     }
@@ -117,7 +118,7 @@ enum RetentionPage {
     /// A period in words (`P90D` → `90 days`); the storage lifetimes' seconds (`PT604800S`) in whole days or hours
     /// when they are that, and the account's lifetime as an administrator reads it.
     static func periodWords(_ period: String) -> String {
-        if period == Durations.accountLifetime { return "as long as the account exists" }
+        if period == Durations.accountLifetime { return "the account's lifetime" }
         if period.hasPrefix("PT"), period.hasSuffix("S"), let seconds = Int(period.dropFirst(2).dropLast()), seconds > 0 {
             if seconds % 86_400 == 0 { return Durations.words("P\(seconds / 86_400)D") }
             if seconds % 3_600 == 0 { return Durations.words("PT\(seconds / 3_600)H") }

@@ -101,17 +101,24 @@ def test_the_system_administrator_sees_where_retention_stands_and_the_runs(serve
     assert order.index("user.account.sign_in_history") < order.index("user.name"), order
     assert order[-1] != "user.location.precise" and cells(category_row(d, order[-1]))["Note"], order
     audit = category_row(d, "system.audit")
-    assert audit.find_element(By.CSS_SELECTOR, "details summary").text == "Yes"
+    hold = audit.find_element(By.CSS_SELECTOR, "details summary")
+    assert hold.text == "Yes"
+    hold.click()
+    assert "17(3)" in audit.find_element(By.CSS_SELECTOR, "details").text, audit.text
     # The old positions are waiting, and their age is in days, not an epoch number.
     positions = cells(category_row(d, "user.location.precise"))
     assert positions["Waiting to go"] == "4", positions  # lat and lon of two readings
     assert positions["Oldest record"] == "100 days", positions
+    assert "due" in category_row(d, "user.location.precise").find_element(By.CSS_SELECTOR, "td.waiting").get_attribute("class")
+    assert "4 records past their period would go in the next run" in main, main[:900]
     assert not re.search(r"\d{12,}", main), "an epoch number on the page"
     # Nothing ran yet: the empty state says what happens and how to look ahead.
     empty = d.find_element(By.ID, "no-runs").text
     assert "No run has deleted anything yet" in empty and "every hour" in empty, empty
     look(d, shot, "before-run")
     look(d, shot, "before-run-table", d.find_element(By.ID, "retention-categories"))
+    look(d, shot, "legal-hold-open", audit)
+    look(d, shot, "no-runs", d.find_element(By.ID, "runs"))
 
     # Sign-ins, then a run 91 days later deletes them (and the positions) and is recorded.
     for _ in range(3):
