@@ -42,6 +42,9 @@ extension PostgresStore {
         try await countStep(ReadingExpirySQL.unopenedCount, [cutoff], oldest: ReadingExpirySQL.unopenedOldest, [])
     }
 
+    /// Nothing to do here: autovacuum makes deleted rows' space reusable by new rows.
+    public func reclaimSpace() async throws -> Int64 { 0 }
+
     public func storageTTLs() async throws -> [StorageTTL] {
         try await database.read { db in
             try await db.fetchAll(sql: StorageTTL.listSQL).compactMap { row in

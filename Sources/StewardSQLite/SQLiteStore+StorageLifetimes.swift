@@ -34,6 +34,32 @@ extension SQLiteStore {
         try await countStep(ReadingExpirySQL.unopenedCount, [cutoff], oldest: ReadingExpirySQL.unopenedOldest, [])
     }
 
+    public func reclaimSpace() async throws -> Int64 {
+        var returned: Int64 = 0
+        // Bounded: at most 200 batches (~3 GB of 4 KB pages) per run; the next run goes on.
+        for _ in 0..<200 {
+            let step = try await pool.write { db -> Int64 in
+                guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 else { return 0 }
+                let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                // Keep some free pages for the next inserts; return the rest while they are a good share of the file.
+                guard free > max(Self.keptFreePages, pages / 10) else { return 0 }
+                let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                try db.execute(sql: "PRAGMA incremental_vacuum(\(min(Self.reclaimBatchPages, free - Self.keptFreePages)))")
+                return (free - (try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? free)) * pageSize
+            }
+            guard step > 0 else { break }
+            returned += step
+            try Task.checkCancellation()
+        }
+        return returned
+    }
+
+    /// Pages handed back per write: a short transaction, so ingest waits little behind it.
+    static let reclaimBatchPages: Int64 = 2_000
+    /// Free pages always kept for the next inserts (1 MB of 4 KB pages).
+    static let keptFreePages: Int64 = 256
+
     public func storageTTLs() async throws -> [StorageTTL] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: StorageTTL.listSQL).compactMap { row in

@@ -50,6 +50,7 @@ enum RetentionTable {
             JSONMember("time", .number(String(report.time))),
             JSONMember("dryRun", .bool(report.dryRun)),
             JSONMember("affected", .number(String(report.affected))),
+            JSONMember("reclaimedBytes", .number(String(report.reclaimedBytes))),
             JSONMember(
                 "rows",
                 .array(
@@ -79,7 +80,9 @@ enum RetentionTable {
                 row.affected.map { $0.formatted() } ?? "-", row.note ?? oldest(row.oldest, now: report.time),
             ]
         }
+        let space = report.reclaimedBytes > 0 ? "\n\(report.reclaimedBytes.formatted()) bytes of freed space returned to the filesystem" : ""
         return title + "\n" + table(["category", "records", "rule", "period", "hold", report.dryRun ? "would go" : "deleted", "oldest left"], rows)
+            + space
     }
 
     static func statusText(_ report: RetentionReport) -> String {

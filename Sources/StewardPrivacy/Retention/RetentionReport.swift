@@ -26,6 +26,8 @@ public struct RetentionReport: Sendable {
     public var time: Int64
     public var dryRun: Bool
     public var rows: [Row]
+    /// Bytes of freed space handed back to the filesystem at the end of the run (`RetentionStore.reclaimSpace`).
+    public var reclaimedBytes: Int64 = 0
 
     /// The total of records deleted (or that would be).
     public var affected: Int { rows.reduce(0) { $0 + ($1.affected ?? 0) } }

@@ -161,7 +161,8 @@ public struct RetentionService: Sendable {
         }
         rows += try await storageLifetimes(now: time, dryRun: dryRun)
         if let unopened { rows.append(try await unopenedAccounts(unopened, now: time, dryRun: dryRun)) }
-        let report = RetentionReport(time: time, dryRun: dryRun, rows: rows)
+        var report = RetentionReport(time: time, dryRun: dryRun, rows: rows)
+        if !dryRun { report.reclaimedBytes = try await store.reclaimSpace() }
         // A run that deleted something is recorded; an hourly run that found nothing would only bury the trail.
         if !dryRun, report.affected > 0 {
             try await identity.apply([

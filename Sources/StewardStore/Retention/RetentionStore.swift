@@ -190,6 +190,12 @@ public protocol RetentionStore: Sendable {
     /// chain verifiable (`AuditPruning`); with `dryRun` only counts. `oldest` is the oldest entry left.
     func pruneAudit(before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
 
+    /// Returns space the run freed to the filesystem where the backend can do so without stopping anyone (SQLite
+    /// files made since retention was built: a few thousand pages per short write, while much of the file is free);
+    /// answers the bytes returned. Elsewhere freed space is reused by new rows (older SQLite files, PostgreSQL, whose
+    /// autovacuum marks dead rows reusable) and the answer is 0.
+    func reclaimSpace() async throws -> Int64
+
     /// How many accounts that never opened (email never confirmed, parental consent never given) were created before
     /// `cutoff`, and the oldest of all unopened ones: what the unopened-account sweep would delete (it deletes them,
     /// with their empty workspaces, through `IdentityStore.deleteUnopenedAccounts`).
