@@ -43,6 +43,9 @@ enum PostgresErrors {
                 return StewardError.storageFull()
             case "57P01", "57P02", "57P03", "08000", "08003", "08006":
                 return StewardError(.unavailable, "The database \(location) is unavailable (\(message)); try again shortly")
+            case "55P03":
+                // A lock not granted within `lock_timeout` (retention's month drop sets one): busy, not broken.
+                return StewardError(.timeout, "The database \(location) could not take a lock in time (\(message)); try again later")
             case "P0001":
                 return StewardError(.conflict, message)
             case "22021", "22P05":

@@ -47,6 +47,14 @@ enum TelemetryPartitions {
         }
     }
 
+    /// The partition of a UTC month (1...12): its name and bounds in ms.
+    static func bounds(year: Int, month: Int) -> (name: String, start: Int64, end: Int64) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+        return monthBounds(containing: Int64(start.timeIntervalSince1970 * 1000), offset: 0)
+    }
+
     /// The UTC month `offset` months after the one holding `time` (ms): its partition name and bounds in ms.
     static func monthBounds(containing time: Int64, offset: Int) -> (name: String, start: Int64, end: Int64) {
         var calendar = Calendar(identifier: .gregorian)

@@ -60,6 +60,9 @@ extension SQLiteStore {
     /// Free pages always kept for the next inserts (1 MB of 4 KB pages).
     static let keptFreePages: Int64 = 256
 
+    /// SQLite keeps readings in one table: expired ones go row by row (`expireReadings`).
+    public func dropExpiredMonths(cutoffs: [TelemetrySeriesGroup: Int64], dryRun: Bool) async throws -> [DroppedMonth] { [] }
+
     public func storageTTLs() async throws -> [StorageTTL] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: StorageTTL.listSQL).compactMap { row in

@@ -49,6 +49,77 @@ import Testing
         try await cleanup()
     }
 
+    /// Retention drops a month whole when every group in it is past a delete rule's cutoff, keeps a month that holds
+    /// a group without one, and a late reading for a dropped month still lands (in the default partition).
+    // promise: MB-14
+    @Test func monthsPastEveryGroupsCutoffAreDroppedWhole() async throws {
+        let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: 2)
+        do {
+            let tenant = Tenant(name: "Acme", createdTime: 1)
+            try await store.createTenant(tenant)
+            let device = Device(tenantID: tenant.id, name: "tracker", accessToken: "token-\(UUID().uuidString)", createdTime: 1)
+            try await store.createDevice(device)
+            let now = WallClock.nowMillis()
+            let (current, next, after) = (
+                TelemetryPartitions.monthBounds(containing: now, offset: 0), TelemetryPartitions.monthBounds(containing: now, offset: 1),
+                TelemetryPartitions.monthBounds(containing: now, offset: 2)
+            )
+            try await store.append([
+                TelemetryBatch(
+                    device: device.id, entries: (1...3).map { TimedValues(ts: next.start + Int64($0), values: [KeyValue("lat", .double(48.2))]) },
+                    ttlMillis: 86_400_000),
+                TelemetryBatch(device: device.id, entries: [TimedValues(ts: after.start + 1, values: [KeyValue("temp", .long(21))])]),
+                TelemetryBatch(device: device.id, entries: [TimedValues(ts: after.start + 2, values: [KeyValue("lat", .double(48.3))])]),
+            ])
+            let lat = TelemetrySeriesGroup(profile: nil, key: "lat")
+
+            #expect(try await store.dropExpiredMonths(cutoffs: [lat: next.end], dryRun: true).map(\.readings) == [0, 3])
+            #expect(try await rows(store, in: next.name) == 3)
+            let dropped = try await store.dropExpiredMonths(cutoffs: [lat: next.end], dryRun: false)
+            #expect(dropped.map(\.name) == [current.name, next.name])
+            #expect(dropped.map(\.readings) == [0, 3])
+            #expect(try await partitions(store).contains(next.name) == false)
+            let expiries = try await store.database.read { db in
+                try await db.fetchValue(Int64.self, sql: "SELECT count(*) FROM ts_kv_expiry WHERE ts >= ? AND ts < ?", arguments: [next.start, next.end])
+            }
+            #expect(expiries == 0)
+            // The month after holds `temp`, which no delete rule covers: it stays whole.
+            #expect(try await store.dropExpiredMonths(cutoffs: [lat: after.end], dryRun: false).isEmpty)
+            #expect(try await rows(store, in: after.name) == 2)
+
+            // A late reading for the dropped month is still stored and read back.
+            try await store.append([TelemetryBatch(device: device.id, entries: [TimedValues(ts: next.start + 9, values: [KeyValue("lat", .double(1))])])])
+            #expect(try await rows(store, in: "ts_kv_default") == 1)
+            let history = try await store.history(
+                tenant: tenant.id, device: device.id, query: TimeSeriesQuery(keys: ["lat"], startTs: next.start, endTs: after.end, limit: 10, ascending: true))
+            #expect(history["lat"]?.map(\.ts) == [next.start + 9, after.start + 2])
+        } catch {
+            try? await cleanup()
+            throw error
+        }
+        try await cleanup()
+    }
+
+    /// While another transaction holds ts_kv (as ingest does), the drop gives up after its lock timeout, so ingest
+    /// never queues long behind it, and the month goes at the next run.
+    @Test func aMonthLockedByIngestWaitsForTheNextRun() async throws {
+        let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: 3)
+        do {
+            let next = TelemetryPartitions.monthBounds(containing: WallClock.nowMillis(), offset: 1)
+            let lat = TelemetrySeriesGroup(profile: nil, key: "lat")
+            let skipped = try await store.database.write { db in
+                try await db.execute(sql: "LOCK TABLE ts_kv IN ROW EXCLUSIVE MODE")
+                return try await store.dropExpiredMonths(cutoffs: [lat: next.end], dryRun: false)
+            }
+            #expect(skipped.isEmpty)
+            #expect(try await store.dropExpiredMonths(cutoffs: [lat: next.end], dryRun: false).map(\.name).contains(next.name))
+        } catch {
+            try? await cleanup()
+            throw error
+        }
+        try await cleanup()
+    }
+
     func partitions(_ store: PostgresStore) async throws -> Set<String> {
         try await store.database.read { db in
             Set(

@@ -190,6 +190,12 @@ public protocol RetentionStore: Sendable {
     /// chain verifiable (`AuditPruning`); with `dryRun` only counts. `oldest` is the oldest entry left.
     func pruneAudit(before cutoff: Int64, limit: Int, dryRun: Bool) async throws -> RetentionStep
 
+    /// Drops whole months of readings at once where the backend partitions them (PostgreSQL), instead of deleting
+    /// them row by row: a month goes when every (profile, key) group with readings in it is in `cutoffs` (groups whose
+    /// rule deletes, never folds) with a cutoff at or after the month's end. With `dryRun` only says which would go.
+    /// A backend without partitions answers nothing.
+    func dropExpiredMonths(cutoffs: [TelemetrySeriesGroup: Int64], dryRun: Bool) async throws -> [DroppedMonth]
+
     /// Returns space the run freed to the filesystem where the backend can do so without stopping anyone (SQLite
     /// files made since retention was built: a few thousand pages per short write, while much of the file is free);
     /// answers the bytes returned. Elsewhere freed space is reused by new rows (older SQLite files, PostgreSQL, whose
@@ -372,5 +378,20 @@ extension StorageTTL {
         case .tenant(let id): return .notFound("Tenant \(id) not found")
         case .profile(let id): return .notFound("Device profile \(id) not found in this tenant")
         }
+    }
+}
+
+/// A month of readings dropped whole: its partition, its bounds (ms) and how many readings it held.
+public struct DroppedMonth: Sendable, Equatable {
+    public var name: String
+    public var start: Int64
+    public var end: Int64
+    public var readings: Int
+
+    public init(name: String, start: Int64, end: Int64, readings: Int) {
+        self.name = name
+        self.start = start
+        self.end = end
+        self.readings = readings
     }
 }
