@@ -146,6 +146,16 @@ extension PostgresStore: PersonalDataStore {
         ).flatMap(TenantID.init)
     }
 
+    public func rollupRows(device seq: Int64) async throws -> [[JSONValue]] {
+        try await database.read { db in
+            try await db.fetchAll(sql: RollupRows.sql, arguments: [seq]).map {
+                RollupRows.row(
+                    key: try $0["key"], width: try $0["width"], start: try $0["start"], count: try $0["n"], numeric: try $0["numeric_n"],
+                    total: try $0["total"], low: try $0["low"], high: try $0["high"])
+            }
+        }
+    }
+
     public func attributeRows(device seq: Int64) async throws -> [[JSONValue]] {
         try await database.read { db in
             try await db.fetchAll(

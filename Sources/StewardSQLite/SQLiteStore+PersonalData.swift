@@ -225,6 +225,16 @@ extension SQLiteStore: PersonalDataStore {
         }
     }
 
+    public func rollupRows(device seq: Int64) async throws -> [[JSONValue]] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: RollupRows.sql, arguments: [seq]).map {
+                RollupRows.row(
+                    key: $0["key"], width: $0["width"], start: $0["start"], count: $0["n"], numeric: $0["numeric_n"], total: $0["total"],
+                    low: $0["low"], high: $0["high"])
+            }
+        }
+    }
+
     public func receipt(id: String) async throws -> ErasureReceiptRecord? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM erasure_receipt WHERE id = ?", arguments: [id]).map {

@@ -180,6 +180,9 @@ public protocol PersonalDataStore: Sendable {
     func soleTenant(of user: UserID) async throws -> TenantID?
     /// Attributes of a device: (scope, key, last update, value).
     func attributeRows(device seq: Int64) async throws -> [[JSONValue]]
+    /// The hourly and daily totals kept of a device's deleted readings (`ts_kv_rollup`): (key, period, start, count,
+    /// numeric count, sum, min, max).
+    func rollupRows(device seq: Int64) async throws -> [[JSONValue]]
 
     /// Erases the person in one transaction and writes the receipt (`plan.receiptWording` with the counts) in it;
     /// returns the counts.
@@ -189,4 +192,22 @@ public protocol PersonalDataStore: Sendable {
     /// Called after an erasure has committed; best effort, as the backend does it on its own later too.
     func purgeErasedRemnants() async throws
     func receipt(id: String) async throws -> ErasureReceiptRecord?
+}
+
+/// The rows of `PersonalDataStore.rollupRows`, the same on every backend.
+public enum RollupRows {
+    public static let sql = """
+        SELECT k.key, r.width, r.start, r.n, r.numeric_n, r.total, r.low, r.high FROM ts_rollup r
+        JOIN ts_key k ON k.id = r.key_id WHERE r.device_seq = ? ORDER BY k.key, r.width, r.start
+        """
+
+    public static func row(key: String, width: Int64, start: Int64, count: Int64, numeric: Int64, total: Double?, low: Double?, high: Double?)
+        -> [JSONValue]
+    {
+        func number(_ value: Double?) -> JSONValue { value.map { .number(String($0)) } ?? .null }
+        return [
+            .string(key), .string(width == RollupWidth.day.rawValue ? "day" : "hour"), .number(String(start)), .number(String(count)),
+            .number(String(numeric)), number(total), number(low), number(high),
+        ]
+    }
 }

@@ -179,6 +179,14 @@ extension StoreContract {
             #expect(try await history(meters[1], .sum, interval: day).isEmpty)
             // The totals outlive the latest values, so the group is still listed and its totals can still expire.
             #expect(try await s.retention.telemetrySeriesGroups().contains(group))
+            // They are the person's data while they last: the export lists them per device.
+            let person = try await account(s, email: "meter-owner@example.com", tenant: tenant.id)
+            try await s.personalData.assignDevice(tenant: tenant.id, device: meters[0].id, to: person.id)
+            let device = try #require(try await s.personalData.devices(concerning: person.id).first { $0.id == meters[0].id })
+            #expect(
+                try await s.personalData.rollupRows(device: device.seq) == [
+                    [.string("energy"), .string("day"), .number(String(day)), .number("1"), .number("1"), .number("5.0"), .number("5.0"), .number("5.0")]
+                ])
         }
     }
 

@@ -126,6 +126,15 @@ public enum PersonalDataCatalog {
                 "last_update_ts": "Last update (Unix ms)", "value": "Value",
             ]),
         Entry(
+            name: "telemetry_totals", title: "Totals of deleted readings",
+            description: "Hourly and daily totals per device and key kept after the readings themselves were deleted, where the privacy policy says readings are aggregated.",
+            categories: ["user.telemetry", "user.sensor.presence", "user.sensor.energy"], source: "your devices, summed by Steward",
+            columns: [
+                "device_id": "Device id", "key": "Telemetry key", "period": "hour or day", "start": "Start of the hour or day (Unix ms)",
+                "count": "Readings in it", "numeric_count": "Readings that were numbers", "sum": "Sum of the numbers",
+                "min": "Smallest number", "max": "Largest number",
+            ]),
+        Entry(
             name: "telemetry", title: "Device readings", description: "Every reading of those devices, with the data category each key falls in.",
             categories: ["user.telemetry", "user.location.precise", "user.health_and_medical", "user.sensor.presence", "user.sensor.energy"],
             source: "your devices",

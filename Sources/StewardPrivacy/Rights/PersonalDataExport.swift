@@ -44,12 +44,17 @@ public struct PersonalDataExport: Sendable {
     ) async throws {
         let devices = try await store.devices(concerning: user)
         var attributes: [[JSONValue]] = []
+        var totals: [[JSONValue]] = []
         for device in devices {
             attributes += try await store.attributeRows(device: device.seq).map { [.string(device.id.description)] + $0 }
+            totals += try await store.rollupRows(device: device.seq).map { [.string(device.id.description)] + $0 }
         }
         let attributeTable = PersonalTable(name: "attributes", columns: ["device_id", "scope", "key", "last_update_ts", "value"], rows: attributes)
+        let totalsTable = PersonalTable(
+            name: "telemetry_totals", columns: ["device_id", "key", "period", "start", "count", "numeric_count", "sum", "min", "max"],
+            rows: totals)
         // Small tables are held whole; the stored kinds of record (audit and usage can run to millions) are paged.
-        let held = extraTables + [PersonalTable.devices(devices), attributeTable]
+        let held = extraTables + [PersonalTable.devices(devices), attributeTable, totalsTable]
         let kinds = PersonalRecordKind.allCases
         let total = try await store.readingCount(devices: devices.map(\.seq)) * 2
         var done = 0
