@@ -55,6 +55,13 @@ CREATE TABLE ts_rollup (device_seq bigint NOT NULL, key_id bigint NOT NULL, widt
   high double precision, PRIMARY KEY (device_seq, key_id, width, start));
 ALTER TABLE audit_log ADD COLUMN v smallint NOT NULL DEFAULT 1;
 CREATE TABLE audit_anchor (one boolean PRIMARY KEY DEFAULT true CHECK (one), seq bigint NOT NULL, hash text NOT NULL);
+DROP TRIGGER consent_event_append_only ON consent_event;
+CREATE TRIGGER consent_event_append_only
+  BEFORE UPDATE OF seq, subject, purpose, state, policy_version, notice_hash, method, time, network ON consent_event
+  FOR EACH ROW EXECUTE FUNCTION steward_refuse_update('the consent ledger is append-only');
+CREATE TRIGGER consent_event_client_only_emptied BEFORE UPDATE OF client ON consent_event
+  FOR EACH ROW WHEN (NEW.client <> '')
+  EXECUTE FUNCTION steward_refuse_update('the consent ledger is append-only (a client description can only be emptied)');
 ALTER TABLE tenant ADD COLUMN storage_ttl bigint;
 ALTER TABLE device_profile ADD COLUMN storage_ttl bigint;
 CREATE TABLE published_statistic (category text NOT NULL, key text NOT NULL, day bigint NOT NULL, devices bigint,

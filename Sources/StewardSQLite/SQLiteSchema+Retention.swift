@@ -38,6 +38,14 @@ extension SQLiteSchema {
             seq INTEGER NOT NULL,
             hash TEXT NOT NULL
         );
+        -- The consent ledger stays append-only, except that the browser description of an entry is emptied when its
+        -- period (user.device.client) ends.
+        DROP TRIGGER consent_event_append_only;
+        CREATE TRIGGER consent_event_append_only
+            BEFORE UPDATE OF seq, subject, purpose, state, policy_version, notice_hash, method, time, network ON consent_event
+            BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
+        CREATE TRIGGER consent_event_client_only_emptied BEFORE UPDATE OF client ON consent_event WHEN NEW.client <> ''
+            BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only (a client description can only be emptied)'); END;
         -- How long readings are kept, in seconds, for every device of a tenant or a profile (NULL: as declared).
         ALTER TABLE tenant ADD COLUMN storage_ttl INTEGER;
         ALTER TABLE device_profile ADD COLUMN storage_ttl INTEGER;

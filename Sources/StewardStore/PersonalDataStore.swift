@@ -180,7 +180,7 @@ public protocol PersonalDataStore: Sendable {
     func soleTenant(of user: UserID) async throws -> TenantID?
     /// Attributes of a device: (scope, key, last update, value).
     func attributeRows(device seq: Int64) async throws -> [[JSONValue]]
-    /// The hourly and daily totals kept of a device's deleted readings (`ts_kv_rollup`): (key, period, start, count,
+    /// The hourly and daily totals kept of a device's deleted readings (`ts_rollup`): (key, period, start, count,
     /// numeric count, sum, min, max).
     func rollupRows(device seq: Int64) async throws -> [[JSONValue]]
 

@@ -243,6 +243,22 @@ extension StoreContract {
 
             #expect(try await s.retention.anonymize(.apiKeyAddress, before: 10_000, limit: 100, dryRun: false, masked).affected == 1)
             #expect(try await s.identity.apiKeys(of: alice.id).first?.lastUsedIP == "2001:db8:1:2::9/masked")
+
+            // The consent ledger lets only the client be emptied; everything else stays as recorded.
+            func consent(_ time: Int64) -> ConsentRecord {
+                ConsentRecord(
+                    subject: ConsentRecord.subject(alice.id), purpose: "marketing", state: .given, policyVersion: "1", noticeHash: "n",
+                    method: .form, time: time, client: "Firefox/140", networkPrefix: "198.51.100.0/24")
+            }
+            try await s.identity.apply([.recordConsent(consent(1_000)), .recordConsent(consent(50_000))])
+            #expect(try await s.retention.anonymize(.consentClient, before: 10_000, limit: 100, dryRun: false) { _ in "" }.affected == 1)
+            let ledger = try await s.identity.consentHistory(subject: ConsentRecord.subject(alice.id)).sorted { $0.time < $1.time }
+            #expect(ledger.map(\.client) == ["", "Firefox/140"])
+            #expect(ledger.map(\.networkPrefix) == ["198.51.100.0/24", "198.51.100.0/24"])
+            await #expect(throws: (any Error).self) {
+                _ = try await s.retention.anonymize(.consentClient, before: 90_000, limit: 100, dryRun: false) { _ in "forged" }
+            }
+            #expect(try await s.identity.consentHistory(subject: ConsentRecord.subject(alice.id)).map(\.client).sorted() == ["", "Firefox/140"])
         }
     }
 }

@@ -19,7 +19,7 @@ public struct RetentionService: Sendable {
     /// rule is `anonymize`, an address replaced by its network (IPv4 /24, IPv6 /48).
     public static let sweptFields: [String: [RetainedField]] = [
         "user.device.ip_address": [.sessionAddress, .apiKeyAddress, .agreementAddress, .auditAddress],
-        "user.device.client": [.sessionClient, .agreementClient],
+        "user.device.client": [.sessionClient, .agreementClient, .consentClient],
     ]
 
     /// The category of the audit trail, whose prefix the run prunes.

@@ -100,6 +100,8 @@ public enum RetainedField: String, Sendable, CaseIterable {
     case sessionClient
     /// The browser and OS a policy agreement was given with, by when.
     case agreementClient
+    /// The browser and OS a consent choice was made with, by when (the ledger lets only this column be emptied).
+    case consentClient
 
     /// The table, its key (and whether the key is an integer), the column, the time, and the SQL condition that
     /// holds while the value is still as recorded (a network has a `/`, an emptied client is '').
@@ -111,6 +113,7 @@ public enum RetainedField: String, Sendable, CaseIterable {
         case .auditAddress: return ("audit_log", "seq", true, "ip", "time", "v = 2 AND ip <> '' AND ip NOT LIKE '%/%'")
         case .sessionClient: return ("session", "id", false, "client", "created_time", "client <> ''")
         case .agreementClient: return ("policy_agreement", "id", true, "client", "time", "client <> ''")
+        case .consentClient: return ("consent_event", "seq", true, "client", "time", "client <> ''")
         }
     }
 
