@@ -21,6 +21,21 @@ public struct RetentionReport: Sendable {
         public var oldest: Int64?
         /// Why a category is not swept: kept for the account's lifetime, or its records are not swept by this version.
         public var note: String?
+
+        public init(
+            category: String, categoryName: String, records: String?, rule: RetentionRule.Outcome, period: String, legalHold: String?,
+            affected: Int?, oldest: Int64?, note: String?
+        ) {
+            self.category = category
+            self.categoryName = categoryName
+            self.records = records
+            self.rule = rule
+            self.period = period
+            self.legalHold = legalHold
+            self.affected = affected
+            self.oldest = oldest
+            self.note = note
+        }
     }
 
     public var time: Int64
@@ -28,6 +43,13 @@ public struct RetentionReport: Sendable {
     public var rows: [Row]
     /// Bytes of freed space handed back to the filesystem at the end of the run (`RetentionStore.reclaimSpace`).
     public var reclaimedBytes: Int64 = 0
+
+    public init(time: Int64, dryRun: Bool, rows: [Row], reclaimedBytes: Int64 = 0) {
+        self.time = time
+        self.dryRun = dryRun
+        self.rows = rows
+        self.reclaimedBytes = reclaimedBytes
+    }
 
     /// The total of records deleted (or that would be).
     public var affected: Int { rows.reduce(0) { $0 + ($1.affected ?? 0) } }
