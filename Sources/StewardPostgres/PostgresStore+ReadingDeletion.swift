@@ -11,20 +11,12 @@ extension PostgresStore {
             for row in try await db.fetchAll(sql: "SELECT id, key FROM ts_key WHERE key = ANY(?)", arguments: [keys]) {
                 ids[try row["key"]] = try row["id"] as Int64
             }
-            var found: [(key: String, id: Int64)] = []
-            var unknown: [String] = []
-            for key in deletion.keys {
-                if let id = ids[key],
-                    try await db.fetchValue(Bool.self, sql: ReadingDeletion.knownKeySQL, arguments: [seq, id, seq, id]) == true
-                {
-                    found.append((key, id))
-                } else {
-                    unknown.append(key)
-                }
+            var known: [String: Int64] = [:]
+            for (key, id) in ids where try await db.fetchValue(Bool.self, sql: ReadingDeletion.knownKeySQL, arguments: [seq, id, seq, id]) == true {
+                known[key] = id
             }
-            guard unknown.isEmpty else { throw ReadingDeletion.unknownKeys(unknown) }
             var deleted: [String: Int] = [:]
-            for (key, id) in found {
+            for (key, id) in try deletion.resolve(known: known) {
                 let range: SQLArguments = [seq, id, deletion.startTs, deletion.endTs]
                 deleted[key, default: 0] += try await db.execute(sql: ReadingDeletion.deleteRangeSQL("ts_kv"), arguments: range)
                 _ = try await db.execute(sql: ReadingDeletion.deleteRangeSQL("ts_kv_expiry"), arguments: range)

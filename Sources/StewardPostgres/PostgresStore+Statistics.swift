@@ -12,11 +12,7 @@ extension PostgresStore: StatisticsStore {
         try await database.read { db in
             var oldest: Int64?
             for keyID in try await Self.keyIDs(db, keys).values {
-                // One primary-key seek per device instead of a scan of every reading.
-                let found = try await db.fetchValue(
-                    Int64.self,
-                    sql: "SELECT MIN((SELECT MIN(ts) FROM ts_kv WHERE device_seq = d.seq AND key_id = ?)) FROM device d",
-                    arguments: [keyID])
+                let found = try await db.fetchValue(Int64.self, sql: StatisticsSQL.oldestReading, arguments: [keyID])
                 if let found, found < oldest ?? .max { oldest = found }
             }
             return oldest

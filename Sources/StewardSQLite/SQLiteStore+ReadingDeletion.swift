@@ -7,19 +7,13 @@ extension SQLiteStore {
         try deletion.validate()
         return try await pool.write { db in
             let seq = try self.scopedDeviceKey(db, tenant: tenant, device: device)
-            var found: [(key: String, id: Int64)] = []
-            var unknown: [String] = []
-            for key in deletion.keys {
-                let id = try Int64.fetchOne(db, sql: "SELECT id FROM ts_key WHERE key = ?", arguments: [key])
-                if let id, try Bool.fetchOne(db, sql: ReadingDeletion.knownKeySQL, arguments: [seq, id, seq, id]) == true {
-                    found.append((key, id))
-                } else {
-                    unknown.append(key)
-                }
+            var known: [String: Int64] = [:]
+            for (key, id) in try Self.keyIDs(db, deletion.keys)
+            where try Bool.fetchOne(db, sql: ReadingDeletion.knownKeySQL, arguments: [seq, id, seq, id]) == true {
+                known[key] = id
             }
-            guard unknown.isEmpty else { throw ReadingDeletion.unknownKeys(unknown) }
             var deleted: [String: Int] = [:]
-            for (key, id) in found {
+            for (key, id) in try deletion.resolve(known: known) {
                 let range: StatementArguments = [seq, id, deletion.startTs, deletion.endTs]
                 try db.execute(sql: ReadingDeletion.deleteRangeSQL("ts_kv"), arguments: range)
                 deleted[key, default: 0] += db.changesCount

@@ -13,10 +13,7 @@ extension SQLiteStore: StatisticsStore {
         try await pool.read { db in
             var oldest: Int64?
             for keyID in try Self.keyIDs(db, keys).values {
-                // One primary-key seek per device instead of a scan of every reading.
-                let found = try Int64.fetchOne(
-                    db, sql: "SELECT MIN((SELECT MIN(ts) FROM ts_kv WHERE device_seq = d.seq AND key_id = ?)) FROM device d",
-                    arguments: [keyID])
+                let found = try Int64.fetchOne(db, sql: StatisticsSQL.oldestReading, arguments: [keyID])
                 if let found, found < oldest ?? .max { oldest = found }
             }
             return oldest

@@ -33,6 +33,14 @@ public struct ReadingDeletion: Sendable, Equatable {
         guard startTs <= endTs else { throw .badRequest("'startTs' must not be after 'endTs' (\(startTs) > \(endTs))") }
     }
 
+    /// The keys to delete with their ids, in the order asked, given the ids of those the device has data under;
+    /// refuses the lot, naming them, when any key is unknown, so nothing is deleted.
+    public func resolve(known: [String: Int64]) throws(StewardError) -> [(key: String, id: Int64)] {
+        let unknown = keys.filter { known[$0] == nil }
+        guard unknown.isEmpty else { throw Self.unknownKeys(unknown) }
+        return keys.map { ($0, known[$0]!) }
+    }
+
     /// The error for keys the device has no data under: the caller most likely mistyped one, so nothing is deleted.
     public static func unknownKeys(_ keys: [String]) -> StewardError {
         .badRequest("Unknown telemetry key(s) for this device: \(keys.joined(separator: ", ")); nothing was deleted")

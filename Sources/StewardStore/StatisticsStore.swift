@@ -95,6 +95,10 @@ public enum StatisticsSQL {
     /// The category and key of a day's release marker.
     public static let marker = ""
 
+    /// The oldest reading of a key (parameter: key id): one primary-key seek per device instead of a scan of every
+    /// reading.
+    public static let oldestReading = "SELECT MIN((SELECT MIN(ts) FROM ts_kv WHERE device_seq = d.seq AND key_id = ?)) FROM device d"
+
     public static let lastReleasedDay = "SELECT MAX(day) FROM published_statistic WHERE category = '' AND key = ''"
 
     public static let insert = """

@@ -11,8 +11,7 @@ import Testing
     /// creates that month's partition and the next three, and moves the readings that waited for it in the default
     /// partition into it.
     @Test func theHourlyMaintenanceCreatesTheComingMonths() async throws {
-        let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: 2)
-        do {
+        try await withFreshStore(maximumConnections: 2) { store in
             let stores: any BackendStores = store
             let maintenance = try #require(stores as? any StorageMaintenance, "the server would never run maintenance")
             let tenant = Tenant(name: "Acme", createdTime: 1)
@@ -42,19 +41,14 @@ import Testing
             // A second run finds everything in place.
             try await maintenance.maintain(now: later.start + 5)
             #expect(try await partitions(store) == made)
-        } catch {
-            try? await cleanup()
-            throw error
         }
-        try await cleanup()
     }
 
     /// Retention drops a month whole when every group in it is past a delete rule's cutoff, keeps a month that holds
     /// a group without one, and a late reading for a dropped month still lands (in the default partition).
     // promise: MB-14
     @Test func monthsPastEveryGroupsCutoffAreDroppedWhole() async throws {
-        let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: 2)
-        do {
+        try await withFreshStore(maximumConnections: 2) { store in
             let tenant = Tenant(name: "Acme", createdTime: 1)
             try await store.createTenant(tenant)
             let device = Device(tenantID: tenant.id, name: "tracker", accessToken: "token-\(UUID().uuidString)", createdTime: 1)
@@ -93,18 +87,13 @@ import Testing
             let history = try await store.history(
                 tenant: tenant.id, device: device.id, query: TimeSeriesQuery(keys: ["lat"], startTs: next.start, endTs: after.end, limit: 10, ascending: true))
             #expect(history["lat"]?.map(\.ts) == [next.start + 9, after.start + 2])
-        } catch {
-            try? await cleanup()
-            throw error
         }
-        try await cleanup()
     }
 
     /// While another transaction holds ts_kv (as ingest does), the drop gives up after its lock timeout, so ingest
     /// never queues long behind it, and the month goes at the next run.
     @Test func aMonthLockedByIngestWaitsForTheNextRun() async throws {
-        let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: 3)
-        do {
+        try await withFreshStore(maximumConnections: 3) { store in
             let next = TelemetryPartitions.monthBounds(containing: WallClock.nowMillis(), offset: 1)
             let lat = TelemetrySeriesGroup(profile: nil, key: "lat")
             let skipped = try await store.database.write { db in
@@ -113,6 +102,14 @@ import Testing
             }
             #expect(skipped.isEmpty)
             #expect(try await store.dropExpiredMonths(cutoffs: [lat: next.end], dryRun: false).map(\.name).contains(next.name))
+        }
+    }
+
+    /// A store on a fresh database for `body`, dropped afterwards whatever happens.
+    func withFreshStore(maximumConnections: Int, _ body: (PostgresStore) async throws -> Void) async throws {
+        let (store, cleanup) = try await TestCluster.freshStore(maximumConnections: maximumConnections)
+        do {
+            try await body(store)
         } catch {
             try? await cleanup()
             throw error

@@ -14,14 +14,6 @@ from steward_harness import Tenant, jwt_header, jwt_payload, now_ms, unique
 NULL_CUSTOMER = "13814000-1dd2-11b2-8080-808080808080"
 
 
-@pytest.fixture(scope="module")
-def rc(server, tenant):
-    client = RestClient(base_url=server.base_url)
-    client.login(tenant.admin_email, tenant.admin_password)
-    yield client
-    client.stop()
-
-
 def device_api(server, token, path):
     return f"{server.base_url}/api/v1/{token}{path}"
 

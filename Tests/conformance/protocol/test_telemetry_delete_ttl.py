@@ -8,20 +8,10 @@ import time
 import pytest
 import requests
 from tb_rest_client.models import DeviceId
-from tb_rest_client.rest import ApiException
-from tb_rest_client.rest_client import RestClient
 
 from steward_harness import now_ms
 
 DAY = 86_400_000
-
-
-@pytest.fixture(scope="module")
-def rc(server, tenant):
-    client = RestClient(base_url=server.base_url)
-    client.login(tenant.admin_email, tenant.admin_password)
-    yield client
-    client.stop()
 
 
 def readings(tenant, dev, keys, start=0, end=None):
