@@ -51,7 +51,7 @@ enum BackupCipher {
     /// Readings and attributes are keyed by device; a device's person is its assignee or the only member of its tenant.
     static let devicePerson = "SELECT d.seq, \(SQLiteStore.devicePerson) AS person FROM device d"
 
-    static let triggers = ["consent_event_append_only", "disclosure_no_update"]
+    static let triggers = ["consent_event_append_only", "consent_event_client_only_emptied", "disclosure_no_update"]
 
     // MARK: Encrypting a copy
 
