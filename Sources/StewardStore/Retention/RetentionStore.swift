@@ -311,11 +311,23 @@ public enum ReadingRetentionSQL {
 
     /// The readings of the group (parameters: key, [profile]) as a WHERE clause over a table aliased `r`.
     public static func selection(profile: String?) -> String {
-        let devices =
-            profile == nil
+        "r.key_id = (SELECT id FROM ts_key WHERE key = ?) AND r.device_seq IN (\(devices(profile: profile)))"
+    }
+
+    /// The storage keys of the group's devices (parameter: [profile]).
+    static func devices(profile: String?) -> String {
+        profile == nil
             ? "SELECT d.seq FROM device d WHERE d.profile_id IS NULL"
             : "SELECT d.seq FROM device d JOIN device_profile p ON p.id = d.profile_id WHERE p.name = ?"
-        return "r.key_id = (SELECT id FROM ts_key WHERE key = ?) AND r.device_seq IN (\(devices))"
+    }
+
+    /// The group's oldest reading (parameters: key, [profile]) by one primary-key seek per device: a `MIN` over the
+    /// whole selection would read every reading left, once per batch.
+    public static func oldest(profile: String?) -> String {
+        """
+        SELECT MIN((SELECT MIN(r.ts) FROM ts_kv r WHERE r.device_seq = x.seq AND r.key_id = k.id))
+        FROM (SELECT id FROM ts_key WHERE key = ?) k CROSS JOIN device x WHERE x.seq IN (\(devices(profile: profile)))
+        """
     }
 
     /// The arguments of `selection`.
@@ -325,7 +337,9 @@ public enum ReadingRetentionSQL {
 
     /// Statements with the group's arguments first, then the cutoff (and the limit).
     public static func statements(profile: String?) -> (count: String, deleteBatch: String, deleteLatest: String, oldest: String) {
-        statements(selection: selection(profile: profile))
+        var sql = statements(selection: selection(profile: profile))
+        sql.oldest = oldest(profile: profile)
+        return sql
     }
 
     /// The batch of readings of `selection` before a cutoff, in primary-key order (parameters: the selection's, the
