@@ -25,9 +25,12 @@ enum TestCluster {
 
     static var required: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
-    /// A pool on the cluster's `postgres` database, for creating and dropping the databases tests use.
+    /// A pool on the cluster's `postgres` database, for creating and dropping the databases tests use. Every
+    /// PostgreSQL test creates one, all in parallel, through these 8 connections; on a loaded 2-core machine the
+    /// queue can take minutes (seen: 120 s exceeded while a release build ran beside the suite), so the deadline is
+    /// long: slow is not broken here.
     static let admin: Result<PostgresDatabase, any Error> = Result {
-        let database = try PostgresDatabase(location: location(), maximumConnections: 8, callTimeout: .seconds(120))
+        let database = try PostgresDatabase(location: location(), maximumConnections: 8, callTimeout: .seconds(600))
         database.start()
         return database
     }
