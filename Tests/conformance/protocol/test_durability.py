@@ -90,7 +90,10 @@ def test_acked_telemetry_survives_kill_9(durable_server):
     srv = durable_server
     tenant = Tenant(srv)
     devices = [tenant.device(name=unique("durable")) for _ in range(CONNECTIONS)]
-    t0s = [1_600_000_000_000 + k * 10_000_000 for k in range(CONNECTIONS)]
+    # Recent readings (from two days ago): older ones would be past user.telemetry's one year, and the retention job
+    # that runs when the server starts again would rightly fold and delete them.
+    base = int(time.time() * 1000) - 2 * 86_400_000
+    t0s = [base + k * 10_000_000 for k in range(CONNECTIONS)]
     pubs = [Publisher(srv, d["accessToken"], t0) for d, t0 in zip(devices, t0s)]
     for p in pubs:
         p.thread.start()
