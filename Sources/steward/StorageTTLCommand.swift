@@ -41,7 +41,7 @@ struct StorageTTLCommand: AsyncParsableCommand {
                 .array(ttls.map(Self.json)), asJSON: common.json,
                 text: ttls.isEmpty
                     ? "No storage TTL is set: readings are kept as the privacy declaration says."
-                    : ttls.map { "\(Self.kind($0.scope)) \($0.name): \(Self.words($0.seconds))" }.joined(separator: "\n"))
+                    : ttls.map { "\($0.scope.kind) \($0.name): \(Self.words($0.seconds))" }.joined(separator: "\n"))
             return
         }
         let owner = try await Resolver(steward: steward).tenant(tenant!)
@@ -60,24 +60,17 @@ struct StorageTTLCommand: AsyncParsableCommand {
         } catch let error as StewardError where error.kind == .badRequest {
             throw ValidationError(error.message)
         }
-        let text = value.map { "Readings of \(Self.kind(scope)) \(name) are kept \(Self.words($0))" } ?? "Cleared the storage TTL of \(Self.kind(scope)) \(name)"
+        let text = value.map { "Readings of \(scope.kind) \(name) are kept \(Self.words($0))" } ?? "Cleared the storage TTL of \(scope.kind) \(name)"
         Output.print(
             .object([
-                JSONMember("kind", .string(Self.kind(scope))), JSONMember("name", .string(name)),
+                JSONMember("kind", .string(scope.kind)), JSONMember("name", .string(name)),
                 JSONMember("seconds", value.map { .number(String($0)) } ?? .null),
             ]), asJSON: common.json, text: text)
     }
 
-    static func kind(_ scope: StorageTTLScope) -> String {
-        switch scope {
-        case .tenant: return "tenant"
-        case .profile: return "profile"
-        }
-    }
-
     static func json(_ ttl: StorageTTL) -> JSONValue {
         .object([
-            JSONMember("kind", .string(kind(ttl.scope))), JSONMember("id", .string(ttl.scope.id)),
+            JSONMember("kind", .string(ttl.scope.kind)), JSONMember("id", .string(ttl.scope.id)),
             JSONMember("name", .string(ttl.name)), JSONMember("seconds", .number(String(ttl.seconds))),
         ])
     }

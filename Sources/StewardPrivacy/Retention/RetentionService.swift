@@ -239,11 +239,7 @@ public struct RetentionService: Sendable {
                 try await expireAll { try await store.expireTTLReadings(now: time, limit: $0, dryRun: dryRun) })
         ]
         for ttl in try await store.storageTTLs() {
-            let kind: String
-            switch ttl.scope {
-            case .tenant: kind = "tenant"
-            case .profile: kind = "profile"
-            }
+            let kind = ttl.scope.kind
             let cutoff = time - ttl.seconds * 1000
             let step = try await expireAll { try await store.expireReadings(of: ttl.scope, before: cutoff, limit: $0, dryRun: dryRun) }
             rows.append(row("\(kind) TTL: \(ttl.name)", "Readings of \(kind) \(ttl.name), kept \(ttl.seconds) s", period: "PT\(ttl.seconds)S", step))
