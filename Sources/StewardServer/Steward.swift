@@ -239,6 +239,7 @@ public struct Steward: Sendable {
             mailQueued: { sender?.wake() })
         console.statistics = statistics
         console.retention = retention
+        console.mailWaits = sender == nil
         return console
     }
 

@@ -37,6 +37,7 @@ public struct StewardServer {
         let steward = try await Steward(configuration: configuration, logger: logger)
         // Before anything is served: a new declaration version is recorded and announced, or start-up is refused.
         try await steward.policyChanges.recordLoaded()
+        warnAboutPlaceholders(steward.privacy)
         let bootstrap = try await steward.bootstrapAdministrator(email: configuration.adminEmail, password: configuration.adminPassword)
         let tls = try tlsConfiguration()
         if configuration.tlsOnly, tls == nil {
@@ -109,6 +110,18 @@ public struct StewardServer {
             throw error
         }
         await stop(steward)
+    }
+
+    /// The bundled declaration names nobody ("CHANGE ME", `example.invalid`): published as it is, people would read
+    /// and agree to a policy without a controller to turn to. Start-up goes on (a first try needs no setup), but says
+    /// so on every start until the operator's own `privacy.yaml` replaces them.
+    func warnAboutPlaceholders(_ privacy: PrivacyDeclaration) {
+        let placeholders = privacy.placeholders()
+        guard !placeholders.isEmpty else { return }
+        let file = (configuration.dataDirectory as NSString).appendingPathComponent("privacy.yaml")
+        let fields = placeholders.prefix(4).map(\.path).joined(separator: ", ") + (placeholders.count > 4 ? ", …" : "")
+        logger.warning(
+            "The published privacy policy (/privacy) still holds \(placeholders.count) placeholder(s) of the bundled declaration (\(fields)): people who sign up agree to it as it is. Put your own details into \(file) (start from Sources/StewardPrivacy/Resources/default-privacy.yaml) and check it with `steward policy check`")
     }
 
     /// Commits what is queued, closes the database, says so.

@@ -25,9 +25,11 @@ struct AccountRoutes {
             return HTTP.json(EntityJSON.page(slice.map(EntityJSON.tenant), total: all.count, pageSize: pageSize, page: page).serialized)
         }
         router.get("api/tenant/:tenantId") { request, context in
+            _ = try context.requireIdentity()
+            // `/api/tenant/deviceInfos` and the like are paths we lack, not tenants this caller may not read.
+            let id = try APIPathMiss.id(request, context, "tenantId") { TenantID($0) }
             try await requireSystemAdmin(request, context)
-            guard let id = TenantID(try context.parameters.require("tenantId")), let tenant = try await web.accounts.tenant(id: id)
-            else { throw StewardError.notFound("Tenant is not found") }
+            guard let tenant = try await web.accounts.tenant(id: id) else { throw StewardError.notFound("Tenant is not found") }
             return HTTP.json(EntityJSON.tenant(tenant).serialized)
         }
         router.post("api/customer") { request, context in
@@ -46,9 +48,9 @@ struct AccountRoutes {
         }
         router.get("api/customer/:customerId") { request, context in
             let principal = try context.requireIdentity()
+            let id = try APIPathMiss.id(request, context, "customerId") { CustomerID($0) }
             let tenant = try web.tenant(of: principal)
-            guard let id = CustomerID(try context.parameters.require("customerId")),
-                principal.authority == .tenantAdmin || principal.customerID == id,
+            guard principal.authority == .tenantAdmin || principal.customerID == id,
                 let customer = try await web.accounts.customer(tenant: tenant, id: id)
             else { throw StewardError.notFound("Customer is not found") }
             return HTTP.json(EntityJSON.customer(customer).serialized)

@@ -31,7 +31,7 @@ enum HealthRoutes {
 /// The outermost word on errors: a full disk or quota is "storage full" (507) wherever it surfaced, and is
 /// recorded for `/api/health` unless the store already did (only a database commit clears it, never a response
 /// here: a request that wrote nothing proves nothing about space); an unknown path under `/api/` answers a 404 that
-/// says so, in ThingsBoard's error shape, instead of an empty body.
+/// says so, in ThingsBoard's error shape, instead of an empty body (`APIPathMiss`).
 struct EdgeErrors: RouterMiddleware {
     typealias Context = StewardRequestContext
     let storage: StorageStatus?
@@ -51,10 +51,7 @@ struct EdgeErrors: RouterMiddleware {
             return request.uri.path.hasPrefix("/api/v1/") ? DeviceAPIError(status: full.kind.httpStatus, message: full.message) : APIError(full)
         }
         if let error = error as? HTTPError, error.status == .notFound, request.uri.path.hasPrefix("/api/") {
-            return APIError(
-                status: .notFound,
-                message: "No such API endpoint: \(request.method.rawValue) \(request.uri.path) (the API is described at /api/openapi.json)",
-                errorCode: 32)
+            return APIPathMiss.error(for: request)
         }
         return error
     }

@@ -92,7 +92,3 @@ extension Console {
             ]) { _, new in new }, flash: flash, status: status)
     }
 }
-
-enum ConsoleFormat {
-    static func time(_ millis: Int64) -> String { UTCTime.format(millis, seconds: true) }
-}

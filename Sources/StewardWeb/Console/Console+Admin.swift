@@ -31,13 +31,10 @@ extension Console {
         }
         router.get("users") { request, _ in
             try await signedIn(request) { viewer in
-                guard viewer.user.authority == .tenantAdmin else {
-                    return errorPage(request, viewer: viewer, .forbidden("Only tenant administrators see the users of a tenant"))
+                guard viewer.user.authority != .customerUser else {
+                    return errorPage(request, viewer: viewer, .forbidden("Only administrators see the users of a tenant"))
                 }
-                let users = try await scope.users(WebContext.scope(viewer.principal))
-                return page(
-                    viewer, "users", title: "Users",
-                    ["users": users.map { ["id": $0.id.description, "email": $0.email, "role": $0.authority.rawValue] }])
+                return try await usersPage(viewer)
             }
         }
         router.get("users/:userId") { request, context in
@@ -51,9 +48,9 @@ extension Console {
                 return page(
                     viewer, "user", title: user.email,
                     [
-                        "email": user.email, "name": user.firstName ?? "", "role": user.authority.rawValue,
+                        "email": user.email, "name": user.firstName ?? "", "role": ConsoleFormat.role(user.authority),
                         "company": account.details.company ?? "", "phone": account.details.phone ?? "",
-                        "status": account.details.status.rawValue, "created": ConsoleFormat.time(user.createdTime),
+                        "status": ConsoleFormat.status(account.details.status), "created": ConsoleFormat.readable(user.createdTime),
                     ])
             }
         }
@@ -65,7 +62,12 @@ extension Console {
                 let tenants = try await accounts.tenants()
                 return page(
                     viewer, "tenants", title: "Tenants",
-                    ["tenants": tenants.map { ["id": $0.id.description, "name": $0.name, "created": ConsoleFormat.time($0.createdTime)] }])
+                    [
+                        "tenants": tenants.map {
+                            ["id": $0.id.description, "name": $0.name, "created": ConsoleFormat.moment($0.createdTime)] as [String: Any]
+                        },
+                        "hasTenants": !tenants.isEmpty,
+                    ])
             }
         }
         router.get("audit") { request, _ in
@@ -74,14 +76,24 @@ extension Console {
                     return errorPage(request, viewer: viewer, .forbidden("Only administrators see the audit trail"))
                 }
                 let entries = try await scope.auditEntries(WebContext.scope(viewer.principal), event: nil, limit: 200)
+                // People, not ids: the users this administrator may see, by id (one lookup per distinct person).
+                var names: [UserID: String] = [:]
+                for id in Set(entries.flatMap { [$0.event.actorID, $0.event.subjectID].compactMap { $0 } }) {
+                    if let user = try? await scope.user(WebContext.scope(viewer.principal), id: id) { names[id] = user.email }
+                }
+                func who(_ id: UserID?) -> String {
+                    guard let id else { return "—" }
+                    return names[id] ?? "a removed or other-tenant account"
+                }
+                let now = WallClock.nowMillis()
                 return page(
                     viewer, "audit", title: "Audit trail",
                     [
                         "entries": entries.map {
                             [
-                                "seq": $0.sequence, "time": ConsoleFormat.time($0.event.time), "event": $0.event.event,
-                                "detail": $0.event.detail, "actor": $0.event.actorID?.description ?? "—",
-                                "subject": $0.event.subjectID?.description ?? "—", "credential": $0.event.credential ?? "",
+                                "seq": $0.sequence, "time": ConsoleFormat.moment($0.event.time, now: now), "event": $0.event.event,
+                                "detail": $0.event.detail, "actor": who($0.event.actorID),
+                                "subject": who($0.event.subjectID), "credential": $0.event.credential ?? "",
                                 "ip": $0.event.ip ?? "",
                             ] as [String: Any]
                         }

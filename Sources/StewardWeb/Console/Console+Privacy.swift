@@ -172,13 +172,18 @@ extension Console {
                 "purposes": facts.purposeText, "recipients": facts.recipientText, "retention": facts.retentionText,
             ]
         }
+        let now = WallClock.nowMillis()
         return [
             "rowLimit": 50, "readingSource": PersonalDataCatalog.entry("telemetry")?.source ?? "your devices",
             "sections": report.sections.map { section -> [String: Any] in
                 [
                     "name": section.name, "title": section.title, "description": section.description, "source": section.source,
-                    "total": section.total, "categories": section.categories.map(facts), "columns": section.columns,
-                    "hasRows": !section.rows.isEmpty, "rows": section.rows.map { ["cells": $0] },
+                    "total": section.total, "categories": section.categories.map(facts),
+                    "columns": ReadableRecords.columns(section.columns, section: section.name),
+                    "hasRows": !section.rows.isEmpty,
+                    "rows": section.rows.map {
+                        ["cells": ReadableRecords.cells($0, columns: section.columns, section: section.name, now: now)]
+                    },
                 ]
             },
             "readings": report.readings.map { reading -> [String: Any] in

@@ -37,6 +37,8 @@ public struct Console: Sendable {
     public var statistics: PublicStatisticsService? = nil
     /// The declaration's retention, counted (a dry run) for `/retention`; nil shows the page with the recorded runs only.
     public var retention: RetentionService? = nil
+    /// No mail server is configured: account mail waits in the outbox, and pages say so instead of "we sent".
+    public var mailWaits = false
 
     public init(
         identity: any IdentityStore, accounts: AccountService, deviceService: DeviceService,
@@ -92,6 +94,7 @@ public struct Console: Sendable {
         registerComplaintPages(on: router)
         registerDisclosurePages(on: router)
         registerPrivacyPages(on: router)
+        registerConfirmationPages(on: router)
     }
 }
 
@@ -262,4 +265,11 @@ extension Console {
     }
 
     static func status(of error: StewardError) -> HTTPResponse.Status { error.kind.httpStatus }
+
+    /// The console's 404: "This page does not exist", in the layout, with a way home.
+    func notFoundPage(_ request: Request, viewer: Viewer?) -> Response {
+        let data: [String: Any] = ["path": request.uri.path]
+        if let viewer { return page(viewer, "not-found", title: "Page not found", data, status: .notFound) }
+        return publicPage(request, "not-found", title: "Page not found", data, status: .notFound)
+    }
 }

@@ -300,11 +300,20 @@ def test_a_route_refuses_a_body_over_its_own_limit_without_waiting_for_it(server
     assert_still_serving(server)
 
 
-def test_an_unknown_api_path_says_so(server):
+def test_an_unknown_api_path_says_so(server, tenant):
+    # As ThingsBoard: a caller without credentials is told to authenticate first, whatever the path.
     r = requests.get(f"{server.base_url}/api/no-such-thing", timeout=10)
-    assert r.status_code == 404
-    error = r.json()
-    assert error["status"] == 404 and "No such API endpoint: GET /api/no-such-thing" in error["message"], error
+    assert r.status_code == 401 and r.json()["errorCode"] == 10, r.text
+    # Signed in, the path itself is the problem: 404 in ThingsBoard's shape, naming method and path, never a 403.
+    for path in ("/api/no-such-thing", "/api/tenant/deviceInfos-that-is-not-here", "/api/customer/not-an-id"):
+        r = tenant.rest("GET", path)
+        assert r.status_code == 404, (path, r.status_code, r.text)
+        error = r.json()
+        assert error["status"] == 404 and error["errorCode"] == 32, error
+        assert f"No API path GET {path}" in error["message"], error
+    # The device API is open in ThingsBoard too: an unknown path there is a 404 without credentials.
+    r = requests.get(f"{server.base_url}/api/v1/some-token/no-such-thing", timeout=10)
+    assert r.status_code == 404 and "No API path GET /api/v1/some-token/no-such-thing" in r.json()["message"], r.text
     assert_still_serving(server)
 
 
