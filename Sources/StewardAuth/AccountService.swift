@@ -56,7 +56,8 @@ public struct AccountService: Sendable {
         }
         let tenant = Tenant(name: name, createdTime: WallClock.nowMillis())
         try await accounts.createTenant(tenant)
-        try await devices.createProfile(DeviceProfile(tenantID: tenant.id, name: "default", createdTime: tenant.createdTime))
+        try await devices.createProfile(
+            DeviceProfile(tenantID: tenant.id, name: "default", isDefault: true, createdTime: tenant.createdTime))
         return tenant
     }
 

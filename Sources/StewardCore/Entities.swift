@@ -116,22 +116,41 @@ public enum ProvisionStrategy: String, Sendable, Codable {
     }
 }
 
+/// A kind of device: what ThingsBoard users set on a profile that Steward keeps. The name is fixed once created,
+/// because the privacy declaration classifies telemetry keys by profile name (`TelemetryMapping`); the default
+/// TTL is the profile's storage TTL (`StorageTTL`, also set by `steward retention ttl --profile`), one column.
 public struct DeviceProfile: Sendable, Equatable, Codable {
+    /// ThingsBoard's default inactivity timeout (`state.defaultInactivityTimeoutInSec`), in seconds.
+    public static let defaultInactivityTimeout: Int64 = 600
+
     public var id: DeviceProfileID
     public var tenantID: TenantID
     public var name: String
+    public var description: String?
+    /// Seconds without activity after which a device of this profile counts as inactive.
+    public var inactivityTimeout: Int64
+    /// The tenant's default profile: devices created without a profile get it. One per tenant.
+    public var isDefault: Bool
+    /// How long readings of this profile's devices are kept, in seconds (nil: as the declaration says).
+    public var storageTTL: Int64?
     public var provisionKey: String?
     public var provisionSecret: String?
     public var provisionStrategy: ProvisionStrategy?
     public var createdTime: Int64
 
     public init(
-        id: DeviceProfileID = DeviceProfileID(), tenantID: TenantID, name: String, provisionKey: String? = nil,
-        provisionSecret: String? = nil, provisionStrategy: ProvisionStrategy? = nil, createdTime: Int64
+        id: DeviceProfileID = DeviceProfileID(), tenantID: TenantID, name: String, description: String? = nil,
+        inactivityTimeout: Int64 = DeviceProfile.defaultInactivityTimeout, isDefault: Bool = false,
+        storageTTL: Int64? = nil, provisionKey: String? = nil, provisionSecret: String? = nil,
+        provisionStrategy: ProvisionStrategy? = nil, createdTime: Int64
     ) {
         self.id = id
         self.tenantID = tenantID
         self.name = name
+        self.description = description
+        self.inactivityTimeout = inactivityTimeout
+        self.isDefault = isDefault
+        self.storageTTL = storageTTL
         self.provisionKey = provisionKey
         self.provisionSecret = provisionSecret
         self.provisionStrategy = provisionStrategy

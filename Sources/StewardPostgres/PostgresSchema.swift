@@ -18,6 +18,7 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "steward", sql: version1),
         Migration(version: 2, name: "retention", sql: version2),
+        Migration(version: 3, name: "device-profiles", sql: version3),
     ]
 
     /// A migration's statements one by one (the extended protocol runs one per query): split at `;`, except inside
@@ -44,6 +45,16 @@ enum PostgresSchema {
 
     /// Lock id of the migration lock (`pg_advisory_xact_lock`), "STEWMIGR" as a number.
     static let migrationLock: Int64 = 0x5354_4557_4D49_4752
+
+    /// Device profiles (issue 15): SQLite's `v12-device-profiles` (`SQLiteSchema.deviceProfileSchema`).
+    static let version3 = #"""
+ALTER TABLE device_profile ADD COLUMN description text;
+ALTER TABLE device_profile ADD COLUMN inactivity_timeout bigint NOT NULL DEFAULT 600;
+ALTER TABLE device_profile ADD COLUMN is_default boolean NOT NULL DEFAULT false;
+UPDATE device_profile SET is_default = true WHERE name = 'default';
+CREATE UNIQUE INDEX device_profile_default ON device_profile(tenant_id) WHERE is_default;
+CREATE INDEX device_profile_devices ON device(tenant_id, profile_id);
+"""#
 
     /// Data lifetimes (issue 14): SQLite's `v11-retention` (`SQLiteSchema.retentionSchema`, which explains each table).
     static let version2 = #"""

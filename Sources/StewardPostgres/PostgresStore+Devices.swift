@@ -162,12 +162,14 @@ extension PostgresStore: DeviceStore {
     static func insertProfile(_ profile: DeviceProfile, _ db: SQLConnection) async throws {
         try await db.execute(
             sql: """
-                INSERT INTO device_profile(id, tenant_id, name, provision_key, provision_secret, provision_strategy, created_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO device_profile(id, tenant_id, name, provision_key, provision_secret, provision_strategy, created_time,
+                    description, inactivity_timeout, is_default, storage_ttl)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 profile.id.description, profile.tenantID.description, profile.name, profile.provisionKey,
                 profile.provisionSecret, profile.provisionStrategy?.rawValue, profile.createdTime,
+                profile.description, profile.inactivityTimeout, profile.isDefault, profile.storageTTL,
             ])
     }
 

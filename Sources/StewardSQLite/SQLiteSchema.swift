@@ -229,6 +229,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v11-retention") { db in
             try db.execute(sql: SQLiteSchema.retentionSchema)
         }
+        migrator.registerMigration("v12-device-profiles") { db in
+            try db.execute(sql: SQLiteSchema.deviceProfileSchema)
+        }
         return migrator
     }
 }

@@ -148,12 +148,14 @@ extension SQLiteStore: DeviceStore {
     static func insertProfile(_ profile: DeviceProfile, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO device_profile(id, tenant_id, name, provision_key, provision_secret, provision_strategy, created_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO device_profile(id, tenant_id, name, provision_key, provision_secret, provision_strategy, created_time,
+                    description, inactivity_timeout, is_default, storage_ttl)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 profile.id.description, profile.tenantID.description, profile.name, profile.provisionKey,
                 profile.provisionSecret, profile.provisionStrategy?.rawValue, profile.createdTime,
+                profile.description, profile.inactivityTimeout, profile.isDefault, profile.storageTTL,
             ])
     }
 
@@ -231,6 +233,10 @@ extension DeviceProfile {
             id: DeviceProfileID(row["id"] as String)!,
             tenantID: TenantID(row["tenant_id"] as String)!,
             name: row["name"],
+            description: row["description"],
+            inactivityTimeout: row["inactivity_timeout"],
+            isDefault: row["is_default"],
+            storageTTL: row["storage_ttl"],
             provisionKey: row["provision_key"],
             provisionSecret: row["provision_secret"],
             provisionStrategy: (row["provision_strategy"] as String?).flatMap(ProvisionStrategy.init(rawValue:)),

@@ -29,6 +29,24 @@ public protocol DeviceStore: Sendable {
     func profile(tenant: TenantID, named name: String) async throws -> DeviceProfile?
     /// Provisioning lookup by key: not tenant-scoped, the key and secret are the proof of tenant.
     func profile(provisionKey: String) async throws -> DeviceProfile?
+    /// The tenant's profile with this id, or nil (another tenant's id is nil too).
+    func profile(tenant: TenantID, id: DeviceProfileID) async throws -> DeviceProfile?
+    /// The tenant's default profile (`isDefault`), or nil if it has none.
+    func defaultProfile(tenant: TenantID) async throws -> DeviceProfile?
+    /// A page of the tenant's profiles whose name contains `textSearch` (ignoring case), in `order`.
+    func profiles(tenant: TenantID, textSearch: String?, order: DeviceProfileOrder, limit: Int, offset: Int) async throws
+        -> [DeviceProfile]
+    func profileCount(tenant: TenantID, textSearch: String?) async throws -> Int
+    /// Writes a profile's description, inactivity timeout, storage TTL and provisioning settings (not its name,
+    /// tenant or default flag). Throws not-found when the tenant has no such profile.
+    func updateProfile(_ profile: DeviceProfile) async throws
+    /// Makes the profile the tenant's only default, in one transaction. Throws not-found when the tenant has no such
+    /// profile.
+    func setDefaultProfile(tenant: TenantID, id: DeviceProfileID) async throws
+    /// Deletes the profile; devices still naming it lose their profile (the service refuses while any do).
+    func deleteProfile(tenant: TenantID, id: DeviceProfileID) async throws -> Bool
+    /// How many of the tenant's devices name each profile (profiles without devices are absent).
+    func profileDeviceCounts(tenant: TenantID) async throws -> [DeviceProfileID: Int]
 
     func saveClaimOffer(device: DeviceID, offer: ClaimOffer) async throws
     func claimOffer(device: DeviceID) async throws -> ClaimOffer?

@@ -117,7 +117,7 @@ public struct SignUpService: Sendable {
         let confirm = Secrets.token()
         var changes: [IdentityChange] = [
             .createTenant(tenant),
-            .createProfile(DeviceProfile(tenantID: tenant.id, name: "default", createdTime: time)),
+            .createProfile(DeviceProfile(tenantID: tenant.id, name: "default", isDefault: true, createdTime: time)),
             .createUser(user, passwordHash: hash, details: details),
             .issueToken(
                 OneTimeToken(

@@ -153,9 +153,9 @@ public struct DeviceManagement: Sendable {
         try await devices.devices(tenant: tenant, customer: nil, textSearch: nil, limit: Int.max, offset: 0)
     }
 
-    /// The tenant's `default` profile, which a device without one of its own follows.
+    /// The tenant's default profile (`DeviceProfile.isDefault`), which a device created without one gets.
     public func defaultProfile(tenant: TenantID) async throws -> DeviceProfileID? {
-        try await devices.profile(tenant: tenant, named: "default")?.id
+        try await devices.defaultProfile(tenant: tenant)?.id
     }
 
     /// The device's access token (ThingsBoard's credentials).
