@@ -24,8 +24,9 @@ extension PostgresStore {
     }
 
     /// Groups readings into buckets of `interval` ms starting at `startTs` (`TimeSeriesBuckets`): one SQL pass adds up
-    /// the plain readings, longs and doubles apart (their columns differ); sealed readings (no SQL can add them up)
-    /// are opened here and added to the same buckets.
+    /// the plain readings, longs and doubles apart (their columns differ), and counts the sealed ones; only when it saw
+    /// any are they read again, opened here (no SQL can add them up) and added to the same buckets. A series without
+    /// sealed readings is read once.
     ///
     /// `SUM(bigint)` is `numeric` in PostgreSQL, exact beyond `Int64`: it is read as text and becomes a double only
     /// when it no longer fits, as `TimeSeriesBuckets.Number` does. A bucket holding both longs and doubles adds the
@@ -35,7 +36,8 @@ extension PostgresStore {
         let rows = try await db.fetchAll(
             sql: """
                 SELECT (ts - ?1) / ?2 AS bucket,
-                       count(*) AS n,
+                       count(*) FILTER (WHERE t < \(SealedReading.offset)) AS n,
+                       count(*) FILTER (WHERE t >= \(SealedReading.offset)) AS sealed_n,
                        count(*) FILTER (WHERE t IN (2, 3)) AS numeric_n,
                        count(*) FILTER (WHERE t = 3) AS double_n,
                        (sum(v_long) FILTER (WHERE t = 2))::text AS long_total,
@@ -44,11 +46,14 @@ extension PostgresStore {
                        sum(v_double) FILTER (WHERE t = 3) AS double_total,
                        min(v_double) FILTER (WHERE t = 3) AS double_low,
                        max(v_double) FILTER (WHERE t = 3) AS double_high
-                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5 AND t < \(SealedReading.offset)
+                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5
                 GROUP BY bucket
                 """,
             arguments: [query.startTs, buckets.interval, seq, keyID, query.endTs])
+        var sealedCount: Int64 = 0
         for row in rows {
+            sealedCount += try row["sealed_n"] as Int64
+            guard try row["n"] as Int64 > 0 else { continue }
             let bucket: Int64 = try row["bucket"]
             let doubles: Int64 = try row["double_n"]
             let longTotal: String? = try row["long_total"]
@@ -69,7 +74,7 @@ extension PostgresStore {
                     bucket: bucket)
             }
         }
-        let sealed = try await db.fetchAll(
+        let sealed = sealedCount == 0 ? [] : try await db.fetchAll(
             sql: """
                 SELECT ts, \(StoredValue.columns) FROM ts_kv
                 WHERE device_seq = ? AND key_id = ? AND ts >= ? AND ts < ? AND t >= \(SealedReading.offset)

@@ -146,7 +146,8 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
     }
 
     /// Groups readings into buckets of `interval` ms starting at `startTs` (`TimeSeriesBuckets`): one SQL pass adds up
-    /// the plain readings; sealed readings (no SQL can add them up) are opened here and added to the same buckets.
+    /// the plain readings and counts the sealed ones; only when it saw any are they read again, opened here (no SQL
+    /// can add them up) and added to the same buckets. A series without sealed readings is read once.
     static func aggregatedPoints(
         _ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery, keys: PersonKeyStore?
     ) throws -> [TimeSeriesPoint] {
@@ -155,17 +156,21 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
             db,
             sql: """
                 SELECT (ts - ?1) / ?2 AS bucket,
-                       COUNT(*) AS n,
+                       SUM(CASE WHEN t < \(SealedReadings.offset) THEN 1 ELSE 0 END) AS n,
+                       SUM(CASE WHEN t >= \(SealedReadings.offset) THEN 1 ELSE 0 END) AS sealed_n,
                        SUM(CASE WHEN t IN (2, 3) THEN 1 ELSE 0 END) AS numeric_n,
                        SUM(CASE WHEN t = 3 THEN 1 ELSE 0 END) AS double_n,
                        SUM(CASE WHEN t IN (2, 3) THEN v END) AS total,
                        MIN(CASE WHEN t IN (2, 3) THEN v END) AS low,
                        MAX(CASE WHEN t IN (2, 3) THEN v END) AS high
-                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5 AND t < \(SealedReadings.offset)
+                FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5
                 GROUP BY bucket
                 """,
             arguments: [query.startTs, buckets.interval, seq, keyID, query.endTs])
+        var sealedCount: Int64 = 0
         while let row = try rows.next() {
+            sealedCount += row["sealed_n"] as Int64
+            guard (row["n"] as Int64) > 0 else { continue }
             buckets.add(
                 TimeSeriesBuckets.Bucket(
                     count: row["n"], numericCount: row["numeric_n"], sawDouble: (row["double_n"] as Int64) > 0,
@@ -176,7 +181,7 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
             db,
             sql: "SELECT ts, t, v FROM ts_kv WHERE device_seq = ? AND key_id = ? AND ts >= ? AND ts < ? AND t >= \(SealedReadings.offset)",
             arguments: [seq, keyID, query.startTs, query.endTs])
-        while let row = try sealed.next() {
+        while sealedCount > 0, let row = try sealed.next() {
             // A reading whose person's key is gone counts no more: it cannot be read by anyone.
             if let value = SealedReadings.value(t: row["t"], v: row["v"], keys: keys) { buckets.add(value, at: row["ts"]) }
         }
