@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates (idempotently) the three Python virtualenvs used by Tests/conformance.
 #   .venv-sdk     : official ThingsBoard SDK (tb-mqtt-client) + pytest
-#   .venv-paho    : paho-mqtt 2.x + tb-rest-client + pytest
+#   .venv-paho    : paho-mqtt 2.x + tb-rest-client + websocket-client + pytest
 #   .venv-console : selenium + aiosmtpd + requests + psycopg + pytest (web console, accounts, audit; psycopg reads
 #                   the server's PostgreSQL database on the PostgreSQL pass)
 #   .venv-schemathesis : schemathesis + openapi-spec-validator (run as programs by the OpenAPI tests;
@@ -39,8 +39,8 @@ make_env .venv-sdk \
   "import mmh3, pytest, requests, tb_device_mqtt, tb_device_http"
 
 make_env .venv-paho \
-  "pytest paho-mqtt>=2,<3 tb-rest-client requests" \
-  "import pytest, requests, paho.mqtt.client as m; assert m.CallbackAPIVersion; import tb_rest_client"
+  "pytest paho-mqtt>=2,<3 tb-rest-client requests websocket-client" \
+  "import pytest, requests, websocket, paho.mqtt.client as m; assert m.CallbackAPIVersion; import tb_rest_client"
 
 make_env .venv-console \
   "pytest requests selenium aiosmtpd psycopg[binary]" \

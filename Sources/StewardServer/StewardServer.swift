@@ -63,9 +63,13 @@ public struct StewardServer {
         for route in router.routes { logger.trace("HTTP route \(route.method) \(route.path)") }
         let scheme = tls == nil ? "http" : "https"
         let configuration = self.configuration
+        // ThingsBoard's WebSocket API: one fan-out of the post-commit feed for every session.
+        let live = LiveService(
+            hub: LiveHub(feed: steward.writer.feed), devices: steward.deviceService,
+            scopes: ScopeService(devices: steward.deviceService.devices, accounts: steward.accounts.accounts, identity: steward.auth.store))
         let app = Application(
             router: router,
-            server: try httpServer(tls: tls, connectionBudget: connectionBudget),
+            server: try httpServer(tls: tls, connectionBudget: connectionBudget, webSocket: LiveSocket(auth: steward.auth, service: live, logger: logger)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Steward"),
             onServerRunning: { _ in
                 var lines = [
@@ -91,7 +95,7 @@ public struct StewardServer {
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
-                .init(service: boundMQTT), .init(service: app),
+                .init(service: boundMQTT), .init(service: app), .init(service: LiveHubService(hub: live.hub)),
                 .init(service: DeviceChangeService(watcher: steward.deviceChanges, logger: logger)),
                 .init(service: JobRunner(jobs: steward.scheduledJobs(logger: logger, retentionInterval: .seconds(configuration.retentionIntervalSeconds)), logger: logger)),
             ] + (steward.mailSender.map { [.init(service: $0)] } ?? [])
@@ -180,5 +184,17 @@ struct DeviceHubShutdown: Service {
     func run() async throws {
         try? await gracefulShutdown()
         hub.shutdown()
+    }
+}
+
+/// Runs the WebSocket fan-out (`LiveHub`) until graceful shutdown; the sessions themselves close with the HTTP server.
+struct LiveHubService: Service {
+    let hub: LiveHub
+
+    func run() async throws {
+        let fanOut = Task { await hub.run() }
+        try? await gracefulShutdown()
+        fanOut.cancel()
+        await fanOut.value
     }
 }

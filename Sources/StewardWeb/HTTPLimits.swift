@@ -2,6 +2,7 @@ import ConnectionGuard
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
@@ -48,18 +49,33 @@ public struct HTTPLimits: Sendable {
 extension WebApplication {
     /// The server builder: HTTP/1.1, or HTTPS when a TLS configuration is given, with `limits` enforced on every
     /// connection (below TLS, so a handshake that never finishes is timed out too).
-    public static func server(tls: TLSConfiguration?, limits: HTTPLimits, logger: Logger) throws -> HTTPServerBuilder {
+    /// With `webSocket`, a request to its paths that asks for an upgrade becomes a WebSocket session; every other
+    /// request is plain HTTP as before.
+    public static func server(tls: TLSConfiguration?, limits: HTTPLimits, logger: Logger, webSocket: LiveSocket? = nil) throws -> HTTPServerBuilder {
         let connections = HTTPConnectionLimiter(limits: limits, logger: logger)
-        if let tls {
-            return HTTPServerBuilder { responder in
-                GuardedHTTPChannel(
-                    base: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: tls), limits: limits,
-                    connections: connections, plainText: false)
-            }
-        }
         return HTTPServerBuilder { responder in
-            GuardedHTTPChannel(base: HTTP1Channel(responder: responder), limits: limits, connections: connections, plainText: true)
+            guard let webSocket else {
+                return try guarded(HTTP1Channel(responder: responder), tls: tls, limits: limits, connections: connections)
+            }
+            let base = HTTP1WebSocketUpgradeChannel(
+                responder: responder, configuration: .init(ws: webSocket.configuration)
+            ) { request, channel, _ in
+                let decision = await webSocket.shouldUpgrade(request)
+                // An upgraded connection leaves HTTP's deadlines behind: its own ping and protocol rules take over.
+                if case .upgrade = decision { try await GuardedHTTPChannel<HTTP1Channel>.removeHTTPGuards(from: channel) }
+                return decision
+            }
+            return try guarded(base, tls: tls, limits: limits, connections: connections)
         }
+    }
+
+    static func guarded<Base: ServerChildChannel>(
+        _ base: Base, tls: TLSConfiguration?, limits: HTTPLimits, connections: HTTPConnectionLimiter
+    ) throws -> any ServerChildChannel {
+        if let tls {
+            return GuardedHTTPChannel(base: try TLSChannel(base, tlsConfiguration: tls), limits: limits, connections: connections, plainText: false)
+        }
+        return GuardedHTTPChannel(base: base, limits: limits, connections: connections, plainText: true)
     }
 }
 
