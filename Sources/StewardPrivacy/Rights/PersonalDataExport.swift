@@ -256,7 +256,10 @@ public struct PersonalDataExport: Sendable {
             "Your data held by \(declaration.controller.name)", "Exported \(UTCTime.format(time, seconds: true)) under privacy policy version \(declaration.version).",
             "",
             "Every kind of record is here twice: as a CSV file (UTF-8, comma-separated, RFC 4180 quoting, header row) and inside data.json.",
-            "Times are Unix milliseconds (UTC). Questions: \(declaration.controller.email).", "",
+            // A spreadsheet shows 1796180033551 for a time: say once how to read it, with this export's own time.
+            "Times are Unix milliseconds (UTC): \(time) is \(UTCTime.format(time, seconds: true)). In a spreadsheet, =A2/86400000+DATE(1970,1,1)",
+            "turns the time in cell A2 into a date (format the cell as date and time). Flags are 1 for yes and 0 for no.",
+            "Questions: \(declaration.controller.email).", "",
         ]
         var categories: [String] = []
         for name in tables.map(\.name) + ["telemetry"] {

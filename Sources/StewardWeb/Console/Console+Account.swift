@@ -81,7 +81,7 @@ extension Console {
             viewer, "account", title: "My Account",
             keys.merging([
                 "accountId": fresh.user.id.description, "email": fresh.user.email,
-                "role": fresh.user.authority.rawValue, "tenant": tenantName,
+                "role": ConsoleFormat.role(fresh.user.authority), "tenant": tenantName,
                 "name": form["name"] ?? fresh.user.firstName ?? "", "company": form["company"] ?? details.company ?? "",
                 "phone": form["phone"] ?? details.phone ?? "", "hasPicture": details.hasPicture,
                 "emailVerified": details.emailVerifiedTime.map(ConsoleFormat.time) ?? "not confirmed (created by an administrator)",

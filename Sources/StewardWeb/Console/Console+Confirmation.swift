@@ -77,7 +77,7 @@ extension Console {
         return page(
             viewer, "users", title: "Users",
             [
-                "users": rows, "hasUsers": !rows.isEmpty, "waiting": waiting, "mailWaits": mailWaits,
+                "users": rows, "hasUsers": !rows.isEmpty, "waiting": waiting, "hasWaiting": waiting > 0, "mailWaits": mailWaits,
                 "allTenants": viewer.user.authority == .systemAdmin,
             ], flash: flash, status: status)
     }

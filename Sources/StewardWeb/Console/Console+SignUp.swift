@@ -22,7 +22,10 @@ extension Console {
                         agreedToPolicyVersion: form["agree_policy"], ip: context.clientIP,
                         client: request.headers[.userAgent] ?? ""))
                 mailQueued()
-                return publicPage(request, "check-email", title: "Check your email", ["email": form["email"] ?? ""])
+                // Without a mail server nothing is sent: the page says the mail waits, never "we sent".
+                return publicPage(
+                    request, "check-email", title: mailWaits ? "Your confirmation mail is waiting" : "Check your email",
+                    ["email": form["email"] ?? "", "mailWaits": mailWaits])
             } catch let error as StewardError {
                 return publicPage(
                     request, "sign-up", title: "Create your account", signUpData(form.fields), flash: .error(error.message),
