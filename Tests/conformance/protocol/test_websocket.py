@@ -12,7 +12,7 @@ import pytest
 import websocket
 
 from proto_support import PahoDevice
-from steward_harness import Tenant, now_ms, unique
+from steward_harness import Tenant, now_ms, running, unique
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "console"))
 from console_support import ConsoleClient, sign_in  # noqa: E402
@@ -290,3 +290,21 @@ def test_other_paths_are_not_upgraded(server):
         websocket.create_connection(ws_url(server, "/api/ws/other"), timeout=10)
     # Plain HTTP on the same server still works.
     assert server.rest("GET", "/api/health").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def impatient_server():
+    """HTTP read and idle timeouts of 2 s: an upgraded connection must outlive both."""
+    yield from running("test_websocket_idle", env={"STEWARD_HTTP_READ_TIMEOUT": "2", "STEWARD_HTTP_IDLE_TIMEOUT": "2"})
+
+
+def test_a_quiet_session_outlives_the_http_timeouts(impatient_server, sockets):
+    server = impatient_server
+    tenant = Tenant(server)
+    dev = make_device(tenant)
+    sock = sockets(server, f"{PLUGIN}?token={tenant.jwt}")
+    assert sock.silent_for(5) == []
+    sock.send({"tsSubCmds": [ts_cmd(1, dev["id"], keys="t")]})
+    assert sock.recv_for(1)["errorCode"] == 0
+    ts = publish(server, dev["token"], {"t": 3})
+    assert sock.recv_for(1)["data"] == {"t": [[ts, "3"]]}
