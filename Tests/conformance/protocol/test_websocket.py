@@ -3,6 +3,9 @@ websocket-client. Readings published over MQTT (paho, QoS 1) reach subscribers a
 commit; tenant and customer scoping as in REST; bad input gets ThingsBoard's error frames and the session goes on."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import sys
 import time
@@ -12,7 +15,7 @@ import pytest
 import websocket
 
 from proto_support import PahoDevice
-from steward_harness import Tenant, now_ms, running, unique
+from steward_harness import Tenant, jwt_payload, now_ms, running, unique
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "console"))
 from console_support import ConsoleClient, sign_in  # noqa: E402
@@ -283,6 +286,32 @@ def test_bad_tokens_are_refused_with_a_reason(server, tenant, sockets):
     general.send({"authCmd": {"cmdId": 0, "token": "not-a-jwt"}})
     code, reason = general.closed_with()
     assert code == 1008 and reason.startswith("Authentication failed")
+
+
+def short_lived(server, token: str, seconds: int) -> str:
+    """The same access token re-signed with the server's own key (jwt-signing.key in its data directory) to expire in
+    `seconds`: what the server would issue with a shorter lifetime."""
+    header = token.split(".")[0]
+    claims = {**jwt_payload(token), "exp": int(time.time()) + seconds}
+    payload = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    key = (Path(server.data_dir) / "jwt-signing.key").read_bytes()
+    signature = hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha512).digest()
+    return f"{header}.{payload}." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+def test_a_token_that_expires_mid_session_ends_it_with_a_reason(server, tenant, device, sockets):
+    token = short_lived(server, tenant.jwt, 3)
+    assert server.rest("GET", "/api/auth/user", jwt=token).status_code == 200, "the re-signed token is valid"
+    sock = sockets(server, f"{PLUGIN}?token={token}")
+    sock.send({"tsSubCmds": [ts_cmd(1, device["id"], keys="temperature")]})
+    assert sock.recv_for(1)["errorCode"] == 0
+    code, reason = sock.closed_with(timeout=15)
+    assert code == 1008 and reason.startswith("Token has expired"), (code, reason)
+    # The same through authCmd on /api/ws.
+    general = sockets(server, GENERAL)
+    general.send({"authCmd": {"cmdId": 0, "token": short_lived(server, tenant.jwt, 2)}})
+    code, reason = general.closed_with(timeout=15)
+    assert code == 1008 and reason.startswith("Token has expired"), (code, reason)
 
 
 def test_other_paths_are_not_upgraded(server):
