@@ -2,8 +2,9 @@
 # Creates (idempotently) the three Python virtualenvs used by Tests/conformance.
 #   .venv-sdk     : official ThingsBoard SDK (tb-mqtt-client) + pytest
 #   .venv-paho    : paho-mqtt 2.x + tb-rest-client + websocket-client + pytest
-#   .venv-console : selenium + aiosmtpd + requests + psycopg + pytest (web console, accounts, audit; psycopg reads
-#                   the server's PostgreSQL database on the PostgreSQL pass)
+#   .venv-console : selenium + aiosmtpd + requests + psycopg + paho-mqtt + pytest (web console, accounts, audit;
+#                   psycopg reads the server's PostgreSQL database on the PostgreSQL pass; paho is the device the
+#                   device-console walk drives)
 #   .venv-schemathesis : schemathesis + openapi-spec-validator (run as programs by the OpenAPI tests;
 #                   their pinned jsonschema/hypothesis versions stay out of the other environments)
 # The SDK's dependency tb-paho-mqtt-client installs the same top-level module
@@ -43,8 +44,8 @@ make_env .venv-paho \
   "import pytest, requests, websocket, paho.mqtt.client as m; assert m.CallbackAPIVersion; import tb_rest_client"
 
 make_env .venv-console \
-  "pytest requests selenium aiosmtpd psycopg[binary]" \
-  "import pytest, requests, selenium, aiosmtpd, psycopg"
+  "pytest requests selenium aiosmtpd psycopg[binary] paho-mqtt>=2,<3" \
+  "import pytest, requests, selenium, aiosmtpd, psycopg, paho.mqtt.client as m; assert m.CallbackAPIVersion"
 
 make_env .venv-schemathesis \
   "schemathesis>=4,<5 openapi-spec-validator" \

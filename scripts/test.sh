@@ -8,7 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 need_packages=()
-for pkg in libsqlite3-dev openssl postgresql-15; do
+# libjs-chart.js and libjs-leaflet: the console serves Chart.js and Leaflet from /usr/share/javascript (device pages).
+for pkg in libsqlite3-dev openssl postgresql-15 libjs-chart.js libjs-leaflet; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_packages+=("$pkg")
 done
 # Headless browser for the console tests (Selenium drives Debian's Chromium through chromedriver).

@@ -107,6 +107,12 @@ public final class DeviceHub: Sendable {
         }
     }
 
+    /// Which of `devices` have a live session in this process (the console's "active" badge): read under the lock,
+    /// nothing written.
+    public func connected(_ devices: [DeviceID]) -> Set<DeviceID> {
+        withDevices { entries in Set(devices.filter { !(entries[$0]?.allSinks.isEmpty ?? true) }) }
+    }
+
     /// Registers a live session so administrative closes reach it.
     public func attach(_ device: DeviceID, _ sink: any DeviceSessionSink) {
         withDevices { $0[device, default: DeviceEntry()].allSinks[ObjectIdentifier(sink)] = sink }

@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable {
     public var requireAdminSecondFactor = false
     /// Whether visitors may create accounts (and tenants) on their own.
     public var openSignUp = true
+    /// The map tile URL template for device pages (`https://tile.example/{z}/{x}/{y}.png`); nil (the default): no tiles,
+    /// so no third party learns where a person's device is; tracks show on a plain background.
+    public var mapTiles: String?
     /// Seconds an HTTP request gets to arrive in full once it has begun (slow clients are disconnected).
     public var httpReadTimeoutSeconds: Int64 = HTTPLimits.defaultReadTimeoutSeconds
     /// Seconds an idle keep-alive HTTP connection stays open.
@@ -119,6 +122,7 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["STEWARD_MASTER_KEY_FILE"] { masterKeyFile = value }
         if let value = environment["STEWARD_REQUIRE_ADMIN_2FA"] { requireAdminSecondFactor = Self.flag(value) }
         if let value = environment["STEWARD_OPEN_SIGNUP"] { openSignUp = Self.flag(value) }
+        if let value = environment["STEWARD_MAP_TILES"], !value.isEmpty, value.lowercased() != "none" { mapTiles = value }
         applyStorageAndHTTPEnvironment(environment)
         if let text = environment[WallClock.offsetVariable], WallClock.offsetDays(text) == nil {
             invalidSettings.append("\(WallClock.offsetVariable)=\(text) (expected a whole number of days from -36500 to 36500)")

@@ -38,6 +38,8 @@ public struct Steward: Sendable {
     /// Request and error records waiting to be written apart from identity (MS-4); the `diagnostics-flush` job and
     /// `close()` write them.
     public let diagnostics = DiagnosticsRecorder()
+    /// What the console's device pages show beyond the services: the MQTT port in connection examples, the map tiles.
+    let devicePageSettings: DevicePageSettings
     /// The JWT signing key; the console derives its CSRF tokens from it.
     let signingKey: [UInt8]
     public let logger: Logger
@@ -77,6 +79,7 @@ public struct Steward: Sendable {
         deviceChanges.followLocalChanges()
         devices = DeviceManagement(devices: store, accounts: store, people: store, changes: deviceChanges)
         provisioning = ProvisioningService(management: devices)
+        devicePageSettings = DevicePageSettings(mqttPort: configuration.mqttPort, mapTiles: configuration.mapTiles)
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         accounts = AccountService(accounts: store, devices: store, hasher: hasher)
         var identity = IdentityConfiguration(publicURL: configuration.effectivePublicURL)
@@ -240,6 +243,7 @@ public struct Steward: Sendable {
         console.statistics = statistics
         console.retention = retention
         console.mailWaits = sender == nil
+        console.devicePages = DevicePages(management: devices, people: store, settings: devicePageSettings)
         return console
     }
 

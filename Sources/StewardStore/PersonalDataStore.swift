@@ -167,6 +167,11 @@ public protocol PersonalDataStore: Sendable {
     func newestPersonalRecords(_ kind: PersonalRecordKind, of user: UserID, limit: Int) async throws -> (table: PersonalTable, total: Int)
     /// Devices assigned to the person, plus the devices of their tenant when they are its only member.
     func devices(concerning user: UserID) async throws -> [PersonDevice]
+    /// The person a tenant's device concerns: its assignee, else the only member of its tenant; nil when neither
+    /// (or no such device in the tenant). The console logs views of sensitive readings to that person's access log.
+    func person(concerning device: DeviceID, tenant: TenantID) async throws -> UserID?
+    /// How many readings, attributes and totals a tenant's device has (nil: no such device in the tenant).
+    func dataCounts(device: DeviceID, tenant: TenantID) async throws -> DeviceDataCounts?
     /// Assigns a tenant's device to one of its users (nil: unassigns). Throws notFound across tenants.
     func assignDevice(tenant: TenantID, device: DeviceID, to person: UserID?) async throws
     /// Readings of a device ordered by key and time, after `cursor` (key id, ts), reading at most `limit` rows.

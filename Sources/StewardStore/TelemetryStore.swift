@@ -99,6 +99,9 @@ public protocol TelemetryStore: Sendable {
     func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint]
     func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]]
     func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String]
+    /// The time of each device's newest reading (any key), in one query for the whole list: devices of another tenant,
+    /// unknown ids and devices without readings are absent from the answer (`DeviceActivity.swift`).
+    func newestReadingTimes(tenant: TenantID, devices: [DeviceID]) async throws -> [DeviceID: Int64]
     /// Deletes readings of one device in one transaction (ThingsBoard's `DELETE …/timeseries/delete`) and returns, per
     /// key, how many went. A key the device has neither readings nor a latest value of is refused before anything is
     /// deleted (`ReadingDeletion.unknownKeys`).

@@ -5,7 +5,8 @@ import StewardCore
 import StewardDevices
 import StewardStore
 
-/// The start page (devices and their latest readings), users of a tenant, tenants, and the audit trail.
+/// The start page (the system administrator's; everyone else sees the device list there), users of a tenant, tenants,
+/// and the audit trail.
 extension Console {
     func registerAdminPages(on router: Router<StewardRequestContext>) {
         router.get("") { request, _ in
@@ -14,19 +15,8 @@ extension Console {
                     let tenants = try await accounts.tenants()
                     return page(viewer, "start", title: "Start", ["isSystemAdmin": true, "tenantCount": tenants.count])
                 }
-                guard let tenant = viewer.user.tenantID else { return errorPage(request, viewer: viewer, .forbidden("No workspace")) }
-                let list = try await scope.devices(WebContext.scope(viewer.principal), textSearch: nil, limit: 200, offset: 0).devices
-                var rows: [[String: Any]] = []
-                for device in list {
-                    let latest = try await deviceService.latest(device, keys: nil)
-                    rows.append([
-                        "name": device.name, "type": device.type,
-                        "readings": latest.sorted { $0.key < $1.key }.prefix(8).map {
-                            ["key": $0.key, "value": $0.value.value.stringValue, "time": ConsoleFormat.time($0.value.ts)]
-                        },
-                    ])
-                }
-                return page(viewer, "start", title: "Your devices", ["devices": rows, "hasDevices": !rows.isEmpty])
+                // Tenant administrators and customer users land on their devices (`Console+Devices.swift`).
+                return try await deviceList(request, viewer)
             }
         }
         router.get("users") { request, _ in

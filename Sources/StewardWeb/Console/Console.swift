@@ -39,6 +39,9 @@ public struct Console: Sendable {
     public var retention: RetentionService? = nil
     /// No mail server is configured: account mail waits in the outbox, and pages say so instead of "we sent".
     public var mailWaits = false
+    /// Device management, the person a device concerns, and settings for the device pages (`Console+Devices.swift`);
+    /// nil: the device pages answer that they are not set up.
+    public var devicePages: DevicePages? = nil
 
     public init(
         identity: any IdentityStore, accounts: AccountService, deviceService: DeviceService,
@@ -95,6 +98,7 @@ public struct Console: Sendable {
         registerDisclosurePages(on: router)
         registerPrivacyPages(on: router)
         registerConfirmationPages(on: router)
+        registerDevicePages(on: router)
     }
 }
 
@@ -193,14 +197,15 @@ extension Console {
 
     func page(
         _ viewer: Viewer, _ template: String, title: String, _ data: [String: Any] = [:], flash: Flash? = nil,
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok, imageOrigins: [String] = []
     ) -> Response {
         var data = data
         data["csrf"] = viewer.csrf
         let banner =
             template == "cookies" ? nil : bannerData(choice: viewer.cookieChoice, signals: viewer.signals, returnTo: viewer.path)
         return renderer.page(
-            template, data, layout: layout(title, viewer: viewer, flash: flash, banner: banner, csrf: viewer.csrf), status: status)
+            template, data, layout: layout(title, viewer: viewer, flash: flash, banner: banner, csrf: viewer.csrf), status: status,
+            imageOrigins: imageOrigins)
     }
 
     /// `path` if it is a path on this site, else nil. Browsers read `//host` and `/\\host` (and, after dropping

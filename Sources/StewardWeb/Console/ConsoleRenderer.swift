@@ -32,7 +32,10 @@ struct ConsoleRenderer: Sendable {
     }
 
     /// A whole HTML page. `data` feeds the page template; `layout` the frame around it.
-    func page(_ template: String, _ data: [String: Any], layout: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+    /// `imageOrigins` are added to `img-src` (a device page's configured map tile server).
+    func page(
+        _ template: String, _ data: [String: Any], layout: [String: Any], status: HTTPResponse.Status = .ok, imageOrigins: [String] = []
+    ) -> Response {
         let body = library.render(data, withTemplate: template) ?? ""
         var frame = layout
         frame["content"] = body
@@ -41,7 +44,8 @@ struct ConsoleRenderer: Sendable {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'",
+                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src \((["'self'", "data:"] + imageOrigins).joined(separator: " ")); style-src 'self'; "
+                    + "connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
                 HTTPField.Name("Referrer-Policy")!: "same-origin",
             ],

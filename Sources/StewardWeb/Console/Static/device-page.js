@@ -1,0 +1,345 @@
+// Steward console: a device's page, enhanced. The chart (Chart.js from Debian's libjs-chart.js, a linear x axis in
+// milliseconds with our own UTC tick labels), drag-to-zoom with a reset, live updates over ThingsBoard's WebSocket API,
+// and the switch and command forms sent without leaving the page. Without this script the page still shows the latest
+// values and its forms post as usual.
+(function () {
+  "use strict";
+  var page = document.getElementById("device-page");
+  if (!page) { return; }
+  var deviceId = page.getAttribute("data-device");
+  var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var colors = ["#0b5fab", "#a3161c", "#1d6b2f", "#8a4b08", "#6a1b9a", "#00796b", "#c2185b", "#455a64"];
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+  function hm(d) { return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()); }
+  function day(d) { return d.getUTCDate() + " " + months[d.getUTCMonth()]; }
+  // "7 Dec 2026 14:05:09 UTC": what people read on hover.
+  function fullTime(ms) {
+    var d = new Date(ms);
+    return day(d) + " " + d.getUTCFullYear() + " " + hm(d) + ":" + pad(d.getUTCSeconds()) + " UTC";
+  }
+  // Tick labels that fit the span shown: times within a day, dates with times within a week, dates beyond.
+  function tickLabel(ms, span) {
+    var d = new Date(ms);
+    if (span <= 36 * 3600 * 1000) { return hm(d); }
+    if (span <= 8 * 24 * 3600 * 1000) { return day(d) + " " + hm(d); }
+    return day(d);
+  }
+  function csrfToken() {
+    var input = page.querySelector("input[name=csrf]");
+    return input ? input.value : "";
+  }
+  function postForm(url, fields) {
+    var body = new URLSearchParams();
+    body.set("csrf", csrfToken());
+    Object.keys(fields).forEach(function (k) { if (fields[k] !== null) { body.set(k, fields[k]); } });
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" }
+    }).then(function (r) {
+      if (!r.ok && r.headers.get("Content-Type").indexOf("json") < 0) { throw new Error("The server answered " + r.status); }
+      return r.json();
+    });
+  }
+
+  // ---- Chart -------------------------------------------------------------------------------------------------
+  var app = document.getElementById("chart-app");
+  var status = document.getElementById("chart-status");
+  var nojs = document.getElementById("chart-nojs");
+  var chart = null;
+  var view = null; // {start, end, zoomed}
+  var liveKeys = {};
+  if (app) {
+    app.hidden = false;
+    if (nojs) { nojs.hidden = true; }
+  }
+  function say(text) { if (status) { status.textContent = text; } }
+  function chosenKeys() {
+    return Array.prototype.map.call(app.querySelectorAll("input[name=key]:checked"), function (i) { return i.value; });
+  }
+  function chosenRange() {
+    var r = app.querySelector("input[name=range]:checked");
+    return r ? r.value : "hour";
+  }
+  function parseLocalUTC(text) {
+    if (!text) { return NaN; }
+    return Date.parse(text + (text.length <= 16 ? ":00Z" : "Z"));
+  }
+  function load(zoom) {
+    if (!app || typeof Chart === "undefined") { return; }
+    var keys = chosenKeys();
+    if (keys.length === 0) { say("Choose a key to chart."); if (chart) { chart.data.datasets = []; chart.update(); } return; }
+    var url = "/devices/" + deviceId + "/series.json?keys=" + encodeURIComponent(keys.join(","));
+    var range = chosenRange();
+    if (zoom) {
+      url += "&start=" + Math.floor(zoom.start) + "&end=" + Math.ceil(zoom.end);
+    } else if (range === "custom") {
+      var from = parseLocalUTC(document.getElementById("range-from").value);
+      var to = parseLocalUTC(document.getElementById("range-to").value);
+      if (isNaN(from) || isNaN(to)) { say("Give both the start and the end of the range."); return; }
+      if (to <= from) { say("The end of the range must be after its start."); return; }
+      url += "&start=" + from + "&end=" + to;
+    } else {
+      url += "&range=" + range;
+    }
+    say("Loading…");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("the server answered " + r.status); }
+        return r.json();
+      })
+      .then(function (answer) {
+        view = { start: answer.start, end: answer.end, zoomed: !!zoom, live: !zoom && range !== "custom" };
+        draw(keys, answer);
+        var count = keys.reduce(function (n, k) { return n + (answer.series[k] || []).length; }, 0);
+        var bucket = answer.interval >= 60000 ? Math.round(answer.interval / 60000) + " min" : Math.round(answer.interval / 1000) + " s";
+        say(count === 0 ? "No readings in this range." : count + " points, averaged per " + bucket + ", " + fullTime(answer.start) + " to " + fullTime(answer.end) + ".");
+        document.getElementById("zoom-reset").disabled = !zoom;
+      })
+      .catch(function (e) { say("Could not load the chart: " + e.message + ". Reload the page to try again."); });
+  }
+  function draw(keys, answer) {
+    var datasets = keys.map(function (key, i) {
+      return {
+        label: key, borderColor: colors[i % colors.length], backgroundColor: colors[i % colors.length],
+        borderWidth: 2, pointRadius: 0, pointHitRadius: 6, tension: 0, spanGaps: true,
+        data: (answer.series[key] || []).map(function (p) { return { x: p[0], y: p[1] }; })
+      };
+    });
+    if (chart) {
+      chart.data.datasets = datasets;
+      chart.options.scales.x.min = answer.start;
+      chart.options.scales.x.max = answer.end;
+      chart.update("none");
+      return;
+    }
+    chart = new Chart(document.getElementById("chart"), {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: {
+          x: {
+            type: "linear", min: answer.start, max: answer.end,
+            ticks: {
+              maxTicksLimit: 7, maxRotation: 0,
+              callback: function (value) { return tickLabel(value, chart ? chart.scales.x.max - chart.scales.x.min : answer.end - answer.start); }
+            }
+          },
+          y: { ticks: { maxTicksLimit: 6 } }
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { title: function (items) { return items.length ? fullTime(items[0].parsed.x) : ""; } } }
+        }
+      }
+    });
+    enableZoom();
+  }
+  // Drag across the chart to zoom into that span; the server downsamples the narrower range afresh.
+  function enableZoom() {
+    var canvas = document.getElementById("chart");
+    var box = canvas.parentNode;
+    var band = document.createElement("div");
+    band.className = "zoom-band";
+    band.hidden = true;
+    box.appendChild(band);
+    var startX = null;
+    function x(event) { return event.clientX - canvas.getBoundingClientRect().left; }
+    canvas.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0) { return; }
+      startX = x(e);
+      band.hidden = false;
+      band.style.left = startX + "px";
+      band.style.width = "0px";
+    });
+    canvas.addEventListener("pointermove", function (e) {
+      if (startX === null) { return; }
+      var now = x(e);
+      band.style.left = Math.min(startX, now) + "px";
+      band.style.width = Math.abs(now - startX) + "px";
+    });
+    function finish(e) {
+      if (startX === null) { return; }
+      var end = x(e);
+      var from = Math.min(startX, end), to = Math.max(startX, end);
+      startX = null;
+      band.hidden = true;
+      if (to - from < 8) { return; }
+      var scale = chart.scales.x;
+      load({ start: Math.max(scale.min, scale.getValueForPixel(from)), end: Math.min(scale.max, scale.getValueForPixel(to)) });
+    }
+    canvas.addEventListener("pointerup", finish);
+    canvas.addEventListener("pointerleave", function (e) { if (startX !== null) { finish(e); } });
+  }
+  if (app) {
+    if (typeof Chart === "undefined") {
+      say("The chart library is missing on this server (install Debian's libjs-chart.js). The latest values above still update.");
+    } else {
+      load(null);
+    }
+    app.addEventListener("change", function (e) {
+      var custom = document.getElementById("custom-range");
+      if (custom) { custom.hidden = chosenRange() !== "custom"; }
+      if (chosenRange() === "custom" && e.target.name === "range") { say("Give the start and the end (UTC)."); return; }
+      load(null);
+    });
+    document.getElementById("zoom-reset").addEventListener("click", function () { load(null); });
+  }
+
+  // ---- Live updates (ThingsBoard's WebSocket API, with the console's session) -------------------------------
+  function showLatest(key, ts, value) {
+    var table = document.getElementById("latest-values");
+    if (!table) {
+      var none = document.getElementById("no-readings");
+      if (!none) { return; }
+      var wrap = document.createElement("div");
+      wrap.className = "table-wrap";
+      wrap.innerHTML = '<table id="latest-values" class="device-table"><thead><tr><th>Key</th><th>Value</th><th>Time</th><th>Data category</th></tr></thead><tbody></tbody></table>';
+      none.parentNode.replaceChild(wrap, none);
+      table = document.getElementById("latest-values");
+    }
+    var row = null;
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (r) { if (r.getAttribute("data-key") === key) { row = r; } });
+    if (!row) {
+      row = table.tBodies[0].insertRow(-1);
+      row.setAttribute("data-key", key);
+      ["Key", "Value", "Time", "Data category"].forEach(function (label) { row.insertCell(-1).setAttribute("data-label", label); });
+      var code = document.createElement("code");
+      code.textContent = key;
+      row.cells[0].appendChild(code);
+      row.cells[1].className = "value";
+      row.cells[3].textContent = "reload to see";
+    }
+    row.cells[1].textContent = value;
+    var time = document.createElement("time");
+    time.setAttribute("datetime", new Date(ts).toISOString());
+    time.title = fullTime(ts);
+    time.textContent = "just now";
+    row.cells[2].textContent = "";
+    row.cells[2].appendChild(time);
+    row.classList.add("updated");
+    setTimeout(function () { row.classList.remove("updated"); }, 1500);
+    var state = document.getElementById("device-state");
+    if (state) { state.textContent = "Active"; state.className = "badge badge-active"; }
+  }
+  function plotLive(key, ts, value) {
+    if (!chart || !view || !view.live) { return; }
+    var number = Number(value);
+    if (value === "" || isNaN(number)) { return; }
+    var set = null;
+    chart.data.datasets.forEach(function (d) { if (d.label === key) { set = d; } });
+    if (!set) { return; }
+    var span = view.end - view.start;
+    view.end = Math.max(view.end, ts);
+    view.start = view.end - span;
+    set.data.push({ x: ts, y: number });
+    chart.options.scales.x.min = view.start;
+    chart.options.scales.x.max = view.end;
+    chart.update("none");
+  }
+  function connectLive() {
+    if (!("WebSocket" in window)) { return; }
+    var live = document.getElementById("chart-live");
+    var socket;
+    try {
+      socket = new WebSocket(location.origin.replace(/^http/, "ws") + "/api/ws/plugins/telemetry");
+    } catch (e) { return; }
+    socket.onopen = function () {
+      socket.send(JSON.stringify({
+        tsSubCmds: [{ entityType: "DEVICE", entityId: deviceId, scope: "LATEST_TELEMETRY", cmdId: 1 }],
+        historyCmds: [], attrSubCmds: []
+      }));
+    };
+    socket.onmessage = function (event) {
+      var message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (message.errorCode && message.errorCode !== 0) {
+        if (live) { live.textContent = "Live updates unavailable: " + (message.errorMsg || "error " + message.errorCode); }
+        return;
+      }
+      if (live) { live.textContent = "Live"; }
+      var data = message.data || {};
+      Object.keys(data).forEach(function (key) {
+        (data[key] || []).forEach(function (point) {
+          if (liveKeys[key] !== undefined && liveKeys[key] >= point[0]) { return; }
+          liveKeys[key] = point[0];
+          showLatest(key, point[0], point[1]);
+          plotLive(key, point[0], point[1]);
+        });
+      });
+    };
+    socket.onclose = function () { if (live) { live.textContent = "Live updates stopped; reload to see new readings."; } };
+  }
+  // The first answer repeats what the page already shows; remember it so only newer readings count as updates.
+  Array.prototype.forEach.call(document.querySelectorAll("#latest-values tbody tr"), function (row) {
+    var t = row.querySelector("time");
+    if (t) { liveKeys[row.getAttribute("data-key")] = Date.parse(t.getAttribute("datetime")); }
+  });
+  connectLive();
+
+  // ---- Switch and commands ---------------------------------------------------------------------------------
+  var switchState = document.getElementById("switch-state");
+  var switchForm = document.getElementById("switch-form");
+  function showSwitch(answer) {
+    if (!switchState) { return; }
+    if (answer.ok && typeof answer.state === "boolean") {
+      switchState.textContent = "The device says: " + (answer.state ? "on" : "off") + ".";
+      document.getElementById("switch-on").setAttribute("aria-pressed", answer.state ? "true" : "false");
+      document.getElementById("switch-off").setAttribute("aria-pressed", answer.state ? "false" : "true");
+    } else {
+      switchState.textContent = answer.message + (answer.reply ? " Answer: " + answer.reply : "");
+    }
+  }
+  function sendSwitch(value) {
+    if (switchState) { switchState.textContent = value === "read" ? "Reading the state…" : "Sending…"; }
+    return postForm("/devices/" + deviceId + "/switch", { value: value })
+      .then(showSwitch)
+      .catch(function (e) { if (switchState) { switchState.textContent = "Could not reach the server: " + e.message; } });
+  }
+  if (switchForm) {
+    switchForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = e.submitter || document.activeElement;
+      sendSwitch(button && button.value ? button.value : "read");
+    });
+    sendSwitch("read");
+  }
+  var rpcForm = document.getElementById("rpc-form");
+  var rpcResult = document.getElementById("rpc-result");
+  if (rpcForm && rpcResult) {
+    rpcForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      rpcResult.innerHTML = '<div class="card"><p>Sending…</p></div>';
+      postForm("/devices/" + deviceId + "/rpc", {
+        method: document.getElementById("rpc-method").value,
+        params: document.getElementById("rpc-params").value,
+        oneway: document.getElementById("rpc-oneway").checked ? "on" : null
+      }).then(function (answer) {
+        var card = document.createElement("div");
+        card.className = "card " + (answer.ok ? "result-ok" : "result-bad");
+        var p = document.createElement("p");
+        p.textContent = answer.message;
+        card.appendChild(p);
+        if (answer.reply !== undefined) {
+          var q = document.createElement("p");
+          q.textContent = "Answer: ";
+          var code = document.createElement("code");
+          code.id = "rpc-reply";
+          code.textContent = answer.reply;
+          q.appendChild(code);
+          card.appendChild(q);
+        }
+        rpcResult.innerHTML = "";
+        rpcResult.appendChild(card);
+      }).catch(function (err) {
+        rpcResult.innerHTML = "";
+        var p = document.createElement("p");
+        p.className = "flash-error";
+        p.textContent = "Could not send the command: " + err.message;
+        rpcResult.appendChild(p);
+      });
+    });
+  }
+})();

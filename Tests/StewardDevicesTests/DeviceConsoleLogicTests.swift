@@ -1,0 +1,88 @@
+import StewardCore
+import StewardStore
+import Testing
+
+@testable import StewardDevices
+
+@Suite struct DeviceConsoleLogicTests {
+    @Test func activeWhileConnectedOrWithinTheTimeout() {
+        let now: Int64 = 10_000_000
+        #expect(DeviceActivity(lastActivity: nil, connected: false, inactivityTimeoutSeconds: 600, now: now).active == false)
+        #expect(DeviceActivity(lastActivity: nil, connected: true, inactivityTimeoutSeconds: 600, now: now).active)
+        #expect(DeviceActivity(lastActivity: now - 599_999, connected: false, inactivityTimeoutSeconds: 600, now: now).active)
+        #expect(DeviceActivity(lastActivity: now - 600_000, connected: false, inactivityTimeoutSeconds: 600, now: now).active == false)
+        #expect(DeviceActivity(lastActivity: now - 5_000, connected: false, inactivityTimeoutSeconds: 3, now: now).active == false)
+        #expect(DeviceActivity(lastActivity: now - 3_600_000, connected: true, inactivityTimeoutSeconds: 60, now: now).active)
+    }
+
+    @Test func chartWindowsStayUnderThePointLimit() throws {
+        let now: Int64 = 1_800_000_000_000
+        let week = try ChartWindow.parse(range: "week", start: nil, end: nil, now: now)
+        #expect(week.end == now && week.start == now - 7 * 24 * 3_600_000)
+        #expect((week.end - week.start) / week.interval <= ChartWindow.maximumPoints)
+        let query = week.query(keys: ["temperature"])
+        #expect(query.aggregation == .avg && query.ascending)
+        try query.validate()
+
+        let hour = try ChartWindow.parse(range: nil, start: "", end: "", now: now)
+        #expect(hour.end - hour.start == 3_600_000)
+        #expect(hour.interval == 5_143)  // 3,600,000 / 700, rounded up
+        let tiny = try ChartWindow.parse(range: nil, start: "1000", end: "61000", now: now)
+        #expect(tiny.interval == 1_000)  // never under a second
+        try tiny.query(keys: ["a"]).validate()
+    }
+
+    @Test func badRangesAreRefusedWithTheReason() {
+        let now: Int64 = 1_800_000_000_000
+        #expect(throws: StewardError.self) { try ChartWindow.parse(range: "month", start: nil, end: nil, now: now) }
+        #expect(throws: StewardError.self) { try ChartWindow.parse(range: nil, start: "5000", end: "4000", now: now) }
+        #expect(throws: StewardError.self) { try ChartWindow.parse(range: nil, start: "yesterday", end: "4000", now: now) }
+        #expect(throws: StewardError.self) { try ChartWindow.parse(range: nil, start: "1000", end: nil, now: now) }
+        do {
+            _ = try ChartWindow.parse(range: "month", start: nil, end: nil, now: now)
+        } catch {
+            #expect(error.message.contains("hour, day or week"))
+        }
+    }
+}
+
+@Suite struct DeviceCommandTests {
+    @Test func formsBecomeCommandsOrClearErrors() throws {
+        let command = try DeviceCommand.parse(method: " setValue ", params: " { \"pin\" : 4 } ", oneWay: true)
+        #expect(command == DeviceCommand(method: "setValue", paramsJSON: #"{"pin":4}"#, oneWay: true))
+        #expect(try DeviceCommand.parse(method: "reboot", params: "", oneWay: false).paramsJSON == "null")
+        do {
+            _ = try DeviceCommand.parse(method: "", params: nil, oneWay: false)
+            Issue.record("an empty method was accepted")
+        } catch {
+            #expect(error.message.contains("method"))
+        }
+        do {
+            _ = try DeviceCommand.parse(method: "setValue", params: "{pin: 4", oneWay: false)
+            Issue.record("invalid JSON params were accepted")
+        } catch {
+            #expect(error.message.contains("not valid JSON"))
+        }
+    }
+
+    @Test func theSwitchFollowsThingsBoardsConvention() {
+        #expect(DeviceCommand.switchRead() == DeviceCommand(method: "getValue", paramsJSON: "null", oneWay: false, timeoutMillis: 5_000))
+        #expect(DeviceCommand.switchSet(true).paramsJSON == "true")
+        #expect(DeviceCommand.switchSet(false).method == "setValue")
+        #expect(DeviceCommand.switchState("true") == true)
+        #expect(DeviceCommand.switchState("0") == false)
+        #expect(DeviceCommand.switchState(#""on""#) == true)
+        #expect(DeviceCommand.switchState(#"{"value":false}"#) == false)
+        #expect(DeviceCommand.switchState(#"{"other":1}"#) == nil)
+        #expect(DeviceCommand.switchState("not json") == nil)
+    }
+
+    @Test func outcomesReadAsSentences() {
+        let twoWay = DeviceCommand(method: "getValue", paramsJSON: "null", oneWay: false, timeoutMillis: 5_000)
+        #expect(DeviceCommandResult(twoWay, .reply("true")) == DeviceCommandResult(ok: true, message: "The device answered 'getValue'.", reply: "true"))
+        let timeout = DeviceCommandResult(twoWay, .timeout)
+        #expect(!timeout.ok && timeout.message.contains("within 5 s"))
+        #expect(DeviceCommandResult(twoWay, .refused(.stopping)).ok == false)
+        #expect(DeviceCommandResult(DeviceCommand(method: "blink", paramsJSON: "null", oneWay: true), .delivered).ok)
+    }
+}

@@ -1,0 +1,288 @@
+"""The device console in a real browser (issue 15): a tenant administrator signs in, adds a device, connects it with
+paho (the connection example's host, port and token), sees its latest values and chart, edits a shared attribute that
+the device receives, presses the switch and sends a command that the device answers, looks at it all at phone width,
+and deletes it after a confirmation that counts what goes. A customer user sees only their customer's devices; bad
+form input gets a clear error. Screenshots at 1280 and 390 px wide go to $STEWARD_TEST_OUTPUT/screenshots/ and to
+/tmp/shots/devices/."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from browser_support import SHOTS, Shots, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
+from console_support import GOOD_PASSWORD, ConsoleClient, sign_in
+from steward_harness import unique
+
+COPY_TO = Path("/tmp/shots/devices")
+
+
+class Device:
+    """A paho device: subscribed to shared-attribute updates and server RPC; answers `getValue` with its switch
+    state, `setValue` by taking the new state, anything else with {"ok": true, "method": …}."""
+
+    def __init__(self, host: str, port: int, token: str):
+        self.attributes: list[dict] = []
+        self.rpc: list[tuple[str, object]] = []
+        self.on = True
+        self.lock = threading.Lock()
+        self.ready = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        self.client.username_pw_set(token)
+        self.client.on_connect = lambda c, u, f, rc, p: (
+            c.subscribe([("v1/devices/me/attributes", 1), ("v1/devices/me/rpc/request/+", 1)]))
+        self.client.on_subscribe = lambda c, u, mid, rcs, p: self.ready.set()
+        self.client.on_message = self._message
+        self.client.connect(host, port, keepalive=30)
+        self.client.loop_start()
+        assert self.ready.wait(10), "paho: not connected and subscribed within 10 s"
+
+    def _message(self, client, userdata, message):
+        body = json.loads(message.payload) if message.payload else None
+        if message.topic == "v1/devices/me/attributes":
+            with self.lock:
+                self.attributes.append(body)
+            return
+        request_id = message.topic.rsplit("/", 1)[1]
+        method, params = body.get("method"), body.get("params")
+        with self.lock:
+            self.rpc.append((method, params))
+            if method == "setValue":
+                self.on = bool(params)
+            answer = self.on if method in ("getValue", "setValue") else {"ok": True, "method": method}
+        client.publish(f"v1/devices/me/rpc/response/{request_id}", json.dumps(answer), qos=1)
+
+    def publish(self, values: dict) -> None:
+        info = self.client.publish("v1/devices/me/telemetry", json.dumps(values), qos=1)
+        info.wait_for_publish(10)
+        assert info.is_published(), "no PUBACK for the telemetry"
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def until(what: str, check, timeout: float = 20):
+    """Polls `check` until it returns something true, or fails saying what was awaited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chrome("devices-")
+    yield driver
+    driver.quit()
+
+
+class Camera:
+    """Numbered screenshots, also copied to /tmp/shots/devices/."""
+
+    def __init__(self, driver):
+        self.shots = Shots(driver, "devices-")
+        COPY_TO.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> None:
+        self.shots(name)
+        path = SHOTS / f"devices-{self.shots.n:02d}-{name}.png"
+        shutil.copy(path, COPY_TO / path.name)
+
+
+def sign_in_browser(d, base: str, email: str, password: str) -> None:
+    d.get(f"{base}/sign-in")
+    banner = d.find_elements(By.CSS_SELECTOR, "#cookie-banner form")
+    if banner:
+        submit(d, banner[0])  # "Reject all"
+    form = wait_for(d, "form[action='/sign-in']")
+    fill(form, "email", email)
+    fill(form, "password", password)
+    submit(d, form)
+
+
+def test_device_console_walk(server, new_account, browser):
+    d, base, shot = browser, server.base_url, Camera(browser)
+    d.set_window_size(1280, 900)
+    admin = new_account(name="Ada Admin")
+    sign_in_browser(d, base, admin.email, admin.password)
+    empty = wait_for(d, "#no-devices")
+    assert "No devices yet" in empty.text
+    shot("list-empty")
+
+    # Add a device: an empty name is refused with the reason, the form keeps what was typed.
+    d.find_element(By.ID, "add-device").click()
+    form = wait_for(d, "#device-form")
+    fill(form, "label", "Kitchen")
+    submit(d, form)
+    assert "Give the device a name" in flash(d)
+    assert d.find_element(By.ID, "device-label").get_attribute("value") == "Kitchen"
+    shot("add-device-error")
+    name = unique("kitchen-sensor")
+    form = wait_for(d, "#device-form")
+    fill(form, "name", name)
+    submit(d, form)
+    wait_for(d, "#access-token")
+    assert f"Added {name}" in flash(d)
+    token = d.find_element(By.ID, "access-token").text
+    mqtt_example = d.find_element(By.ID, "example-mqtt").text
+    assert f"-p {server.mqtt_port} -u {token} -t v1/devices/me/telemetry" in mqtt_example, mqtt_example
+    assert f"{base}/api/v1/{token}/telemetry" in d.find_element(By.ID, "example-curl").text
+    assert f'username="{token}"' in d.find_element(By.ID, "example-python").text
+    device_path = d.current_url.split("?")[0].replace(base, "")
+    assert re.fullmatch(r"/devices/[0-9a-f-]{36}", device_path), device_path
+    shot("device-new")
+
+    # The device connects with the example's host, port and token and reports.
+    host = re.search(r"-h (\S+)", mqtt_example).group(1)
+    device = Device(host, server.mqtt_port, token)
+    try:
+        device.publish({"temperature": 21.5, "humidity": 40})
+        d.get(base + device_path)
+        row = wait_for(d, "#latest-values tr[data-key='temperature'] td.value")
+        assert row.text == "21.5"
+        assert "Active" in d.find_element(By.ID, "device-state").text
+        # The chart drew the reading from the server's downsampled history.
+        until("the chart to load", lambda: "points" in d.find_element(By.ID, "chart-status").text)
+        assert d.find_element(By.ID, "chart-app").is_displayed()
+        assert not d.find_element(By.ID, "chart-nojs").is_displayed()
+
+        # The switch read the device's state with getValue when the page opened.
+        until("the switch state", lambda: "on" in d.find_element(By.ID, "switch-state").text)
+        assert ("getValue", None) in device.rpc
+
+        # Live: a new reading shows without a reload.
+        page_marker = d.find_element(By.TAG_NAME, "html")
+        device.publish({"temperature": 23.25})
+        until("the live update of temperature", lambda: d.find_element(
+            By.CSS_SELECTOR, "#latest-values tr[data-key='temperature'] td.value").text == "23.25")
+        assert page_marker.is_enabled()  # the same document: no reload happened
+        shot("device-live")
+
+        # A shared attribute reaches the connected device at once.
+        form = d.find_element(By.ID, "attribute-form")
+        Select(form.find_element(By.NAME, "scope")).select_by_value("shared")
+        fill(form, "key", "targetTemperature")
+        fill(form, "value", "22")
+        submit(d, form)
+        until("the device to receive the shared attribute",
+              lambda: any(a.get("targetTemperature") == 22 for a in device.attributes))
+        cell = wait_for(d, "#attributes-shared tr[data-key='targetTemperature'] td.value")
+        assert cell.text == "22"
+        shot("device-attribute")
+
+        # The switch: off, the device receives setValue false and its answer shows.
+        wait_for(d, "#switch-off").click()
+        until("setValue false at the device", lambda: ("setValue", False) in device.rpc)
+        until("the switch showing off", lambda: "off" in d.find_element(By.ID, "switch-state").text)
+
+        # A command with bad params is refused before anything is sent; a good one is answered.
+        sent = len(device.rpc)
+        fill(d.find_element(By.ID, "rpc-form"), "method", "blink")
+        fill(d.find_element(By.ID, "rpc-form"), "params", "{times: 2")
+        d.find_element(By.ID, "rpc-send").click()
+        until("the params error", lambda: "not valid JSON" in d.find_element(By.ID, "rpc-result").text)
+        assert len(device.rpc) == sent
+        fill(d.find_element(By.ID, "rpc-form"), "params", '{"times": 2}')
+        d.find_element(By.ID, "rpc-send").click()
+        reply = until("the device's answer", lambda: d.find_elements(By.ID, "rpc-reply"))
+        assert json.loads(reply[0].text) == {"ok": True, "method": "blink"}
+        assert ("blink", {"times": 2}) in device.rpc
+        shot("device-commands")
+
+        # Phone width: the device page and the list fit without sideways scrolling.
+        d.set_window_size(390, 844)
+        d.get(base + device_path)
+        wait_for(d, "#latest-values")
+        width, inner = no_sideways_scroll(d)
+        assert width <= inner, (width, inner)
+        shot("device-phone")
+        d.execute_script("document.getElementById('commands').scrollIntoView()")
+        shot("device-phone-commands")
+        d.get(base + "/devices")
+        wait_for(d, "#devices")
+        width, inner = no_sideways_scroll(d)
+        assert width <= inner, (width, inner)
+        shot("list-phone")
+        d.set_window_size(1280, 900)
+        d.get(base + "/devices")
+        row = wait_for(d, "#devices tbody tr")
+        assert name in row.text and "Active" in row.text and ("just now" in row.text or "minute" in row.text)
+        shot("list")
+
+        # Delete: the confirmation counts what goes; afterwards the list says so and the device is gone.
+        d.get(base + device_path + "/delete")
+        counts = wait_for(d, "#delete-counts")
+        assert int(d.find_element(By.ID, "count-readings").text) >= 3
+        assert d.find_element(By.ID, "count-attributes").text == "1"
+        assert d.find_element(By.ID, "count-totals").text == "0" and "daily total" in counts.text
+        shot("delete-confirm")
+        submit(d, d.find_element(By.CSS_SELECTOR, "#device-delete form"))
+        wait_path(d, "/devices")
+        assert f"Deleted {name}" in flash(d)
+        assert not d.find_elements(By.LINK_TEXT, name)
+        shot("list-after-delete")
+    finally:
+        device.close()
+
+
+def test_customer_user_sees_only_their_customers_devices(server, new_account):
+    admin = new_account(name="Cy Customer-Admin")
+    customer = server.create_customer(admin.tenant_id, name=unique("Acme Lab"))
+    shared = server.create_device(admin.tenant_id, name=unique("shared-dev"))
+    private = server.create_device(admin.tenant_id, name=unique("private-dev"))
+    page = admin.client.submit(f"/devices/{shared['id']}/edit", "device-form", customer=customer["id"])
+    assert page.status == 200 and page.path == f"/devices/{shared['id']}", page.describe()
+    assert customer["name"] in page.by_id("device-page").text()
+
+    email = f"{unique('cust')}@example.test"
+    server.create_user(admin.tenant_id, email, GOOD_PASSWORD, role="customer-user", customer=customer["id"])
+    user = ConsoleClient(server.base_url)
+    try:
+        start = sign_in(user, email, GOOD_PASSWORD)
+        assert start.status == 200 and start.has("devices"), start.describe()
+        listed = start.by_id("devices").text()
+        assert shared["name"] in listed and private["name"] not in listed
+        assert not start.has("add-device")
+        assert user.page(f"/devices/{shared['id']}").status == 200
+        hidden = user.page(f"/devices/{private['id']}")
+        assert hidden.status == 404 and private["name"] not in hidden.html
+        assert user.page("/devices/new").status == 403
+        assert user.page(f"/devices/{private['id']}/series.json?keys=t").status == 404
+    finally:
+        user.close()
+
+
+def test_bad_form_input_gets_clear_errors_without_javascript(server, new_account):
+    admin = new_account(name="Bo Forms")
+    device = server.create_device(admin.tenant_id, name=unique("form-dev"))
+    c = admin.client
+    # (the harness reads an option without a value by its text; a browser sends "" for "None")
+    page = c.submit("/devices/new", "device-form", name="   ", customer="", person="")
+    assert page.status == 400 and "Give the device a name" in page.flash_text, page.describe()
+    taken = c.submit("/devices/new", "device-form", name=device["name"], customer="", person="")
+    assert taken.status == 400 and "already exists" in taken.flash_text, taken.describe()
+    page = c.submit(f"/devices/{device['id']}", "rpc-form", method="setValue", params="{oops")
+    assert page.status == 400 and "not valid JSON" in page.flash_text, page.describe()
+    assert page.by_id("rpc-params") is not None and "{oops" in page.html  # what was typed stays
+    page = c.submit(f"/devices/{device['id']}", "rpc-form", method="", params="")
+    assert page.status == 400 and "RPC method" in page.flash_text, page.describe()
+    page = c.submit(f"/devices/{device['id']}", "attribute-form", scope="shared", key=" ")
+    assert page.status == 400 and "attribute's key" in page.flash_text, page.describe()
+    r = c.get(c.url(f"/devices/{device['id']}/series.json?keys=t&range=month"))
+    assert r.status_code == 400 and "hour, day or week" in r.text
+    # A two-way command to a device that is not connected ends in a timeout, said in words, and the page survives.
+    page = c.submit(f"/devices/{device['id']}", "rpc-form", method="reboot", params="")
+    assert page.status == 200 and "did not answer 'reboot'" in page.flash_text, page.describe()
