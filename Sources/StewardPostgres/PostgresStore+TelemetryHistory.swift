@@ -24,7 +24,8 @@ extension PostgresStore {
     }
 
     /// Groups readings into buckets of `interval` ms starting at `startTs` (`TimeSeriesBuckets`): one SQL pass adds up
-    /// the plain readings, longs and doubles apart (their columns differ), and counts the sealed ones; only when it saw
+    /// the plain readings per bucket and type (longs and doubles have columns of their own), and counts the sealed
+    /// ones; only when it saw
     /// any are they read again, opened here (no SQL can add them up) and added to the same buckets. A series without
     /// sealed readings is read once.
     ///
@@ -35,44 +36,35 @@ extension PostgresStore {
         var buckets = TimeSeriesBuckets(query)
         let rows = try await db.fetchAll(
             sql: """
-                SELECT (ts - ?1) / ?2 AS bucket,
-                       count(*) FILTER (WHERE t < \(SealedReading.offset)) AS n,
-                       count(*) FILTER (WHERE t >= \(SealedReading.offset)) AS sealed_n,
-                       count(*) FILTER (WHERE t IN (2, 3)) AS numeric_n,
-                       count(*) FILTER (WHERE t = 3) AS double_n,
-                       (sum(v_long) FILTER (WHERE t = 2))::text AS long_total,
-                       min(v_long) FILTER (WHERE t = 2) AS long_low,
-                       max(v_long) FILTER (WHERE t = 2) AS long_high,
-                       sum(v_double) FILTER (WHERE t = 3) AS double_total,
-                       min(v_double) FILTER (WHERE t = 3) AS double_low,
-                       max(v_double) FILTER (WHERE t = 3) AS double_high
+                SELECT (ts - ?1) / ?2 AS bucket, t, count(*) AS n,
+                       sum(v_long)::text AS long_total, min(v_long) AS long_low, max(v_long) AS long_high,
+                       sum(v_double) AS double_total, min(v_double) AS double_low, max(v_double) AS double_high
                 FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5
-                GROUP BY bucket
+                GROUP BY bucket, t
                 """,
             arguments: [query.startTs, buckets.interval, seq, keyID, query.endTs])
         var sealedCount: Int64 = 0
         for row in rows {
-            sealedCount += try row["sealed_n"] as Int64
-            guard try row["n"] as Int64 > 0 else { continue }
-            let bucket: Int64 = try row["bucket"]
-            let doubles: Int64 = try row["double_n"]
-            let longTotal: String? = try row["long_total"]
-            let longLow: Int64? = try row["long_low"]
-            let longHigh: Int64? = try row["long_high"]
-            buckets.add(
-                TimeSeriesBuckets.Bucket(
-                    count: try row["n"], numericCount: try row["numeric_n"], sawDouble: doubles > 0,
-                    total: longTotal.map(Self.sum), low: longLow.map { .long($0) }, high: longHigh.map { .long($0) }),
-                bucket: bucket)
-            let doubleTotal: Double? = try row["double_total"]
-            let doubleLow: Double? = try row["double_low"]
-            let doubleHigh: Double? = try row["double_high"]
-            if doubles > 0 {
-                buckets.add(
-                    TimeSeriesBuckets.Bucket(
-                        total: doubleTotal.map { .double($0) }, low: doubleLow.map { .double($0) }, high: doubleHigh.map { .double($0) }),
-                    bucket: bucket)
+            let t: Int64 = try row["t"]
+            let n: Int64 = try row["n"]
+            guard t < SealedReading.offset else {
+                sealedCount += n
+                continue
             }
+            // One group per bucket and type: longs (2) and doubles (3) have totals in their own column; the rest count.
+            var totals = TimeSeriesBuckets.Bucket(count: n, numericCount: 0, sawDouble: false, total: nil, low: nil, high: nil)
+            if t == 2 {
+                let total: String? = try row["long_total"]
+                let low: Int64? = try row["long_low"]
+                let high: Int64? = try row["long_high"]
+                totals = .init(count: n, numericCount: n, sawDouble: false, total: total.map(Self.sum), low: low.map { .long($0) }, high: high.map { .long($0) })
+            } else if t == 3 {
+                let total: Double? = try row["double_total"]
+                let low: Double? = try row["double_low"]
+                let high: Double? = try row["double_high"]
+                totals = .init(count: n, numericCount: n, sawDouble: true, total: total.map { .double($0) }, low: low.map { .double($0) }, high: high.map { .double($0) })
+            }
+            buckets.add(totals, bucket: try row["bucket"])
         }
         let sealed = sealedCount == 0 ? [] : try await db.fetchAll(
             sql: """

@@ -146,7 +146,8 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
     }
 
     /// Groups readings into buckets of `interval` ms starting at `startTs` (`TimeSeriesBuckets`): one SQL pass adds up
-    /// the plain readings and counts the sealed ones; only when it saw any are they read again, opened here (no SQL
+    /// the plain readings per bucket and type (four plain aggregates, as a hand-written query would) and counts the
+    /// sealed ones; only when it saw any are they read again, opened here (no SQL
     /// can add them up) and added to the same buckets. A series without sealed readings is read once.
     static func aggregatedPoints(
         _ db: Database, seq: Int64, keyID: Int64, query: TimeSeriesQuery, keys: PersonKeyStore?
@@ -155,26 +156,26 @@ extension SQLiteStore: TelemetryStore, BlockingTelemetryAppend {
         let rows = try Row.fetchCursor(
             db,
             sql: """
-                SELECT (ts - ?1) / ?2 AS bucket,
-                       SUM(CASE WHEN t < \(SealedReadings.offset) THEN 1 ELSE 0 END) AS n,
-                       SUM(CASE WHEN t >= \(SealedReadings.offset) THEN 1 ELSE 0 END) AS sealed_n,
-                       SUM(CASE WHEN t IN (2, 3) THEN 1 ELSE 0 END) AS numeric_n,
-                       SUM(CASE WHEN t = 3 THEN 1 ELSE 0 END) AS double_n,
-                       SUM(CASE WHEN t IN (2, 3) THEN v END) AS total,
-                       MIN(CASE WHEN t IN (2, 3) THEN v END) AS low,
-                       MAX(CASE WHEN t IN (2, 3) THEN v END) AS high
+                SELECT (ts - ?1) / ?2 AS bucket, t, COUNT(*) AS n, SUM(v) AS total, MIN(v) AS low, MAX(v) AS high
                 FROM ts_kv WHERE device_seq = ?3 AND key_id = ?4 AND ts >= ?1 AND ts < ?5
-                GROUP BY bucket
+                GROUP BY bucket, t
                 """,
             arguments: [query.startTs, buckets.interval, seq, keyID, query.endTs])
         var sealedCount: Int64 = 0
         while let row = try rows.next() {
-            sealedCount += row["sealed_n"] as Int64
-            guard (row["n"] as Int64) > 0 else { continue }
+            let t: Int64 = row["t"]
+            let n: Int64 = row["n"]
+            guard t < SealedReadings.offset else {
+                sealedCount += n
+                continue
+            }
+            // One group per bucket and type: only longs (2) and doubles (3) have totals; the others only count.
+            let numeric = t == 2 || t == 3
             buckets.add(
                 TimeSeriesBuckets.Bucket(
-                    count: row["n"], numericCount: row["numeric_n"], sawDouble: (row["double_n"] as Int64) > 0,
-                    total: number(row["total"]), low: number(row["low"]), high: number(row["high"])),
+                    count: n, numericCount: numeric ? n : 0, sawDouble: t == 3,
+                    total: numeric ? number(row["total"]) : nil, low: numeric ? number(row["low"]) : nil,
+                    high: numeric ? number(row["high"]) : nil),
                 bucket: row["bucket"])
         }
         let sealed = try Row.fetchCursor(
