@@ -82,8 +82,9 @@ extension Console {
                         "entries": entries.map {
                             [
                                 "seq": $0.sequence, "time": ConsoleFormat.moment($0.event.time, now: now), "event": $0.event.event,
+                                "eventWords": ConsoleFormat.event($0.event.event),
                                 "detail": $0.event.detail, "actor": who($0.event.actorID),
-                                "subject": who($0.event.subjectID), "credential": $0.event.credential ?? "",
+                                "subject": who($0.event.subjectID), "credential": ConsoleFormat.credential($0.event.credential ?? ""),
                                 "ip": $0.event.ip ?? "",
                             ] as [String: Any]
                         }

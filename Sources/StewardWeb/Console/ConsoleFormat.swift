@@ -64,6 +64,43 @@ enum ConsoleFormat {
         }
     }
 
+    /// An audit event in words: `account.email-confirmed` → "Account: email confirmed", `api-key.created` → "API key:
+    /// created". The code stays available to the page (a tooltip) for those who search the trail by it.
+    static func event(_ code: String) -> String {
+        func words(_ part: Substring) -> String {
+            let text = String(part)
+            if let known = eventWords[text] { return known }
+            return text.replacingOccurrences(of: "-", with: " ").replacingOccurrences(of: "_", with: " ")
+        }
+        let parts = code.split(separator: ".", maxSplits: 1)
+        guard let first = parts.first else { return code }
+        let subject = words(first)
+        let head = subject.prefix(1).uppercased() + subject.dropFirst()
+        return parts.count == 2 ? "\(head): \(words(parts[1]))" : head
+    }
+
+    static let eventWords = [
+        "api-key": "API key", "sign-in": "sign-in", "sign-up": "sign-up", "2fa": "two-factor sign-in", "dsr": "data request",
+        "confirmed-by-admin": "confirmed by an administrator",
+    ]
+
+    /// How an audited action was authenticated, without the session's or key's id: `session:…` → "signed-in session".
+    static func credential(_ credential: String) -> String {
+        if credential.hasPrefix("session:") { return "signed-in session" }
+        if credential.hasPrefix("api-key:") { return "application key" }
+        switch credential {
+        case "": return ""
+        case "cli": return "command line"
+        case "sign-up": return "sign-up form"
+        case "email-link": return "link in a mail"
+        case "reset-link": return "password reset link"
+        case "parent-link": return "parent's consent link"
+        case "unsubscribe-link": return "unsubscribe link"
+        case "sweeper", "retention": return "Steward (scheduled)"
+        default: return credential.replacingOccurrences(of: "-", with: " ")
+        }
+    }
+
     static func formatted(_ millis: Int64, _ format: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

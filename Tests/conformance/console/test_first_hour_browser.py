@@ -28,10 +28,13 @@ def viewport(driver, size: str) -> None:
     loaded(driver)
 
 
-def fits(driver, shot, name: str) -> None:
-    """Screenshots the current page at both sizes and checks nothing is wider than the viewport."""
+def fits(driver, shot, name: str, focus: str | None = None) -> None:
+    """Screenshots the current page at both sizes (scrolled to `focus`, a CSS selector, when given) and checks
+    nothing is wider than the viewport."""
     for size in SIZES:
         viewport(driver, size)
+        if focus:
+            driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", focus)
         shot(f"{name}-{size}")
         scroll, inner = no_sideways_scroll(driver)
         assert scroll <= inner, f"{name} scrolls sideways at {size}: {scroll} > {inner}"
@@ -82,6 +85,7 @@ def test_pages_fit_a_laptop_and_a_phone(server, browser, new_account):
     submit(d, wait_for(d, "#cookie-banner form"))  # "Reject all", as a person answers it first
     wait_for(d, ".privacy-policy table")
     fits(d, shot, "privacy")
+    fits(d, shot, "privacy-table", focus=".privacy-policy table")
 
     d.get(f"{server.base_url}/no-such-page")
     assert "This page does not exist" in wait_for(d, "#not-found").text
@@ -98,3 +102,5 @@ def test_pages_fit_a_laptop_and_a_phone(server, browser, new_account):
         d.get(f"{server.base_url}{path}")
         wait_for(d, ready)
         fits(d, shot, path.strip("/").replace("/", "-"))
+        if path == "/account/privacy/data":
+            fits(d, shot, "your-data-records", focus="#data-sign_ins")
