@@ -74,21 +74,24 @@ public struct AccountConfirmation: Sendable {
     /// whether an address has an account: an unknown address, an open account and a request over the mail allowance
     /// (per address and per client, as every public form's mail) all change nothing.
     public func sendAgain(email: String, client: ClientInfo) async throws {
-        guard let address = try? FieldRules.email(email), let record = try await store.account(email: address),
-            record.details.status == .awaitingEmail
-        else { return }
+        guard let address = try? FieldRules.email(email) else { return }
+        let record = try await store.account(email: address)
         let time = now()
-        let token = Secrets.token()
+        var mailing: [IdentityChange] = []
+        if let record, record.details.status == .awaitingEmail {
+            let token = Secrets.token()
+            mailing = [
+                .issueToken(
+                    OneTimeToken(
+                        hash: Secrets.sha256Hex(token), userID: record.user.id, purpose: .confirmEmail, createdTime: time,
+                        expiresTime: time + configuration.confirmationLinkLifetime)),
+                .enqueueMail(mail.confirmEmail(to: address, name: record.user.firstName ?? address, token: token)),
+            ]
+        }
+        // One transaction either way, counted against the same allowance, so neither the time taken nor when the
+        // allowance runs out tells an address with a waiting account from any other.
         try await store.apply([
-            .withinMailAllowance(
-                configuration.mailAllowance("sign-up-again", to: address, from: client, at: time),
-                then: [
-                    .issueToken(
-                        OneTimeToken(
-                            hash: Secrets.sha256Hex(token), userID: record.user.id, purpose: .confirmEmail, createdTime: time,
-                            expiresTime: time + configuration.confirmationLinkLifetime)),
-                    .enqueueMail(mail.confirmEmail(to: address, name: record.user.firstName ?? address, token: token)),
-                ])
+            .withinMailAllowance(configuration.mailAllowance("sign-up-again", to: address, from: client, at: time), then: mailing)
         ])
     }
 }
