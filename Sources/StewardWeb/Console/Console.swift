@@ -99,6 +99,7 @@ public struct Console: Sendable {
         registerPrivacyPages(on: router)
         registerConfirmationPages(on: router)
         registerDevicePages(on: router)
+        registerProfilePages(on: router)
     }
 }
 
