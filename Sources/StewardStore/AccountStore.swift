@@ -13,6 +13,11 @@ public protocol AccountStore: Sendable {
     func customers(tenant: TenantID) async throws -> [Customer]
     func customer(tenant: TenantID, id: CustomerID) async throws -> Customer?
     func customer(tenant: TenantID, named name: String) async throws -> Customer?
+    /// Renames the tenant's customer; throws not-found when the tenant has no such customer.
+    func renameCustomer(tenant: TenantID, id: CustomerID, name: String) async throws
+    /// Deletes the customer in one transaction: its devices stay with the tenant, unassigned. Its users must be gone
+    /// first (`AccountService` refuses while it has any, so each is erased as a person, with their data).
+    func deleteCustomer(tenant: TenantID, id: CustomerID) async throws -> Bool
 
     func createUser(_ user: User, passwordHash: String) async throws
     func user(id: UserID) async throws -> User?
