@@ -90,6 +90,14 @@ extension Console {
         return DeviceCommandResult(command, outcome)
     }
 
+    /// The keys the chart offers; the first that is not a position is shown at first (one scale reads best), or the
+    /// first of all when every key is a position.
+    static func chartKeys(_ keys: [String]) -> [[String: Any]] {
+        let positions: Set<String> = ["latitude", "longitude", "lat", "lon", "lng"]
+        let first = keys.first { !positions.contains($0) } ?? keys.first
+        return keys.map { ["key": $0, "checked": $0 == first] }
+    }
+
     /// Whether the chart can draw a key: whole and decimal numbers.
     static func isNumeric(_ value: KVValue) -> Bool {
         switch value {
@@ -158,7 +166,7 @@ extension Console {
         let readings: [[String: Any]] = latest.sorted { $0.key < $1.key }.map { key, point in
             let category = categories.category(key)
             return [
-                "key": key, "value": point.value.stringValue, "moment": ConsoleFormat.moment(point.ts, now: now),
+                "key": key, "value": point.value.stringValue, "moment": ConsoleFormat.moment(point.ts, now: now), "ts": String(point.ts),
                 "category": category.name, "sensitive": category.sensitive,
                 "numeric": Self.isNumeric(point.value),
             ]
@@ -181,7 +189,7 @@ extension Console {
             "id": device.id.description, "name": device.name, "label": device.label ?? "", "profile": profileName ?? "—",
             "canManage": isAdmin, "active": activity?.active ?? false, "connected": activity?.connected ?? false,
             "readings": readings, "hasReadings": !readings.isEmpty,
-            "numericKeys": readings.filter { ($0["numeric"] as? Bool) ?? false }.map { ["key": $0["key"] ?? ""] },
+            "numericKeys": Self.chartKeys(readings.filter { ($0["numeric"] as? Bool) ?? false }.compactMap { $0["key"] as? String }),
             "attributeSections": attributeSections,
             "rpcMethod": rpcForm["method"] ?? "", "rpcParams": rpcForm["params"] ?? "", "rpcOneWay": rpcForm["oneway"] != nil,
             "hasPosition": position != nil, "mapTiles": pages.settings.mapTiles ?? "",

@@ -6,6 +6,7 @@ form input gets a clear error. Screenshots at 1280 and 390 px wide go to $STEWAR
 /tmp/shots/devices/."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -15,12 +16,13 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+import requests
 from paho.mqtt.enums import CallbackAPIVersion
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from browser_support import SHOTS, Shots, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
-from console_support import GOOD_PASSWORD, ConsoleClient, sign_in
+from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
+from console_support import GOOD_PASSWORD, ConsoleClient, api, rest_login, sign_in
 from steward_harness import unique
 
 COPY_TO = Path("/tmp/shots/devices")
@@ -90,15 +92,26 @@ def browser():
 
 
 class Camera:
-    """Numbered screenshots, also copied to /tmp/shots/devices/."""
+    """Numbered screenshots of the whole page (not only the window), also copied to /tmp/shots/devices/."""
 
-    def __init__(self, driver):
-        self.shots = Shots(driver, "devices-")
+    def __init__(self, driver, prefix: str = "devices-"):
+        self.driver = driver
+        self.prefix = prefix
+        self.n = 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
         COPY_TO.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, name: str) -> None:
-        self.shots(name)
-        path = SHOTS / f"devices-{self.shots.n:02d}-{name}.png"
+        self.n += 1
+        path = SHOTS / f"{self.prefix}{self.n:02d}-{name}.png"
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        # The content size leaves out the scrollbar's width; the page is laid out for the whole window.
+        width = max(size["width"], self.driver.execute_script("return window.innerWidth"))
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}})
+        path.write_bytes(base64.b64decode(shot["data"]))
         shutil.copy(path, COPY_TO / path.name)
 
 
@@ -286,3 +299,51 @@ def test_bad_form_input_gets_clear_errors_without_javascript(server, new_account
     # A two-way command to a device that is not connected ends in a timeout, said in words, and the page survives.
     page = c.submit(f"/devices/{device['id']}", "rpc-form", method="reboot", params="")
     assert page.status == 200 and "did not answer 'reboot'" in page.flash_text, page.describe()
+
+
+def test_positions_show_on_a_map_and_views_reach_the_persons_access_log(server, new_account, browser):
+    d, base, shot = browser, server.base_url, Camera(browser, "devices-map-")
+    admin = new_account(name="Mo Map-Admin")
+    customer = server.create_customer(admin.tenant_id)
+    person_email = f"{unique('walker')}@example.test"
+    person = server.create_user(admin.tenant_id, person_email, GOOD_PASSWORD, "customer-user", customer=customer["id"])
+    name = unique("tracker")
+    page = admin.client.submit("/devices/new", "device-form", name=name, customer=customer["id"], person=person["id"])
+    assert page.status == 200 and page.has("access-token"), page.describe()
+    token = page.by_id("access-token").text().strip()
+    device_path = page.path
+    for lat, lon in ((52.5200, 13.4050), (52.5210, 13.4075), (52.5226, 13.4101)):
+        r = requests.post(f"{base}/api/v1/{token}/telemetry", json={"latitude": lat, "longitude": lon, "speed": 4}, timeout=30)
+        assert r.status_code == 200, r.text
+
+    # Without JavaScript: the positions are in the latest values, marked sensitive; the map area says what it needs.
+    page = admin.client.page(device_path)
+    assert page.has("map") and page.by_id("map").get("data-tiles") == "", page.describe()
+    row = next(r for r in page.by_id("latest-values").rows() if "latitude" in r[0])
+    assert "52.5226" in row[1] and "sensitive" in row[3], row
+    track = admin.client.get(admin.client.url(device_path + "/track.json")).json()
+    assert [p[1:] for p in track["points"]] == [[52.52, 13.405], [52.521, 13.4075], [52.5226, 13.4101]], track
+
+    # The person the device concerns finds both reads (page and track) by the administrator in their access log.
+    person_jwt = rest_login(server, person_email, GOOD_PASSWORD)
+    seen = [e for e in api(server, "GET", "/api/audit/me", jwt=person_jwt).json() if e["event"] == "personal-data.read"]
+    assert len(seen) >= 2 and {e["actorId"] for e in seen} == {admin.user_id}, seen
+    assert any("latitude" in e["detail"] and name in e["detail"] for e in seen), seen
+
+    # In the browser the track is drawn on a plain background (no tile server configured).
+    d.delete_all_cookies()
+    d.set_window_size(1280, 900)
+    sign_in_browser(d, base, admin.email, admin.password)
+    d.get(base + device_path)
+    wait_for(d, "#map.leaflet-container")
+    until("the track on the map", lambda: len(d.find_elements(By.CSS_SELECTOR, "#map path.leaflet-interactive")) >= 4)
+    assert not d.find_elements(By.CSS_SELECTOR, "#map img.leaflet-tile")
+    d.execute_script("document.getElementById('map-section').scrollIntoView()")
+    shot("device-map")
+    d.set_window_size(390, 844)
+    d.get(base + device_path)
+    until("the track at phone width", lambda: len(d.find_elements(By.CSS_SELECTOR, "#map path.leaflet-interactive")) >= 4)
+    width, inner = no_sideways_scroll(d)
+    assert width <= inner, (width, inner)
+    shot("device-map-phone")
+    d.set_window_size(1280, 900)

@@ -102,7 +102,9 @@
     var datasets = keys.map(function (key, i) {
       return {
         label: key, borderColor: colors[i % colors.length], backgroundColor: colors[i % colors.length],
-        borderWidth: 2, pointRadius: 0, pointHitRadius: 6, tension: 0, spanGaps: true,
+        borderWidth: 2, pointHitRadius: 6, tension: 0, spanGaps: true,
+        // Few points show as dots (a single reading would otherwise be invisible); many as a plain line.
+        pointRadius: function (context) { return context.dataset.data.length <= 60 ? 3 : 0; },
         data: (answer.series[key] || []).map(function (p) { return { x: p[0], y: p[1] }; })
       };
     });
@@ -213,6 +215,7 @@
       row.cells[3].textContent = "reload to see";
     }
     row.cells[1].textContent = value;
+    row.setAttribute("data-ts", String(ts));
     var time = document.createElement("time");
     time.setAttribute("datetime", new Date(ts).toISOString());
     time.title = fullTime(ts);
@@ -259,7 +262,7 @@
         if (live) { live.textContent = "Live updates unavailable: " + (message.errorMsg || "error " + message.errorCode); }
         return;
       }
-      if (live) { live.textContent = "Live"; }
+      if (live) { live.textContent = "· Live: new readings appear as they arrive."; }
       var data = message.data || {};
       Object.keys(data).forEach(function (key) {
         (data[key] || []).forEach(function (point) {
@@ -274,8 +277,8 @@
   }
   // The first answer repeats what the page already shows; remember it so only newer readings count as updates.
   Array.prototype.forEach.call(document.querySelectorAll("#latest-values tbody tr"), function (row) {
-    var t = row.querySelector("time");
-    if (t) { liveKeys[row.getAttribute("data-key")] = Date.parse(t.getAttribute("datetime")); }
+    var ts = Number(row.getAttribute("data-ts"));
+    if (!isNaN(ts)) { liveKeys[row.getAttribute("data-key")] = ts; }
   });
   connectLive();
 
