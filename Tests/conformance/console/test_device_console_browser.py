@@ -168,7 +168,7 @@ def test_device_console_walk(server, new_account, browser):
         assert row.text == "21.5"
         assert "Active" in d.find_element(By.ID, "device-state").text
         # The chart drew the reading from the server's downsampled history.
-        until("the chart to load", lambda: "points" in d.find_element(By.ID, "chart-status").text)
+        until("the chart to load", lambda: "averaged per" in d.find_element(By.ID, "chart-status").text)
         assert d.find_element(By.ID, "chart-app").is_displayed()
         assert not d.find_element(By.ID, "chart-nojs").is_displayed()
 
@@ -347,3 +347,26 @@ def test_positions_show_on_a_map_and_views_reach_the_persons_access_log(server, 
     assert width <= inner, (width, inner)
     shot("device-map-phone")
     d.set_window_size(1280, 900)
+
+
+def test_search_and_paging_without_javascript(server, new_account):
+    admin = new_account(name="Pat Pages")
+    jwt = rest_login(server, admin.email, admin.password)
+    prefix = unique("pager")
+    for i in range(23):
+        r = api(server, "POST", "/api/device", jwt=jwt, json={"name": f"{prefix}-{i:02d}", "type": "default"})
+        assert r.status_code == 200, r.text
+    other = unique("lonely")
+    assert api(server, "POST", "/api/device", jwt=jwt, json={"name": other}).status_code == 200
+    c = admin.client
+    first = c.page("/devices")
+    assert first.status == 200 and "24 device(s)" in first.by_id("device-count").text(), first.describe()
+    assert len(first.by_id("devices").rows()) == 20
+    nxt = next(a for a in first.doc.find_all("a") if a.get("rel") == "next")
+    second = c.page(nxt.get("href"))
+    assert len(second.by_id("devices").rows()) == 4 and "page 2 of 2" in second.by_id("device-count").text()
+    found = c.page(f"/devices?q={other}")
+    assert [r[0] for r in found.by_id("devices").rows()] == [other], found.describe()
+    assert all("Inactive" in r[-1] and "never" in r[3] for r in first.by_id("devices").rows())
+    none = c.page("/devices?q=no-such-device-anywhere")
+    assert none.has("no-devices") and "No device matches" in none.by_id("no-devices").text()

@@ -93,7 +93,7 @@
         draw(keys, answer);
         var count = keys.reduce(function (n, k) { return n + (answer.series[k] || []).length; }, 0);
         var bucket = answer.interval >= 60000 ? Math.round(answer.interval / 60000) + " min" : Math.round(answer.interval / 1000) + " s";
-        say(count === 0 ? "No readings in this range." : count + " points, averaged per " + bucket + ", " + fullTime(answer.start) + " to " + fullTime(answer.end) + ".");
+        say(count === 0 ? "No readings in this range." : count + (count === 1 ? " point" : " points") + ", averaged per " + bucket + ", " + fullTime(answer.start) + " to " + fullTime(answer.end) + ".");
         document.getElementById("zoom-reset").disabled = !zoom;
       })
       .catch(function (e) { say("Could not load the chart: " + e.message + ". Reload the page to try again."); });
