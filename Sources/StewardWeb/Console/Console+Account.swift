@@ -81,10 +81,12 @@ extension Console {
             viewer, "account", title: "My Account",
             keys.merging([
                 "accountId": fresh.user.id.description, "email": fresh.user.email,
-                "role": ConsoleFormat.role(fresh.user.authority), "tenant": tenantName,
+                // A section renders for any string, even an empty one: `false` for the system administrator's (no workspace).
+                "role": ConsoleFormat.role(fresh.user.authority), "tenant": tenantName.isEmpty ? false as Any : tenantName,
                 "name": form["name"] ?? fresh.user.firstName ?? "", "company": form["company"] ?? details.company ?? "",
                 "phone": form["phone"] ?? details.phone ?? "", "hasPicture": details.hasPicture,
-                "emailVerified": details.emailVerifiedTime.map(ConsoleFormat.time) ?? "not confirmed (created by an administrator)",
+                "emailVerified": details.emailVerifiedTime.map { "confirmed \(ConsoleFormat.readable($0))" }
+                    ?? "not confirmed by mail (the account was created by an administrator)",
                 "jurisdiction": details.jurisdiction ?? "—",
                 "agreements": agreements.map {
                     ["version": $0.policyVersion, "time": ConsoleFormat.time($0.time), "method": $0.method, "ip": $0.ip]

@@ -225,8 +225,12 @@ def test_pages_show_times_roles_and_people_in_words(server, new_account):
     headers = [th.text() for th in profile.find_all("th")]
     assert "Email verified" in headers and "email_verified_time" not in headers, headers
     assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC", profile.text()), profile.text()[:1500]
+    mine = acct.client.page("/account")
+    assert re.search(r"confirmed \d+ minutes? ago|confirmed just now", mine.doc.text()), mine.describe()
     admin = admin_client(server)
-    for path in ("/tenants", "/users", "/audit"):
+    for path in ("/tenants", "/users", "/audit", "/account"):
         page = admin.page(path)
         assert page.status == 200, page.describe()
         readable(page)
+    account = admin.page("/account").doc.text()
+    assert "System administrator" in account and "workspace “”" not in account and "confirmed not confirmed" not in account
