@@ -100,6 +100,7 @@ public struct Console: Sendable {
         registerConfirmationPages(on: router)
         registerDevicePages(on: router)
         registerProfilePages(on: router)
+        registerCustomerPages(on: router)
     }
 }
 

@@ -1,8 +1,11 @@
-"""Device profiles in the console, in a real browser (issue 15): a tenant administrator lists the profiles (the
+"""Device profiles, customers and customer users in the console, in a real browser (issue 15): a tenant administrator lists the profiles (the
 default one, its timeout in words), adds one (an empty or taken name and a bad timeout are refused with the reason,
 the form keeps what was typed), sees how the privacy declaration classifies its keys, finds it cannot delete a
 profile in use or the default one, makes another profile the default and deletes an unused one after confirming.
-The same pages at phone width. Screenshots at 1280 and 390 px wide go to $STEWARD_TEST_OUTPUT/screenshots/ and
+The same pages at phone width. Customers: add (an empty or taken name refused), assign devices from the customer's
+page and take one back, invite a user (a bad address refused) who chooses a password through the mailed link and then
+sees only the customer's devices, a customer with users cannot be deleted, removing the user erases them, and
+deleting the customer leaves its devices in the workspace. Screenshots at 1280 and 390 px wide go to $STEWARD_TEST_OUTPUT/screenshots/ and
 /tmp/shots/profiles/."""
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
-from console_support import api, rest_login
+from console_support import OTHER_PASSWORD, ConsoleClient, api, form_values, link_from, rest_login, sign_in
 from steward_harness import unique
 
 COPY_TO = Path("/tmp/shots/profiles")
@@ -225,10 +228,129 @@ def test_customer_users_cannot_open_profile_pages(server, new_account):
     customer = server.create_customer(tenant)
     email = f"{unique('cu')}@example.test"
     server.create_user(tenant, email, "customer-pass-1", role="customer-user", customer=customer["id"])
-    from console_support import ConsoleClient, sign_in
     client = ConsoleClient(server.base_url)
     sign_in(client, email, "customer-pass-1")
     page = client.page("/profiles")
     assert page.status == 403, page.describe()
     assert "Only tenant administrators manage device profiles" in page.flash_text
     assert "/profiles" not in [a.get("href") for a in page.doc.find_all("a")]
+
+
+def rows_of(d, table: str, attribute: str) -> list[str]:
+    return [tr.get_attribute(attribute) for tr in d.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")]
+
+
+def test_customers_walk(server, smtp, new_account, browser):
+    d, base = browser, server.base_url
+    shot = Camera(browser, prefix="customers-")
+    d.set_window_size(1280, 900)
+    d.delete_all_cookies()
+    admin = new_account(name="Cy Admin")
+    jwt = rest_login(server, admin.email, admin.password)
+    sign_in_browser(d, base, admin.email, admin.password)
+    wait_for(d, "nav a[href='/customers']").click()
+    assert "No customers yet" in wait_for(d, "#no-customers").text
+    shot("list-empty")
+
+    # An empty name is refused with the reason.
+    submit(d, wait_for(d, "#customer-add"))
+    assert "Customer name must not be empty" in flash(d)
+    name = unique("Acme")
+    form = wait_for(d, "#customer-add")
+    fill(form, "name", name)
+    submit(d, form)
+    wait_for(d, "#customer-page")
+    assert f"Added {name}" in flash(d)
+    customer_path = d.current_url.split("?")[0].replace(base, "")
+    d.get(f"{base}/customers")
+    form = wait_for(d, "#customer-add")
+    fill(form, "name", name)
+    submit(d, form)
+    assert "already exists" in flash(d)
+    assert d.find_element(By.ID, "customer-name").get_attribute("value") == name
+
+    # Devices: assign two from the customer's page, take one back.
+    kept, shared = unique("boiler"), unique("meter")
+    for device in (kept, shared):
+        assert api(server, "POST", "/api/device", jwt=jwt, json={"name": device}).status_code == 200
+    d.get(base + customer_path)
+    for device in (kept, shared):
+        form = wait_for(d, "#customer-assign")
+        Select(form.find_element(By.NAME, "device")).select_by_visible_text(device)
+        submit(d, form)
+        assert f"{device} now belongs to {name}" in flash(d)
+    assert sorted(rows_of(d, "customer-device-list", "data-device")) == sorted([kept, shared])
+    row = d.find_element(By.CSS_SELECTOR, f"#customer-device-list tr[data-device='{kept}']")
+    submit(d, row.find_element(By.TAG_NAME, "form"))
+    assert f"{kept} no longer belongs to {name}" in flash(d)
+    assert rows_of(d, "customer-device-list", "data-device") == [shared]
+
+    # Invite a user: a bad address is refused; a good one gets a link to choose a password.
+    form = wait_for(d, "#customer-invite")
+    fill(form, "email", "not-an-address")
+    submit(d, form)
+    assert "is not a valid email address" in flash(d)
+    email = f"{unique('cu')}@example.test"
+    form = wait_for(d, "#customer-invite")
+    fill(form, "email", email)
+    submit(d, form)
+    assert f"Added {email} and sent them a link to choose their password" in flash(d)
+    assert rows_of(d, "customer-user-list", "data-user") == [email]
+    shot("customer-page")
+
+    link = link_from(smtp.wait_for_mail(email, "Reset your"), "/reset-password")
+    user = ConsoleClient(base)
+    page = user.page(link)
+    form = page.doc.form(action="/reset-password")
+    assert page.status == 200 and form is not None, page.describe()
+    done = user.post_form("/reset-password", {**form_values(form), "password": OTHER_PASSWORD}, csrf=False)
+    assert done.status == 200, done.describe()
+    assert sign_in(user, email, OTHER_PASSWORD).path == "/"
+    # The customer user sees the customer's device only, and no customer pages.
+    listing = user.page("/devices")
+    names = [a.text() for a in listing.doc.find_all("a") if (a.get("href") or "").startswith("/devices/")]
+    assert names == [shared], listing.describe()
+    refused = user.page("/customers")
+    assert refused.status == 403 and "Only tenant administrators manage customers" in refused.flash_text
+
+    # A customer with a user cannot be deleted.
+    d.get(base + customer_path)
+    d.find_element(By.ID, "delete-customer").click()
+    assert "still has 1 user" in wait_for(d, "#delete-refused").text
+    assert not d.find_elements(By.ID, "confirm-delete")
+    shot("delete-refused")
+
+    # Removing the user erases them: they can no longer sign in.
+    d.get(base + customer_path)
+    wait_for(d, "#customer-user-list a.remove-user").click()
+    remove = wait_for(d, "#user-remove")
+    assert "erases their account" in remove.text
+    shot("user-remove")
+    submit(d, remove.find_element(By.TAG_NAME, "form"))
+    assert f"Removed {email}" in flash(d)
+    assert not d.find_elements(By.ID, "customer-user-list")
+    assert sign_in(ConsoleClient(base), email, OTHER_PASSWORD).status == 401
+
+    # Deleting the customer says what happens to its device, which stays in the workspace, unassigned.
+    d.find_element(By.ID, "delete-customer").click()
+    assert "Its 1 device stays in your workspace" in wait_for(d, "#delete-devices").text
+    shot("delete-confirm")
+    submit(d, d.find_element(By.CSS_SELECTOR, "#customer-delete form"))
+    wait_path(d, "/customers")
+    assert f"Deleted {name}. Its 1 device stay" in flash(d)
+    device = api(server, "GET", "/api/tenant/device", jwt=jwt, params={"deviceName": shared}).json()
+    assert device["customerId"]["id"] == "13814000-1dd2-11b2-8080-808080808080"
+
+    # Phone width.
+    d.set_window_size(390, 844)
+    form = wait_for(d, "#customer-add")
+    fill(form, "name", unique("Phone Co"))
+    submit(d, form)
+    wait_for(d, "#customer-page")
+    width, inner = no_sideways_scroll(d)
+    assert width <= inner, f"the customer page scrolls sideways at 390 px ({width} > {inner})"
+    shot("customer-page-phone")
+    d.get(f"{base}/customers")
+    wait_for(d, "#customers")
+    shot("list-phone")
+    d.set_window_size(1280, 900)
