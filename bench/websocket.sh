@@ -82,7 +82,7 @@ try:
     load = json.load(open(sys.argv[3]))
 except Exception:
     load = {}
-rate = load.get("rate")
+rate = load.get("messagesPerSecond")
 rate = f"{rate:,.0f}" if isinstance(rate, (int, float)) else "?"
 print("WebSocket bench (SQLite, loopback)")
 print(f"  load: {load.get('connectionsEstablished', '?')} devices publishing QoS 1, {rate} msg/s acknowledged")

@@ -95,7 +95,7 @@ import Testing
 
     @Test func anExpiredTokenEndsTheSessionMidway() {
         var session = open()
-        #expect(session.handle(.tick, now: 99_999).isEmpty)
+        #expect(session.handle(.tick, now: 99_999) == [.recheck])
         guard case .close(1008, let reason)? = session.handle(.tick, now: 100_000).first else {
             Issue.record("expected a close at expiry")
             return
@@ -159,6 +159,20 @@ import Testing
         var general = open(.general)
         _ = general.handle(.text(#"{"cmds":[{"type":"ATTRIBUTES","cmdId":2,"entityType":"DEVICE","entityId":"d"}]}"#), now: 1)
         #expect(general.handle(.text(#"{"cmds":[{"type":"ATTRIBUTES_UNSUBSCRIBE","cmdId":2}]}"#), now: 2) == [.unsubscribe(cmdId: 2)])
+    }
+
+    @Test func anOpenSessionIsCheckedAgainEvery30Seconds() {
+        var session = LiveSession(format: .telemetryPlugin, authentication: LiveAuthentication(scope: scope, expiresAt: nil), now: 0)
+        #expect(session.handle(.tick, now: 29_999).isEmpty)
+        #expect(session.handle(.tick, now: 30_000) == [.recheck])
+        #expect(session.handle(.tick, now: 30_001).isEmpty)
+        _ = session.handle(.text(#"{"tsSubCmds":[{"cmdId":1,"entityType":"DEVICE","entityId":"d"}]}"#), now: 30_002)
+        let ended = session.handle(.subscriptionEnded(cmdId: 1, reason: "Device with id [d] is not found"), now: 30_003)
+        #expect(ended.first == .unsubscribe(cmdId: 1))
+        #expect(errors(ended).first?["errorCode"] == .number("3"))
+        #expect(session.handle(.subscriptionEnded(cmdId: 1, reason: "again"), now: 30_004).isEmpty)
+        #expect(session.handle(.credentialsEnded("Signed out"), now: 30_005) == [.close(code: 1008, reason: "Signed out")])
+        #expect(session.isClosed)
     }
 
     @Test func updateFramesHaveThingsBoardsShape() throws {

@@ -11,13 +11,18 @@ public actor LiveConnection {
     private let service: LiveService
     private let authenticate: Authenticator
     private let clock: @Sendable () -> Int64
+    /// Whether the credentials the session authenticated with still hold; replaced when `authCmd` brings a token.
+    private var revalidate: (@Sendable () async -> Bool)?
+    /// The running subscriptions, to check their devices again.
+    private var running: [Int: LiveRequest] = [:]
     public nonisolated let outbox: LiveOutbox
 
     public init(
         format: LiveSession.Format, authentication: LiveAuthentication?, service: LiveService,
         outbox: LiveOutbox = LiveOutbox(), clock: @escaping @Sendable () -> Int64 = { WallClock.nowMillis() },
-        authenticate: @escaping Authenticator
+        revalidate: (@Sendable () async -> Bool)? = nil, authenticate: @escaping Authenticator
     ) {
+        self.revalidate = revalidate
         session = LiveSession(format: format, authentication: authentication, now: clock())
         self.service = service
         self.authenticate = authenticate
@@ -39,17 +44,37 @@ public actor LiveConnection {
                     outbox.close(code: code, reason: reason)
                 case .authenticate(let token):
                     switch await authenticate(token) {
-                    case .success(let authentication): events.append(.authenticated(authentication))
-                    case .failure(let error): events.append(.authenticationFailed(error.message))
+                    case .success(let authentication):
+                        let authenticate = self.authenticate
+                        revalidate = { if case .success = await authenticate(token) { true } else { false } }
+                        events.append(.authenticated(authentication))
+                    case .failure(let error):
+                        events.append(.authenticationFailed(error.message))
                     }
                 case .run(let request):
+                    if case .history = request.operation {} else { running[request.cmdId] = request }
                     outbox.send(await service.run(request, outbox: outbox))
                 case .unsubscribe(let cmdId):
+                    running[cmdId] = nil
                     service.hub.unregister(outbox, subscriptionID: cmdId)
+                case .recheck:
+                    events += await recheck()
                 }
             }
         }
         if outbox.isClosing { service.hub.unregisterAll(outbox) }
+    }
+
+    /// The events a recheck finds: credentials that ended, or a customer user's devices no longer theirs.
+    func recheck() async -> [LiveSession.Event] {
+        if let revalidate, await !revalidate() {
+            return [.credentialsEnded("Signed out: the sign-in this session used has ended; sign in again and reconnect")]
+        }
+        var ended: [LiveSession.Event] = []
+        for request in running.values.sorted(by: { $0.cmdId < $1.cmdId }) where request.scope.authority == .customerUser {
+            if let reason = await service.visibilityLost(request) { ended.append(.subscriptionEnded(cmdId: request.cmdId, reason: reason)) }
+        }
+        return ended
     }
 
     /// The socket closed: its subscriptions stop and queued frames are dropped.

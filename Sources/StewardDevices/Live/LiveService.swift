@@ -29,6 +29,19 @@ public struct LiveService: Sendable {
         }
     }
 
+    /// Why the caller may no longer see the request's device (it left their customer, or was deleted), or nil
+    /// while they still may. A store that cannot answer keeps the subscription: the next check asks again.
+    public func visibilityLost(_ request: LiveRequest) async -> String? {
+        do {
+            _ = try await scopes.device(request.scope, id: request.deviceID)
+            return nil
+        } catch let error as StewardError where error.kind == .notFound || error.kind == .forbidden {
+            return error.message
+        } catch {
+            return nil
+        }
+    }
+
     func answer(_ request: LiveRequest, device: Device, outbox: LiveOutbox) async throws -> String {
         switch request.operation {
         case .history(let query):

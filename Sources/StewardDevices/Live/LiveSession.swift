@@ -27,6 +27,10 @@ public struct LiveSession: Sendable {
         case authenticationFailed(String)
         /// Time passed (the transport ticks about once a second).
         case tick
+        /// The credentials the session authenticated with no longer hold (signed out, account disabled).
+        case credentialsEnded(String)
+        /// A subscription's device is no longer visible to the caller (unassigned from their customer, deleted).
+        case subscriptionEnded(cmdId: Int, reason: String)
     }
 
     public enum Action: Sendable, Equatable {
@@ -39,6 +43,9 @@ public struct LiveSession: Sendable {
         case run(LiveRequest)
         /// Stop the subscription with this command id.
         case unsubscribe(cmdId: Int)
+        /// Check again that the credentials still hold and, for a customer user, that each subscribed device is
+        /// still theirs; answer `.credentialsEnded` or `.subscriptionEnded` when not.
+        case recheck
     }
 
     enum Stage: Sendable, Equatable {
@@ -56,16 +63,20 @@ public struct LiveSession: Sendable {
     public static let authenticationTimeout: Int64 = 10_000
     /// Subscriptions one session holds at once; more are refused, so one session cannot hold unbounded state.
     public static let maximumSubscriptions = 1_000
+    /// How often an open session's credentials and visibility are checked again.
+    public static let recheckInterval: Int64 = 30_000
 
     public let format: Format
     private(set) var stage: Stage
     /// Subscriptions that are running, by command id.
     private(set) var subscriptions: Set<Int> = []
+    private var nextRecheck: Int64
 
     /// A session that authenticated when it connected (`?token=` or the console's cookie), or, with nil, one that
     /// must send `authCmd` within `authenticationTimeout` of `now`.
     public init(format: Format, authentication: LiveAuthentication?, now: Int64) {
         self.format = format
+        nextRecheck = now + Self.recheckInterval
         if let authentication {
             stage = .open(authentication)
         } else {
@@ -90,6 +101,11 @@ public struct LiveSession: Sendable {
             return pending.flatMap { run($0, authentication: authentication, now: now) }
         case .authenticationFailed(let reason):
             return close(1008, "Authentication failed: \(reason)")
+        case .credentialsEnded(let reason):
+            return close(1008, reason)
+        case .subscriptionEnded(let cmdId, let reason):
+            guard subscriptions.remove(cmdId) != nil else { return [] }
+            return [.unsubscribe(cmdId: cmdId), .send(LiveFrames.error(subscriptionID: cmdId, code: .unauthorized, message: reason))]
         }
     }
 
@@ -98,7 +114,10 @@ public struct LiveSession: Sendable {
         case .awaitingAuthentication(let deadline) where now >= deadline:
             return close(1008, "Auth cmd is missing: send {\"authCmd\":{\"cmdId\":0,\"token\":\"<JWT>\"}} within 10 s of connecting")
         case .open:
-            return expiryActions(now: now) ?? []
+            if let expiry = expiryActions(now: now) { return expiry }
+            guard now >= nextRecheck else { return [] }
+            nextRecheck = now + Self.recheckInterval
+            return [.recheck]
         default:
             return []
         }

@@ -59,30 +59,38 @@ public struct LiveSocket: Sendable {
 
     /// How a session begins: authenticated, waiting for `authCmd`, or refused with a reason (sent as the close).
     enum Opening: Sendable {
-        case authenticated(LiveAuthentication)
+        /// With the check that the credentials still hold (run every `LiveSession.recheckInterval`).
+        case authenticated(LiveAuthentication, revalidate: @Sendable () async -> Bool)
         case awaitingAuthCmd
         case refused(String)
     }
 
     func opening(_ request: HTTPRequest, uri: URI, format: LiveSession.Format) async -> Opening {
-        if let token = uri.queryParameters.get("token"), !token.isEmpty {
-            switch await Self.authenticate(String(token), auth: auth) {
-            case .success(let authentication): return .authenticated(authentication)
-            case .failure(let error): return .refused("Authentication failed: \(error.message)")
+        let auth = self.auth
+        if let token = uri.queryParameters.get("token").map { String($0) }, !token.isEmpty {
+            switch await Self.authenticate(token, auth: auth) {
+            case .success(let authentication):
+                return .authenticated(authentication) {
+                    if case .success = await Self.authenticate(token, auth: auth) { true } else { false }
+                }
+            case .failure(let error):
+                return .refused("Authentication failed: \(error.message)")
             }
         }
-        if let authentication = await cookieSession(request) { return .authenticated(authentication) }
+        if let (secret, authentication) = await cookieSession(request) {
+            return .authenticated(authentication) { (try? await auth.signIn.webSession(secret: secret)) != nil }
+        }
         if format == .general { return .awaitingAuthCmd }
         return .refused("Authentication failed: connect to \(Self.pluginPath)?token=<JWT> (the access token from POST /api/auth/login)")
     }
 
     /// The console's session, when its cookie comes from a page of this host.
-    func cookieSession(_ request: HTTPRequest) async -> LiveAuthentication? {
+    func cookieSession(_ request: HTTPRequest) async -> (secret: String, authentication: LiveAuthentication)? {
         guard let secret = Self.cookie("steward_session", in: request.headerFields), Self.sameOrigin(request),
             let (session, account) = try? await auth.signIn.webSession(secret: secret)
         else { return nil }
         let principal = Principal(user: account.user, credential: "session:\(session.id)")
-        return LiveAuthentication(scope: WebContext.scope(principal), expiresAt: nil)
+        return (secret, LiveAuthentication(scope: WebContext.scope(principal), expiresAt: nil))
     }
 
     /// Whether `Origin` names the host the request was sent to (browsers always send `Origin` on WebSockets).
@@ -136,9 +144,13 @@ public struct LiveSocket: Sendable {
             return
         }
         var authentication: LiveAuthentication?
-        if case .authenticated(let found) = opening { authentication = found }
-        let connection = LiveConnection(format: format, authentication: authentication, service: service) { token in
-            await authenticate(token, auth: auth)
+        var revalidate: (@Sendable () async -> Bool)?
+        if case .authenticated(let found, let check) = opening {
+            authentication = found
+            revalidate = check
+        }
+        let connection = LiveConnection(format: format, authentication: authentication, service: service, revalidate: revalidate) {
+            token in await authenticate(token, auth: auth)
         }
         let outbox = connection.outbox
         try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -18,7 +18,7 @@ from proto_support import PahoDevice
 from steward_harness import Tenant, jwt_payload, now_ms, running, unique
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "console"))
-from console_support import ConsoleClient, sign_in  # noqa: E402
+from console_support import ConsoleClient, sign_in, sign_out  # noqa: E402
 
 PLUGIN = "/api/ws/plugins/telemetry"
 GENERAL = "/api/ws"
@@ -65,7 +65,9 @@ class Socket:
         return frames
 
     def closed_with(self, timeout: float = 15.0) -> tuple[int, str]:
-        """Reads until the server's close frame; its code and reason."""
+        """Reads until the server's close frame; its code and reason. The close is not answered: the server may have
+        dropped the connection already (it waits 15 s for the answer)."""
+        self.ws.send_close = lambda *args, **kwargs: None
         self.ws.settimeout(timeout)
         while True:
             opcode, data = self.ws.recv_data(control_frame=True)
@@ -237,6 +239,34 @@ def test_console_cookie_authenticates_only_from_the_same_origin(server, tenant, 
     cross.send({"cmds": [{"type": "TIMESERIES", **ts_cmd(1, device["id"])}]})
     code, reason = cross.closed_with()
     assert code == 1008 and "Auth cmd is missing" in reason
+
+
+def test_unassigning_a_device_and_signing_out_end_what_they_allowed(server, tenant, sockets):
+    """Checked again every 30 s: a customer user's subscription ends when the device leaves the customer, and a
+    console session's socket closes when that sign-in ends."""
+    customer = server.create_customer(tenant.id)
+    dev = make_device(tenant, "leaving")
+    assert tenant.rest("POST", f"/api/customer/{customer['id']}/device/{dev['id']}").status_code == 200
+    email = f"{unique('leaving')}@steward.test"
+    server.create_user(tenant.id, email, "customer-pass-1", role="customer-user", customer=customer["id"])
+    customer_socket = sockets(server, f"{PLUGIN}?token={server.login(email, 'customer-pass-1')['token']}")
+    customer_socket.send({"tsSubCmds": [ts_cmd(1, dev["id"])]})
+    assert customer_socket.recv_for(1)["errorCode"] == 0
+    client = ConsoleClient(server.base_url)
+    sign_in(client, tenant.admin_email, tenant.admin_password)
+    host = server.base_url.split("://", 1)[1]
+    console_socket = sockets(server, GENERAL, cookie=f"steward_session={client.session_cookie}", origin=f"http://{host}")
+    console_socket.send({"cmds": [{"type": "TIMESERIES", **ts_cmd(2, dev["id"])}]})
+    assert console_socket.recv_for(2)["errorCode"] == 0
+
+    assert tenant.rest("DELETE", f"/api/customer/device/{dev['id']}").status_code == 200
+    sign_out(client)
+    ended = customer_socket.recv_for(1, timeout=40, where=lambda f: f["errorCode"] != 0)
+    assert ended["errorCode"] == 3 and ended["errorMsg"] == f"Device with id [{dev['id']}] is not found"
+    publish(server, dev["token"], {"after": 1})
+    assert [f for f in customer_socket.silent_for(0.5) if f.get("data")] == []
+    code, reason = console_socket.closed_with(timeout=40)
+    assert code == 1008 and reason.startswith("Signed out"), (code, reason)
 
 
 def test_bad_input_gets_clear_errors_and_the_session_survives(server, tenant, device, sockets):
