@@ -39,7 +39,7 @@ extension Console {
                     viewer, "user", title: user.email,
                     [
                         "email": user.email, "name": user.firstName ?? "", "role": ConsoleFormat.role(user.authority),
-                        "company": account.details.company ?? "", "phone": account.details.phone ?? "",
+                        "company": account.details.company ?? "—", "phone": account.details.phone ?? "—",
                         "status": ConsoleFormat.status(account.details.status), "created": ConsoleFormat.readable(user.createdTime),
                     ])
             }
