@@ -19,6 +19,7 @@ import pytest
 import requests
 from paho.mqtt.enums import CallbackAPIVersion
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
@@ -172,6 +173,14 @@ def test_device_console_walk(server, new_account, browser):
         assert d.find_element(By.ID, "chart-app").is_displayed()
         assert not d.find_element(By.ID, "chart-nojs").is_displayed()
 
+        # Zoom by keyboard (the button) and back: the server answers the narrower range.
+        before = d.find_element(By.ID, "chart-status").text
+        d.find_element(By.ID, "zoom-in").send_keys(Keys.ENTER)
+        until("the zoomed chart", lambda: d.find_element(By.ID, "chart-status").text not in (before, "Loading…")
+              and d.find_element(By.ID, "zoom-reset").is_enabled())
+        d.find_element(By.ID, "zoom-reset").send_keys(Keys.ENTER)
+        until("the reset chart", lambda: not d.find_element(By.ID, "zoom-reset").is_enabled())
+
         # The switch read the device's state with getValue when the page opened.
         until("the switch state", lambda: "on" in d.find_element(By.ID, "switch-state").text)
         assert ("getValue", None) in device.rpc
@@ -294,6 +303,9 @@ def test_bad_form_input_gets_clear_errors_without_javascript(server, new_account
     assert page.status == 400 and "RPC method" in page.flash_text, page.describe()
     page = c.submit(f"/devices/{device['id']}", "attribute-form", scope="shared", key=" ")
     assert page.status == 400 and "attribute's key" in page.flash_text, page.describe()
+    # Without JavaScript the chart area says what it needs; the forms are there.
+    page = c.page(f"/devices/{device['id']}")
+    assert "needs JavaScript" in page.by_id("chart-nojs").text() and page.has("rpc-form") and page.has("attribute-form")
     r = c.get(c.url(f"/devices/{device['id']}/series.json?keys=t&range=month"))
     assert r.status_code == 400 and "hour, day or week" in r.text
     # A two-way command to a device that is not connected ends in a timeout, said in words, and the page survives.
