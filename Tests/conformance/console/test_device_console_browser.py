@@ -23,7 +23,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
-from console_support import GOOD_PASSWORD, ConsoleClient, api, rest_login, sign_in
+from console_support import GOOD_PASSWORD, ConsoleClient, ConsoleServer, api, rest_login, sign_in
 from steward_harness import unique
 
 COPY_TO = Path("/tmp/shots/devices")
@@ -382,3 +382,42 @@ def test_search_and_paging_without_javascript(server, new_account):
     assert all("Inactive" in r[-1] and "never" in r[3] for r in first.by_id("devices").rows())
     none = c.page("/devices?q=no-such-device-anywhere")
     assert none.has("no-devices") and "No device matches" in none.by_id("no-devices").text()
+
+
+def test_scripts_come_from_this_server_and_tiles_only_from_the_configured_one(server, new_account, smtp):
+    # Without a tile server: the policy allows no third party at all, and the libraries come from Debian's files.
+    admin = new_account(name="Cleo Policy")
+    device = server.create_device(admin.tenant_id, name=unique("policy-dev"))
+    assert requests.post(f"{server.base_url}/api/v1/{device['accessToken']}/telemetry", json={"lat": 48.2, "lng": 16.37},
+                         timeout=30).status_code == 200
+    r = admin.client.get(admin.client.url(f"/devices/{device['id']}"))
+    policy = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:;" in policy and "unsafe-inline" not in policy, policy
+    assert 'data-tiles=""' in r.text
+    for path, package_file in (("/static/lib/chart.min.js", "/usr/share/javascript/chart.js/chart.min.js"),
+                               ("/static/lib/leaflet.js", "/usr/share/javascript/leaflet/leaflet.js")):
+        lib = requests.get(server.base_url + path, timeout=30)
+        assert lib.status_code == 200 and lib.content == Path(package_file).read_bytes(), path
+    assert requests.get(server.base_url + "/static/device-page.js", timeout=30).status_code == 200
+
+    # With STEWARD_MAP_TILES: that origin (only) may serve images on a page with a map.
+    srv = ConsoleServer("device-console-tiles", smtp, env={"STEWARD_MAP_TILES": "https://tiles.example.org/{z}/{x}/{y}.png"})
+    try:
+        srv.start()
+        tenant = srv.create_tenant(unique("tiles"))
+        email = f"{unique('tiles')}@example.test"
+        srv.create_user(tenant["id"], email, GOOD_PASSWORD)
+        mapped = srv.create_device(tenant["id"], name=unique("mapped"))
+        token = mapped["accessToken"]
+        assert requests.post(f"{srv.base_url}/api/v1/{token}/telemetry", json={"lat": 48.2, "lng": 16.37},
+                             timeout=30).status_code == 200
+        c = ConsoleClient(srv.base_url)
+        try:
+            assert sign_in(c, email, GOOD_PASSWORD).status == 200
+            r = c.get(c.url(f"/devices/{mapped['id']}"))
+            assert "img-src 'self' data: https://tiles.example.org;" in r.headers["Content-Security-Policy"], r.headers
+            assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in r.text
+        finally:
+            c.close()
+    finally:
+        srv.cleanup()
