@@ -19,6 +19,7 @@ enum PostgresSchema {
         Migration(version: 1, name: "steward", sql: version1),
         Migration(version: 2, name: "retention", sql: version2),
         Migration(version: 3, name: "device-profiles", sql: version3),
+        Migration(version: 4, name: "dashboards", sql: version4),
     ]
 
     /// A migration's statements one by one (the extended protocol runs one per query): split at `;`, except inside
@@ -45,6 +46,15 @@ enum PostgresSchema {
 
     /// Lock id of the migration lock (`pg_advisory_xact_lock`), "STEWMIGR" as a number.
     static let migrationLock: Int64 = 0x5354_4557_4D49_4752
+
+    /// Dashboards (issue 15): SQLite's `v13-dashboards` (`SQLiteSchema.dashboardSchema`).
+    static let version4 = #"""
+CREATE TABLE dashboard (id text PRIMARY KEY, tenant_id text NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+  title text NOT NULL, layout text NOT NULL, created_time bigint NOT NULL, UNIQUE (tenant_id, title));
+CREATE TABLE dashboard_customer (dashboard_id text NOT NULL REFERENCES dashboard(id) ON DELETE CASCADE,
+  customer_id text NOT NULL REFERENCES customer(id) ON DELETE CASCADE, PRIMARY KEY (dashboard_id, customer_id));
+CREATE INDEX dashboard_customer_customer ON dashboard_customer(customer_id);
+"""#
 
     /// Device profiles (issue 15): SQLite's `v12-device-profiles` (`SQLiteSchema.deviceProfileSchema`).
     static let version3 = #"""

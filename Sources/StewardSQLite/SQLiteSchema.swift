@@ -232,6 +232,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v12-device-profiles") { db in
             try db.execute(sql: SQLiteSchema.deviceProfileSchema)
         }
+        migrator.registerMigration("v13-dashboards") { db in
+            try db.execute(sql: SQLiteSchema.dashboardSchema)
+        }
         return migrator
     }
 }

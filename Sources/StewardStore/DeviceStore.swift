@@ -48,6 +48,15 @@ public protocol DeviceStore: Sendable {
     /// How many of the tenant's devices name each profile (profiles without devices are absent).
     func profileDeviceCounts(tenant: TenantID) async throws -> [DeviceProfileID: Int]
 
+    /// Dashboards over the tenant's devices (issue 15). Their customers are written with them, in one transaction.
+    func createDashboard(_ dashboard: Dashboard) async throws
+    /// Writes title, layout and customers; throws not-found when the tenant has no such dashboard.
+    func updateDashboard(_ dashboard: Dashboard) async throws
+    func deleteDashboard(tenant: TenantID, id: DashboardID) async throws -> Bool
+    func dashboard(tenant: TenantID, id: DashboardID) async throws -> Dashboard?
+    /// The tenant's dashboards by title; with a customer, only those shared with it.
+    func dashboards(tenant: TenantID, customer: CustomerID?) async throws -> [Dashboard]
+
     func saveClaimOffer(device: DeviceID, offer: ClaimOffer) async throws
     func claimOffer(device: DeviceID) async throws -> ClaimOffer?
     func deleteClaimOffer(device: DeviceID) async throws

@@ -37,6 +37,7 @@ public struct TableCopy: Sendable {
         "recovery_code", "sign_in", "policy_agreement", "mail_outbox", "audit_log", "audit_anchor", "dsr_request", "complaint",
         "disclosure", "erasure_receipt", "statistic", "mail_request", "address_lock", "device_change",
         "client_attempt", "published_statistic", "diagnostic_event", "diagnostic_day", "diagnostic_link",
+        "dashboard", "dashboard_customer",
     ]
 
     /// Progress of one table: its name, rows copied so far, rows in total.
