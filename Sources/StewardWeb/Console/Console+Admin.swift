@@ -24,7 +24,7 @@ extension Console {
                 guard viewer.user.authority != .customerUser else {
                     return errorPage(request, viewer: viewer, .forbidden("Only administrators see the users of a tenant"))
                 }
-                return try await usersPage(viewer)
+                return try await usersPage(viewer, confirmed: request.uri.queryParameters.get("confirmed").flatMap { UserID($0) })
             }
         }
         router.get("users/:userId") { request, context in

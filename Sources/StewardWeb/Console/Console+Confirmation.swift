@@ -46,13 +46,8 @@ extension Console {
                 do {
                     let record = try await confirmation.confirm(
                         id, by: viewer.user, credential: viewer.principal.credential, ip: context.clientIP)
-                    let opened = record.details.status == .active
-                    return try await usersPage(
-                        viewer,
-                        flash: .notice(
-                            opened
-                                ? "Confirmed \(record.user.email): the account is open and its owner can sign in."
-                                : "Confirmed \(record.user.email): the account opens once a parent gives consent."))
+                    // Post, then redirect: a reload shows the list again instead of posting the confirmation twice.
+                    return redirect("/users?confirmed=\(record.user.id)")
                 } catch let error as StewardError {
                     return try await usersPage(viewer, flash: .error(error.message), status: Self.status(of: error))
                 }
@@ -62,8 +57,19 @@ extension Console {
 
     /// The users an administrator looks after: name, role and state in words, and "Confirm account" for those
     /// whose confirmation mail has not been followed.
-    func usersPage(_ viewer: Viewer, flash: Flash? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// `confirmed` names the account just confirmed (the redirect after the form); its notice is built from the
+    /// record itself, so a link cannot make the page say anything else.
+    func usersPage(
+        _ viewer: Viewer, flash: Flash? = nil, status: HTTPResponse.Status = .ok, confirmed: UserID? = nil
+    ) async throws -> Response {
         let records = try await confirmation.accounts(for: viewer.user)
+        var flash = flash
+        if let confirmed, flash == nil, let record = records.first(where: { $0.user.id == confirmed }) {
+            flash = .notice(
+                record.details.status == .active
+                    ? "Confirmed \(record.user.email): the account is open and its owner can sign in."
+                    : "Confirmed \(record.user.email): the account opens once a parent gives consent.")
+        }
         let now = WallClock.nowMillis()
         let rows: [[String: Any]] = records.map { record in
             [

@@ -91,6 +91,11 @@ def test_without_mail_the_sign_up_says_the_mail_waits_and_an_administrator_confi
 
     done = admin.post_form(action, {})
     assert done.status == 200 and done.flash and done.flash[0] == "notice", done.describe()
+    # Post, then redirect: reloading the page does not post the confirmation again.
+    assert done.response.history and done.response.history[0].status_code == 303, done.describe()
+    assert done.url.endswith(f"/users?confirmed={user_id}"), done.url
+    # The notice comes from the record, not from the link: another id (or none) shows no notice.
+    assert not admin.page("/users?confirmed=not-an-id").flash
     assert email in done.flash_text and "open" in done.flash_text, done.flash_text
     assert "Active" in users_row(done, email).text(), done.describe()
     assert not users_row(done, email).find_all("form"), "a confirmed account offers no confirm button"
