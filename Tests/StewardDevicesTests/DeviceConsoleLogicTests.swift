@@ -86,3 +86,51 @@ import Testing
         #expect(DeviceCommandResult(DeviceCommand(method: "blink", paramsJSON: "null", oneWay: true), .delivered).ok)
     }
 }
+
+/// Newest readings known per device, as the store's batch query answers them; counts how often it was asked.
+final class NewestReadingsStore: TelemetryStore, @unchecked Sendable {
+    let newest: [DeviceID: Int64]
+    private(set) var calls = 0
+    init(_ newest: [DeviceID: Int64]) { self.newest = newest }
+    func append(_ batches: [TelemetryBatch]) async throws {}
+    func latest(tenant: TenantID, device: DeviceID, keys: [String]?) async throws -> [String: TimeSeriesPoint] { [:] }
+    func history(tenant: TenantID, device: DeviceID, query: TimeSeriesQuery) async throws -> [String: [TimeSeriesPoint]] { [:] }
+    func timeSeriesKeys(tenant: TenantID, device: DeviceID) async throws -> [String] { [] }
+    func deleteReadings(tenant: TenantID, device: DeviceID, _ deletion: ReadingDeletion) async throws -> [String: Int] { [:] }
+    func newestReadingTimes(tenant: TenantID, devices: [DeviceID]) async throws -> [DeviceID: Int64] {
+        calls += 1
+        return newest.filter { devices.contains($0.key) }
+    }
+}
+
+@Suite struct DeviceActivityServiceTests {
+    @Test func onePageIsOneStoreCallPlusTheHubsLiveSessions() async throws {
+        let tenant = TenantID()
+        let now: Int64 = 5_000_000_000
+        let devices = (0..<4).map { Device(tenantID: tenant, name: "d\($0)", accessToken: "t\($0)", createdTime: 1) }
+        let store = NewestReadingsStore([
+            devices[0].id: now - 60_000,  // a minute ago: active
+            devices[1].id: now - 3_600_000,  // an hour ago: inactive under 600 s, active under a 2-hour timeout
+        ])
+        let hub = DeviceHub()
+        let sink = RecordingSink()
+        hub.attach(devices[2].id, sink)  // connected, never reported: active
+        #expect(hub.connected(devices.map(\.id)) == [devices[2].id])
+
+        let service = DeviceActivityService(telemetry: store, hub: hub)
+        let activity = try await service.activity(tenant: tenant, devices: devices, now: now) { device in
+            device.name == "d1" ? 7_200 : DeviceActivity.defaultInactivityTimeout
+        }
+        #expect(store.calls == 1)
+        #expect(activity[devices[0].id] == DeviceActivity(lastActivity: now - 60_000, connected: false, inactivityTimeoutSeconds: 600, now: now))
+        #expect(activity[devices[0].id]?.active == true)
+        #expect(activity[devices[1].id]?.active == true)
+        #expect(activity[devices[2].id]?.active == true && activity[devices[2].id]?.lastActivity == nil)
+        #expect(activity[devices[3].id]?.active == false)
+
+        hub.detach(devices[2].id, sink)
+        let later = try await service.activity(tenant: tenant, devices: devices, now: now)
+        #expect(later[devices[2].id]?.active == false)
+        #expect(later[devices[1].id]?.active == false)  // the default 600 s
+    }
+}
