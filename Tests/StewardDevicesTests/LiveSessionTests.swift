@@ -180,5 +180,6 @@ import Testing
         #expect(frame == #"{"subscriptionId":3,"errorCode":0,"errorMsg":null,"data":{"t":[[1,"21.5"],[2,"22"]],"on":[[5,"true"]]},"latestValues":{"t":2,"on":5}}"#)
         let error = try JSONParser.parse(LiveFrames.error(subscriptionID: 4, code: .unauthorized, message: "Device with id [x] is not found"))
         #expect(error["errorCode"] == .number("3") && error["errorMsg"] == .string("Device with id [x] is not found"))
+        #expect(error["data"] == .null && error["latestValues"] == .object([]))
     }
 }

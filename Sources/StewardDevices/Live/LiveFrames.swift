@@ -33,10 +33,11 @@ public enum LiveFrames {
         return out + "},\"latestValues\":" + latest + "}}"
     }
 
-    /// A refusal of one command (or of the whole message, with subscription id 0); the session goes on.
+    /// A refusal of one command (or of the whole message, with subscription id 0); the session goes on. As ThingsBoard
+    /// serialises it: `data` null, `latestValues` empty.
     public static func error(subscriptionID: Int, code: LiveErrorCode, message: String) -> String {
         var out = "{\"subscriptionId\":\(subscriptionID),\"errorCode\":\(code.rawValue),\"errorMsg\":"
         JSONValue.writeString(message, to: &out)
-        return out + ",\"data\":{},\"latestValues\":{}}"
+        return out + ",\"data\":null,\"latestValues\":{}}"
     }
 }
