@@ -5,8 +5,8 @@ import StewardStore
 ///
 /// - Telemetry plugin (`/api/ws/plugins/telemetry`): `{"tsSubCmds":[…],"attrSubCmds":[…],"historyCmds":[…]}`.
 /// - General (`/api/ws`): `{"authCmd":{"cmdId":0,"token":"…"},"cmds":[{"type":"TIMESERIES",…}]}` with `type`
-///   TIMESERIES, ATTRIBUTES or TIMESERIES_HISTORY (and `TIMESERIES_UNSUBSCRIBE`/`ATTRIBUTES_UNSUBSCRIBE`, or
-///   `unsubscribe: true`, to stop).
+///   TIMESERIES, ATTRIBUTES or TIMESERIES_HISTORY; `unsubscribe: true` stops one, as in ThingsBoard (whose `WsCmdType`
+///   has no TIMESERIES_UNSUBSCRIBE or ATTRIBUTES_UNSUBSCRIBE; Steward accepts those two names as well).
 ///
 /// A message that cannot be read at all is refused as a whole (subscription id 0); a bad command is refused on its
 /// own, with its `cmdId`, and the others still run.
