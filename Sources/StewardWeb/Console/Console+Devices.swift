@@ -103,7 +103,8 @@ extension Console {
         }
         var data: [String: Any] = [
             "devices": rows, "hasDevices": !rows.isEmpty, "search": search, "searching": !search.isEmpty,
-            "canManage": viewer.user.authority == .tenantAdmin, "total": total, "page": pageNumber, "pages": pages,
+            "canManage": viewer.user.authority == .tenantAdmin, "total": total == 1 ? "1 device" : "\(total.formatted()) devices",
+            "page": pageNumber, "pages": pages,
             "paged": pages > 1,
         ]
         if pageNumber > 1 { data["previous"] = link(pageNumber - 1) }
