@@ -187,9 +187,12 @@ def test_device_console_walk(server, new_account, browser):
 
         # Live: a new reading shows without a reload.
         page_marker = d.find_element(By.TAG_NAME, "html")
-        device.publish({"temperature": 23.25})
+        plotted = "return Chart.getChart('chart').data.datasets.filter(s => s.label === 'humidity')[0].data.map(p => p.y)"
+        assert d.execute_script(plotted) == [40]
+        device.publish({"temperature": 23.25, "humidity": 41})
         until("the live update of temperature", lambda: d.find_element(
             By.CSS_SELECTOR, "#latest-values tr[data-key='temperature'] td.value").text == "23.25")
+        until("the chart's live point", lambda: d.execute_script(plotted) == [40, 41])
         assert page_marker.is_enabled()  # the same document: no reload happened
         shot("device-live")
 
