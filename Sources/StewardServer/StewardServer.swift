@@ -66,7 +66,8 @@ public struct StewardServer {
         // ThingsBoard's WebSocket API: one fan-out of the post-commit feed for every session.
         let live = LiveService(
             hub: LiveHub(feed: steward.writer.feed), devices: steward.deviceService,
-            scopes: ScopeService(devices: steward.deviceService.devices, accounts: steward.accounts.accounts, identity: steward.auth.store))
+            scopes: ScopeService(devices: steward.deviceService.devices, accounts: steward.accounts.accounts, identity: steward.auth.store),
+            viewLog: LiveAccessLog(people: steward.store, accounts: steward.accounts, identity: steward.auth.store).record)
         let app = Application(
             router: router,
             server: try httpServer(tls: tls, connectionBudget: connectionBudget, webSocket: LiveSocket(auth: steward.auth, service: live, logger: logger)),

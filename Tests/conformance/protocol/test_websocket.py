@@ -269,6 +269,35 @@ def test_unassigning_a_device_and_signing_out_end_what_they_allowed(server, tena
     assert code == 1008 and reason.startswith("Signed out"), (code, reason)
 
 
+def test_a_live_view_of_a_persons_position_is_in_their_access_log(server, tenant, sockets):
+    email = f"{unique('wearer')}@steward.test"
+    person = server.create_user(tenant.id, email, "wearer-pass-1", "tenant-admin")
+    dev = make_device(tenant, "tracker")
+    assert tenant.rest("POST", f"/api/privacy/device/{dev['id']}/person/{person['id']}").status_code == 200
+    publish(server, dev["token"], {"latitude": 52.52, "longitude": 13.405, "speed": 4})
+    person_jwt = server.login(email, "wearer-pass-1")["token"]
+
+    def reads() -> list[dict]:
+        r = server.rest("GET", "/api/audit/me", jwt=person_jwt)
+        assert r.status_code == 200, r.text
+        return [e for e in r.json() if e["event"] == "personal-data.read" and "WebSocket" in e["detail"]]
+
+    assert reads() == []
+    own = sockets(server, f"{PLUGIN}?token={person_jwt}")
+    own.send({"tsSubCmds": [ts_cmd(1, dev["id"])]})
+    assert "latitude" in own.recv_for(1)["data"]
+    assert reads() == [], "the person's own view is not a read by someone else"
+    admin = sockets(server, f"{PLUGIN}?token={tenant.jwt}")
+    admin.send({"tsSubCmds": [ts_cmd(2, dev["id"])], "historyCmds": [{"cmdId": 3, "entityType": "DEVICE", "entityId": dev["id"],
+                "keys": "speed", "startTs": 0, "endTs": now_ms()}]})
+    assert "latitude" in admin.recv_for(2)["data"]
+    admin.recv_for(3)
+    logged = reads()
+    assert len(logged) == 1 and logged[0]["actorId"] == tenant.admin["id"], logged
+    assert "latitude" in logged[0]["detail"] and "longitude" in logged[0]["detail"] and dev["name"] in logged[0]["detail"]
+    assert "speed" not in logged[0]["detail"], "speed is not a sensitive key"
+
+
 def test_bad_input_gets_clear_errors_and_the_session_survives(server, tenant, device, sockets):
     sock = sockets(server, f"{PLUGIN}?token={tenant.jwt}")
     sock.send("{not json")
