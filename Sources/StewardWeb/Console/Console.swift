@@ -101,6 +101,7 @@ public struct Console: Sendable {
         registerDevicePages(on: router)
         registerProfilePages(on: router)
         registerCustomerPages(on: router)
+        registerDashboardPages(on: router)
     }
 }
 

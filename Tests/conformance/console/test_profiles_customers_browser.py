@@ -19,7 +19,7 @@ from selenium.webdriver.support.ui import Select
 
 from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
 from console_support import OTHER_PASSWORD, ConsoleClient, api, form_values, link_from, rest_login, sign_in
-from steward_harness import unique
+from steward_harness import Tenant, unique
 
 COPY_TO = Path("/tmp/shots/profiles")
 
@@ -354,3 +354,113 @@ def test_customers_walk(server, smtp, new_account, browser):
     wait_for(d, "#customers")
     shot("list-phone")
     d.set_window_size(1280, 900)
+
+
+def test_dashboards_walk(server, new_account, browser):
+    d, base = browser, server.base_url
+    shot = Camera(browser, prefix="dashboards-")
+    d.set_window_size(1280, 900)
+    d.delete_all_cookies()
+    admin = new_account(name="Di Admin")
+    jwt = rest_login(server, admin.email, admin.password)
+    tenant = api(server, "GET", "/api/auth/user", jwt=jwt).json()["tenantId"]["id"]
+    boiler = api(server, "POST", "/api/device", jwt=jwt, json={"name": unique("boiler")}).json()
+    token = api(server, "GET", f"/api/device/{boiler['id']['id']}/credentials", jwt=jwt).json()["credentialsId"]
+    assert requests_post(f"{base}/api/v1/{token}/telemetry", {"temperature": 21.5, "humidity": 40}) == 200
+
+    sign_in_browser(d, base, admin.email, admin.password)
+    wait_for(d, "nav a[href='/dashboards']").click()
+    assert "No dashboards yet" in wait_for(d, "#no-dashboards").text
+    d.find_element(By.ID, "add-dashboard").click()
+
+    # Bad input: no title; an unknown widget kind; a device of another tenant. Each says what and where.
+    form = wait_for(d, "#dashboard-form")
+    submit(d, form)
+    assert "Give the dashboard a title" in flash(d)
+    form = wait_for(d, "#dashboard-form")
+    fill(form, "title", "Boiler room")
+    fill(form, "layout", '{"widgets":[{"kind":"gauge","title":"Dial","devices":["%s"]}]}' % boiler["id"]["id"])
+    submit(d, form)
+    assert "Widget 1 (“Dial”): unknown kind 'gauge'" in flash(d)
+    assert "gauge" in d.find_element(By.ID, "dashboard-layout").get_attribute("value")  # what was typed stays
+    shot("unknown-kind")
+    other = Tenant(server)
+    theirs = other.device(name=unique("theirs"))
+    form = wait_for(d, "#dashboard-form")
+    fill(form, "layout", '{"widgets":[{"kind":"map","devices":["%s"]}]}' % theirs["id"])
+    submit(d, form)
+    assert "is not one of your devices" in flash(d)
+
+    # The suggested layout (latest temperature of the first device) is accepted.
+    d.get(f"{base}/dashboards/new")
+    form = wait_for(d, "#dashboard-form")
+    fill(form, "title", "Boiler room")
+    submit(d, form)
+    assert "Saved Boiler room" in flash(d)
+    card = wait_for(d, ".dash-card[data-kind='latest']")
+    assert "21.5" in card.text
+    dashboard_path = d.current_url.split("?")[0].replace(base, "")
+
+    # The builder adds a chart widget over the device.
+    d.find_element(By.ID, "edit-dashboard").click()
+    form = wait_for(d, "#widget-form")
+    Select(form.find_element(By.NAME, "kind")).select_by_value("timeseries")
+    fill(form, "widgetTitle", "Heat over time")
+    Select(form.find_element(By.NAME, "devices")).select_by_visible_text(boiler["name"])
+    fill(form, "keys", "temperature, humidity")
+    submit(d, form)
+    d.get(base + dashboard_path)
+    chart = wait_for(d, ".dash-card[data-kind='timeseries']")
+    assert "Heat over time" in chart.text and boiler["name"] in chart.text and "40" in chart.text
+    shot("dashboard")
+
+    # Share with a customer: its user sees this dashboard only, and cannot build one.
+    customer = server.create_customer(tenant, name=unique("Heat Co"))
+    email = f"{unique('viewer')}@example.test"
+    server.create_user(tenant, email, "customer-pass-1", role="customer-user", customer=customer["id"])
+    d.get(base + dashboard_path + "/edit")
+    form = wait_for(d, "#dashboard-form")
+    form.find_element(By.CSS_SELECTOR, f"input[name=share][value='{customer['id']}']").click()
+    submit(d, form)
+    assert customer["name"] in d.find_element(By.ID, "dashboard-page").text
+    d.get(f"{base}/dashboards/new")
+    form = wait_for(d, "#dashboard-form")
+    fill(form, "title", "Private")
+    submit(d, form)
+    private_path = d.current_url.split("?")[0].replace(base, "")
+
+    viewer = ConsoleClient(base)
+    assert sign_in(viewer, email, "customer-pass-1").status == 200
+    listing = viewer.page("/dashboards")
+    titles = [a.text() for a in listing.doc.find_all("a") if (a.get("href") or "").startswith("/dashboards/")]
+    assert titles == ["Boiler room"], listing.describe()
+    assert viewer.page(dashboard_path).status == 200
+    assert viewer.page(private_path).status == 404
+    assert viewer.page("/dashboards/new").status == 403
+
+    # A profile's generated default dashboard charts the keys its devices report.
+    default_id = boiler["deviceProfileId"]["id"]
+    d.get(f"{base}/profiles/{default_id}/dashboard")
+    kinds = [c.get_attribute("data-kind") for c in d.find_elements(By.CSS_SELECTOR, ".dash-card")]
+    assert kinds == ["timeseries", "latest"], kinds
+    assert "humidity" in d.find_element(By.ID, "dashboard-grid").text
+
+    # Phone width: widgets stack.
+    d.set_window_size(390, 844)
+    d.get(base + dashboard_path)
+    wait_for(d, "#dashboard-grid")
+    width, inner = no_sideways_scroll(d)
+    assert width <= inner, f"the dashboard scrolls sideways at 390 px ({width} > {inner})"
+    shot("dashboard-phone")
+    d.set_window_size(1280, 900)
+
+    # Delete after confirming.
+    d.get(base + private_path + "/delete")
+    submit(d, wait_for(d, "#dashboard-delete form"))
+    wait_path(d, "/dashboards")
+    assert "Deleted the dashboard Private" in flash(d)
+
+
+def requests_post(url: str, body: dict) -> int:
+    import requests
+    return requests.post(url, json=body, timeout=30).status_code
