@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 import websocket
 
 from proto_support import PahoDevice
-from steward_harness import Tenant, jwt_payload, now_ms, running, unique
+from steward_harness import Tenant, jwt_payload, make_self_signed_cert, now_ms, running, unique
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "console"))
 from console_support import ConsoleClient, sign_in, sign_out  # noqa: E402
@@ -396,3 +397,20 @@ def test_a_quiet_session_outlives_the_http_timeouts(impatient_server, sockets):
     assert sock.recv_for(1)["errorCode"] == 0
     ts = publish(server, dev["token"], {"t": 3})
     assert sock.recv_for(1)["data"] == {"t": [[ts, "3"]]}
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    yield from running("test_websocket_tls", tls=make_self_signed_cert(tmp_path_factory.mktemp("ws-tls")))
+
+
+def test_wss_under_tls(tls_server, sockets):
+    server = tls_server
+    tenant = Tenant(server)
+    dev = make_device(tenant)
+    jwt = server.login(tenant.admin_email, tenant.admin_password, verify=False)["token"]
+    sock = sockets(server, f"{PLUGIN}?token={jwt}", sslopt={"cert_reqs": ssl.CERT_NONE})
+    sock.send({"tsSubCmds": [ts_cmd(1, dev["id"], keys="t")]})
+    assert sock.recv_for(1)["errorCode"] == 0
+    ts = publish(server, dev["token"], {"t": 7})
+    assert sock.recv_for(1)["data"] == {"t": [[ts, "7"]]}
