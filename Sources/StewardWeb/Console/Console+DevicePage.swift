@@ -186,7 +186,7 @@ extension Console {
             ])
         }
         var data: [String: Any] = [
-            "id": device.id.description, "name": device.name, "label": device.label ?? "", "profile": profileName ?? "—",
+            "id": device.id.description, "name": device.name, "profile": profileName ?? "—",
             "canManage": isAdmin, "active": activity?.active ?? false, "connected": activity?.connected ?? false,
             "readings": readings, "hasReadings": !readings.isEmpty,
             "numericKeys": Self.chartKeys(readings.filter { ($0["numeric"] as? Bool) ?? false }.compactMap { $0["key"] as? String }),
@@ -196,6 +196,8 @@ extension Console {
             "latKey": position?.latitude ?? "", "lonKey": position?.longitude ?? "",
         ]
         if let last = activity?.lastActivity { data["last"] = ConsoleFormat.moment(last, now: now) }
+        // An empty string still opens a Mustache section: only a label that says something is passed.
+        if let label = device.label, !label.isEmpty { data["label"] = label }
         if let customer = device.customerID, let tenant = viewer.user.tenantID,
             let record = try await accounts.customer(tenant: tenant, id: customer)
         {

@@ -87,12 +87,13 @@ extension Console {
         let rows: [[String: Any]] = devices.map { device in
             let state = activity[device.id]
             var row: [String: Any] = [
-                "id": device.id.description, "name": device.name, "label": device.label ?? "",
+                "id": device.id.description, "name": device.name,
                 "profile": device.profileID.flatMap { profileNames[$0] } ?? "—",
                 "customer": device.customerID.flatMap { customerNames[$0] } ?? "—",
                 "active": state?.active ?? false,
             ]
             if let last = state?.lastActivity { row["last"] = ConsoleFormat.moment(last, now: now) }
+            if let label = device.label, !label.isEmpty { row["label"] = label }
             return row
         }
         let pages = max(1, (total + Self.devicesPerPage - 1) / Self.devicesPerPage)

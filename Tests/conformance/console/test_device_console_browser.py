@@ -363,6 +363,18 @@ def test_positions_show_on_a_map_and_views_reach_the_persons_access_log(server, 
     shot("device-map-phone")
     d.set_window_size(1280, 900)
 
+    # Without the Debian libraries the page says which package is missing, and the latest values still show.
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/static/lib/chart.min.js", "*/static/lib/leaflet.js"]})
+    try:
+        d.get(base + device_path)
+        until("the missing chart library said", lambda: "libjs-chart.js" in d.find_element(By.ID, "chart-status").text)
+        assert "libjs-leaflet" in d.find_element(By.ID, "map-nojs").text
+        assert d.find_element(By.CSS_SELECTOR, "#latest-values tr[data-key='latitude'] td.value").text == "52.5226"
+        shot("device-without-libraries")
+    finally:
+        d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
 
 def test_search_and_paging_without_javascript(server, new_account):
     admin = new_account(name="Pat Pages")

@@ -7,6 +7,7 @@
   if (!box) { return; }
   var note = document.getElementById("map-nojs");
   if (typeof L === "undefined") {
+    box.hidden = true;
     if (note) { note.textContent = "The map library is missing on this server (install Debian's libjs-leaflet)."; }
     return;
   }

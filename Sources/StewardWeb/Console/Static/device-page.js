@@ -177,6 +177,8 @@
   }
   if (app) {
     if (typeof Chart === "undefined") {
+      document.getElementById("chart-controls").hidden = true;
+      app.querySelector(".chart-box").hidden = true;
       say("The chart library is missing on this server (install Debian's libjs-chart.js). The latest values above still update.");
     } else {
       load(null);
