@@ -81,7 +81,7 @@ extension Console {
             try await signedInForm(request) { viewer, form in
                 let tenant = try requireCustomerAdmin(viewer)
                 let customer = try await accounts.requireCustomer(tenant: tenant, id: try Self.customerID(context))
-                guard let id = DeviceID(form["device"] ?? "") else {
+                guard let id = DeviceID(form["assignDevice"] ?? "") else {
                     return try await customerPage(
                         viewer, tenant: tenant, customer: customer, flash: .error("Choose one of the listed devices"), status: .badRequest)
                 }

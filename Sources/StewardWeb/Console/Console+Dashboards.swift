@@ -168,15 +168,15 @@ extension Console {
     /// The stored layout with one widget more, from the "Add a widget" form (checked again by the service).
     static func layout(_ stored: String, adding form: FormBody) throws -> String {
         var layout = try DashboardLayout.parse(stored)
-        let keys = (form["keys"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let keys = (form["widgetKeys"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var widget: [JSONMember] = [
-            JSONMember("kind", .string(form["kind"] ?? "")), JSONMember("title", .string(form["widgetTitle"] ?? "")),
-            JSONMember("devices", .array((form.values["devices"] ?? []).map(JSONValue.string))),
+            JSONMember("kind", .string(form["widgetKind"] ?? "")), JSONMember("title", .string(form["widgetTitle"] ?? "")),
+            JSONMember("devices", .array((form.values["widgetDevices"] ?? []).map(JSONValue.string))),
             JSONMember("keys", .array(keys.map(JSONValue.string))),
         ]
-        if let method = form["method"], !method.isEmpty { widget.append(JSONMember("method", .string(method))) }
+        if let method = form["widgetMethod"], !method.isEmpty { widget.append(JSONMember("method", .string(method))) }
         for field in ["x", "y", "w", "h"] {
-            if let text = form[field], !text.isEmpty {
+            if let text = form["widget" + field.uppercased()], !text.isEmpty {
                 guard Int(text) != nil else { throw StewardError.badRequest("The new widget's \(field) must be a whole number") }
                 widget.append(JSONMember(field, .number(text)))
             }
@@ -202,10 +202,10 @@ extension Console {
             "customers": customers.map { ["id": $0.id.description, "name": $0.name, "checked": shared.contains($0.id)] as [String: Any] },
             "hasCustomers": !customers.isEmpty,
             "kinds": DashboardLayout.Kind.allCases.map {
-                ["value": $0.rawValue, "words": $0.words, "selected": widgetValues["kind"] == $0.rawValue] as [String: Any]
+                ["value": $0.rawValue, "words": $0.words, "selected": widgetValues["widgetKind"] == $0.rawValue] as [String: Any]
             },
             "devices": devices.map { ["id": $0.id.description, "name": $0.name] as [String: Any] },
-            "widgetTitle": widgetValues["widgetTitle"] ?? "", "keys": widgetValues["keys"] ?? "", "method": widgetValues["method"] ?? "",
+            "widgetTitle": widgetValues["widgetTitle"] ?? "", "keys": widgetValues["widgetKeys"] ?? "", "method": widgetValues["widgetMethod"] ?? "",
             "kindList": DashboardLayout.Kind.allCases.map(\.rawValue).joined(separator: ", "),
         ]
         if let dashboard { data["id"] = dashboard.id.description }

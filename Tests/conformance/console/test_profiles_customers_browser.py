@@ -276,7 +276,7 @@ def test_customers_walk(server, smtp, new_account, browser):
     d.get(base + customer_path)
     for device in (kept, shared):
         form = wait_for(d, "#customer-assign")
-        Select(form.find_element(By.NAME, "device")).select_by_visible_text(device)
+        Select(form.find_element(By.NAME, "assignDevice")).select_by_visible_text(device)
         submit(d, form)
         assert f"{device} now belongs to {name}" in flash(d)
     assert sorted(rows_of(d, "customer-device-list", "data-device")) == sorted([kept, shared])
@@ -404,10 +404,10 @@ def test_dashboards_walk(server, new_account, browser):
     # The builder adds a chart widget over the device.
     d.find_element(By.ID, "edit-dashboard").click()
     form = wait_for(d, "#widget-form")
-    Select(form.find_element(By.NAME, "kind")).select_by_value("timeseries")
+    Select(form.find_element(By.NAME, "widgetKind")).select_by_value("timeseries")
     fill(form, "widgetTitle", "Heat over time")
-    Select(form.find_element(By.NAME, "devices")).select_by_visible_text(boiler["name"])
-    fill(form, "keys", "temperature, humidity")
+    Select(form.find_element(By.NAME, "widgetDevices")).select_by_visible_text(boiler["name"])
+    fill(form, "widgetKeys", "temperature, humidity")
     submit(d, form)
     d.get(base + dashboard_path)
     chart = wait_for(d, ".dash-card[data-kind='timeseries']")
@@ -459,6 +459,31 @@ def test_dashboards_walk(server, new_account, browser):
     submit(d, wait_for(d, "#dashboard-delete form"))
     wait_path(d, "/dashboards")
     assert "Deleted the dashboard Private" in flash(d)
+
+
+def test_every_field_of_these_pages_has_a_declared_purpose(server, new_account):
+    """Promise HA-1 for the profile, customer and dashboard forms: each field is in /api/form-fields."""
+    admin = new_account(name="Fi Admin")
+    c = admin.client
+    purposes = c.get(f"{server.base_url}/api/form-fields", timeout=30).json()
+    jwt = rest_login(server, admin.email, admin.password)
+    assert api(server, "POST", "/api/device", jwt=jwt, json={"name": unique("dev")}).status_code == 200
+    profile = api(server, "GET", "/api/deviceProfileInfo/default", jwt=jwt).json()["id"]["id"]
+    customer = c.post(f"{server.base_url}/customers/new", data={"csrf": c.page("/customers").doc.csrf, "name": unique("Co")},
+                      allow_redirects=False).headers["Location"]
+    made = c.post(f"{server.base_url}/dashboards/new", data={"csrf": c.page("/dashboards/new").doc.csrf, "title": "D",
+                                                               "layout": '{"widgets":[]}'}, allow_redirects=False)
+    dashboard = made.headers["Location"].split("?")[0]
+    pages = [c.page(p) for p in ("/profiles", "/profiles/new", f"/profiles/{profile}", "/customers", customer,
+                                 "/dashboards", "/dashboards/new", dashboard + "/edit")]
+    problems = {}
+    for p in pages:
+        assert p.status == 200, p.describe()
+        names = {f.attrs.get("name") for f in p.doc.fields() if f.attrs.get("name")}
+        missing = sorted(n for n in names if not (purposes.get(n) or "").strip())
+        if missing:
+            problems[p.path] = missing
+    assert not problems, f"form fields without a declared purpose: {problems}"
 
 
 def requests_post(url: str, body: dict) -> int:
