@@ -102,7 +102,7 @@
     var datasets = keys.map(function (key, i) {
       return {
         label: key, borderColor: colors[i % colors.length], backgroundColor: colors[i % colors.length],
-        borderWidth: 2, pointHitRadius: 6, tension: 0, spanGaps: true,
+        borderWidth: 2, pointHitRadius: 6, tension: 0, spanGaps: true, clip: 6,
         // Few points show as dots (a single reading would otherwise be invisible); many as a plain line.
         pointRadius: function (context) { return context.dataset.data.length <= 60 ? 3 : 0; },
         data: (answer.series[key] || []).map(function (p) { return { x: p[0], y: p[1] }; })
@@ -120,6 +120,7 @@
       data: { datasets: datasets },
       options: {
         animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
+        layout: { padding: { right: 10 } }, // the newest reading sits on the right edge: room for its dot
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
           x: {
