@@ -77,6 +77,18 @@ enum FormFields {
         "widgetY": ("devices", "a widget's row on the dashboard grid"),
         "widgetW": ("devices", "a widget's width on the dashboard grid"),
         "widgetH": ("devices", "a widget's height on the dashboard grid"),
+        // The device console (`Console+Devices*`, `Console+DevicePage`).
+        "q": ("devices", "what to look for in the device list"),
+        "label": ("devices", "a device's label, shown beside its name"),
+        "profile": ("devices", "which device profile a device follows"),
+        "customer": ("devices", "the customer a device is assigned to"),
+        "person": ("devices", "the person a device's readings are about, whose rights reach them"),
+        "range": ("devices", "the time range the chart shows"),
+        "scope": ("devices", "whether an attribute is shared with the device or kept on the server"),
+        "value": ("devices", "an attribute's value"),
+        "method": ("devices", "the command sent to a device"),
+        "params": ("devices", "the command's parameters"),
+        "oneway": ("devices", "whether to wait for the device's answer"),
     ]
 
     /// Fails when a field serves a purpose the declaration does not declare.
