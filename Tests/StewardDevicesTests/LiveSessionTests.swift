@@ -171,6 +171,9 @@ import Testing
         #expect(ended.first == .unsubscribe(cmdId: 1))
         #expect(errors(ended).first?["errorCode"] == .number("3"))
         #expect(session.handle(.subscriptionEnded(cmdId: 1, reason: "again"), now: 30_004).isEmpty)
+        _ = session.handle(.text(#"{"tsSubCmds":[{"cmdId":2,"entityType":"DEVICE","entityId":"foreign"}]}"#), now: 30_004)
+        #expect(session.handle(.refused(cmdId: 2), now: 30_004).isEmpty)
+        #expect(session.handle(.text(#"{"tsSubCmds":[{"cmdId":2,"unsubscribe":true}]}"#), now: 30_004).isEmpty, "nothing runs")
         #expect(session.handle(.credentialsEnded("Signed out"), now: 30_005) == [.close(code: 1008, reason: "Signed out")])
         #expect(session.isClosed)
     }

@@ -52,8 +52,15 @@ public actor LiveConnection {
                         events.append(.authenticationFailed(error.message))
                     }
                 case .run(let request):
-                    if case .history = request.operation {} else { running[request.cmdId] = request }
-                    outbox.send(await service.run(request, outbox: outbox))
+                    let (frame, answered) = await service.run(request, outbox: outbox)
+                    if case .history = request.operation {
+                    } else if answered {
+                        running[request.cmdId] = request
+                    } else {
+                        running[request.cmdId] = nil
+                        events.append(.refused(cmdId: request.cmdId))
+                    }
+                    outbox.send(frame)
                 case .unsubscribe(let cmdId):
                     running[cmdId] = nil
                     service.hub.unregister(outbox, subscriptionID: cmdId)

@@ -24,14 +24,15 @@ public struct LiveService: Sendable {
 
     /// Runs one request: registers its subscription (before reading, so nothing committed in between is missed) and
     /// answers the current state, or answers the history; a refusal is ThingsBoard's error frame.
-    public func run(_ request: LiveRequest, outbox: LiveOutbox) async -> String {
+    /// The frame, and whether it is an answer (false: a refusal, and no subscription runs).
+    public func run(_ request: LiveRequest, outbox: LiveOutbox) async -> (frame: String, answered: Bool) {
         do {
             let device = try await scopes.device(request.scope, id: request.deviceID)
-            return try await answer(request, device: device, outbox: outbox)
+            return (try await answer(request, device: device, outbox: outbox), true)
         } catch let error as StewardError {
-            return LiveFrames.error(subscriptionID: request.cmdId, code: LiveErrorCode(error), message: error.message)
+            return (LiveFrames.error(subscriptionID: request.cmdId, code: LiveErrorCode(error), message: error.message), false)
         } catch {
-            return LiveFrames.error(subscriptionID: request.cmdId, code: .internalError, message: "Internal error: \(error)")
+            return (LiveFrames.error(subscriptionID: request.cmdId, code: .internalError, message: "Internal error: \(error)"), false)
         }
     }
 

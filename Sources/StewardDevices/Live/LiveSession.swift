@@ -31,6 +31,8 @@ public struct LiveSession: Sendable {
         case credentialsEnded(String)
         /// A subscription's device is no longer visible to the caller (unassigned from their customer, deleted).
         case subscriptionEnded(cmdId: Int, reason: String)
+        /// A subscription was refused when it ran (its error frame is sent): it does not count as running.
+        case refused(cmdId: Int)
     }
 
     public enum Action: Sendable, Equatable {
@@ -103,6 +105,9 @@ public struct LiveSession: Sendable {
             return close(1008, "Authentication failed: \(reason)")
         case .credentialsEnded(let reason):
             return close(1008, reason)
+        case .refused(let cmdId):
+            subscriptions.remove(cmdId)
+            return []
         case .subscriptionEnded(let cmdId, let reason):
             guard subscriptions.remove(cmdId) != nil else { return [] }
             return [.unsubscribe(cmdId: cmdId), .send(LiveFrames.error(subscriptionID: cmdId, code: .unauthorized, message: reason))]

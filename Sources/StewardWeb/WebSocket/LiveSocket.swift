@@ -52,8 +52,9 @@ public struct LiveSocket: Sendable {
         let start = await opening(request, uri: uri, format: format)
         let service = self.service
         let auth = self.auth
+        let logger = self.logger
         return .upgrade([:]) { inbound, outbound, _ in
-            try await Self.serve(start, format: format, service: service, auth: auth, inbound: inbound, outbound: outbound)
+            try await Self.serve(start, format: format, service: service, auth: auth, logger: logger, inbound: inbound, outbound: outbound)
         }
     }
 
@@ -136,7 +137,7 @@ public struct LiveSocket: Sendable {
 
     /// One session: frames in, ticks, frames out, until either side closes.
     static func serve(
-        _ opening: Opening, format: LiveSession.Format, service: LiveService, auth: AuthService,
+        _ opening: Opening, format: LiveSession.Format, service: LiveService, auth: AuthService, logger: Logger,
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter
     ) async throws {
         if case .refused(let reason) = opening {
@@ -161,6 +162,10 @@ public struct LiveSocket: Sendable {
                     case .frame(let text):
                         do { try await outbound.write(.text(text)) } catch { return true }
                     case .close(let code, let reason):
+                        // A cut-off client is the operator's business (a dashboard too slow for its data); the rest is routine.
+                        logger.log(
+                            level: reason.hasPrefix("Too many queued") ? .notice : .debug, "WebSocket session closed",
+                            metadata: ["code": "\(code)", "reason": "\(reason)"])
                         try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
                         return true
                     }
