@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import StewardAuth
 import StewardCore
 import StewardDevices
@@ -15,6 +16,16 @@ extension Console {
     var dashboardService: DashboardService { DashboardService(devices: deviceService.devices) }
 
     func registerDashboardPages(on router: Router<StewardRequestContext>) {
+        // The dashboard's chart script, from the bundle like the device page's (`Console+DevicesData`).
+        let script = ConsoleRenderer.resourceRoot.flatMap {
+            try? String(contentsOf: $0.appendingPathComponent("Static/dashboard.js"), encoding: .utf8)
+        } ?? ""
+        router.get("static/dashboard.js") { _, _ in
+            Response(
+                status: script.isEmpty ? .notFound : .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: script)))
+        }
         router.get("dashboards") { request, _ in
             try await signedIn(request) { viewer in
                 let (tenant, customer) = try dashboardViewer(viewer)
@@ -248,12 +259,16 @@ extension Console {
             cards.append([
                 "kind": widget.kind.rawValue, "kindWords": widget.kind.words, "title": widget.title.isEmpty ? widget.kind.words : widget.title,
                 "classes": "dash-x-\(widget.x + 1) dash-w-\(widget.w) dash-h-\(widget.h)", "devices": devices, "rows": rows,
-                "hasRows": !rows.isEmpty, "keys": widget.keys.joined(separator: ", "), "method": widget.method ?? "",
+                "hasRows": !rows.isEmpty, "keys": widget.keys.joined(separator: ", "), "keysCSV": widget.keys.joined(separator: ","),
+                "method": widget.method ?? "",
                 "isLatest": widget.kind == .latest, "isChart": widget.kind == .timeseries, "isMap": widget.kind == .map,
                 "isControl": [.switch, .rpc, .attributes].contains(widget.kind),
             ])
         }
-        var data: [String: Any] = ["cards": cards, "hasCards": !cards.isEmpty, "canManage": canManage]
+        var data: [String: Any] = [
+            "cards": cards, "hasCards": !cards.isEmpty, "canManage": canManage,
+            "hasChart": layout.widgets.contains { $0.kind == .timeseries },
+        ]
         if let dashboard {
             data["id"] = dashboard.id.description
             let customers = try await accounts.customers(tenant: dashboard.tenantID)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
 from console_support import OTHER_PASSWORD, ConsoleClient, api, form_values, link_from, rest_login, sign_in
@@ -412,6 +412,10 @@ def test_dashboards_walk(server, new_account, browser):
     d.get(base + dashboard_path)
     chart = wait_for(d, ".dash-card[data-kind='timeseries']")
     assert "Heat over time" in chart.text and boiler["name"] in chart.text and "40" in chart.text
+    # The chart draws the day's readings from the device page's downsampled history (Chart.js, our dashboard.js).
+    WebDriverWait(d, 20).until(lambda _: "points over the last day" in chart.find_element(By.CLASS_NAME, "dash-chart-status").text)
+    assert chart.find_element(By.CLASS_NAME, "dash-chart-status").text.startswith("2 points")
+    assert chart.find_element(By.TAG_NAME, "canvas").is_displayed()
     shot("dashboard")
 
     # Share with a customer: its user sees this dashboard only, and cannot build one.
