@@ -237,7 +237,7 @@ extension Console {
             for id in widget.devices {
                 // Only devices the viewer may see; a deleted or foreign one shows as gone.
                 guard let device = try? await self.scope.device(scope, id: id.description) else {
-                    devices.append(["name": "a device that is no longer there", "gone": true])
+                    devices.append(["name": "a device that was deleted or is not yours to see", "gone": true])
                     continue
                 }
                 devices.append(["id": device.id.description, "name": device.name])
