@@ -438,7 +438,11 @@ def test_dashboards_walk(server, new_account, browser):
     listing = viewer.page("/dashboards")
     titles = [a.text() for a in listing.doc.find_all("a") if (a.get("href") or "").startswith("/dashboards/")]
     assert titles == ["Boiler room"], listing.describe()
-    assert viewer.page(dashboard_path).status == 200
+    shared_view = viewer.page(dashboard_path)
+    assert shared_view.status == 200
+    # The boiler is not the customer's: its name and readings stay hidden on the shared dashboard.
+    text = shared_view.doc.by_id("dashboard-grid").text()
+    assert boiler["name"] not in text and "21.5" not in text and "not yours to see" in text, text
     assert viewer.page(private_path).status == 404
     assert viewer.page("/dashboards/new").status == 403
 
