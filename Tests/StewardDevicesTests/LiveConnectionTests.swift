@@ -26,7 +26,6 @@ import Testing
             service = LiveService(hub: LiveHub(feed: writer.feed), devices: devices, scopes: fixture.scopes)
             let hub = service.hub
             fanOut = Task { await hub.run() }
-            while !writer.feed.hasSubscribers { await Task.yield() }
         }
 
         func connect(_ user: User) -> LiveConnection {

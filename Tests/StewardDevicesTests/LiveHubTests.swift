@@ -75,6 +75,28 @@ import Testing
         #expect(await frames(fast).count == 5)
     }
 
+    @Test func anIdleHubLeavesTheFeedWithoutSubscribers() async {
+        let feed = CommitFeed()
+        let hub = LiveHub(feed: feed)
+        let task = Task { await hub.run() }
+        defer { task.cancel() }
+        #expect(!feed.hasSubscribers)
+        let first = LiveOutbox(), second = LiveOutbox()
+        hub.register(first, subscriptionID: 1, device: device, filter: .timeseries(keys: nil))
+        hub.register(second, subscriptionID: 1, device: DeviceID(), filter: .timeseries(keys: nil))
+        #expect(feed.hasSubscribers && hub.isFollowingFeed)
+        hub.unregister(first, subscriptionID: 1)
+        #expect(feed.hasSubscribers)
+        hub.unregisterAll(second)
+        #expect(!feed.hasSubscribers && !hub.isFollowingFeed)
+        // Subscribing again follows the feed again, and events reach the new subscription.
+        let third = LiveOutbox()
+        hub.register(third, subscriptionID: 2, device: device, filter: .timeseries(keys: nil))
+        feed.publish(telemetry([KeyValue("t", .long(9))]))
+        var iterator = third.makeAsyncIterator()
+        #expect(await iterator.next() == .frame(#"{"subscriptionId":2,"errorCode":0,"errorMsg":null,"data":{"t":[[1000,"9"]]},"latestValues":{"t":1000}}"#))
+    }
+
     @Test func theHubReadsThePostCommitFeed() async throws {
         let feed = CommitFeed()
         let hub = LiveHub(feed: feed)

@@ -5,7 +5,8 @@ import Synchronization
 /// Fans committed readings and attribute changes out to WebSocket subscriptions.
 ///
 /// It reads the post-commit feed once (`run()`), so a reading reaches a subscriber only after it is durable, and
-/// however many sessions listen the commit path pays for one feed subscriber. Each event goes to the subscriptions
+/// however many sessions listen the commit path pays for one feed subscriber; while nothing is subscribed the hub
+/// holds no feed subscription at all, so ingest builds no events for it (the feed's one atomic read). Each event goes to the subscriptions
 /// of its device, rendered once per subscription into that session's `LiveOutbox`; an outbox that is full closes
 /// its session, so a slow client never slows the fan-out, let alone ingest.
 public final class LiveHub: Sendable {
@@ -25,6 +26,12 @@ public final class LiveHub: Sendable {
 
     struct State {
         var byDevice: [DeviceID: [Registration]] = [:]
+        /// The feed subscription while anything is registered. Taken by the first registration, before it returns,
+        /// so nothing committed after a subscription's snapshot is read can be missed.
+        var subscription: FeedSubscription?
+        /// `run()` waiting for the first registration.
+        var waiter: CheckedContinuation<FeedSubscription?, Never>?
+        var stopped = false
     }
 
     private let state = Mutex(State())
@@ -43,20 +50,40 @@ public final class LiveHub: Sendable {
     /// Starts sending `device`'s changes that match `filter` to `outbox` as `subscriptionID`; a subscription of the
     /// same session and id is replaced, as ThingsBoard replaces a command sent again with the same `cmdId`.
     public func register(_ outbox: LiveOutbox, subscriptionID: Int, device: DeviceID, filter: Filter) {
-        state.withLock { state in
+        let (waiter, subscription) = state.withLock { state -> (CheckedContinuation<FeedSubscription?, Never>?, FeedSubscription?) in
             Self.remove(outbox, subscriptionID: subscriptionID, from: &state)
             state.byDevice[device, default: []].append(Registration(outbox: outbox, subscriptionID: subscriptionID, filter: filter))
+            guard state.subscription == nil, !state.stopped else { return (nil, nil) }
+            let subscription = feed.subscribe(capacity: feedCapacity)
+            state.subscription = subscription
+            return (state.waiter.take(), subscription)
         }
+        waiter?.resume(returning: subscription)
     }
 
     /// Stops one subscription of a session.
     public func unregister(_ outbox: LiveOutbox, subscriptionID: Int) {
-        state.withLock { Self.remove(outbox, subscriptionID: subscriptionID, from: &$0) }
+        state.withLock { state in
+            Self.remove(outbox, subscriptionID: subscriptionID, from: &state)
+            Self.releaseFeedIfIdle(&state)
+        }
     }
 
     /// Stops every subscription of a session (it closed).
     public func unregisterAll(_ outbox: LiveOutbox) {
-        state.withLock { Self.remove(outbox, subscriptionID: nil, from: &$0) }
+        state.withLock { state in
+            Self.remove(outbox, subscriptionID: nil, from: &state)
+            Self.releaseFeedIfIdle(&state)
+        }
+    }
+
+    /// Whether the hub holds a feed subscription (for tests).
+    public var isFollowingFeed: Bool { state.withLock { $0.subscription != nil } }
+
+    private static func releaseFeedIfIdle(_ state: inout State) {
+        guard state.byDevice.isEmpty, let subscription = state.subscription else { return }
+        subscription.cancel()
+        state.subscription = nil
     }
 
     private static func remove(_ outbox: LiveOutbox, subscriptionID: Int?, from state: inout State) {
@@ -68,15 +95,45 @@ public final class LiveHub: Sendable {
         }
     }
 
-    /// Reads the feed until the task is cancelled (graceful shutdown), fanning each event out.
+    /// Reads the feed while anything is subscribed, until the task is cancelled (graceful shutdown), fanning each
+    /// event out.
     public func run() async {
-        let subscription = feed.subscribe(capacity: feedCapacity)
-        for await delivery in subscription {
-            switch delivery {
-            case .event(let event): dispatch(event)
-            case .lost: closeEverySession()
+        while !Task.isCancelled, let subscription = await nextSubscription() {
+            for await delivery in subscription {
+                switch delivery {
+                case .event(let event): dispatch(event)
+                case .lost: closeEverySession()
+                }
             }
         }
+        stop()
+    }
+
+    /// The feed subscription to read next: the current one, or the next registration's; nil once stopped.
+    func nextSubscription() async -> FeedSubscription? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<FeedSubscription?, Never>) in
+                let ready = state.withLock { state -> FeedSubscription?? in
+                    if state.stopped { return .some(nil) }
+                    if let subscription = state.subscription { return .some(subscription) }
+                    state.waiter = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            stop()
+        }
+    }
+
+    func stop() {
+        let waiter = state.withLock { state -> CheckedContinuation<FeedSubscription?, Never>? in
+            state.stopped = true
+            state.subscription?.cancel()
+            state.subscription = nil
+            return state.waiter.take()
+        }
+        waiter?.resume(returning: nil)
     }
 
     /// Hands one committed event to its device's subscriptions.
@@ -95,7 +152,10 @@ public final class LiveHub: Sendable {
     /// with a reason that says to reconnect (its first answers will then be current again).
     func closeEverySession() {
         let outboxes = state.withLock { state -> [LiveOutbox] in
-            defer { state.byDevice = [:] }
+            defer {
+                state.byDevice = [:]
+                Self.releaseFeedIfIdle(&state)
+            }
             return state.byDevice.values.flatMap { $0.map(\.outbox) }
         }
         for outbox in outboxes { outbox.close(code: 1013, reason: "The server fell behind and missed updates; reconnect to resubscribe") }
