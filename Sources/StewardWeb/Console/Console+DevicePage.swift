@@ -83,7 +83,13 @@ extension Console {
     }
 
     /// Sends a command through the hub, as REST's RPC routes do; every session of one user counts as one caller.
+    /// An offline device (no session, no recent activity: `CommandDelivery`) is answered at once and nothing is sent.
     func send(_ command: DeviceCommand, to device: Device, viewer: Viewer) async -> DeviceCommandResult {
+        if let activity = try? await deviceActivity(device).activity,
+            CommandDelivery.decide(connected: activity.connected, active: activity.active) == .notSent
+        {
+            return CommandDelivery.offlineResult(command, device: device.name)
+        }
         let outcome = await deviceService.hub.callRPC(
             device.id, method: command.method, paramsJSON: command.paramsJSON, oneWay: command.oneWay,
             timeout: .milliseconds(command.timeoutMillis), caller: "user:\(viewer.user.id)")
@@ -150,12 +156,7 @@ extension Console {
         let profileName = try await deviceService.profileName(of: device)
         let latest = try await deviceService.latest(device, keys: nil)
         let categories = DeviceKeyCategories(privacy: privacy, profile: profileName)
-        var timeout = DeviceActivity.defaultInactivityTimeout
-        if let profile = device.profileID, let record = try await deviceService.devices.profile(tenant: device.tenantID, id: profile) {
-            timeout = record.inactivityTimeout
-        }
-        let activity = try await DeviceActivityService(telemetry: deviceService.telemetry, hub: deviceService.hub)
-            .activity(tenant: device.tenantID, devices: [device], now: now) { _ in timeout }[device.id]
+        let (activity, timeout) = try await deviceActivity(device, now: now)
         let position = DevicePosition.keys(in: Array(latest.keys))
 
         // Sensitive readings (a position, health…) shown to anyone but the person they concern go to that person's log.
@@ -188,6 +189,7 @@ extension Console {
         var data: [String: Any] = [
             "id": device.id.description, "name": device.name, "profile": profileName ?? "—",
             "canManage": isAdmin, "active": activity?.active ?? false, "connected": activity?.connected ?? false,
+            "inactivityTimeout": String(timeout), "lastActivityTs": activity?.lastActivity.map(String.init) ?? "",
             "readings": readings, "hasReadings": !readings.isEmpty,
             "numericKeys": Self.chartKeys(readings.filter { ($0["numeric"] as? Bool) ?? false }.compactMap { $0["key"] as? String }),
             "attributeSections": attributeSections,
@@ -214,6 +216,18 @@ extension Console {
         var imageOrigins: [String] = []
         if position != nil, let origin = pages.settings.tileOrigin { imageOrigins.append(origin) }
         return page(viewer, "device", title: device.name, data, flash: flash, status: status, imageOrigins: imageOrigins)
+    }
+
+    /// One device's activity (live session, newest reading, active by its profile's inactivity timeout) and that
+    /// timeout in seconds: what the page's badge starts from and keeps up to date with.
+    func deviceActivity(_ device: Device, now: Int64 = WallClock.nowMillis()) async throws -> (activity: DeviceActivity?, timeout: Int64) {
+        var timeout = DeviceActivity.defaultInactivityTimeout
+        if let profile = device.profileID, let record = try await deviceService.devices.profile(tenant: device.tenantID, id: profile) {
+            timeout = record.inactivityTimeout
+        }
+        let activity = try await DeviceActivityService(telemetry: deviceService.telemetry, hub: deviceService.hub)
+            .activity(tenant: device.tenantID, devices: [device], now: now) { _ in timeout }[device.id]
+        return (activity, timeout)
     }
 
     /// Writes a view of a device's sensitive readings to the access log of the person the device concerns, unless the

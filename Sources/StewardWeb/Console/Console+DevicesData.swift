@@ -70,6 +70,24 @@ extension Console {
                     ]).serialized)
             }
         }
+        // The device page's badge asks this when the inactivity timeout passes without a live reading, and now and
+        // then for a session that opened or closed (connects are not pushed over the WebSocket API).
+        router.get("devices/:deviceId/activity.json") { request, context in
+            try await signedIn(request) { viewer in
+                let device = try await visibleDevice(viewer, context)
+                let now = WallClock.nowMillis()
+                let (activity, timeout) = try await deviceActivity(device, now: now)
+                var members = [
+                    JSONMember("active", .bool(activity?.active ?? false)), JSONMember("connected", .bool(activity?.connected ?? false)),
+                    JSONMember("inactivityTimeout", .number(String(timeout))), JSONMember("now", .number(String(now))),
+                ]
+                if let last = activity?.lastActivity {
+                    members.append(JSONMember("lastActivityTime", .number(String(last))))
+                    members.append(JSONMember("lastActivity", .string(ConsoleFormat.absolute(last))))
+                }
+                return HTTP.json(JSONValue.object(members).serialized)
+            }
+        }
         router.get("devices/:deviceId/track.json") { request, context in
             try await signedIn(request) { viewer in
                 let device = try await visibleDevice(viewer, context)

@@ -311,9 +311,9 @@ def test_bad_form_input_gets_clear_errors_without_javascript(server, new_account
     assert "needs JavaScript" in page.by_id("chart-nojs").text() and page.has("rpc-form") and page.has("attribute-form")
     r = c.get(c.url(f"/devices/{device['id']}/series.json?keys=t&range=month"))
     assert r.status_code == 400 and "hour, day or week" in r.text
-    # A two-way command to a device that is not connected ends in a timeout, said in words, and the page survives.
+    # A command to a device that never connected is answered at once, in words, and nothing is queued for it.
     page = c.submit(f"/devices/{device['id']}", "rpc-form", method="reboot", params="")
-    assert page.status == 200 and "did not answer 'reboot'" in page.flash_text, page.describe()
+    assert page.status == 200 and "is not connected; nothing was sent" in page.flash_text, page.describe()
 
 
 def test_positions_show_on_a_map_and_views_reach_the_persons_access_log(server, new_account, browser):
@@ -436,3 +436,62 @@ def test_scripts_come_from_this_server_and_tiles_only_from_the_configured_one(se
             c.close()
     finally:
         srv.cleanup()
+
+
+def test_an_offline_device_gets_no_request_from_its_page_and_an_explicit_one_is_answered_at_once(server, new_account, browser):
+    """walk P1.2: opening the page of a device without a live session sends no getValue (the page says it is offline
+    at once); pressing the switch says "not connected; nothing was sent" and queues nothing, so when the device
+    connects later the first request it receives is the one sent after it connected."""
+    d, base, shot = browser, server.base_url, Camera(browser, "devices-offline-")
+    admin = new_account(name="Olga Offline")
+    device = server.create_device(admin.tenant_id, name=unique("offline-switch"))
+    d.delete_all_cookies()
+    d.set_window_size(1280, 900)
+    sign_in_browser(d, base, admin.email, admin.password)
+    d.get(f"{base}/devices/{device['id']}")
+    state = wait_for(d, "#switch-state")
+    assert state.text == "Offline — the device is not connected.", state.text
+    d.execute_script("document.getElementById('commands').scrollIntoView()")
+    shot("switch-offline")
+    d.find_element(By.ID, "switch-on").click()
+    until("the offline answer", lambda: "not connected; nothing was sent" in d.find_element(By.ID, "switch-state").text)
+    shot("switch-offline-pressed")
+
+    paho = Device("127.0.0.1", server.mqtt_port, device["accessToken"])
+    try:
+        d.get(f"{base}/devices/{device['id']}")  # connected now: the page reads the state, as ThingsBoard's switch does
+        until("the switch state", lambda: "The device says: on" in d.find_element(By.ID, "switch-state").text)
+        assert paho.rpc == [("getValue", None)], paho.rpc  # neither the first page's read nor "Turn on" was queued
+    finally:
+        paho.close()
+
+
+def test_a_command_to_a_device_that_polls_over_http_waits_for_its_poll(server, new_account):
+    """An HTTP device has no session between polls: while it is active (it reported within its inactivity timeout) a
+    command waits for its next long poll instead of being refused."""
+    admin = new_account(name="Hal Http")
+    device = server.create_device(admin.tenant_id, name=unique("http-poller"))
+    token = device["accessToken"]
+    assert requests.post(f"{server.base_url}/api/v1/{token}/telemetry", json={"t": 1}, timeout=30).status_code == 200
+    got: list = []
+
+    def poll():
+        r = requests.get(f"{server.base_url}/api/v1/{token}/rpc?timeout=20000", timeout=30)
+        got.append(r.json())
+        requests.post(f"{server.base_url}/api/v1/{token}/rpc/{r.json()['id']}", json={"rebooted": True}, timeout=30)
+
+    poller = threading.Thread(target=poll)
+    page = None
+
+    def later():
+        time.sleep(1)  # the command is sent while no poll is open; the poll comes afterwards
+        poller.start()
+
+    starter = threading.Thread(target=later)
+    starter.start()
+    page = admin.client.submit(f"/devices/{device['id']}", "rpc-form", method="reboot", params="")
+    starter.join()
+    poller.join(30)
+    assert got and got[0]["method"] == "reboot", got
+    assert page.status == 200 and "answered 'reboot'" in page.flash_text, page.describe()
+    assert json.loads(page.by_id("rpc-reply").text()) == {"rebooted": True}

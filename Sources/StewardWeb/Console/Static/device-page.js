@@ -317,7 +317,9 @@
       var button = e.submitter || document.activeElement;
       sendSwitch(button && button.value ? button.value : "read");
     });
-    sendSwitch("read");
+    // ThingsBoard's switch reads the state when shown; we do so only when the device has a live session, so that
+    // opening a page never queues a request for an offline device (it would reach it stale when it next connects).
+    if (page.getAttribute("data-connected") === "true") { sendSwitch("read"); }
   }
   var rpcForm = document.getElementById("rpc-form");
   var rpcResult = document.getElementById("rpc-result");
