@@ -69,9 +69,14 @@ extension Console {
                 let (tenant, customer) = try dashboardViewer(viewer)
                 let dashboard = try await dashboardService.dashboard(tenant: tenant, customer: customer, id: try Self.dashboardID(context))
                 let flash: Flash? = request.uri.queryParameters.get("saved") != nil ? .notice("Saved \(dashboard.title).") : nil
+                var result: DashboardWidgetResults.Entry?
+                if let token = request.uri.queryParameters.get("result") {
+                    result = await DashboardWidgetResults.shared.take(
+                        String(token), user: viewer.user.id, dashboard: dashboard.id, now: WallClock.nowMillis())
+                }
                 return try await dashboardView(
                     viewer, context, title: dashboard.title, layout: try DashboardLayout.parse(dashboard.layout), dashboard: dashboard,
-                    canManage: customer == nil, flash: flash)
+                    canManage: customer == nil, flash: flash, result: result)
             }
         }
         router.get("dashboards/:dashboardId/edit") { request, context in
@@ -148,6 +153,7 @@ extension Console {
                     flash: nil, generatedFor: profile.name)
             }
         }
+        registerDashboardWidgets(on: router)
     }
 
     func requireDashboardAdmin(_ viewer: Viewer) throws(StewardError) -> TenantID {
@@ -226,12 +232,13 @@ extension Console {
 
     func dashboardView(
         _ viewer: Viewer, _ context: StewardRequestContext, title: String, layout: DashboardLayout, dashboard: Dashboard?,
-        canManage: Bool, flash: Flash?, generatedFor: String? = nil
+        canManage: Bool, flash: Flash?, generatedFor: String? = nil, result: DashboardWidgetResults.Entry? = nil
     ) async throws -> Response {
         let scope = WebContext.scope(viewer.principal)
         let now = WallClock.nowMillis()
         var cards: [[String: Any]] = []
-        for widget in layout.widgets.sorted(by: { ($0.y, $0.x) < ($1.y, $1.x) }) {
+        var mapShown = false
+        for (number, widget) in layout.widgets.enumerated().sorted(by: { ($0.1.y, $0.1.x) < ($1.1.y, $1.1.x) }) {
             var devices: [[String: Any]] = []
             var rows: [[String: Any]] = []
             for id in widget.devices {
@@ -256,26 +263,50 @@ extension Console {
                     }
                 }
             }
-            cards.append([
-                "kind": widget.kind.rawValue, "kindWords": widget.kind.words, "title": widget.title.isEmpty ? widget.kind.words : widget.title,
-                "classes": "dash-x-\(widget.x + 1) dash-w-\(widget.w) dash-h-\(widget.h)", "devices": devices, "rows": rows,
+            let visible = devices.filter { $0["gone"] == nil }
+            var card: [String: Any] = [
+                "number": number, "kind": widget.kind.rawValue, "kindWords": widget.kind.words,
+                "title": widget.title.isEmpty ? widget.kind.words : widget.title,
+                "classes": "dash-x-\(widget.x + 1) dash-y-\(widget.y + 1) dash-w-\(widget.w) dash-h-\(widget.h)", "devices": devices, "rows": rows,
                 "hasRows": !rows.isEmpty, "keys": widget.keys.joined(separator: ", "), "keysCSV": widget.keys.joined(separator: ","),
                 "method": widget.method ?? "",
                 "isLatest": widget.kind == .latest, "isChart": widget.kind == .timeseries, "isMap": widget.kind == .map,
-                "isControl": [.switch, .rpc, .attributes].contains(widget.kind),
-            ])
+                "isSwitch": widget.kind == .switch, "isRPC": widget.kind == .rpc, "isAttributes": widget.kind == .attributes,
+                "hasVisible": !visible.isEmpty, "visible": visible,
+                "attributeKeys": widget.keys.map { ["key": $0] }, "hasAttributeKeys": !widget.keys.isEmpty,
+            ]
+            if widget.kind == .map, !visible.isEmpty {
+                mapShown = true
+                card["mapDevices"] = visible.compactMap { $0["id"] as? String }.joined(separator: ",")
+                card["mapNames"] = JSONValue.array(visible.compactMap { $0["name"] as? String }.map(JSONValue.string)).serialized
+            }
+            if let result, result.widget == number {
+                var shown: [String: Any] = ["ok": result.ok, "message": result.message]
+                if let reply = result.reply {
+                    shown["reply"] = reply
+                    if widget.kind == .switch, let state = DeviceCommand.switchState(reply) { shown["state"] = state ? "on" : "off" }
+                }
+                card["result"] = shown
+            }
+            cards.append(card)
         }
         var data: [String: Any] = [
             "cards": cards, "hasCards": !cards.isEmpty, "canManage": canManage,
-            "hasChart": layout.widgets.contains { $0.kind == .timeseries },
+            "hasChart": layout.widgets.contains { $0.kind == .timeseries }, "hasMap": mapShown,
         ]
+        var imageOrigins: [String] = []
+        if mapShown, let pages = devicePages {
+            data["mapTiles"] = pages.settings.mapTiles ?? ""
+            if let origin = pages.settings.tileOrigin { imageOrigins.append(origin) }
+        }
         if let dashboard {
             data["id"] = dashboard.id.description
+            data["dashboardId"] = dashboard.id.description
             let customers = try await accounts.customers(tenant: dashboard.tenantID)
             let names = customers.filter { dashboard.customers.contains($0.id) }.map(\.name)
             if !names.isEmpty { data["sharedWith"] = names.joined(separator: ", ") }
         }
         if let generatedFor { data["generatedFor"] = generatedFor }
-        return page(viewer, "dashboard", title: title, data, flash: flash)
+        return page(viewer, "dashboard", title: title, data, flash: flash, imageOrigins: imageOrigins)
     }
 }

@@ -77,6 +77,8 @@ enum FormFields {
         "widgetY": ("devices", "a widget's row on the dashboard grid"),
         "widgetW": ("devices", "a widget's width on the dashboard grid"),
         "widgetH": ("devices", "a widget's height on the dashboard grid"),
+        "widgetDevice": ("devices", "which of a dashboard widget's devices its switch, button or form acts on"),
+        "attributeKey": ("devices", "which attribute a dashboard's attribute form sets"),
         // The device console (`Console+Devices*`, `Console+DevicePage`).
         "q": ("devices", "what to look for in the device list"),
         "label": ("devices", "a device's label, shown beside its name"),
