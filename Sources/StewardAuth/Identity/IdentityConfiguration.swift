@@ -10,6 +10,8 @@ public struct IdentityConfiguration: Sendable {
     public var confirmationLinkLifetime: Int64 = 24 * 3_600_000
     public var resetLinkLifetime: Int64 = 3_600_000
     public var parentLinkLifetime: Int64 = 7 * 24 * 3_600_000
+    /// An invitation waits this long for the invited person, who may be away for a few days.
+    public var invitationLinkLifetime: Int64 = 7 * 24 * 3_600_000
     public var signInCodeLifetime: Int64 = 10 * 60_000
     /// A browser session lasts this long without a new sign-in.
     public var webSessionLifetime: Int64 = 7 * 24 * 3_600_000

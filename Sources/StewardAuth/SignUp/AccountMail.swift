@@ -75,6 +75,28 @@ public struct AccountMail: Sendable {
                 """)
     }
 
+    /// An administrator's invitation: who invited the person, to what, for how long, and what the product is, so
+    /// a person who never heard of it can tell the mail from phishing.
+    public func invitation(to email: String, inviter: String, workspace: String, customer: String, token: String) -> NewMail {
+        let days = configuration.invitationLinkLifetime / 86_400_000
+        return NewMail(
+            recipient: email, subject: "\(inviter) invited you to see the devices of \(customer) on \(product)",
+            textBody: """
+                Hello,
+
+                \(inviter) invited you to \(product), where the workspace "\(workspace)" keeps the readings of its
+                devices. You will see the devices of \(customer): their latest values, charts and commands.
+                \(product) is a self-hosted platform for connected devices (sensors, switches, meters).
+
+                To accept, choose your password and read the privacy policy here:
+
+                \(link("/welcome", token: token))
+
+                The link works once and expires in \(days) days. If you do not know \(inviter) or do not want an
+                account, ignore this mail: nobody can sign in to it without this link.
+                """)
+    }
+
     public func signInCode(to email: String, code: String) -> NewMail {
         NewMail(
             recipient: email, subject: "Your \(product) sign-in code: \(code)",

@@ -27,6 +27,8 @@ public enum TokenPurpose: String, Sendable, Codable {
     case resetPassword = "reset-password"
     case parentConsent = "parent-consent"
     case signInCode = "sign-in-code"
+    /// An administrator invited the person: following the link sets their first password.
+    case invitation = "invitation"
 }
 
 /// A single-use, expiring secret mailed to a person. Only its SHA-256 is stored.

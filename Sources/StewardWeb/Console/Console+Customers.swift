@@ -11,6 +11,7 @@ import StewardStore
 /// erases a person). A customer user sees only their customer's devices (`ScopeService`).
 extension Console {
     func registerCustomerPages(on router: Router<StewardRequestContext>) {
+        registerWelcomePages(on: router)
         router.get("customers") { request, _ in
             try await signedIn(request) { viewer in
                 let tenant = try requireCustomerAdmin(viewer)
@@ -39,8 +40,8 @@ extension Console {
                 if let email = query.get("invited") {
                     flash = .notice(
                         mailWaits
-                            ? "Added \(email). The mail with their link to choose a password waits until a mail server is set up."
-                            : "Added \(email) and sent them a link to choose their password.")
+                            ? "Invited \(email). The invitation mail waits until a mail server is set up."
+                            : "Invited \(email): the mail says who invited them to what, and its link lets them choose a password within \(configuration.invitationLinkLifetime / 86_400_000) days.")
                 }
                 if let email = query.get("removed") { flash = .notice("Removed \(email): their account and personal data are erased.") }
                 if let name = query.get("assigned") { flash = .notice("\(name) now belongs to \(customer.name).") }
@@ -67,8 +68,9 @@ extension Console {
                 let customer = try await accounts.requireCustomer(tenant: tenant, id: try Self.customerID(context))
                 let email = form["email"] ?? ""
                 do {
-                    let user = try await accounts.inviteCustomerUser(tenant: tenant, customer: customer.id, email: email)
-                    try await resets.requestReset(email: user.email, from: client(request, context))
+                    let user = try await invitations.invite(
+                        tenant: tenant, customer: customer.id, email: email, by: viewer.user, credential: viewer.principal.credential,
+                        from: client(request, context))
                     mailQueued()
                     return redirect("/customers/\(customer.id)?invited=\(Self.queryValue(user.email))")
                 } catch let error as StewardError where error.kind == .badRequest || error.kind == .conflict {

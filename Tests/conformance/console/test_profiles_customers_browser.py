@@ -3,7 +3,8 @@ default one, its timeout in words), adds one (an empty or taken name and a bad t
 the form keeps what was typed), sees how the privacy declaration classifies its keys, finds it cannot delete a
 profile in use or the default one, makes another profile the default and deletes an unused one after confirming.
 The same pages at phone width. Customers: add (an empty or taken name refused), assign devices from the customer's
-page and take one back, invite a user (a bad address refused) who chooses a password through the mailed link and then
+page and take one back, invite a user (a bad address refused) who gets an invitation mail (not a reset), reads the policy, chooses a password
+and agrees on the welcome page, is signed in at once, and then
 sees only the customer's devices, a customer with users cannot be deleted, removing the user erases them, and
 deleting the customer leaves its devices in the workspace. Screenshots at 1280 and 390 px wide go to $STEWARD_TEST_OUTPUT/screenshots/ and
 /tmp/shots/profiles/."""
@@ -294,18 +295,55 @@ def test_customers_walk(server, smtp, new_account, browser):
     form = wait_for(d, "#customer-invite")
     fill(form, "email", email)
     submit(d, form)
-    assert f"Added {email} and sent them a link to choose their password" in flash(d)
+    assert f"Invited {email}: the mail says who invited them to what" in flash(d)
     assert rows_of(d, "customer-user-list", "data-user") == [email]
     shot("customer-page")
 
-    link = link_from(smtp.wait_for_mail(email, "Reset your"), "/reset-password")
+    # The mail is an invitation (not a password reset): who invited them, to which customer and workspace, for 7 days.
+    mail = smtp.wait_for_mail(email, "invited you")
+    assert mail.subject == f"Cy Admin ({admin.email}) invited you to see the devices of {name} on Steward", mail.subject
+    assert "expires in 7 days" in mail.text and "Cy Admin (" in mail.text and "platform for connected devices" in mail.text
+    assert "reset" not in mail.text.lower() and smtp.no_mail(email, "Reset your", wait=0.5)
+    link = link_from(mail, "/welcome")
+    # The welcome page, in the browser at both widths: what they were invited to, the policy, the password.
+    d.get(link)
+    welcome = wait_for(d, "#welcome-form")
+    assert name in d.find_element(By.TAG_NAME, "main").text
+    shot("welcome")
+    policy = d.find_element(By.ID, "welcome-policy")
+    assert not policy.find_element(By.CSS_SELECTOR, ".policy").is_displayed()
+    policy.find_element(By.TAG_NAME, "summary").click()
+    assert "What we collect" in policy.find_element(By.CSS_SELECTOR, ".policy").text
+    d.set_window_size(390, 844)
+    d.get(link)
+    wait_for(d, "#welcome-form")
+    width, inner = no_sideways_scroll(d)
+    assert width <= inner, f"the welcome page scrolls sideways at 390 px ({width} > {inner})"
+    shot("welcome-phone")
+    d.set_window_size(1280, 900)
+    assert welcome is not None
+
     user = ConsoleClient(base)
     page = user.page(link)
-    form = page.doc.form(action="/reset-password")
+    form = page.doc.form(action="/welcome")
     assert page.status == 200 and form is not None, page.describe()
-    done = user.post_form("/reset-password", {**form_values(form), "password": OTHER_PASSWORD}, csrf=False)
-    assert done.status == 200, done.describe()
-    assert sign_in(user, email, OTHER_PASSWORD).path == "/"
+    assert email in page.by_id("welcome-form").text() or email in page.html
+    # Without ticking the agreement: refused with the reason, the link still works.
+    refused = user.post_form("/welcome", {**form_values(form), "password": OTHER_PASSWORD}, csrf=False)
+    assert refused.status == 400 and "tick the box to agree" in refused.flash_text, refused.describe()
+    form = refused.doc.form(action="/welcome")
+    agree = next(f for f in form.fields() if f.attrs.get("name") == "agree_policy")
+    done = user.post_form(
+        "/welcome", {**form_values(form), "password": OTHER_PASSWORD, "agree_policy": agree.attrs["value"]}, csrf=False)
+    # Accepting signs them in at once, and the agreement is recorded like sign-up's.
+    assert done.status == 200 and done.path == "/", done.describe()
+    account = user.page("/account")
+    agreements = account.by_id("agreements").text()
+    assert "invitation" in agreements and agree.attrs["value"] in agreements, agreements
+    assert "None recorded" not in agreements
+    again = ConsoleClient(base).page(link)
+    assert again.status == 409 and "already used" in again.html, again.describe()
+    assert sign_in(ConsoleClient(base), email, OTHER_PASSWORD).path == "/"
     # The customer user sees the customer's device only, and no customer pages.
     listing = user.page("/devices")
     names = [a.text() for a in listing.doc.find_all("a") if (a.get("href") or "").startswith("/devices/")]
