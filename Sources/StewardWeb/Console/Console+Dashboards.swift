@@ -272,7 +272,8 @@ extension Console {
                 "method": widget.method ?? "",
                 "isLatest": widget.kind == .latest, "isChart": widget.kind == .timeseries, "isMap": widget.kind == .map,
                 "isSwitch": widget.kind == .switch, "isRPC": widget.kind == .rpc, "isAttributes": widget.kind == .attributes,
-                "hasVisible": !visible.isEmpty, "visible": visible,
+                "hasVisible": !visible.isEmpty, "visible": visible, "hasGone": visible.count < devices.count,
+                "isControl": [.switch, .rpc, .attributes].contains(widget.kind),
                 "attributeKeys": widget.keys.map { ["key": $0] }, "hasAttributeKeys": !widget.keys.isEmpty,
             ]
             if widget.kind == .map, !visible.isEmpty {

@@ -39,7 +39,7 @@
         });
       });
       box.hidden = false;
-      status.textContent = points + " points over the last day";
+      status.textContent = (points === 1 ? "1 point" : points + " points") + " over the last day";
       new Chart(canvas, {
         type: "line",
         data: { datasets: datasets },
