@@ -89,6 +89,8 @@ public final class DeviceHub: Sendable {
 
     public let limits: Limits
     private let state = Mutex(HubState())
+    /// Told when who may see a device changed (`accessChanged`), e.g. live views that must stop showing it.
+    private let accessObservers = Mutex<[@Sendable (DeviceID) -> Void]>([])
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -111,6 +113,16 @@ public final class DeviceHub: Sendable {
     /// nothing written.
     public func connected(_ devices: [DeviceID]) -> Set<DeviceID> {
         withDevices { entries in Set(devices.filter { !(entries[$0]?.allSinks.isEmpty ?? true) }) }
+    }
+
+    /// Calls `observer` whenever who may see a device changes in this process (it moved to another customer).
+    public func observeAccessChanges(_ observer: @escaping @Sendable (DeviceID) -> Void) {
+        accessObservers.withLock { $0.append(observer) }
+    }
+
+    /// Says that who may see `device` changed, so views opened under the old access check it again at once.
+    public func accessChanged(_ device: DeviceID) {
+        for observer in accessObservers.withLock({ $0 }) { observer(device) }
     }
 
     /// Registers a live session so administrative closes reach it.

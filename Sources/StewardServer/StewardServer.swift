@@ -68,6 +68,8 @@ public struct StewardServer {
             hub: LiveHub(feed: steward.writer.feed), devices: steward.deviceService,
             scopes: ScopeService(devices: steward.deviceService.devices, accounts: steward.accounts.accounts, identity: steward.auth.store),
             viewLog: LiveAccessLog(people: steward.store, accounts: steward.accounts, identity: steward.auth.store).record)
+        // A device that changes hands ends its former customer's live views at once.
+        steward.hub.observeAccessChanges { [hub = live.hub] device in hub.accessChanged(device: device) }
         let app = Application(
             router: router,
             server: try httpServer(tls: tls, connectionBudget: connectionBudget, webSocket: LiveSocket(auth: steward.auth, service: live, logger: logger)),

@@ -57,6 +57,21 @@ import Testing
         #expect(await frames(outbox).isEmpty)
     }
 
+    @Test func aDeviceChangingHandsStopsItsCustomerSubscriptionsAtOnce() async {
+        let hub = LiveHub(feed: CommitFeed())
+        let customer = LiveOutbox(), administrator = LiveOutbox(), elsewhere = LiveOutbox()
+        hub.register(customer, subscriptionID: 1, device: device, filter: .timeseries(keys: nil), customerLimited: true)
+        hub.register(administrator, subscriptionID: 2, device: device, filter: .timeseries(keys: nil))
+        hub.register(elsewhere, subscriptionID: 3, device: DeviceID(), filter: .timeseries(keys: nil), customerLimited: true)
+        hub.accessChanged(device: device)
+        hub.dispatch(telemetry([KeyValue("temperature", .double(21.5))]))
+        #expect(customer.takeRecheckRequest() && !customer.takeRecheckRequest())
+        #expect(!administrator.takeRecheckRequest() && !elsewhere.takeRecheckRequest())
+        #expect(await frames(customer).isEmpty)
+        #expect(await frames(administrator).count == 1)
+        #expect(hub.subscriptionCount == 2)
+    }
+
     @Test func aSlowSubscriberIsCutOffAndNeverBlocksTheFanOut() async {
         let hub = LiveHub(feed: CommitFeed())
         let slow = LiveOutbox(capacity: 3), fast = LiveOutbox(capacity: 100)

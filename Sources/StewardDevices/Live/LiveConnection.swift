@@ -33,6 +33,8 @@ public actor LiveConnection {
     /// Handles one event and everything it leads to (an authentication result, answers), in order.
     public func handle(_ event: LiveSession.Event) async {
         var events = [event]
+        // A device changed hands (`LiveHub.accessChanged`): check now rather than at the periodic recheck.
+        if case .tick = event, outbox.takeRecheckRequest() { events += await recheck() }
         while !events.isEmpty {
             let actions = session.handle(events.removeFirst(), now: clock())
             for action in actions {

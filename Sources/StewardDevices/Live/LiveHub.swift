@@ -22,6 +22,8 @@ public final class LiveHub: Sendable {
         let outbox: LiveOutbox
         let subscriptionID: Int
         let filter: Filter
+        /// A customer user's subscription: it sees the device only while the device is their customer's.
+        var customerLimited = false
     }
 
     struct State {
@@ -49,16 +51,31 @@ public final class LiveHub: Sendable {
 
     /// Starts sending `device`'s changes that match `filter` to `outbox` as `subscriptionID`; a subscription of the
     /// same session and id is replaced, as ThingsBoard replaces a command sent again with the same `cmdId`.
-    public func register(_ outbox: LiveOutbox, subscriptionID: Int, device: DeviceID, filter: Filter) {
+    public func register(_ outbox: LiveOutbox, subscriptionID: Int, device: DeviceID, filter: Filter, customerLimited: Bool = false) {
         let (waiter, subscription) = state.withLock { state -> (CheckedContinuation<FeedSubscription?, Never>?, FeedSubscription?) in
             Self.remove(outbox, subscriptionID: subscriptionID, from: &state)
-            state.byDevice[device, default: []].append(Registration(outbox: outbox, subscriptionID: subscriptionID, filter: filter))
+            state.byDevice[device, default: []].append(
+                Registration(outbox: outbox, subscriptionID: subscriptionID, filter: filter, customerLimited: customerLimited))
             guard state.subscription == nil, !state.stopped else { return (nil, nil) }
             let subscription = feed.subscribe(capacity: feedCapacity)
             state.subscription = subscription
             return (state.waiter.take(), subscription)
         }
         waiter?.resume(returning: subscription)
+    }
+
+    /// The device moved to another customer (or back to the tenant): every customer user's subscription to it stops
+    /// receiving at once, since any move takes the device from the customer it had, and their sessions check their
+    /// access at their next tick, which ends the subscription with ThingsBoard's error frame.
+    public func accessChanged(device: DeviceID) {
+        let stopped = state.withLock { state -> [LiveOutbox] in
+            guard let registrations = state.byDevice[device] else { return [] }
+            let kept = registrations.filter { !$0.customerLimited }
+            state.byDevice[device] = kept.isEmpty ? nil : kept
+            Self.releaseFeedIfIdle(&state)
+            return registrations.filter(\.customerLimited).map(\.outbox)
+        }
+        for outbox in stopped { outbox.requestRecheck() }
     }
 
     /// Stops one subscription of a session.

@@ -21,6 +21,7 @@ public final class LiveOutbox: AsyncSequence, Sendable {
         var closing: Item?
         var finished = false
         var waiter: CheckedContinuation<Item?, Never>?
+        var recheckRequested = false
 
         var count: Int { frames.count - head }
     }
@@ -62,6 +63,19 @@ public final class LiveOutbox: AsyncSequence, Sendable {
             return (waiter, Self.take(&state))
         }
         waiter?.resume(returning: item)
+    }
+
+    /// Asks the session to check its subscriptions' access at its next tick (`LiveHub.accessChanged`).
+    public func requestRecheck() {
+        state.withLock { $0.recheckRequested = true }
+    }
+
+    /// Whether a recheck was asked for since the last call.
+    public func takeRecheckRequest() -> Bool {
+        state.withLock { state in
+            defer { state.recheckRequested = false }
+            return state.recheckRequested
+        }
     }
 
     /// Whether the session is closing (cut off, or closed by the protocol).

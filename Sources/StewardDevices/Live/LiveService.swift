@@ -86,7 +86,8 @@ public struct LiveService: Sendable {
         case .history(let query):
             return (try await history(device, query), query.keys)
         case .timeseries(let keys, let window):
-            hub.register(outbox, subscriptionID: request.cmdId, device: device.id, filter: .timeseries(keys: keys.map(Set.init)))
+            hub.register(outbox, subscriptionID: request.cmdId, device: device.id, filter: .timeseries(keys: keys.map(Set.init)),
+                customerLimited: request.scope.authority == .customerUser)
             if let window { return (try await history(device, window), keys) }
             let latest = try await devices.latest(device, keys: keys)
             let order = keys ?? latest.keys.sorted()
@@ -94,7 +95,8 @@ public struct LiveService: Sendable {
             return (series, keys)
         case .attributes(let scope, let keys):
             hub.register(
-                outbox, subscriptionID: request.cmdId, device: device.id, filter: .attributes(scope: scope, keys: keys.map(Set.init)))
+                outbox, subscriptionID: request.cmdId, device: device.id, filter: .attributes(scope: scope, keys: keys.map(Set.init)),
+                customerLimited: request.scope.authority == .customerUser)
             var series: [LiveFrames.Series] = []
             for scope in scope.map({ [$0] }) ?? AttributeScope.allCases {
                 for entry in try await devices.attributes(device, scope: scope, keys: keys) {

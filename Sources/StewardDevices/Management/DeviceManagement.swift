@@ -113,8 +113,12 @@ public struct DeviceManagement: Sendable {
                 throw StewardError.notFound("Customer is not found")
             }
         }
+        let before = device.customerID
         device.customerID = customer
         try await save(device)
+        // The former customer's users may have live views of it open: they check their access now, not at their
+        // next periodic check.
+        if before != customer { changes?.hub.accessChanged(id) }
         return device
     }
 
