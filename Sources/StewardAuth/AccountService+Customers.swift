@@ -45,6 +45,19 @@ extension AccountService {
         return customer
     }
 
+    /// Renames a workspace (its tenant administrator's "Workspace name"): present, at most 255 characters, and not
+    /// the name of another workspace on this server (names are unique so the system administrator can tell them apart).
+    public func renameTenant(_ id: TenantID, name: String) async throws -> Tenant {
+        guard var tenant = try await accounts.tenant(id: id) else { throw StewardError.notFound("There is no such workspace") }
+        let name = try Self.validName(name, what: "Workspace name")
+        if let other = try await accounts.tenant(named: name), other.id != id {
+            throw StewardError.conflict("Another workspace on this server is already named '\(name)'; choose another name")
+        }
+        try await accounts.renameTenant(id: id, name: name)
+        tenant.name = name
+        return tenant
+    }
+
     /// The customer's users, by email.
     public func customerUsers(tenant: TenantID, customer: CustomerID) async throws -> [User] {
         try await accounts.users(tenant: tenant).filter { $0.customerID == customer && $0.authority == .customerUser }

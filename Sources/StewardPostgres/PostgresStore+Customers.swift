@@ -3,6 +3,13 @@ import StewardStore
 
 /// Renaming and deleting customers (issue 15), as `SQLiteStore+Customers`.
 extension PostgresStore {
+    public func renameTenant(id: TenantID, name: String) async throws {
+        try await database.write { db in
+            let changed = try await db.execute(sql: "UPDATE tenant SET name = ? WHERE id = ?", arguments: [name, id.description])
+            guard changed > 0 else { throw StewardError.notFound("Tenant with id [\(id)] is not found") }
+        }
+    }
+
     public func renameCustomer(tenant: TenantID, id: CustomerID, name: String) async throws {
         try await database.write { db in
             let changed = try await db.execute(

@@ -4,6 +4,13 @@ import StewardStore
 
 /// Renaming and deleting customers (issue 15).
 extension SQLiteStore {
+    public func renameTenant(id: TenantID, name: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE tenant SET name = ? WHERE id = ?", arguments: [name, id.description])
+            guard db.changesCount > 0 else { throw StewardError.notFound("Tenant with id [\(id)] is not found") }
+        }
+    }
+
     public func renameCustomer(tenant: TenantID, id: CustomerID, name: String) async throws {
         try await pool.write { db in
             try db.execute(

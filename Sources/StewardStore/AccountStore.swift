@@ -8,6 +8,9 @@ public protocol AccountStore: Sendable {
     func tenant(id: TenantID) async throws -> Tenant?
     func tenant(named name: String) async throws -> Tenant?
     func deleteTenant(id: TenantID) async throws -> Bool
+    /// Renames a workspace; throws not-found for an unknown tenant and fails (unique names) when another tenant has
+    /// the name already.
+    func renameTenant(id: TenantID, name: String) async throws
 
     func createCustomer(_ customer: Customer) async throws
     func customers(tenant: TenantID) async throws -> [Customer]

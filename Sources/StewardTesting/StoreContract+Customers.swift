@@ -21,6 +21,16 @@ extension StoreContract {
             // The token lookup caches the device with its customer.
             #expect(try await s.devices.device(accessToken: "tok-meter")?.customerID == acme.id)
 
+            // Workspaces are renamed by id; names stay unique across the server.
+            try await s.accounts.renameTenant(id: a.id, name: "Ada's greenhouse")
+            #expect(try await s.accounts.tenant(id: a.id)?.name == "Ada's greenhouse")
+            #expect(try await s.accounts.tenant(named: "Ada's greenhouse")?.id == a.id)
+            #expect(try await s.accounts.tenant(named: "A") == nil)
+            await #expect(throws: (any Error).self) { try await s.accounts.renameTenant(id: a.id, name: "B") }
+            await #expect(throws: (any Error).self) { try await s.accounts.renameTenant(id: TenantID(), name: "Nobody") }
+            #expect(try await s.accounts.tenant(id: b.id)?.name == "B")
+            #expect(try await s.accounts.tenant(id: a.id)?.name == "Ada's greenhouse")
+
             try await s.accounts.renameCustomer(tenant: a.id, id: acme.id, name: "Acme Ltd")
             #expect(try await s.accounts.customer(tenant: a.id, id: acme.id)?.name == "Acme Ltd")
             await #expect(throws: (any Error).self) { try await s.accounts.renameCustomer(tenant: a.id, id: acme.id, name: "Other") }

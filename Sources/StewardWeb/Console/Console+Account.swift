@@ -25,6 +25,19 @@ extension Console {
                 }
             }
         }
+        router.post("account/workspace") { request, _ in
+            try await signedInForm(request) { viewer, form in
+                guard viewer.user.authority == .tenantAdmin, let tenant = viewer.user.tenantID else {
+                    return errorPage(request, viewer: viewer, .forbidden("Only a workspace's administrator can rename it"))
+                }
+                do {
+                    let renamed = try await accounts.renameTenant(tenant, name: form["workspace_name"] ?? "")
+                    return try await accountPage(viewer, flash: .notice("Your workspace is now named “\(renamed.name)”."))
+                } catch let error as StewardError where error.kind == .badRequest || error.kind == .conflict {
+                    return try await accountPage(viewer, flash: .error(error.message), status: .badRequest, form: form.fields)
+                }
+            }
+        }
         router.post("account/picture") { request, _ in
             try await signedIn(request) { viewer in
                 do {
@@ -75,14 +88,25 @@ extension Console {
         let agreements = try await profiles.agreements(of: viewer.user.id)
         let details = fresh.details
         var tenantName = ""
-        if let tenant = fresh.user.tenantID { tenantName = try await accounts.tenant(id: tenant)?.name ?? "" }
+        var customerName = ""
+        if let tenant = fresh.user.tenantID {
+            tenantName = try await accounts.tenant(id: tenant)?.name ?? ""
+            // A customer user belongs to their customer: the workspace's name is the owner's business, not theirs.
+            if fresh.user.authority == .customerUser, let customer = fresh.user.customerID {
+                customerName = try await accounts.customer(tenant: tenant, id: customer)?.name ?? ""
+            }
+        }
+        let isWorkspaceAdmin = fresh.user.authority == .tenantAdmin && !tenantName.isEmpty
         let keys = Self.keyChoice(try await signIn.activeKeyCount(of: viewer.user.id))
         return page(
             viewer, "account", title: "My Account",
             keys.merging([
                 "accountId": fresh.user.id.description, "email": fresh.user.email,
                 // A section renders for any string, even an empty one: `false` for the system administrator's (no workspace).
-                "role": ConsoleFormat.role(fresh.user.authority), "tenant": tenantName.isEmpty ? false as Any : tenantName,
+                "role": ConsoleFormat.role(fresh.user.authority),
+                "tenant": tenantName.isEmpty || !customerName.isEmpty ? false as Any : tenantName,
+                "customer": customerName.isEmpty ? false as Any : customerName,
+                "workspaceAdmin": isWorkspaceAdmin, "workspaceName": form["workspace_name"] ?? tenantName,
                 "name": form["name"] ?? fresh.user.firstName ?? "", "company": form["company"] ?? details.company ?? "",
                 "phone": form["phone"] ?? details.phone ?? "", "hasPicture": details.hasPicture,
                 "emailVerified": details.emailVerifiedTime.map { "confirmed \(ConsoleFormat.readable($0))" }

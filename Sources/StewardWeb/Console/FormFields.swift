@@ -22,6 +22,7 @@ enum FormFields {
         "code": ("security", "second factor"),
         "secret": ("security", "the authenticator key being set up"),
         "company": ("account", "optional: shown to your team"),
+        "workspace_name": ("account", "the name of your workspace, shown to its members and the server's administrator"),
         "phone": ("account", "optional: lets your team reach you"),
         "picture": ("account", "optional: shown next to your name"),
         "remove": ("account", "removes your picture"),

@@ -286,6 +286,32 @@ def test_customers_walk(server, smtp, new_account, browser):
     assert f"{kept} no longer belongs to {name}" in flash(d)
     assert rows_of(d, "customer-device-list", "data-device") == [shared]
 
+    # The workspace gets a real name on My Account (no random suffix); another workspace's name is refused.
+    workspace = unique("Cy's greenhouse")
+    d.get(f"{base}/account")
+    form = wait_for(d, "#workspace-form")
+    assert "Cy Admin (" in d.find_element(By.ID, "workspace-name").get_attribute("value")
+    fill(form, "workspace_name", workspace)
+    submit(d, form)
+    assert f"Your workspace is now named “{workspace}”" in flash(d)
+    assert f"workspace “{workspace}”" in d.find_element(By.TAG_NAME, "main").text
+    shot("account-workspace")
+    d.set_window_size(390, 844)
+    d.get(f"{base}/account")
+    wait_for(d, "#workspace-form")
+    width, inner = no_sideways_scroll(d)
+    assert width <= inner, f"My Account scrolls sideways at 390 px ({width} > {inner})"
+    shot("account-workspace-phone")
+    d.set_window_size(1280, 900)
+    other = new_account(name="Other Owner")
+    page = other.client.page("/account")
+    taken = other.client.post_form("/account/workspace", {"workspace_name": workspace})
+    assert taken.status == 400 and "already named" in taken.flash_text, taken.describe()
+    empty = other.client.post_form("/account/workspace", {"workspace_name": "  "})
+    assert empty.status == 400 and "Workspace name must not be empty" in empty.flash_text, empty.describe()
+    assert page.status == 200
+    d.get(base + customer_path)
+
     # Invite a user: a bad address is refused; a good one gets a link to choose a password.
     form = wait_for(d, "#customer-invite")
     fill(form, "email", "not-an-address")
@@ -303,6 +329,7 @@ def test_customers_walk(server, smtp, new_account, browser):
     mail = smtp.wait_for_mail(email, "invited you")
     assert mail.subject == f"Cy Admin ({admin.email}) invited you to see the devices of {name} on Steward", mail.subject
     assert "expires in 7 days" in mail.text and "Cy Admin (" in mail.text and "platform for connected devices" in mail.text
+    assert f'the workspace "{workspace}"' in mail.text, mail.text
     assert "reset" not in mail.text.lower() and smtp.no_mail(email, "Reset your", wait=0.5)
     link = link_from(mail, "/welcome")
     # The welcome page, in the browser at both widths: what they were invited to, the policy, the password.
@@ -341,6 +368,9 @@ def test_customers_walk(server, smtp, new_account, browser):
     agreements = account.by_id("agreements").text()
     assert "invitation" in agreements and agree.attrs["value"] in agreements, agreements
     assert "None recorded" not in agreements
+    # My Account names their customer, not the owner's workspace.
+    summary = account.doc.find("main").find("p").text()
+    assert f"customer “{name}”" in summary and "workspace" not in summary, summary
     again = ConsoleClient(base).page(link)
     assert again.status == 409 and "already used" in again.html, again.describe()
     assert sign_in(ConsoleClient(base), email, OTHER_PASSWORD).path == "/"
