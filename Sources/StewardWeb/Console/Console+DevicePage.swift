@@ -189,7 +189,7 @@ extension Console {
         var data: [String: Any] = [
             "id": device.id.description, "name": device.name, "profile": profileName ?? "—",
             "canManage": isAdmin, "active": activity?.active ?? false, "connected": activity?.connected ?? false,
-            "inactivityTimeout": String(timeout), "lastActivityTs": activity?.lastActivity.map(String.init) ?? "",
+            "inactivityTimeout": String(timeout), "lastActivityTs": activity?.lastActivity.map(String.init) ?? "", "nowTs": String(now),
             "readings": readings, "hasReadings": !readings.isEmpty,
             "numericKeys": Self.chartKeys(readings.filter { ($0["numeric"] as? Bool) ?? false }.compactMap { $0["key"] as? String }),
             "attributeSections": attributeSections,

@@ -495,3 +495,35 @@ def test_a_command_to_a_device_that_polls_over_http_waits_for_its_poll(server, n
     assert got and got[0]["method"] == "reboot", got
     assert page.status == 200 and "answered 'reboot'" in page.flash_text, page.describe()
     assert json.loads(page.by_id("rpc-reply").text()) == {"rebooted": True}
+
+
+def test_the_activity_badge_follows_readings_and_the_inactivity_timeout_without_a_reload(server, new_account, browser):
+    """walk P1.3: a live reading turns the badge Active at once; when the profile's inactivity timeout (3 s here) passes
+    without another, it turns Inactive, in the same document."""
+    d, base, shot = browser, server.base_url, Camera(browser, "devices-badge-")
+    admin = new_account(name="Iris Inactive")
+    jwt = rest_login(server, admin.email, admin.password)
+    profile = api(server, "POST", "/api/deviceProfile", jwt=jwt, json={"name": unique("quick"), "inactivityTimeout": 3})
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["inactivityTimeout"] == 3, profile.text
+    device = server.create_device(admin.tenant_id, name=unique("quiet-sensor"))
+    device_id, token = device["id"], device["accessToken"]
+    page = admin.client.submit(f"/devices/{device_id}/edit", "device-form", profile=profile.json()["id"]["id"], customer="", person="")
+    assert page.status == 200 and profile.json()["name"] in page.by_id("device-page").text(), page.describe()
+    d.delete_all_cookies()
+    d.set_window_size(1280, 900)
+    sign_in_browser(d, base, admin.email, admin.password)
+    d.get(f"{base}/devices/{device_id}")
+    badge = wait_for(d, "#device-state")
+    assert badge.text == "Inactive" and d.find_element(By.ID, "last-activity").text == "never"
+    until("the live channel", lambda: "Live" in d.find_element(By.ID, "chart-live").text)
+    marker = d.find_element(By.TAG_NAME, "html")
+    assert requests.post(f"{base}/api/v1/{token}/telemetry", json={"temperature": 20}, timeout=30).status_code == 200
+    until("the badge turning Active", lambda: d.find_element(By.ID, "device-state").text == "Active")
+    assert d.find_element(By.ID, "last-activity").text == "just now"
+    shot("active-live")
+    until("the badge turning Inactive after the 3 s timeout",
+          lambda: d.find_element(By.ID, "device-state").text == "Inactive", timeout=20)
+    assert marker.is_enabled()  # the same document: no reload
+    assert "badge-inactive" in d.find_element(By.ID, "device-state").get_attribute("class")
+    shot("inactive-live")

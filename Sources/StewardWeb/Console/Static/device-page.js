@@ -234,9 +234,64 @@
     row.cells[2].appendChild(time);
     row.classList.add("updated");
     setTimeout(function () { row.classList.remove("updated"); }, 1500);
-    var state = document.getElementById("device-state");
-    if (state) { state.textContent = "Active"; state.className = "badge badge-active"; }
+    heard(ts);
   }
+
+  // ---- The Active/Inactive badge, kept live ------------------------------------------------------------------
+  // A live reading makes the device Active; when its profile's inactivity timeout passes without one, the server is
+  // asked again (activity.json), which also sees a session that opened or closed meanwhile (and is asked every
+  // minute for that reason: connects are not pushed to the page).
+  var badge = document.getElementById("device-state");
+  var timeoutMs = Number(page.getAttribute("data-timeout") || "600") * 1000;
+  var connected = page.getAttribute("data-connected") === "true";
+  // The server's clock, as far as this page can tell: readings' times are the server's, not the browser's.
+  var serverNow = Number(page.getAttribute("data-now"));
+  var skew = serverNow > 0 ? serverNow - Date.now() : 0;
+  var lastTs = page.getAttribute("data-last") ? Number(page.getAttribute("data-last")) : null;
+  var badgeTimer = null;
+  function setBadge(active) {
+    if (!badge) { return; }
+    badge.textContent = active ? "Active" : "Inactive";
+    badge.className = "badge " + (active ? "badge-active" : "badge-inactive");
+  }
+  function showLastActivity(ts, words) {
+    var holder = document.getElementById("last-activity");
+    if (!holder || ts === null) { return; }
+    var time = document.createElement("time");
+    time.setAttribute("datetime", new Date(ts).toISOString());
+    time.title = fullTime(ts);
+    time.textContent = words;
+    holder.textContent = "";
+    holder.appendChild(time);
+  }
+  function scheduleBadge() {
+    if (badgeTimer) { clearTimeout(badgeTimer); }
+    var wait = 60000;
+    if (lastTs !== null && !connected) {
+      wait = Math.min(wait, Math.max(1000, lastTs + timeoutMs - (Date.now() + skew) + 500));
+    }
+    badgeTimer = setTimeout(recheckBadge, wait);
+  }
+  function recheckBadge() {
+    fetch("/devices/" + deviceId + "/activity.json", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (a) {
+        connected = a.connected;
+        skew = a.now - Date.now();
+        if (typeof a.inactivityTimeout === "number") { timeoutMs = a.inactivityTimeout * 1000; }
+        if (typeof a.lastActivityTime === "number" && (lastTs === null || a.lastActivityTime > lastTs)) { lastTs = a.lastActivityTime; }
+        setBadge(a.active);
+        scheduleBadge();
+      })
+      .catch(function () { badgeTimer = setTimeout(recheckBadge, 60000); });
+  }
+  function heard(ts) {
+    if (lastTs === null || ts > lastTs) { lastTs = ts; }
+    setBadge(true);
+    showLastActivity(ts, "just now");
+    scheduleBadge();
+  }
+  if (badge) { scheduleBadge(); }
   function plotLive(key, ts, value) {
     if (!chart || !view || !view.live) { return; }
     var number = Number(value);
