@@ -527,3 +527,36 @@ def test_the_activity_badge_follows_readings_and_the_inactivity_timeout_without_
     assert marker.is_enabled()  # the same document: no reload
     assert "badge-inactive" in d.find_element(By.ID, "device-state").get_attribute("class")
     shot("inactive-live")
+
+
+def test_zoom_in_goes_to_the_readings_and_the_caption_counts_live_points(server, new_account, browser):
+    """walk P1.4: three readings in the last three minutes sit at the right edge of "Last hour"; "Zoom in" shows them
+    (not the empty middle of the hour), and a live reading raises the caption's count."""
+    d, base, shot = browser, server.base_url, Camera(browser, "devices-zoom-")
+    admin = new_account(name="Zed Zoom")
+    device = server.create_device(admin.tenant_id, name=unique("sparse"))
+    token = device["accessToken"]
+    now = int(time.time() * 1000)
+    for i, ago in enumerate((170_000, 100_000, 30_000)):
+        r = requests.post(f"{base}/api/v1/{token}/telemetry", json={"ts": now - ago, "values": {"temperature": 20 + i}},
+                          timeout=30)
+        assert r.status_code == 200, r.text
+    d.delete_all_cookies()
+    d.set_window_size(1280, 900)
+    sign_in_browser(d, base, admin.email, admin.password)
+    d.get(f"{base}/devices/{device['id']}")
+    until("the chart", lambda: d.find_element(By.ID, "chart-status").text.startswith("3 points"))
+    span = "var s = Chart.getChart('chart').scales.x; return [s.min, s.max]"
+    hour = d.execute_script(span)
+    assert hour[1] - hour[0] >= 3_500_000
+    d.find_element(By.ID, "zoom-in").send_keys(Keys.ENTER)
+    until("the zoomed chart", lambda: d.find_element(By.ID, "zoom-reset").is_enabled()
+          and d.find_element(By.ID, "chart-status").text.startswith("3 points"))
+    low, high = d.execute_script(span)
+    assert low <= now - 170_000 and high >= now - 30_000 and high - low < 600_000, (low, high, now)
+    shot("zoomed")
+    d.find_element(By.ID, "zoom-reset").send_keys(Keys.ENTER)
+    until("the reset chart", lambda: not d.find_element(By.ID, "zoom-reset").is_enabled())
+    until("the live channel", lambda: "Live" in d.find_element(By.ID, "chart-live").text)
+    assert requests.post(f"{base}/api/v1/{token}/telemetry", json={"temperature": 24}, timeout=30).status_code == 200
+    until("the caption counting the live point", lambda: d.find_element(By.ID, "chart-status").text.startswith("4 points"))

@@ -89,14 +89,42 @@
         return r.json();
       })
       .then(function (answer) {
-        view = { start: answer.start, end: answer.end, zoomed: !!zoom, live: !zoom && range !== "custom" };
-        draw(keys, answer);
-        var count = keys.reduce(function (n, k) { return n + (answer.series[k] || []).length; }, 0);
         var bucket = answer.interval >= 60000 ? Math.round(answer.interval / 60000) + " min" : Math.round(answer.interval / 1000) + " s";
-        say(count === 0 ? "No readings in this range." : count + (count === 1 ? " point" : " points") + ", averaged per " + bucket + ", " + fullTime(answer.start) + " to " + fullTime(answer.end) + ".");
+        view = {
+          start: answer.start, end: answer.end, zoomed: !!zoom, live: !zoom && range !== "custom", bucket: bucket,
+          count: keys.reduce(function (n, k) { return n + (answer.series[k] || []).length; }, 0)
+        };
+        draw(keys, answer);
+        caption();
         document.getElementById("zoom-reset").disabled = !zoom;
       })
       .catch(function (e) { say("Could not load the chart: " + e.message + ". Reload the page to try again."); });
+  }
+  // "N points, averaged per …": live points count too (they are added one by one, not averaged).
+  function caption() {
+    if (!view) { return; }
+    var n = view.count;
+    say(n === 0 ? "No readings in this range." : n + (n === 1 ? " point" : " points") + ", averaged per " + view.bucket + ", " +
+      fullTime(view.start) + " to " + fullTime(view.end) + ".");
+  }
+  // Where "Zoom in" goes: to the readings, never into an empty stretch. When the readings shown fill less than half of
+  // the axis, the axis fits them; otherwise the newer half of their span is shown. Nothing shown: the newer half.
+  function zoomTarget(min, max) {
+    var xs = [];
+    chart.data.datasets.forEach(function (set) {
+      set.data.forEach(function (p) { if (p.x >= min && p.x <= max) { xs.push(p.x); } });
+    });
+    if (xs.length === 0) { return { start: max - (max - min) / 2, end: max }; }
+    var first = Math.min.apply(null, xs), last = Math.max.apply(null, xs), span = last - first;
+    var start, end;
+    if (span < (max - min) / 2) {
+      var pad = Math.max(span * 0.05, 1000);
+      start = first - pad; end = last + pad;
+      if (end - start > (max - min) / 2) { start = end - (max - min) / 2; }
+    } else {
+      start = last - span / 2; end = last + Math.max(span * 0.02, 1000);
+    }
+    return { start: Math.max(min, start), end: Math.min(max, end) };
   }
   function draw(keys, answer) {
     var datasets = keys.map(function (key, i) {
@@ -191,12 +219,12 @@
       load(null);
     });
     document.getElementById("zoom-reset").addEventListener("click", function () { load(null); });
-    // The keyboard's way to zoom: the middle half of what is shown.
+    // The keyboard's way to zoom: towards the readings (zoomTarget).
     document.getElementById("zoom-in").addEventListener("click", function () {
       if (!chart) { return; }
-      var min = chart.scales.x.min, max = chart.scales.x.max, quarter = (max - min) / 4;
-      if (quarter < 1000) { say("This is as close as the chart goes."); return; }
-      load({ start: min + quarter, end: max - quarter });
+      var min = chart.scales.x.min, max = chart.scales.x.max;
+      if (max - min < 4000) { say("This is as close as the chart goes."); return; }
+      load(zoomTarget(min, max));
     });
   }
 
@@ -303,9 +331,11 @@
     view.end = Math.max(view.end, ts);
     view.start = view.end - span;
     set.data.push({ x: ts, y: number });
+    view.count += 1;
     chart.options.scales.x.min = view.start;
     chart.options.scales.x.max = view.end;
     chart.update("none");
+    caption();
   }
   function connectLive() {
     if (!("WebSocket" in window)) { return; }
