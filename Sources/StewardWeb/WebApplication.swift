@@ -32,6 +32,7 @@ public enum WebApplication {
         AuthRoutes(web: web).register(open: api.open, authenticated: api.authenticated)
         DeviceRoutes(web: web).register(on: api.authenticated)
         DeviceProfileRoutes(web: web).register(on: api.authenticated)
+        DashboardRoutes(web: web).register(on: api.authenticated)
         TelemetryRoutes(web: web).register(on: api.authenticated)
         RPCRoutes(web: web).register(on: api.authenticated)
         AccountRoutes(web: web, accountsService: accounts).register(on: api.authenticated)
