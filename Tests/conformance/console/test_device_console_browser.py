@@ -184,6 +184,13 @@ def test_device_console_walk(server, new_account, browser):
         # The switch read the device's state with getValue when the page opened.
         until("the switch state", lambda: "on" in d.find_element(By.ID, "switch-state").text)
         assert ("getValue", None) in device.rpc
+        # The state is a filled green button with a check mark, unlike the amber focus ring (walk P2.5).
+        d.execute_script("document.activeElement.blur()")
+        look = ("var b = document.getElementById(arguments[0]), s = getComputedStyle(b);"
+                "return [b.getAttribute('aria-pressed'), s.backgroundColor, s.outlineStyle, getComputedStyle(b, '::before').content]")
+        assert d.execute_script(look, "switch-on") == ["true", "rgb(29, 107, 47)", "none", '"✓ "']
+        assert d.execute_script(look, "switch-off")[:3] == ["false", "rgb(255, 255, 255)", "none"]
+        assert d.find_element(By.ID, "switch-read").get_attribute("class") == "secondary"
 
         # Live: a new reading shows without a reload.
         page_marker = d.find_element(By.TAG_NAME, "html")
@@ -353,6 +360,11 @@ def test_positions_show_on_a_map_and_views_reach_the_persons_access_log(server, 
     wait_for(d, "#map.leaflet-container")
     until("the track on the map", lambda: len(d.find_elements(By.CSS_SELECTOR, "#map path.leaflet-interactive")) >= 4)
     assert not d.find_elements(By.CSS_SELECTOR, "#map img.leaflet-tile")
+    # Keyboard focus stays visible on the map and its zoom buttons (walk P2.6); the map is named.
+    ring = "arguments[0].focus(); var s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth]"
+    assert d.execute_script(ring, d.find_element(By.ID, "map")) == ["solid", "3px"]
+    assert d.execute_script(ring, d.find_element(By.CSS_SELECTOR, "#map .leaflet-control-zoom-in")) == ["solid", "3px"]
+    assert d.find_element(By.ID, "map").get_attribute("aria-label") == f"Track of {name}"
     d.execute_script("document.getElementById('map-section').scrollIntoView()")
     shot("device-map")
     d.set_window_size(390, 844)
