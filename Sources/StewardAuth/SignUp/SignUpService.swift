@@ -68,26 +68,14 @@ public struct SignUpService: Sendable {
         guard configuration.openSignUp else {
             throw StewardError.forbidden("Sign-up is closed on this server; ask an administrator for an account")
         }
-        let name = try FieldRules.name(request.name)
-        let email = try FieldRules.email(request.email)
-        try passwordPolicy.check(request.password, email: email)
-        guard let jurisdiction = AgeGate.jurisdiction(request.jurisdiction) else {
-            throw StewardError.badRequest("Choose the country you live in")
+        let checked = check(request)
+        if let first = checked.problems.first { throw first.error }
+        guard let name = checked.name, let email = checked.email, let jurisdiction = checked.jurisdiction else {
+            throw StewardError.badRequest("Fill in the form")
         }
+        let parentEmail = checked.parentEmail
+        let needsParent = parentEmail != nil
         let time = now()
-        let needsParent = try Self.needsParent(birthYear: request.birthYear, jurisdiction: jurisdiction, now: time)
-        var parentEmail: String?
-        if needsParent {
-            guard let given = request.parentEmail, !given.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw StewardError.badRequest(
-                    "In \(jurisdiction.name) you need a parent's consent below \(jurisdiction.ageOfConsent): enter a parent's email")
-            }
-            parentEmail = try FieldRules.email(given)
-            guard parentEmail != email else { throw StewardError.badRequest("The parent's email must be a different address") }
-        }
-        guard request.agreedToPolicyVersion == configuration.policyVersion else {
-            throw StewardError.badRequest("Please read the privacy policy and tick the box to agree to it")
-        }
         let client = ClientInfo(ip: request.ip, client: request.client)
         let attempt = AttemptLimit(
             kind: "sign-up", client: client.rateLimitKey, time: time, window: configuration.signUpWindow,
@@ -170,6 +158,68 @@ public struct SignUpService: Sendable {
 
     /// Whether the person may be below the age of consent. The birth year alone cannot tell whether this year's
     /// birthday has passed, so the youngest possible age is used.
+    /// One field the sign-up form got wrong, named as the form names it (`name`, `email`, `password`,
+    /// `jurisdiction`, `birth_year`, `parent_email`, `agree_policy`), with what to do.
+    public struct Problem: Sendable {
+        public var field: String
+        public var error: StewardError
+        public var message: String { error.message }
+    }
+
+    /// Every rule of the form at once, so the page can show each field's problem next to it instead of one per
+    /// submit. `signUp` throws the first of these; nothing here reads the store.
+    public func problems(_ request: SignUpRequest) -> [Problem] { check(request).problems }
+
+    struct Checked {
+        var problems: [Problem] = []
+        var name: String?
+        var email: String?
+        var jurisdiction: AgeGate.Jurisdiction?
+        var parentEmail: String?
+    }
+
+    func check(_ request: SignUpRequest) -> Checked {
+        var out = Checked()
+        func attempt<T>(_ field: String, _ rule: () throws(StewardError) -> T) -> T? {
+            do throws(StewardError) { return try rule() } catch {
+                out.problems.append(Problem(field: field, error: error))
+                return nil
+            }
+        }
+        out.name = attempt("name") { () throws(StewardError) in try FieldRules.name(request.name) }
+        out.email = attempt("email") { () throws(StewardError) in try FieldRules.email(request.email) }
+        let email = out.email ?? request.email
+        _ = attempt("password") { () throws(StewardError) in try passwordPolicy.check(request.password, email: email) }
+        out.jurisdiction = attempt("jurisdiction") { () throws(StewardError) in
+            guard let found = AgeGate.jurisdiction(request.jurisdiction) else { throw .badRequest("Choose the country you live in") }
+            return found
+        }
+        if let jurisdiction = out.jurisdiction {
+            let needsParent = attempt("birth_year") { () throws(StewardError) in
+                try Self.needsParent(birthYear: request.birthYear, jurisdiction: jurisdiction, now: now())
+            }
+            if needsParent == true {
+                out.parentEmail = attempt("parent_email") { () throws(StewardError) in
+                    guard let given = request.parentEmail, !given.trimmingCharacters(in: .whitespaces).isEmpty else {
+                        throw .badRequest(
+                            "In \(jurisdiction.name) you need a parent's consent below \(jurisdiction.ageOfConsent): enter a parent's email")
+                    }
+                    let parent = try FieldRules.email(given)
+                    guard parent != out.email else { throw .badRequest("The parent's email must be a different address") }
+                    return parent
+                }
+            }
+        } else if request.birthYear == nil {
+            out.problems.append(Problem(field: "birth_year", error: .badRequest("Enter your year of birth (four digits)")))
+        }
+        _ = attempt("agree_policy") { () throws(StewardError) in
+            guard request.agreedToPolicyVersion == configuration.policyVersion else {
+                throw .badRequest("Please read the privacy policy and tick the box to agree to it")
+            }
+        }
+        return out
+    }
+
     static func needsParent(birthYear: Int?, jurisdiction: AgeGate.Jurisdiction, now: Int64) throws(StewardError) -> Bool {
         let currentYear = Calendar(identifier: .gregorian).component(
             .year, from: Date(timeIntervalSince1970: TimeInterval(now) / 1000))

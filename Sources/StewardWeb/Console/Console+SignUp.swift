@@ -15,12 +15,24 @@ extension Console {
             do {
                 try checkAnonymousCSRF(request, form)
                 let birthYear = form["birth_year"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                try await signUp.signUp(
-                    SignUpRequest(
-                        name: form["name"] ?? "", email: form["email"] ?? "", password: form["password"] ?? "",
-                        jurisdiction: form["jurisdiction"] ?? "", birthYear: birthYear, parentEmail: form["parent_email"],
-                        agreedToPolicyVersion: form["agree_policy"], ip: context.clientIP,
-                        client: request.headers[.userAgent] ?? ""))
+                let signUpRequest = SignUpRequest(
+                    name: form["name"] ?? "", email: form["email"] ?? "", password: form["password"] ?? "",
+                    jurisdiction: form["jurisdiction"] ?? "", birthYear: birthYear, parentEmail: form["parent_email"],
+                    agreedToPolicyVersion: form["agree_policy"], ip: context.clientIP, client: request.headers[.userAgent] ?? "")
+                // Every field's problem at once, each next to its field; what was typed stays (except the password).
+                let problems = signUp.problems(signUpRequest)
+                if !problems.isEmpty {
+                    var data = signUpData(form.fields)
+                    for problem in problems where data[Self.errorKey(problem.field)] == nil {
+                        data[Self.errorKey(problem.field)] = problem.message
+                    }
+                    let count = problems.count
+                    return publicPage(
+                        request, "sign-up", title: "Create your account", data,
+                        flash: .error(count == 1 ? problems[0].message : "Please correct the \(count) fields marked below."),
+                        status: .badRequest)
+                }
+                try await signUp.signUp(signUpRequest)
                 mailQueued()
                 // Without a mail server nothing is sent: the page says the mail waits, never "we sent".
                 return publicPage(
@@ -68,11 +80,15 @@ extension Console {
     }
 
     /// The sign-up form's values (re-shown after an error, never the password) and the jurisdiction list.
+    /// The template key of a sign-up field's error (`birth_year` → `birth_yearError`).
+    static func errorKey(_ field: String) -> String { "\(field)Error" }
+
     func signUpData(_ fields: [String: String]) -> [String: Any] {
         let chosen = fields["jurisdiction"] ?? ""
         return [
             "name": fields["name"] ?? "", "email": fields["email"] ?? "", "birthYear": fields["birth_year"] ?? "",
             "parentEmail": fields["parent_email"] ?? "", "policyVersion": configuration.policyVersion,
+            "agreed": fields["agree_policy"] != nil,
             "jurisdictions": AgeGate.jurisdictions.map {
                 ["code": $0.code, "name": $0.name, "age": $0.ageOfConsent, "selected": $0.code == chosen] as [String: Any]
             },

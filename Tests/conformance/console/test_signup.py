@@ -410,3 +410,28 @@ def test_a_sent_mail_leaves_no_usable_link_in_the_database(server, smtp):
     assert rows and all(r[0] is not None for r in rows), rows
     assert all(token not in (r[1] or "") for r in rows), "the confirmation link is still stored after sending"
     assert confirm_link(c, link).status == 200  # and the mailed link itself still works
+
+
+# Walk P2.11: every field's problem at once, next to its field, with what was typed kept (never the password).
+def test_every_field_error_is_shown_at_once_next_to_its_field(server, client):
+    email = email_addr("many")
+    page = sign_up(client, email, password="password123", name="Ada Walker", jurisdiction="", birth_year=None,
+                   parent_email="", agree=False)
+    assert page.status == 400, page.describe()
+    assert "Please correct the 4 fields marked below" in page.flash_text, page.flash
+    form = page.doc.form(action="/sign-up")
+    expected = {"password": "password-error", "jurisdiction": "jurisdiction-error", "birth_year": "birth-year-error",
+                "agree_policy": "agree-policy-error"}
+    for field, error_id in expected.items():
+        error = page.by_id(error_id)
+        assert error is not None and len(error.text()) > 10, f"no error next to {field}: {page.describe()}"
+        control = next(f for f in form.fields() if f.attrs.get("name") == field)
+        assert error_id in (control.attrs.get("aria-describedby") or "").split(), (field, control.attrs)
+        assert control.attrs.get("aria-invalid") == "true", (field, control.attrs)
+    assert "tick the box" in page.by_id("agree-policy-error").text()
+    assert "year of birth" in page.by_id("birth-year-error").text()
+    assert page.by_id("name-error") is None and page.by_id("email-error") is None
+    values = form_values(form)
+    assert values["name"] == "Ada Walker" and values["email"] == email
+    assert values.get("password", "") == ""
+    assert no_user(server, email)
