@@ -120,6 +120,36 @@ public struct ConsentLedger: Sendable {
         return allowed
     }
 
+    /// Carries a cookie-banner choice made before signing in (`visitor:<id>`) into the person's own ledger, so
+    /// Consents shows it instead of "not asked": for each banner purpose, the visitor's newest entry is recorded for
+    /// the person (same state and method, the banner's policy version and notice) when it is newer than the person's
+    /// own current entry. Idempotent: once carried, the person's entry is the newer one. Returns the purposes carried.
+    @discardableResult
+    public func adoptVisitorChoice(visitor: String, for user: UserID, from client: ClientInfo) async throws -> [String] {
+        guard !visitor.isEmpty else { return [] }
+        var newest: [String: ConsentRecord] = [:]
+        for entry in try await store.consentHistory(subject: "visitor:\(visitor)") where newest[entry.purpose] == nil {
+            newest[entry.purpose] = entry
+        }
+        guard !newest.isEmpty else { return [] }
+        let own = try await current(user)
+        var changes: [IdentityChange] = []
+        var carried: [String] = []
+        for purpose in bannerPurposes {
+            guard let choice = newest[purpose.key] else { continue }
+            if let mine = own[purpose.key], mine.time >= choice.time { continue }
+            var entry = choice
+            entry.subject = ConsentRecord.subject(user)
+            entry.time = max(now(), choice.time)
+            entry.client = client.client
+            entry.networkPrefix = client.ip.isEmpty ? "unknown" : client.network
+            changes.append(.recordConsent(entry))
+            carried.append(purpose.key)
+        }
+        if !changes.isEmpty { try await store.apply(changes) }
+        return carried
+    }
+
     func record(_ user: UserID, _ purpose: Purpose, _ state: ConsentRecord.State, _ method: ConsentRecord.Method, _ client: ClientInfo) -> ConsentRecord {
         record(subject: ConsentRecord.subject(user), purpose, state, method, client)
     }

@@ -73,6 +73,14 @@ extension Console {
         ]
     }
 
+    /// After a sign-in: the cookie-banner choice this browser made before (cached in `steward_consent` with its
+    /// visitor id) goes into the person's own consent ledger (`ConsentLedger.adoptVisitorChoice`). A failure here
+    /// never blocks the sign-in; the banner choice stays in the visitor's entries.
+    func adoptBannerChoice(_ request: Request, user: UserID, client: ClientInfo) async {
+        guard let visitor = cookieChoice(request)?.visitor else { return }
+        _ = try? await ledger.adoptVisitorChoice(visitor: visitor, for: user, from: client)
+    }
+
     func registerCookieBanner(on router: Router<StewardRequestContext>) {
         router.get("cookies") { request, _ in
             var data = bannerData(request, always: true) ?? [:]

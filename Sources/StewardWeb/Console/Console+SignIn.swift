@@ -20,6 +20,7 @@ extension Console {
                 mailQueued()
                 switch step {
                 case .complete(let grant):
+                    await adoptBannerChoice(request, user: grant.user.id, client: client(request, context))
                     return redirect("/", cookies: [sessionCookie(grant)])
                 case .secondFactor(let grant, _):
                     return redirect("/sign-in/factor", cookies: [sessionCookie(grant, lifetime: configuration.factorStageLifetime)])
@@ -45,6 +46,7 @@ extension Console {
                 let grant = try await signIn.verifySecondFactor(
                     sessionID: session.id, code: form["code"] ?? "", from: client(request, context))
                 mailQueued()
+                await adoptBannerChoice(request, user: grant.user.id, client: client(request, context))
                 return redirect("/", cookies: [sessionCookie(grant)])
             } catch let error as StewardError {
                 mailQueued()

@@ -32,6 +32,7 @@ extension Console {
                     token: token, password: form["password"] ?? "", agreedToPolicyVersion: form["agree_policy"],
                     from: client(request, context))
                 mailQueued()
+                await adoptBannerChoice(request, user: grant.user.id, client: client(request, context))
                 return redirect("/", cookies: [sessionCookie(grant)])
             } catch let error as StewardError where error.kind == .badRequest {
                 guard let invitation = try? await invitations.check(token: token) else { return errorPage(request, viewer: nil, error) }

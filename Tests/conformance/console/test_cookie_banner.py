@@ -111,3 +111,26 @@ def test_banner_in_a_real_browser(server, browser):
     consent = next(c["value"] for c in d.get_cookies() if c["name"] == "steward_consent")
     assert consent.split("~")[1] == "analytics"
     shot("cookie-settings-saved")
+
+
+# Walk P2.12: a choice made in the banner before signing in is carried into the account's own ledger.
+def test_banner_choice_before_sign_in_is_carried_into_the_account(server, new_account):
+    from console_support import sign_in
+    account = new_account(name="Banner Carrier")
+    c = ConsoleClient(server.base_url)
+    c.page("/sign-in")
+    chosen = c.post_form("/cookies", {"choice": "save", "category": "analytics", "return_to": "/sign-in"})
+    assert chosen.status == 200, chosen.describe()
+    visitor = c.cookies.get("steward_consent").split("~")[2]
+    assert sign_in(c, account.email, account.password).path == "/"
+    consents = c.page("/account/consents")
+    assert consents.by_id("consent-analytics").text().strip() == "given", consents.describe()
+    assert consents.by_id("consent-marketing").text().strip() == "refused", consents.describe()
+    user_id = server.user_row(account.email)["id"]
+    own = ledger(server, f"user:{user_id}")
+    assert sorted((r[0], r[1], r[2]) for r in own) == [("analytics", "given", "banner"), ("marketing", "refused", "banner")]
+    # Signing in again carries nothing twice; a later choice made while signed in stays the newest.
+    c.post_form("/sign-out", {})
+    assert sign_in(c, account.email, account.password).path == "/"
+    assert len(ledger(server, f"user:{user_id}")) == 2
+    assert len(ledger(server, f"visitor:{visitor}")) == 2
