@@ -572,3 +572,51 @@ def test_zoom_in_goes_to_the_readings_and_the_caption_counts_live_points(server,
     until("the live channel", lambda: "Live" in d.find_element(By.ID, "chart-live").text)
     assert requests.post(f"{base}/api/v1/{token}/telemetry", json={"temperature": 24}, timeout=30).status_code == 200
     until("the caption counting the live point", lambda: d.find_element(By.ID, "chart-status").text.startswith("4 points"))
+
+
+def test_custom_range_is_local_prefilled_and_kept_in_the_address_with_round_ticks(server, new_account, browser):
+    """walk P2.16: in New York, "From…to" opens filled with the last hour in New York time and says so; keys and range
+    are in the address, so a reload shows the same chart; the axis ticks fall on whole minutes."""
+    d, base, shot = browser, server.base_url, Camera(browser, "devices-range-")
+    admin = new_account(name="Ray Range")
+    device = server.create_device(admin.tenant_id, name=unique("ranged"))
+    assert requests.post(f"{base}/api/v1/{device['accessToken']}/telemetry", json={"temperature": 19, "humidity": 50},
+                         timeout=30).status_code == 200
+    d.delete_all_cookies()
+    d.set_window_size(1280, 900)
+    d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "America/New_York"})
+    try:
+        sign_in_browser(d, base, admin.email, admin.password)
+        d.get(f"{base}/devices/{device['id']}")
+        until("the chart", lambda: "averaged per" in d.find_element(By.ID, "chart-status").text)
+        assert "(America/New_York)" in d.find_element(By.ID, "chart-status").text
+        ticks = d.execute_script("return Chart.getChart('chart').scales.x.ticks.map(t => t.value)")
+        assert len(ticks) >= 4 and all(t % 600_000 == 0 for t in ticks), ticks  # every 10 minutes, on the 10s
+        assert len({b - a for a, b in zip(ticks, ticks[1:])}) == 1, ticks
+        d.find_element(By.CSS_SELECTOR, "input[name=range][value=custom]").click()
+        start, end = (d.find_element(By.ID, i).get_attribute("value") for i in ("range-from", "range-to"))
+        assert start and end, (start, end)
+        # The inputs hold New York wall-clock times: the page's own conversion gives back about the last hour.
+        span = d.execute_script("return [new Date(arguments[0]).getTime(), new Date(arguments[1]).getTime(), Date.now()]",
+                                start, end)
+        assert 3_500_000 <= span[1] - span[0] <= 3_800_000 and abs(span[1] - span[2]) <= 180_000, span
+        offset = d.execute_script("return new Date().getTimezoneOffset()")
+        assert offset in (240, 300), offset  # the browser really is in New York
+        assert "America/New_York" in d.find_element(By.ID, "range-zone").text
+        until("the custom chart", lambda: "averaged per" in d.find_element(By.ID, "chart-status").text)
+        shot("custom")
+        d.find_element(By.CSS_SELECTOR, "input[name=key][value=temperature]").click()
+        query = d.execute_script("return location.search")
+        assert "range=custom" in query and "keys=humidity%2Ctemperature" in query and "from=" in query, query
+        d.refresh()
+        until("the restored chart", lambda: "averaged per" in d.find_element(By.ID, "chart-status").text)
+        assert d.find_element(By.CSS_SELECTOR, "input[name=range][value=custom]").is_selected()
+        assert d.find_element(By.ID, "range-from").get_attribute("value") == start
+        labels = d.execute_script("return Chart.getChart('chart').data.datasets.map(s => s.label)")
+        assert sorted(labels) == ["humidity", "temperature"], labels
+        d.set_window_size(390, 844)
+        d.execute_script("document.getElementById('chart-section').scrollIntoView()")
+        shot("custom-phone")
+        d.set_window_size(1280, 900)
+    finally:
+        d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})

@@ -1,5 +1,5 @@
 // Steward console: a device's page, enhanced. The chart (Chart.js from Debian's libjs-chart.js, a linear x axis in
-// milliseconds with our own UTC tick labels), drag-to-zoom with a reset, live updates over ThingsBoard's WebSocket API,
+// milliseconds with round ticks and labels in the viewer's own time zone, which is named), drag-to-zoom with a reset, live updates over ThingsBoard's WebSocket API,
 // and the switch and command forms sent without leaving the page. Without this script the page still shows the latest
 // values and its forms post as usual.
 (function () {
@@ -10,13 +10,34 @@
   var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var colors = ["#0b5fab", "#a3161c", "#1d6b2f", "#8a4b08", "#6a1b9a", "#00796b", "#c2185b", "#455a64"];
 
+  // The chart speaks the viewer's time, and names the zone (the rest of the page says UTC).
+  var zone = "local time";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || zone; } catch (e) { /* an old browser */ }
+  if (zone === "Etc/UTC" || zone === "Etc/GMT") { zone = "UTC"; }
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
-  function hm(d) { return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()); }
-  function day(d) { return d.getUTCDate() + " " + months[d.getUTCMonth()]; }
-  // "7 Dec 2026 14:05:09 UTC": what people read on hover.
+  function hm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
+  function day(d) { return d.getDate() + " " + months[d.getMonth()]; }
+  // "7 Dec 2026 14:05:09 (Europe/Berlin)": what people read on hover.
   function fullTime(ms) {
     var d = new Date(ms);
-    return day(d) + " " + d.getUTCFullYear() + " " + hm(d) + ":" + pad(d.getUTCSeconds()) + " UTC";
+    return day(d) + " " + d.getFullYear() + " " + hm(d) + ":" + pad(d.getSeconds()) + (zone === "UTC" ? " UTC" : " (" + zone + ")");
+  }
+  // A datetime-local input's value for `ms`, in the viewer's time.
+  function inputValue(ms) {
+    var d = new Date(ms);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + hm(d);
+  }
+  // Round tick steps: whole seconds, minutes, hours or days, at most about seven on the axis, aligned to the
+  // viewer's clock (17:00, 17:10… rather than 16:51, 17:03…).
+  var steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800]
+    .map(function (s) { return s * 1000; });
+  function roundTicks(min, max) {
+    var step = steps[steps.length - 1];
+    for (var i = 0; i < steps.length; i++) { if ((max - min) / steps[i] <= 7) { step = steps[i]; break; } }
+    var offset = -new Date(min).getTimezoneOffset() * 60000;
+    var ticks = [];
+    for (var t = Math.ceil((min + offset) / step) * step - offset; t <= max && ticks.length < 50; t += step) { ticks.push({ value: t }); }
+    return ticks;
   }
   // Tick labels that fit the span shown: times within a day, dates with times within a week, dates beyond.
   function tickLabel(ms, span) {
@@ -61,9 +82,43 @@
     var r = app.querySelector("input[name=range]:checked");
     return r ? r.value : "hour";
   }
-  function parseLocalUTC(text) {
+  // A datetime-local value is the viewer's own time ("2026-12-07T17:05" without a zone parses as local).
+  function parseLocal(text) {
     if (!text) { return NaN; }
-    return Date.parse(text + (text.length <= 16 ? ":00Z" : "Z"));
+    return new Date(text).getTime();
+  }
+  // The chosen keys and range live in the address (?keys=…&range=…&from=…&to=…), so a reload or a shared link
+  // shows the same chart; from/to are ISO times in UTC.
+  function remember() {
+    var params = new URLSearchParams();
+    params.set("keys", chosenKeys().join(","));
+    var range = chosenRange();
+    params.set("range", range);
+    if (range === "custom") {
+      var from = parseLocal(document.getElementById("range-from").value);
+      var to = parseLocal(document.getElementById("range-to").value);
+      if (!isNaN(from)) { params.set("from", new Date(from).toISOString()); }
+      if (!isNaN(to)) { params.set("to", new Date(to).toISOString()); }
+    }
+    history.replaceState(null, "", location.pathname + "?" + params.toString() + location.hash);
+  }
+  function restore() {
+    var params = new URLSearchParams(location.search);
+    if (params.get("keys") !== null) {
+      var wanted = params.get("keys").split(",");
+      Array.prototype.forEach.call(app.querySelectorAll("input[name=key]"), function (box) {
+        box.checked = wanted.indexOf(box.value) >= 0;
+      });
+    }
+    var range = params.get("range");
+    var radio = range ? app.querySelector("input[name=range][value='" + range.replace(/[^a-z]/g, "") + "']") : null;
+    if (radio) { radio.checked = true; }
+    if (range === "custom") {
+      var from = Date.parse(params.get("from") || ""), to = Date.parse(params.get("to") || "");
+      if (!isNaN(from)) { document.getElementById("range-from").value = inputValue(from); }
+      if (!isNaN(to)) { document.getElementById("range-to").value = inputValue(to); }
+      document.getElementById("custom-range").hidden = false;
+    }
   }
   function load(zoom) {
     if (!app || typeof Chart === "undefined") { return; }
@@ -74,8 +129,8 @@
     if (zoom) {
       url += "&start=" + Math.floor(zoom.start) + "&end=" + Math.ceil(zoom.end);
     } else if (range === "custom") {
-      var from = parseLocalUTC(document.getElementById("range-from").value);
-      var to = parseLocalUTC(document.getElementById("range-to").value);
+      var from = parseLocal(document.getElementById("range-from").value);
+      var to = parseLocal(document.getElementById("range-to").value);
       if (isNaN(from) || isNaN(to)) { say("Give both the start and the end of the range."); return; }
       if (to <= from) { say("The end of the range must be after its start."); return; }
       url += "&start=" + from + "&end=" + to;
@@ -153,8 +208,9 @@
         scales: {
           x: {
             type: "linear", min: answer.start, max: answer.end,
+            afterBuildTicks: function (axis) { axis.ticks = roundTicks(axis.min, axis.max); },
             ticks: {
-              maxTicksLimit: 7, maxRotation: 0,
+              autoSkip: false, maxRotation: 0,
               callback: function (value) { return tickLabel(value, chart ? chart.scales.x.max - chart.scales.x.min : answer.end - answer.start); }
             }
           },
@@ -210,12 +266,22 @@
       app.querySelector(".chart-box").hidden = true;
       say("The chart library is missing on this server (install Debian's libjs-chart.js). The latest values above still update.");
     } else {
+      var zoneLabel = document.getElementById("range-zone");
+      if (zoneLabel) { zoneLabel.textContent = "Times are yours: " + zone + "."; }
+      restore();
       load(null);
     }
     app.addEventListener("change", function (e) {
       var custom = document.getElementById("custom-range");
       if (custom) { custom.hidden = chosenRange() !== "custom"; }
-      if (chosenRange() === "custom" && e.target.name === "range") { say("Give the start and the end (UTC)."); return; }
+      if (chosenRange() === "custom" && e.target.name === "range") {
+        // Start from what the chart shows (the last hour at first), in the viewer's time, ready to adjust.
+        var from = document.getElementById("range-from"), to = document.getElementById("range-to");
+        var end = view && !view.zoomed ? Math.min(view.end, Date.now()) : Date.now();
+        if (!from.value) { from.value = inputValue(view && !view.zoomed ? view.start : end - 3600000); }
+        if (!to.value) { to.value = inputValue(end + 60000); }
+      }
+      remember();
       load(null);
     });
     document.getElementById("zoom-reset").addEventListener("click", function () { load(null); });
