@@ -194,7 +194,7 @@ extension Console {
             "numericKeys": Self.chartKeys(readings.filter { ($0["numeric"] as? Bool) ?? false }.compactMap { $0["key"] as? String }),
             "attributeSections": attributeSections,
             "rpcMethod": rpcForm["method"] ?? "", "rpcParams": rpcForm["params"] ?? "", "rpcOneWay": rpcForm["oneway"] != nil,
-            "hasPosition": position != nil, "mapTiles": pages.settings.mapTiles ?? "",
+            "hasPosition": position != nil, "mapTiles": pages.settings.mapTiles ?? "", "hasTiles": !(pages.settings.mapTiles ?? "").isEmpty,
             "latKey": position?.latitude ?? "", "lonKey": position?.longitude ?? "",
         ]
         if let last = activity?.lastActivity { data["last"] = ConsoleFormat.moment(last, now: now) }

@@ -343,11 +343,22 @@ def test_positions_show_on_a_map_and_views_reach_the_persons_access_log(server, 
     assert page.has("map") and page.by_id("map").get("data-tiles") == "", page.describe()
     row = next(r for r in page.by_id("latest-values").rows() if "latitude" in r[0])
     assert "52.5226" in row[1] and "sensitive" in row[3], row
+    # Without a tile server the page says so once, in one line; the administrator also reads how to set one (P2.17).
+    assert page.html.count("No map background") == 1 and page.html.count("STEWARD_MAP_TILES") == 1, page.describe()
+    assert "STEWARD_MAP_TILES" in page.by_id("map-no-tiles").text()
     track = admin.client.get(admin.client.url(device_path + "/track.json")).json()
     assert [p[1:] for p in track["points"]] == [[52.52, 13.405], [52.521, 13.4075], [52.5226, 13.4101]], track
 
     # The person the device concerns finds both reads (page and track) by the administrator in their access log.
     person_jwt = rest_login(server, person_email, GOOD_PASSWORD)
+    viewer = ConsoleClient(base)
+    try:
+        assert sign_in(viewer, person_email, GOOD_PASSWORD).status == 200
+        seen_by_person = viewer.page(device_path)
+        assert "No map background" in seen_by_person.by_id("map-no-tiles").text()
+        assert "STEWARD_MAP_TILES" not in seen_by_person.html  # operator advice is for administrators
+    finally:
+        viewer.close()
     seen = [e for e in api(server, "GET", "/api/audit/me", jwt=person_jwt).json() if e["event"] == "personal-data.read"]
     assert len(seen) >= 2 and {e["actorId"] for e in seen} == {admin.user_id}, seen
     assert any("latitude" in e["detail"] and name in e["detail"] for e in seen), seen
@@ -444,6 +455,7 @@ def test_scripts_come_from_this_server_and_tiles_only_from_the_configured_one(se
             r = c.get(c.url(f"/devices/{mapped['id']}"))
             assert "img-src 'self' data: https://tiles.example.org;" in r.headers["Content-Security-Policy"], r.headers
             assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in r.text
+            assert 'id="map-no-tiles"' not in r.text
         finally:
             c.close()
     finally:
