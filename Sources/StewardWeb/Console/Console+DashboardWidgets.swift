@@ -36,11 +36,13 @@ extension Console {
                         command = try DeviceCommand.parse(method: widget.method, params: form["params"], oneWay: form["oneway"] != nil)
                     }
                 } catch let error as StewardError {
-                    return await widgetRedirect(viewer, dashboard, number, ok: false, message: error.message)
+                    return await widgetRedirect(
+                        viewer, dashboard, number, ok: false, message: error.message, device: device, params: form["params"])
                 }
                 let result = await send(command, to: device, viewer: viewer)
-                return await widgetRedirect(
-                    viewer, dashboard, number, ok: result.ok, message: "\(device.name): \(result.message)", reply: result.reply)
+                // Name the device (a widget may hold several) unless the message already does.
+                let message = result.message.contains(device.name) ? result.message : "\(device.name): \(result.message)"
+                return await widgetRedirect(viewer, dashboard, number, ok: result.ok, message: message, reply: result.reply)
             }
         }
         router.post("dashboards/:dashboardId/widgets/:widget/attribute") { request, context in
@@ -88,11 +90,14 @@ extension Console {
         return (dashboard, number, widget, device)
     }
 
-    func widgetRedirect(_ viewer: Viewer, _ dashboard: Dashboard, _ number: Int, ok: Bool, message: String, reply: String? = nil) async
-        -> Response
-    {
+    func widgetRedirect(
+        _ viewer: Viewer, _ dashboard: Dashboard, _ number: Int, ok: Bool, message: String, reply: String? = nil, device: Device? = nil,
+        params: String? = nil
+    ) async -> Response {
         let token = await DashboardWidgetResults.shared.keep(
-            .init(user: viewer.user.id, dashboard: dashboard.id, widget: number, ok: ok, message: message, reply: reply, expires: 0),
+            .init(
+                user: viewer.user.id, dashboard: dashboard.id, widget: number, ok: ok, message: message, reply: reply, expires: 0,
+                device: device?.id.description, params: params.map { String($0.prefix(4_096)) }),
             now: WallClock.nowMillis())
         return redirect("/dashboards/\(dashboard.id)?result=\(token)#widget-\(number)")
     }

@@ -247,7 +247,27 @@ extension Console {
                     devices.append(["name": "a device that was deleted or is not yours to see", "gone": true])
                     continue
                 }
-                devices.append(["id": device.id.description, "name": device.name])
+                var shown: [String: Any] = ["id": device.id.description, "name": device.name]
+                if let result, result.widget == number, result.device == device.id.description, let params = result.params {
+                    shown["typedParams"] = params
+                }
+                if widget.kind == .attributes {
+                    // What the form would change: the current shared and server values of the widget's keys.
+                    var current: [[String: Any]] = []
+                    for (scope, words) in [(StewardCore.AttributeScope.shared, "shared"), (.server, "server")] {
+                        for entry in try await deviceService.attributes(device, scope: scope, keys: widget.keys.isEmpty ? nil : widget.keys)
+                            .sorted(by: { $0.key < $1.key }).prefix(20)
+                        {
+                            current.append([
+                                "key": entry.key, "value": entry.value.stringValue, "scope": words,
+                                "moment": ConsoleFormat.moment(entry.lastUpdateTs, now: now),
+                            ])
+                        }
+                    }
+                    shown["current"] = current
+                    shown["hasCurrent"] = !current.isEmpty
+                }
+                devices.append(shown)
                 if widget.kind == .latest || widget.kind == .timeseries {
                     let latest = try await deviceService.latest(device, keys: widget.keys)
                     let profile = try await deviceService.profileName(of: device)

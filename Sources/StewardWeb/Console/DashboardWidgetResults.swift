@@ -13,6 +13,9 @@ actor DashboardWidgetResults {
         var message: String
         var reply: String?
         var expires: Int64
+        /// The device the control acted on and the params typed for it, so a refused form keeps what was typed.
+        var device: String? = nil
+        var params: String? = nil
     }
 
     static let shared = DashboardWidgetResults()

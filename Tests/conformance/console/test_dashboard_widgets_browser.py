@@ -41,6 +41,8 @@ class Camera:
         self.n = 0
         SHOTS.mkdir(parents=True, exist_ok=True)
         COPY_TO.mkdir(parents=True, exist_ok=True)
+        for old in COPY_TO.glob("widgets-*.png"):
+            old.unlink()
 
     def __call__(self, name: str) -> None:
         self.n += 1
@@ -138,13 +140,24 @@ def test_dashboard_widgets_walk(server, new_account, browser):
         assert "/dashboards/" in d.current_url and "result=" in d.current_url
         shot("switch-answered")
 
+        # A device that is not connected: the switch says so (nothing sent, or no answer within ThingsBoard's 5 s).
+        offline = next(f for f in widget(d, "switch").find_elements(By.TAG_NAME, "form") if "not-theirs" in f.text)
+        offline.find_element(By.CSS_SELECTOR, "button[value='read']").click()
+        until("the offline device's outcome on the switch", lambda: "getValue" in result_of(d, "switch"), timeout=30)
+        said = result_of(d, "switch")
+        assert "is not connected" in said or "did not answer 'getValue' within 5 s" in said, said
+        assert said.count("not-theirs") == 1, said  # the device is named once
+        assert "dash-failed" in widget(d, "switch").find_element(By.CLASS_NAME, "dash-result").get_attribute("class")
+
         # The command button: params that are not JSON are refused on the widget, nothing is sent; then it is sent.
         sent = len(device.rpc)
         form = widget(d, "rpc").find_element(By.TAG_NAME, "form")
         fill(form, "params", "{times: 2")
         submit(d, form)
         assert "not valid JSON" in result_of(d, "rpc"), result_of(d, "rpc")
+        shot("params-refused")
         assert len(device.rpc) == sent
+        assert widget(d, "rpc").find_element(By.NAME, "params").get_attribute("value") == "{times: 2"  # what was typed stays
         assert d.find_elements(By.ID, "dashboard-grid")  # the page survives
         form = widget(d, "rpc").find_element(By.TAG_NAME, "form")
         fill(form, "params", '{"times": 2}')
@@ -159,6 +172,7 @@ def test_dashboard_widgets_walk(server, new_account, browser):
         submit(d, form)
         until("the device to receive the shared attribute", lambda: any(a.get("targetTemperature") == 22 for a in device.attributes))
         assert "Saved targetTemperature = 22" in result_of(d, "attributes"), result_of(d, "attributes")
+        assert "targetTemperature = 22 (shared" in widget(d, "attributes").find_element(By.CLASS_NAME, "dash-current").text
         shot("dashboard")
 
         # The result is read once and only by whoever pressed: the same link shows no answer again.
