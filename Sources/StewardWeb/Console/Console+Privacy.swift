@@ -181,6 +181,8 @@ extension Console {
                     "total": section.total, "categories": section.categories.map(facts),
                     "columns": ReadableRecords.columns(section.columns, section: section.name),
                     "hasRows": !section.rows.isEmpty,
+                    "shown": section.total == 1 ? "record" : section.rows.count < section.total
+                        ? "newest \(section.rows.count) of \(section.total) records" : "\(section.total) records",
                     "rows": section.rows.map {
                         ["cells": ReadableRecords.cells($0, columns: section.columns, section: section.name, now: now)]
                     },
