@@ -632,3 +632,36 @@ def test_custom_range_is_local_prefilled_and_kept_in_the_address_with_round_tick
         d.set_window_size(1280, 900)
     finally:
         d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+
+
+def test_copy_buttons_put_the_token_and_each_example_on_the_clipboard(server, new_account, browser):
+    """walk P2.18: the access token and each connection example have a Copy button (JavaScript); what lands on the
+    clipboard is exactly the text shown. Without JavaScript there is no button and the text is plain, selectable."""
+    d, base, shot = browser, server.base_url, Camera(browser, "devices-copy-")
+    admin = new_account(name="Cora Copy")
+    device = server.create_device(admin.tenant_id, name=unique("copyable"))
+    plain = admin.client.page(f"/devices/{device['id']}")
+    assert 'class="secondary copy-button"' not in plain.html and device["accessToken"] in plain.by_id("access-token").text()
+    d.delete_all_cookies()
+    d.set_window_size(1280, 900)
+    sign_in_browser(d, base, admin.email, admin.password)
+    d.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    d.get(f"{base}/devices/{device['id']}?created=1")
+    read_clipboard = "var done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERROR ' + e))"
+    for target in ("access-token", "example-mqtt", "example-curl", "example-python"):
+        d.find_element(By.ID, f"copy-{target}").click()
+        expected = d.find_element(By.ID, target).get_attribute("textContent")
+        until(f"the copy of {target}", lambda: d.execute_async_script(read_clipboard) == expected)
+    assert d.find_element(By.ID, "access-token").text == device["accessToken"]
+    assert "Copied." in d.find_element(By.ID, "connect").text
+    # No numeric reading yet: a sentence instead of an empty chart box.
+    assert not d.find_element(By.CSS_SELECTOR, "#chart-app .chart-box").is_displayed()
+    assert "once the device has reported a number" in d.find_element(By.ID, "chart-status").text
+    shot("copied")
+    d.set_window_size(390, 844)
+    d.get(f"{base}/devices/{device['id']}?created=1")
+    wait_for(d, "#copy-example-mqtt")
+    width, inner = no_sideways_scroll(d)
+    assert width <= inner, (width, inner)
+    shot("copy-phone")
+    d.set_window_size(1280, 900)

@@ -123,7 +123,16 @@
   function load(zoom) {
     if (!app || typeof Chart === "undefined") { return; }
     var keys = chosenKeys();
-    if (keys.length === 0) { say("Choose a key to chart."); if (chart) { chart.data.datasets = []; chart.update(); } return; }
+    if (keys.length === 0) {
+      if (!app.querySelector("input[name=key]")) {
+        // Nothing to draw yet: no empty box, a sentence instead.
+        app.querySelector(".chart-box").hidden = true;
+        document.querySelector("#chart-controls .chart-buttons").hidden = true;
+        say("The chart appears once the device has reported a number (reload then).");
+        return;
+      }
+      say("Choose a key to chart."); if (chart) { chart.data.datasets = []; chart.update(); } return;
+    }
     var url = "/devices/" + deviceId + "/series.json?keys=" + encodeURIComponent(keys.join(","));
     var range = chosenRange();
     if (zoom) {
@@ -442,6 +451,53 @@
     if (!isNaN(ts)) { liveKeys[row.getAttribute("data-key")] = ts; }
   });
   connectLive();
+
+  // ---- Copy buttons for the access token and the connection examples --------------------------------------------
+  // Without JavaScript (or a clipboard) the text stays selectable; the button only saves selecting it by hand.
+  function selectText(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  function copyText(node) {
+    var text = node.textContent;
+    if (navigator.clipboard && window.isSecureContext) { return navigator.clipboard.writeText(text); }
+    return new Promise(function (resolve, reject) {
+      selectText(node);
+      var done = false;
+      try { done = document.execCommand("copy"); } catch (e) { done = false; }
+      if (done) { resolve(); } else { reject(new Error("no clipboard")); }
+    });
+  }
+  function addCopyButton(node, where, what) {
+    if (!node || !where) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary copy-button";
+    button.id = "copy-" + node.id;
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy " + what);
+    var note = document.createElement("span");
+    note.className = "hint copy-note";
+    note.setAttribute("role", "status");
+    button.addEventListener("click", function () {
+      copyText(node).then(function () { note.textContent = "Copied."; },
+        function () { selectText(node); note.textContent = "Selected: press Ctrl+C (⌘C) to copy."; });
+    });
+    where.appendChild(document.createTextNode(" "));
+    where.appendChild(button);
+    where.appendChild(document.createTextNode(" "));
+    where.appendChild(note);
+  }
+  var token = document.getElementById("access-token");
+  if (token) { addCopyButton(token, token.parentNode, "the access token"); }
+  [["example-mqtt", "the mosquitto_pub example"], ["example-curl", "the curl example"], ["example-python", "the Python example"]]
+    .forEach(function (pair) {
+      var example = document.getElementById(pair[0]);
+      if (example) { addCopyButton(example, example.previousElementSibling, pair[1]); }
+    });
 
   // ---- Switch and commands ---------------------------------------------------------------------------------
   var switchState = document.getElementById("switch-state");
