@@ -106,7 +106,7 @@ extension Console {
                 "role": ConsoleFormat.role(fresh.user.authority),
                 "tenant": tenantName.isEmpty || !customerName.isEmpty ? false as Any : tenantName,
                 "customer": customerName.isEmpty ? false as Any : customerName,
-                "workspaceAdmin": isWorkspaceAdmin, "workspaceName": form["workspace_name"] ?? tenantName,
+                "workspaceAdmin": isWorkspaceAdmin, "systemAdmin": fresh.user.authority == .systemAdmin, "workspaceName": form["workspace_name"] ?? tenantName,
                 "name": form["name"] ?? fresh.user.firstName ?? "", "company": form["company"] ?? details.company ?? "",
                 "phone": form["phone"] ?? details.phone ?? "", "hasPicture": details.hasPicture,
                 "emailVerified": details.emailVerifiedTime.map { "confirmed \(ConsoleFormat.readable($0))" }

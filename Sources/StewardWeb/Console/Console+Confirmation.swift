@@ -76,7 +76,7 @@ extension Console {
                 "id": record.user.id.description, "email": record.user.email, "name": record.user.firstName ?? "",
                 "role": ConsoleFormat.role(record.user.authority), "status": ConsoleFormat.status(record.details.status),
                 "waiting": record.details.status == .awaitingEmail, "created": ConsoleFormat.moment(record.user.createdTime, now: now),
-                "linked": viewer.user.authority == .tenantAdmin,
+                "linked": viewer.user.authority != .customerUser,
             ]
         }
         let waiting = records.filter { $0.details.status == .awaitingEmail }.count

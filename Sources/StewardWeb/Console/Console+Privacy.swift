@@ -162,6 +162,7 @@ extension Console {
         ]
         // Only a workspace the person alone belongs to goes with them; a shared one stays (and loses their name).
         if let tenantName { data["tenant"] = tenantName }
+        data["systemAdmin"] = viewer.user.authority == .systemAdmin
         return page(viewer, "delete-account", title: "Delete Account", data, flash: flash, status: status)
     }
 

@@ -73,14 +73,16 @@ extension Console {
         var data: [String: Any] = [
             "sessions": sessions.map {
                 [
-                    "id": $0.id, "kind": $0.kind == .web ? "browser" : "API (JWT)", "client": $0.client, "ip": $0.ip,
+                    "id": $0.id, "kind": $0.kind == .web ? "browser" : "API (JWT)", "client": Self.clientName($0.client),
+                    "clientRaw": $0.client, "ip": $0.ip,
                     "created": ConsoleFormat.time($0.createdTime), "lastSeen": ConsoleFormat.time($0.lastSeenTime),
                     "current": $0.id == viewer.session.id,
                 ] as [String: Any]
             },
             "signIns": signIns.map {
                 [
-                    "time": ConsoleFormat.time($0.time), "ip": $0.ip, "client": $0.client, "outcome": $0.outcome.rawValue,
+                    "time": ConsoleFormat.time($0.time), "ip": $0.ip, "client": Self.clientName($0.client), "clientRaw": $0.client,
+                    "outcome": $0.outcome.rawValue,
                     "newPlace": $0.newPlace,
                 ] as [String: Any]
             },
@@ -95,7 +97,7 @@ extension Console {
             },
             "reads": reads.map {
                 [
-                    "time": ConsoleFormat.time($0.event.time), "detail": $0.event.detail,
+                    "time": ConsoleFormat.time($0.event.time), "detail": ConsoleFormat.auditDetail($0.event.detail),
                     "reader": $0.event.actorID.flatMap { readers[$0] } ?? "", "credential": $0.event.credential ?? "",
                 ]
             },
@@ -103,5 +105,19 @@ extension Console {
         ]
         if let newKey { data["newKey"] = newKey }
         return page(viewer, "security", title: "Security", data, flash: flash, status: status)
+    }
+
+    /// A program as people name it ("Chrome on Linux", "curl"), from its User-Agent's families; the full string
+    /// stays in the cell's tooltip. Unrecognised programs keep a short prefix of their own name.
+    static func clientName(_ userAgent: String) -> String {
+        let family = UserAgentFamily.parse(userAgent)
+        switch (family.browser, family.os) {
+        case ("other", "other"):
+            let name = userAgent.split(separator: " ").first.map(String.init) ?? ""
+            return name.isEmpty ? "Unknown program" : String(name.prefix(40))
+        case ("other", let os): return "A browser on \(os)"
+        case (let browser, "other"): return browser
+        case (let browser, let os): return "\(browser) on \(os)"
+        }
     }
 }
