@@ -51,7 +51,9 @@ enum HTMLText {
             for row in rows {
                 out += "<tr>"
                 for (index, cell) in row.enumerated() {
-                    out += index == 0 ? "<th scope=\"row\">\(escape(cell))</th>" : "<td>\(escape(cell))</td>"
+                    // Each cell names its column, so a phone can show a row as a card of labelled lines.
+                    let label = index < headers.count ? " data-label=\"\(escape(headers[index]))\"" : ""
+                    out += index == 0 ? "<th scope=\"row\">\(escape(cell))</th>" : "<td\(label)>\(escape(cell))</td>"
                 }
                 out += "</tr>\n"
             }

@@ -69,7 +69,7 @@ import Testing
         let html = PolicyRenderer.html(declaration)
         #expect(html.contains("<time datetime=\"2026-11-01\">2026-11-01</time>"))
         #expect(html.contains("id=\"changes\""))
-        #expect(html.contains("<th scope=\"row\">2026-11-01</th><td>2026-11-01</td><td>yes</td>"))
+        #expect(html.contains("<th scope=\"row\">2026-11-01</th><td data-label=\"Date\">2026-11-01</td><td data-label=\"Material\">yes</td>"))
         let json = try JSONParser.parse(PolicyRenderer.json(declaration))
         #expect(json["version"]?.stringValue == "2026-11-01")
         #expect(json["effectiveDate"]?.stringValue == "2026-11-01")
@@ -81,7 +81,8 @@ import Testing
         let html = PolicyRenderer.html(declaration)
         #expect(declaration.retention.contains { $0.period == "account-lifetime" })
         #expect(html.contains("as long as the account exists (until you delete it)"))
-        #expect(html.contains("<th scope=\"row\">Precise location</th><td>90 days</td><td>delete</td>"))
+        #expect(
+            html.contains("<th scope=\"row\">Precise location</th><td data-label=\"Kept for\">90 days</td><td data-label=\"Then\">delete</td>"))
     }
 
     @Test func everythingIsEscaped() throws {

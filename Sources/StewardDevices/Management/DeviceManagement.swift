@@ -209,7 +209,7 @@ public struct DeviceManagement: Sendable {
             throw StewardError.badRequest("A provision key and a provision secret go together")
         }
         if try await devices.profile(tenant: tenant, named: name) != nil {
-            throw StewardError.conflict("A device profile named '\(name)' already exists in this tenant")
+            throw StewardError.conflict("A device profile named '\(name)' already exists in this workspace")
         }
         if let provisionKey, try await devices.profile(provisionKey: provisionKey) != nil {
             throw StewardError.conflict("Another profile already uses this provision key")

@@ -89,7 +89,7 @@ public struct DeviceProfiles: Sendable {
     public func create(tenant: TenantID, _ draft: DeviceProfileDraft) async throws -> DeviceProfile {
         let name = try Self.name(draft.name)
         if try await devices.profile(tenant: tenant, named: name) != nil {
-            throw StewardError.badRequest("A device profile named '\(name)' already exists in this tenant; choose another name")
+            throw StewardError.badRequest("A device profile named '\(name)' already exists in this workspace; choose another name")
         }
         var profile = DeviceProfile(tenantID: tenant, name: name, createdTime: WallClock.nowMillis())
         try await apply(draft, to: &profile)

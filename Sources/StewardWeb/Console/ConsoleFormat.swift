@@ -44,6 +44,19 @@ enum ConsoleFormat {
         ["relative": relative(millis, now: now), "absolute": absolute(millis), "iso": iso(millis)]
     }
 
+    /// An audit entry's detail as people read it: "read by a CUSTOMER_USER" (as `AccessLog` writes it, and as
+    /// entries already stored say it) becomes "read by a customer user".
+    static func auditDetail(_ detail: String) -> String {
+        Authority.allCases.reduce(detail) { text, authority in
+            text.replacingOccurrences(of: "read by a \(authority.rawValue)", with: "read by a \(role(authority).lowercased())")
+        }
+    }
+
+    /// A count with its noun: "1 workspace", "3 workspaces" (the plural adds "s" unless given).
+    static func count(_ number: Int, _ one: String, _ many: String? = nil) -> String {
+        "\(number.formatted()) \(number == 1 ? one : many ?? one + "s")"
+    }
+
     /// A role as people name it.
     static func role(_ authority: Authority) -> String {
         switch authority {

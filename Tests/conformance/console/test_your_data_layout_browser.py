@@ -101,3 +101,26 @@ def test_the_opened_cookie_banner_on_a_phone_has_no_inner_scroll_box(server, bro
         shot(f"open-{width}")
     d.set_window_size(1280, 900)
     copy_shots("privacy-layout-banner-")
+
+
+def test_policy_tables_are_cards_on_a_phone(server, browser):
+    d, shot = browser, Shots(browser, "privacy-layout-cards-")
+    d.set_window_size(390, 844)
+    d.get(f"{server.base_url}/privacy")
+    wait_for(d, "main")
+    cell = d.find_element(By.CSS_SELECTOR, ".privacy-policy td[data-label='What it is']")
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    left, right, inner = d.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.left, r.right, document.documentElement.clientWidth]", cell)
+    assert 0 <= left and right <= inner + 1, f"'What it is' is off-screen at 390 px ({left}..{right} of {inner})"
+    label = d.execute_script("return getComputedStyle(arguments[0], '::before').content", cell)
+    assert "What it is" in label, label
+    scroll, inner = no_sideways_scroll(d)
+    assert scroll <= inner, f"the policy scrolls sideways at 390 px ({scroll} > {inner})"
+    shot("what-it-is-390")
+    d.set_window_size(1280, 900)
+    d.get(f"{server.base_url}/privacy")
+    header = wait_for(d, ".privacy-policy thead th")
+    assert header.is_displayed()
+    shot("table-1280")
+    copy_shots("privacy-layout-cards-")
