@@ -22,6 +22,7 @@ extension Console {
     static let maximumTrackPoints = 1_000
 
     func registerDeviceData(on router: Router<StewardRequestContext>) {
+        registerFavicon(on: router)
         let root = ConsoleRenderer.resourceRoot?.appendingPathComponent("Static")
         for name in Self.ownScripts {
             let text = root.flatMap { try? String(contentsOf: $0.appendingPathComponent(name), encoding: .utf8) } ?? ""

@@ -68,6 +68,9 @@ extension Console {
                     [
                         "id": device.id.description, "name": device.name, "readings": counts.readings.formatted(),
                         "attributes": counts.attributes.formatted(), "totals": counts.totals.formatted(),
+                        "readingsNoun": counts.readings == 1 ? "reading" : "readings",
+                        "attributesNoun": counts.attributes == 1 ? "attribute" : "attributes",
+                        "totalsNoun": counts.totals == 1 ? "hourly or daily total" : "hourly and daily totals",
                     ])
             }
         }
@@ -90,8 +93,14 @@ extension Console {
     }
 
     /// The device of the `deviceId` path parameter, when the viewer may see it; anything else is "not found".
+    /// The device of the path, if the viewer may see it. Not found (or not theirs) reads as people say it, not as
+    /// ThingsBoard's REST wording ("Device with id [...] is not found"), and says the same for both cases.
     func visibleDevice(_ viewer: Viewer, _ context: StewardRequestContext) async throws -> Device {
-        try await scope.device(WebContext.scope(viewer.principal), id: context.parameters.get("deviceId") ?? "")
+        do {
+            return try await scope.device(WebContext.scope(viewer.principal), id: context.parameters.get("deviceId") ?? "")
+        } catch let error as StewardError where error.kind == .notFound {
+            throw StewardError.notFound("No such device (it may have been deleted, or it is not yours to see)")
+        }
     }
 
     /// The form's choices, as ids of the tenant's own profiles, customers and users; an unknown one is refused.

@@ -266,8 +266,10 @@ extension Console {
     func errorPage(_ request: Request, viewer: Viewer?, _ error: StewardError, reference: String? = nil) -> Response {
         let status = Self.status(of: error)
         let title = status == .forbidden ? "Not allowed" : status == .notFound ? "Not found" : "Something is not right"
-        var data: [String: Any] = ["message": error.message]
-        if let reference { data["reference"] = reference }
+        // The sentence once (in the flash; the page repeats no paragraph of it); no diagnostic reference for "you
+        // followed a link you cannot use" (403, 404), where quoting it in a complaint would make no sense.
+        var data: [String: Any] = [:]
+        if let reference, status != .forbidden, status != .notFound { data["reference"] = reference }
         if let viewer { return page(viewer, "message", title: title, data, flash: .error(error.message), status: status) }
         return publicPage(request, "message", title: title, data, flash: .error(error.message), status: status)
     }

@@ -362,6 +362,10 @@ def test_positions_show_on_a_map_and_views_reach_the_persons_access_log(server, 
     seen = [e for e in api(server, "GET", "/api/audit/me", jwt=person_jwt).json() if e["event"] == "personal-data.read"]
     assert len(seen) >= 2 and {e["actorId"] for e in seen} == {admin.user_id}, seen
     assert any("latitude" in e["detail"] and name in e["detail"] for e in seen), seen
+    # The audit trail names the reader's role in words (walk P2.9), also for entries written as "TENANT_ADMIN".
+    audit = admin.client.page("/audit")
+    assert audit.status == 200 and "read by a tenant administrator" in audit.html, audit.describe()
+    assert "read by a TENANT_ADMIN" not in audit.html
 
     # In the browser the track is drawn on a plain background (no tile server configured).
     d.delete_all_cookies()
@@ -665,3 +669,46 @@ def test_copy_buttons_put_the_token_and_each_example_on_the_clipboard(server, ne
     assert width <= inner, (width, inner)
     shot("copy-phone")
     d.set_window_size(1280, 900)
+
+
+def test_error_pages_say_it_once_in_words_and_the_console_has_an_icon(server, new_account):
+    """walk P2.8, P2.9, P2.18: a missing device is "No such device…", said once, with no diagnostic reference; a
+    refused page says its sentence once; the audit trail names roles in words; counts have real plurals; the
+    console has an icon of its own (/favicon.svg, and /favicon.ico leads there)."""
+    admin = new_account(name="Errol Errors")
+    c = admin.client
+    missing = c.page("/devices/nope")
+    sentence = "No such device (it may have been deleted, or it is not yours to see)"
+    assert missing.status == 404 and missing.html.count(sentence) == 1, missing.describe()
+    assert "Device with id" not in missing.html and 'id="reference"' not in missing.html
+    other = new_account(name="Otto Other")
+    theirs = server.create_device(other.tenant_id, name=unique("theirs"))
+    foreign = c.page(f"/devices/{theirs['id']}")
+    assert foreign.status == 404 and foreign.html.count(sentence) == 1 and theirs["name"] not in foreign.html
+
+    customer = server.create_customer(admin.tenant_id)
+    email = f"{unique('cu')}@example.test"
+    server.create_user(admin.tenant_id, email, GOOD_PASSWORD, role="customer-user", customer=customer["id"])
+    user = ConsoleClient(server.base_url)
+    try:
+        assert sign_in(user, email, GOOD_PASSWORD).status == 200
+        refused = user.page("/devices/new")
+        assert refused.status == 403 and refused.flash_text, refused.describe()
+        assert refused.html.count(refused.flash_text.strip()) == 1, refused.describe()
+        assert 'id="reference"' not in refused.html
+    finally:
+        user.close()
+
+    # A device with one reading: the confirmation says "1 reading", "0 attributes".
+    device = server.create_device(admin.tenant_id, name=unique("single"))
+    assert requests.post(f"{server.base_url}/api/v1/{device['accessToken']}/telemetry", json={"t": 1},
+                         timeout=30).status_code == 200
+    confirm = c.page(f"/devices/{device['id']}/delete")
+    text = confirm.by_id("delete-counts").text()
+    assert "1 reading (" in text and "0 attributes (" in text and "(s)" not in text, text
+
+    icon = requests.get(server.base_url + "/favicon.svg", timeout=30)
+    assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/svg+xml" and icon.text.startswith("<svg")
+    old = requests.get(server.base_url + "/favicon.ico", allow_redirects=False, timeout=30)
+    assert old.status_code == 301 and old.headers["Location"] == "/favicon.svg"
+    assert '<link rel="icon" href="/favicon.svg"' in missing.html
