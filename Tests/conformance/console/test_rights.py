@@ -607,7 +607,11 @@ def test_a_system_administrator_cannot_delete_their_account_on_the_console(serve
     c = ConsoleClient(server.base_url)
     page = sign_in(c, server.admin_email, server.admin_password)
     assert page.path == "/", page.describe()
-    refused = delete_account(c, server.admin_password, confirm=True)
+    # The page offers no form, and says why (walk P2.18) ...
+    offered = c.page("/account/privacy/delete")
+    assert offered.by_id("delete-account-form") is None and offered.by_id("admin-cannot-delete") is not None, offered.describe()
+    # ... and posting the form anyway is refused.
+    refused = c.post_form("/account/privacy/delete", {"password": server.admin_password, "confirm": "yes"})
     assert refused.status == 403 and refused.flash and "steward dsr erase" in refused.flash_text, refused.describe()
     assert user_exists(server, server.admin_email)
     assert server.login(server.admin_email, server.admin_password)["token"]
