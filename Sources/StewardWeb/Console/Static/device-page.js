@@ -127,7 +127,9 @@
       if (!app.querySelector("input[name=key]")) {
         // Nothing to draw yet: no empty box, a sentence instead.
         app.querySelector(".chart-box").hidden = true;
-        document.querySelector("#chart-controls .chart-buttons").hidden = true;
+        // (the zoom controls go; the live note in the same line stays)
+        Array.prototype.forEach.call(document.querySelectorAll("#chart-controls .chart-buttons > :not(#chart-live)"),
+          function (node) { node.hidden = true; });
         say("The chart appears once the device has reported a number (reload then).");
         return;
       }
