@@ -113,7 +113,12 @@ struct TelemetryRoutes {
         var out = "["
         var first = true
         for scope in scopes {
-            let entries = try await web.deviceService.attributes(device, scope: scope, keys: keys?.isEmpty == true ? nil : keys)
+            var entries = try await web.deviceService.attributes(device, scope: scope, keys: keys?.isEmpty == true ? nil : keys)
+            if scope == .server {
+                // ThingsBoard's activity attributes (active, lastActivityTime, inactivityTimeout), computed, not stored.
+                let activity = try await activityAttributes(device).filter { keys?.isEmpty != false || keys!.contains($0.key) }
+                entries = entries.filter { !DeviceActivity.serverAttributeKeys.contains($0.key) } + activity
+            }
             for entry in entries {
                 if !first { out += "," }
                 first = false
@@ -130,8 +135,15 @@ struct TelemetryRoutes {
         var keys: [String] = []
         for scope in scopes {
             keys += try await web.deviceService.attributes(device, scope: scope, keys: nil).map(\.key)
+                .filter { scope != .server || !DeviceActivity.serverAttributeKeys.contains($0) }
+            if scope == .server { keys += try await activityAttributes(device).map(\.key) }
         }
         return HTTP.json(JSONValue.array(keys.map(JSONValue.string)).serialized)
+    }
+
+    func activityAttributes(_ device: Device) async throws -> [AttributeEntry] {
+        try await DeviceActivityService(telemetry: web.deviceService.telemetry, hub: web.deviceService.hub)
+            .serverAttributes(device, devices: web.deviceService.devices)
     }
 
     func saveTelemetry(_ request: Request, _ context: StewardRequestContext, ttlSeconds: Int64? = nil) async throws -> Response {

@@ -54,3 +54,34 @@ public struct DeviceActivityService: Sendable {
         return result
     }
 }
+
+extension DeviceActivity {
+    /// ThingsBoard's synthesized SERVER_SCOPE attributes, which its rule scripts and widgets read: `active`,
+    /// `lastActivityTime` (ms, only once the device was heard from) and `inactivityTimeout` (ms, as ThingsBoard keeps
+    /// it). Computed from the same activity the device list shows; never stored, so ingest writes nothing for them.
+    /// A device never heard from (no reading, no session) has none, as a device ThingsBoard has not yet seen.
+    public func serverAttributes(inactivityTimeoutSeconds: Int64, now: Int64) -> [AttributeEntry] {
+        guard lastActivity != nil || connected else { return [] }
+        var entries = [AttributeEntry(key: "active", value: .bool(active), lastUpdateTs: lastActivity ?? now)]
+        if let lastActivity {
+            entries.append(AttributeEntry(key: "lastActivityTime", value: .long(lastActivity), lastUpdateTs: lastActivity))
+        }
+        entries.append(AttributeEntry(key: "inactivityTimeout", value: .long(inactivityTimeoutSeconds * 1_000), lastUpdateTs: now))
+        return entries
+    }
+
+    /// The names `serverAttributes` answers with.
+    public static let serverAttributeKeys: Set<String> = ["active", "lastActivityTime", "inactivityTimeout"]
+}
+
+extension DeviceActivityService {
+    /// One device's synthesized server attributes (`DeviceActivity.serverAttributes`), its profile's timeout looked up.
+    public func serverAttributes(_ device: Device, devices: any DeviceStore, now: Int64 = WallClock.nowMillis()) async throws -> [AttributeEntry] {
+        var timeout = DeviceActivity.defaultInactivityTimeout
+        if let profile = device.profileID, let record = try await devices.profile(tenant: device.tenantID, id: profile) {
+            timeout = record.inactivityTimeout
+        }
+        guard let activity = try await activity(tenant: device.tenantID, devices: [device], now: now) { _ in timeout }[device.id] else { return [] }
+        return activity.serverAttributes(inactivityTimeoutSeconds: timeout, now: now)
+    }
+}
