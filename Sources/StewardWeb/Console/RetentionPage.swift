@@ -144,21 +144,11 @@ enum RetentionPage {
 
     /// `7 Dec 2026, 11:00 UTC`.
     static func time(_ millis: Int64) -> String {
-        formatted(millis, "d MMM yyyy, HH:mm 'UTC'")
+        ConsoleFormat.formatted(millis, "d MMM yyyy, HH:mm 'UTC'")
     }
 
     /// `2026-12-07T11:00:00Z`, for `<time datetime>`.
-    static func iso(_ millis: Int64) -> String {
-        formatted(millis, "yyyy-MM-dd'T'HH:mm:ss'Z'")
-    }
-
-    static func formatted(_ millis: Int64, _ format: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = format
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(millis) / 1_000))
-    }
+    static func iso(_ millis: Int64) -> String { ConsoleFormat.iso(millis) }
 
     /// `1 record`, `12,345 records`.
     static func records(_ count: Int) -> String {
