@@ -134,3 +134,26 @@ final class NewestReadingsStore: TelemetryStore, @unchecked Sendable {
         #expect(later[devices[1].id]?.active == false)  // the default 600 s
     }
 }
+
+@Suite struct CommandDeliveryTests {
+    @Test func offlineDevicesAreAnsweredAtOnceAndPollersStillGetTheirRequest() {
+        #expect(CommandDelivery.decide(connected: true, active: true) == .send)
+        #expect(CommandDelivery.decide(connected: true, active: false) == .send)
+        #expect(CommandDelivery.decide(connected: false, active: true) == .sendAndWait)  // an HTTP device between polls
+        #expect(CommandDelivery.decide(connected: false, active: false) == .notSent)
+        let result = CommandDelivery.offlineResult(.switchRead(), device: "greenhouse-north")
+        #expect(!result.ok && result.reply == nil)
+        #expect(result.message.hasPrefix("greenhouse-north is not connected; nothing was sent"))
+    }
+
+    @Test func activityAttributesAreThingsBoards() {
+        let never = DeviceActivity(lastActivity: nil, connected: false, inactivityTimeoutSeconds: 600, now: 10_000)
+        #expect(never.serverAttributes(inactivityTimeoutSeconds: 600, now: 10_000).isEmpty)
+        let recent = DeviceActivity(lastActivity: 9_000, connected: false, inactivityTimeoutSeconds: 600, now: 10_000)
+        let entries = recent.serverAttributes(inactivityTimeoutSeconds: 600, now: 10_000)
+        #expect(entries.map(\.key) == ["active", "lastActivityTime", "inactivityTimeout"])
+        #expect(entries.map(\.value) == [.bool(true), .long(9_000), .long(600_000)])
+        let stale = DeviceActivity(lastActivity: 9_000, connected: false, inactivityTimeoutSeconds: 1, now: 10_001)
+        #expect(stale.serverAttributes(inactivityTimeoutSeconds: 1, now: 10_001).first?.value == .bool(false))
+    }
+}
