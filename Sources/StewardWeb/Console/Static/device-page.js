@@ -434,7 +434,8 @@
         if (live) { live.textContent = "Live updates unavailable: " + (message.errorMsg || "error " + message.errorCode); }
         return;
       }
-      if (live) { live.textContent = "· Live: new readings appear as they arrive."; }
+      // "·" separates the note from the zoom controls; alone on its line (no numeric key yet) it needs none.
+      if (live) { live.textContent = (document.getElementById("zoom-in").hidden ? "" : "· ") + "Live: new readings appear as they arrive."; }
       var data = message.data || {};
       Object.keys(data).forEach(function (key) {
         (data[key] || []).forEach(function (point) {
