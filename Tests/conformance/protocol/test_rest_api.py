@@ -164,7 +164,8 @@ def test_keys_and_rest_telemetry_via_rest_client(server, tenant, rc):
     rc.save_device_attributes(did, "SERVER_SCOPE", {"sa": 2})
     rc.save_entity_telemetry(did, "ANY", {"ts": T0, "values": {"k3": 3.5}})
     assert sorted(rc.get_timeseries_keys_v1(did)) == ["k1", "k2", "k3"]
-    assert sorted(rc.get_attribute_keys(did)) == ["ca", "sa"]
+    # SERVER_SCOPE also lists ThingsBoard's activity attributes once the device has reported (as ThingsBoard does).
+    assert sorted(rc.get_attribute_keys(did)) == ["active", "ca", "inactivityTimeout", "lastActivityTime", "sa"]
     assert rc.get_attribute_keys_by_scope(did, "CLIENT_SCOPE") == ["ca"]
     latest = rc.get_latest_timeseries(did, keys="k3", use_strict_data_types=None)
     assert latest["k3"][0].ts == T0 and float(latest["k3"][0].value) == 3.5
