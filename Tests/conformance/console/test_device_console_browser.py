@@ -484,6 +484,13 @@ def test_an_offline_device_gets_no_request_from_its_page_and_an_explicit_one_is_
     d.find_element(By.ID, "switch-on").click()
     until("the offline answer", lambda: "not connected; nothing was sent" in d.find_element(By.ID, "switch-state").text)
     shot("switch-offline-pressed")
+    d.set_window_size(390, 844)
+    d.get(f"{base}/devices/{device['id']}")
+    assert wait_for(d, "#switch-state").text == "Offline — the device is not connected."
+    width, inner = no_sideways_scroll(d)
+    assert width <= inner, (width, inner)
+    shot("switch-offline-phone")
+    d.set_window_size(1280, 900)
 
     paho = Device("127.0.0.1", server.mqtt_port, device["accessToken"])
     try:
@@ -554,7 +561,11 @@ def test_the_activity_badge_follows_readings_and_the_inactivity_timeout_without_
           lambda: d.find_element(By.ID, "device-state").text == "Inactive", timeout=20)
     assert marker.is_enabled()  # the same document: no reload
     assert "badge-inactive" in d.find_element(By.ID, "device-state").get_attribute("class")
+    assert "ago" in d.find_element(By.ID, "last-activity").text  # no longer "just now" next to "Inactive"
     shot("inactive-live")
+    d.set_window_size(390, 844)
+    shot("inactive-live-phone")
+    d.set_window_size(1280, 900)
 
 
 def test_zoom_in_goes_to_the_readings_and_the_caption_counts_live_points(server, new_account, browser):

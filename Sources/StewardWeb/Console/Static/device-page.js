@@ -369,6 +369,17 @@
     holder.textContent = "";
     holder.appendChild(time);
   }
+  // "just now" stays true only for a moment: the recheck says how long ago, as the server's pages do.
+  function ago(ms) {
+    var seconds = Math.round(ms / 1000);
+    if (seconds < 2) { return "just now"; }
+    if (seconds < 60) { return seconds + " seconds ago"; }
+    var minutes = Math.round(seconds / 60);
+    if (minutes < 60) { return minutes === 1 ? "1 minute ago" : minutes + " minutes ago"; }
+    var hours = Math.round(minutes / 60);
+    if (hours < 24) { return hours === 1 ? "1 hour ago" : hours + " hours ago"; }
+    return fullTime(Date.now() + skew - ms);
+  }
   function scheduleBadge() {
     if (badgeTimer) { clearTimeout(badgeTimer); }
     var wait = 60000;
@@ -386,6 +397,7 @@
         if (typeof a.inactivityTimeout === "number") { timeoutMs = a.inactivityTimeout * 1000; }
         if (typeof a.lastActivityTime === "number" && (lastTs === null || a.lastActivityTime > lastTs)) { lastTs = a.lastActivityTime; }
         setBadge(a.active);
+        if (lastTs !== null) { showLastActivity(lastTs, ago(a.now - lastTs)); }
         scheduleBadge();
       })
       .catch(function () { badgeTimer = setTimeout(recheckBadge, 60000); });
