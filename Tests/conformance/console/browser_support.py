@@ -2,7 +2,9 @@
 page has really loaded (under load an element found mid-parse goes stale)."""
 from __future__ import annotations
 
+import base64
 import shutil
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -108,3 +110,29 @@ def flash(driver) -> str:
 
 def no_sideways_scroll(driver) -> tuple[int, int]:
     return driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+
+
+class Camera:
+    """Numbered screenshots of the whole page (not only the window) under SHOTS, each also copied to `copy_to` (a
+    folder of /tmp/shots/ to look at while working)."""
+
+    def __init__(self, driver, prefix: str, copy_to: str | Path):
+        self.driver = driver
+        self.prefix = prefix
+        self.copy_to = Path(copy_to)
+        self.n = 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.copy_to.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> None:
+        self.n += 1
+        path = SHOTS / f"{self.prefix}{self.n:02d}-{name}.png"
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        # The content size leaves out the scrollbar's width; the page is laid out for the whole window.
+        width = max(size["width"], self.driver.execute_script("return window.innerWidth"))
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}})
+        path.write_bytes(base64.b64decode(shot["data"]))
+        shutil.copy(path, self.copy_to / path.name)

@@ -9,16 +9,14 @@ honoured on the grid. Screenshots at 1280 and 390 px wide go to $STEWARD_TEST_OU
 /tmp/shots/widgets/."""
 from __future__ import annotations
 
-import base64
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import requests
 from selenium.webdriver.common.by import By
 
-from browser_support import SHOTS, chrome, fill, no_sideways_scroll, submit, wait_for
+from browser_support import Camera as BrowserCamera, chrome, fill, no_sideways_scroll, submit, wait_for
 from console_support import GOOD_PASSWORD, ConsoleClient, api, rest_login, sign_in
 from steward_harness import unique
 from test_device_console_browser import Device, sign_in_browser, until
@@ -33,29 +31,11 @@ def browser():
     driver.quit()
 
 
-class Camera:
-    """Numbered screenshots of the whole page, also copied to /tmp/shots/widgets/."""
-
-    def __init__(self, driver):
-        self.driver = driver
-        self.n = 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        COPY_TO.mkdir(parents=True, exist_ok=True)
-        for old in COPY_TO.glob("widgets-*.png"):
-            old.unlink()
-
-    def __call__(self, name: str) -> None:
-        self.n += 1
-        path = SHOTS / f"widgets-{self.n:02d}-{name}.png"
-        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-        size = metrics.get("cssContentSize") or metrics["contentSize"]
-        width = max(size["width"], self.driver.execute_script("return window.innerWidth"))
-        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}})
-        path.write_bytes(base64.b64decode(shot["data"]))
-        shutil.copy(path, COPY_TO / path.name)
-
+def Camera(driver) -> BrowserCamera:
+    """Screenshots of the dashboard widgets, also copied to /tmp/shots/widgets/ (emptied first)."""
+    for old in COPY_TO.glob("widgets-*.png"):
+        old.unlink()
+    return BrowserCamera(driver, "widgets-", COPY_TO)
 
 def widget(d, kind: str):
     return wait_for(d, f".dash-card[data-kind='{kind}']")

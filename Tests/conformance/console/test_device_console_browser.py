@@ -6,10 +6,8 @@ form input gets a clear error. Screenshots at 1280 and 390 px wide go to $STEWAR
 /tmp/shots/devices/."""
 from __future__ import annotations
 
-import base64
 import json
 import re
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
+from browser_support import Camera as BrowserCamera, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
 from console_support import GOOD_PASSWORD, ConsoleClient, ConsoleServer, api, rest_login, sign_in
 from steward_harness import unique
 
@@ -92,29 +90,9 @@ def browser():
     driver.quit()
 
 
-class Camera:
-    """Numbered screenshots of the whole page (not only the window), also copied to /tmp/shots/devices/."""
-
-    def __init__(self, driver, prefix: str = "devices-"):
-        self.driver = driver
-        self.prefix = prefix
-        self.n = 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        COPY_TO.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, name: str) -> None:
-        self.n += 1
-        path = SHOTS / f"{self.prefix}{self.n:02d}-{name}.png"
-        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-        size = metrics.get("cssContentSize") or metrics["contentSize"]
-        # The content size leaves out the scrollbar's width; the page is laid out for the whole window.
-        width = max(size["width"], self.driver.execute_script("return window.innerWidth"))
-        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}})
-        path.write_bytes(base64.b64decode(shot["data"]))
-        shutil.copy(path, COPY_TO / path.name)
-
+def Camera(driver, prefix: str = "devices-") -> BrowserCamera:
+    """Screenshots of the device pages, also copied to /tmp/shots/devices/."""
+    return BrowserCamera(driver, prefix, COPY_TO)
 
 def sign_in_browser(d, base: str, email: str, password: str) -> None:
     d.get(f"{base}/sign-in")

@@ -10,15 +10,13 @@ deleting the customer leaves its devices in the workspace. Screenshots at 1280 a
 /tmp/shots/profiles/."""
 from __future__ import annotations
 
-import base64
-import shutil
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from browser_support import SHOTS, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
+from browser_support import Camera as BrowserCamera, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
 from console_support import OTHER_PASSWORD, ConsoleClient, api, form_values, link_from, rest_login, sign_in
 from steward_harness import Tenant, unique
 
@@ -32,27 +30,9 @@ def browser():
     driver.quit()
 
 
-class Camera:
-    """Numbered screenshots of the whole page, also copied to /tmp/shots/profiles/."""
-
-    def __init__(self, driver, prefix: str = "profiles-"):
-        self.driver = driver
-        self.prefix = prefix
-        self.n = 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        COPY_TO.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, name: str) -> None:
-        self.n += 1
-        path = SHOTS / f"{self.prefix}{self.n:02d}-{name}.png"
-        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-        size = metrics.get("cssContentSize") or metrics["contentSize"]
-        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
-        path.write_bytes(base64.b64decode(shot["data"]))
-        shutil.copy(path, COPY_TO / path.name)
-
+def Camera(driver, prefix: str = "profiles-") -> BrowserCamera:
+    """Screenshots of profiles, customers and dashboards, also copied to /tmp/shots/profiles/."""
+    return BrowserCamera(driver, prefix, COPY_TO)
 
 def sign_in_browser(d, base: str, email: str, password: str) -> None:
     d.get(f"{base}/sign-in")
