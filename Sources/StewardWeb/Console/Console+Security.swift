@@ -113,11 +113,22 @@ extension Console {
         let family = UserAgentFamily.parse(userAgent)
         switch (family.browser, family.os) {
         case ("other", "other"):
-            let name = userAgent.split(separator: " ").first.map(String.init) ?? ""
-            return name.isEmpty ? "Unknown program" : String(name.prefix(40))
-        case ("other", let os): return "A browser on \(os)"
+            return productName(userAgent) ?? "Unknown program"
+        case ("other", let os): return "\(productName(userAgent) ?? "A browser") on \(os)"
         case (let browser, "other"): return browser
         case (let browser, let os): return "\(browser) on \(os)"
         }
+    }
+
+    /// The program a user agent names last, past the tokens every browser sends for compatibility:
+    /// `Mozilla/5.0 (X11; Linux x86_64) OtherBrowser/99.0` → `OtherBrowser`, `python-requests/2.31` → `python-requests`.
+    static func productName(_ userAgent: String) -> String? {
+        let compatibility: Set<Substring> = ["Mozilla", "AppleWebKit", "Gecko", "Safari", "Version", "Mobile", "KHTML"]
+        let names = userAgent.split(separator: " ").compactMap { token -> Substring? in
+            guard let slash = token.firstIndex(of: "/"), !token.hasPrefix("(") else { return nil }
+            let name = token[..<slash]
+            return name.isEmpty || compatibility.contains(name) ? nil : name
+        }
+        return names.last.map { String($0.prefix(40)) }
     }
 }

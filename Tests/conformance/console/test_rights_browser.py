@@ -72,6 +72,9 @@ def test_browser_see_download_and_delete_my_data(server, smtp, browser):
     click_and_wait(d, see)
     wait_path(d, "/account/privacy/data")
     profile = wait_for(d, "#data-profile")
+    # Each kind of record opens from its summary (the page starts folded); the record is there once it is opened.
+    assert email not in profile.text, "the page should open as a summary"
+    profile.find_element(By.CSS_SELECTOR, "details.data-details > summary").click()
     assert email in profile.text and "Rights Browser" in profile.text, profile.text[:500]
     assert profile.find_element(By.CSS_SELECTOR, ".source").text == "you, on the sign-up form"
     assert profile.find_elements(By.CSS_SELECTOR, "table.facts tr[data-category='user.contact.email']")
