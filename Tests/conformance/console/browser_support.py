@@ -136,3 +136,15 @@ class Camera:
             "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}})
         path.write_bytes(base64.b64decode(shot["data"]))
         shutil.copy(path, self.copy_to / path.name)
+
+
+def sign_in_browser(d, base: str, email: str, password: str) -> None:
+    """Signs in through the form, rejecting optional cookies first if the banner asks."""
+    d.get(f"{base}/sign-in")
+    banner = d.find_elements(By.CSS_SELECTOR, "#cookie-banner form")
+    if banner:
+        submit(d, banner[0])  # "Reject all"
+    form = wait_for(d, "form[action='/sign-in']")
+    fill(form, "email", email)
+    fill(form, "password", password)
+    submit(d, form)

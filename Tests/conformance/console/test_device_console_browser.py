@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from browser_support import Camera as BrowserCamera, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
+from browser_support import Camera as BrowserCamera, sign_in_browser, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
 from console_support import GOOD_PASSWORD, ConsoleClient, ConsoleServer, api, rest_login, sign_in
 from steward_harness import unique
 
@@ -94,15 +94,6 @@ def Camera(driver, prefix: str = "devices-") -> BrowserCamera:
     """Screenshots of the device pages, also copied to /tmp/shots/devices/."""
     return BrowserCamera(driver, prefix, COPY_TO)
 
-def sign_in_browser(d, base: str, email: str, password: str) -> None:
-    d.get(f"{base}/sign-in")
-    banner = d.find_elements(By.CSS_SELECTOR, "#cookie-banner form")
-    if banner:
-        submit(d, banner[0])  # "Reject all"
-    form = wait_for(d, "form[action='/sign-in']")
-    fill(form, "email", email)
-    fill(form, "password", password)
-    submit(d, form)
 
 
 def test_device_console_walk(server, new_account, browser):

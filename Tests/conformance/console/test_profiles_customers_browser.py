@@ -16,7 +16,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from browser_support import Camera as BrowserCamera, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
+from browser_support import Camera as BrowserCamera, sign_in_browser, chrome, fill, flash, no_sideways_scroll, submit, wait_for, wait_path
 from console_support import OTHER_PASSWORD, ConsoleClient, api, form_values, link_from, rest_login, sign_in
 from steward_harness import Tenant, unique
 
@@ -34,15 +34,6 @@ def Camera(driver, prefix: str = "profiles-") -> BrowserCamera:
     """Screenshots of profiles, customers and dashboards, also copied to /tmp/shots/profiles/."""
     return BrowserCamera(driver, prefix, COPY_TO)
 
-def sign_in_browser(d, base: str, email: str, password: str) -> None:
-    d.get(f"{base}/sign-in")
-    banner = d.find_elements(By.CSS_SELECTOR, "#cookie-banner form")
-    if banner:
-        submit(d, banner[0])  # "Reject all"
-    form = wait_for(d, "form[action='/sign-in']")
-    fill(form, "email", email)
-    fill(form, "password", password)
-    submit(d, form)
 
 
 def profile_rows(d) -> dict[str, dict[str, str]]:
