@@ -47,11 +47,7 @@ extension PostgresStore {
     public func updateProfile(_ profile: DeviceProfile) async throws {
         try await database.write { db in
             let changed = try await db.execute(
-                sql: """
-                    UPDATE device_profile SET description = ?, inactivity_timeout = ?, storage_ttl = ?, provision_key = ?,
-                        provision_secret = ?, provision_strategy = ?
-                    WHERE tenant_id = ? AND id = ?
-                    """,
+                sql: DeviceProfileOrder.updateSQL,
                 arguments: [
                     profile.description, profile.inactivityTimeout, profile.storageTTL, profile.provisionKey,
                     profile.provisionSecret, profile.provisionStrategy?.rawValue, profile.tenantID.description,

@@ -51,11 +51,7 @@ extension SQLiteStore {
     public func updateProfile(_ profile: DeviceProfile) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
-                    UPDATE device_profile SET description = ?, inactivity_timeout = ?, storage_ttl = ?, provision_key = ?,
-                        provision_secret = ?, provision_strategy = ?
-                    WHERE tenant_id = ? AND id = ?
-                    """,
+                sql: DeviceProfileOrder.updateSQL,
                 arguments: [
                     profile.description, profile.inactivityTimeout, profile.storageTTL, profile.provisionKey,
                     profile.provisionSecret, profile.provisionStrategy?.rawValue, profile.tenantID.description,

@@ -49,6 +49,14 @@ public struct DeviceProfileOrder: Sendable, Equatable {
         return "\(column) \(direction), id \(direction)"
     }
 
+    /// The statement that saves a profile's editable settings (its name and default flag change elsewhere), the same
+    /// on both backends; its arguments are description, inactivity timeout, TTL, provisioning key, secret and strategy, tenant, id.
+    public static let updateSQL = """
+        UPDATE device_profile SET description = ?, inactivity_timeout = ?, storage_ttl = ?, provision_key = ?,
+            provision_secret = ?, provision_strategy = ?
+        WHERE tenant_id = ? AND id = ?
+        """
+
     /// The WHERE clause of a tenant's profiles whose name contains the search, ignoring case (`%`, `_` and `\`
     /// taken literally), and its arguments after the tenant.
     public static func filter(textSearch: String?, like: String) -> (sql: String, pattern: String?) {
